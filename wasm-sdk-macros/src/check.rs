@@ -1,0 +1,229 @@
+//! Check: validate the names and the function, and build the model that
+//! codegen reads. Errors go into [`Errors`]; checking always runs to the end.
+
+use crate::parse::{self, Args, Kind, PortList};
+use proc_macro2::{Ident, Span, TokenStream};
+use syn::spanned::Spanned;
+use wasm_sdk_abi::manifest::{MAX_NAME_LEN, MAX_PORTS};
+
+/// Every error found so far, reported together.
+#[derive(Default)]
+pub struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.0.push(syn::Error::new(span, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn to_compile_errors(&self) -> TokenStream {
+        self.0.iter().map(syn::Error::to_compile_error).collect()
+    }
+}
+
+/// One input or output as codegen needs it.
+pub struct Port {
+    /// The name in the manifest (raw identifiers lose their `r#`).
+    pub name: String,
+    /// The enum variant, spanned to the name in the attribute.
+    pub variant: Ident,
+}
+
+/// What codegen builds from.
+pub struct Task {
+    pub inputs: Vec<Port>,
+    pub outputs: Vec<Port>,
+    /// The function, if the item is one.
+    pub func: Option<syn::ItemFn>,
+}
+
+const SIGNATURE: &str = "`fn run() -> wasm_sdk::Result<()>`";
+
+pub fn check(args: Args, item: TokenStream, errors: &mut Errors) -> Task {
+    let inputs = check_list(Kind::Input, args.inputs, errors);
+    let outputs = check_list(Kind::Output, args.outputs, errors);
+    let func = match syn::parse2::<syn::Item>(item) {
+        Ok(syn::Item::Fn(func)) => {
+            check_fn(&func, errors);
+            Some(func)
+        }
+        Ok(other) => {
+            errors.push(
+                item_span(&other),
+                format!("`#[task_run]` can only be applied to a function: {SIGNATURE}"),
+            );
+            None
+        }
+        Err(err) => {
+            errors.0.push(err);
+            None
+        }
+    };
+    Task { inputs, outputs, func }
+}
+
+fn item_span(item: &syn::Item) -> Span {
+    // Point at the keyword and name rather than the whole body.
+    match item {
+        syn::Item::Struct(s) => s.ident.span(),
+        syn::Item::Enum(e) => e.ident.span(),
+        syn::Item::Static(s) => s.ident.span(),
+        syn::Item::Const(c) => c.ident.span(),
+        syn::Item::Mod(m) => m.ident.span(),
+        syn::Item::Trait(t) => t.ident.span(),
+        syn::Item::Type(t) => t.ident.span(),
+        syn::Item::Union(u) => u.ident.span(),
+        other => other.span(),
+    }
+}
+
+fn check_list(kind: Kind, list: Option<PortList>, errors: &mut Errors) -> Vec<Port> {
+    let Some(list) = list else {
+        errors.push(
+            parse::attr_span(),
+            format!(
+                "missing `{k}(...)`: list the module's {n}s, e.g. `{k}(data)`, or write `{k}()` for none",
+                k = kind.key(),
+                n = kind.noun(),
+            ),
+        );
+        return Vec::new();
+    };
+    if list.names.len() > MAX_PORTS {
+        errors.push(
+            list.names[MAX_PORTS].span(),
+            format!("a module can have at most {MAX_PORTS} {}s", kind.noun()),
+        );
+    }
+    let mut ports: Vec<Port> = Vec::new();
+    for ident in list.names.iter().take(MAX_PORTS) {
+        let name = unraw(ident);
+        let variant_name = upper_camel(&name);
+        if name.len() > MAX_NAME_LEN {
+            errors.push(
+                ident.span(),
+                format!("{} name is longer than {MAX_NAME_LEN} bytes", kind.noun()),
+            );
+            continue;
+        }
+        let usable = variant_name.chars().next().is_some_and(char::is_alphabetic);
+        if !usable || variant_name == "Self" {
+            errors.push(
+                ident.span(),
+                format!("`{name}` cannot be an {} name: it has no usable variant name", kind.noun()),
+            );
+            continue;
+        }
+        if let Some(earlier) = ports.iter().find(|p| p.name == name) {
+            errors.push(
+                ident.span(),
+                format!("duplicate {} name `{}`", kind.noun(), earlier.name),
+            );
+            continue;
+        }
+        if let Some(earlier) = ports.iter().find(|p| p.variant == variant_name) {
+            errors.push(
+                ident.span(),
+                format!(
+                    "{n} names `{}` and `{name}` both become the variant `{}::{variant_name}`; rename one",
+                    earlier.name,
+                    enum_name(kind),
+                    n = kind.noun(),
+                ),
+            );
+            continue;
+        }
+        ports.push(Port { variant: Ident::new(&variant_name, ident.span()), name });
+    }
+    ports
+}
+
+pub fn enum_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Input => "Input",
+        Kind::Output => "Output",
+    }
+}
+
+fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#").map(str::to_owned).unwrap_or(text)
+}
+
+/// `wasm_input` -> `WasmInput`; already-camel segments keep their case.
+pub fn upper_camel(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>())
+        })
+        .collect::<Option<String>>()
+        .unwrap_or_default()
+}
+
+fn check_fn(func: &syn::ItemFn, errors: &mut Errors) {
+    let sig = &func.sig;
+    let mut bad = |span: Span, what: &str| {
+        errors.push(span, format!("`#[task_run]` function {what}; it must be {SIGNATURE}"))
+    };
+    if let Some(token) = &sig.constness {
+        bad(token.span, "cannot be `const`");
+    }
+    if let Some(token) = &sig.asyncness {
+        bad(token.span, "cannot be `async`: guests block in `receive` instead");
+    }
+    if let Some(token) = &sig.unsafety {
+        bad(token.span, "cannot be `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        bad(abi.span(), "cannot be `extern`: `#[task_run]` generates the exported `extern \"C\" fn run_task`");
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        bad(sig.generics.span(), "cannot be generic");
+    }
+    if !sig.inputs.is_empty() || sig.variadic.is_some() {
+        bad(sig.inputs.span(), "takes no parameters");
+    }
+    if sig.ident == wasm_sdk_abi::RUN_TASK_EXPORT {
+        bad(sig.ident.span(), "cannot be named `run_task`: that is the export `#[task_run]` generates");
+    }
+    match &sig.output {
+        syn::ReturnType::Default => bad(sig.ident.span(), "must return a result"),
+        syn::ReturnType::Type(_, ty) if !is_result_path(ty) => {
+            bad(ty.span(), "must return `wasm_sdk::Result<()>`")
+        }
+        // The exact type is checked by the compiler at a call spanned to it.
+        syn::ReturnType::Type(..) => {}
+    }
+}
+
+fn is_result_path(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => {
+            path.qself.is_none()
+                && path.path.segments.last().is_some_and(|seg| seg.ident == "Result")
+        }
+        syn::Type::Group(group) => is_result_path(&group.elem),
+        syn::Type::Paren(paren) => is_result_path(&paren.elem),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upper_camel;
+
+    #[test]
+    fn camel_case() {
+        assert_eq!(upper_camel("wasm_input"), "WasmInput");
+        assert_eq!(upper_camel("x"), "X");
+        assert_eq!(upper_camel("_lead__double_"), "LeadDouble");
+        assert_eq!(upper_camel("alreadyCamel"), "AlreadyCamel");
+        assert_eq!(upper_camel("temp_2"), "Temp2");
+        assert_eq!(upper_camel("_"), "");
+    }
+}

@@ -1,0 +1,232 @@
+//! The `connectors` imports, each directly above its safe wrapper.
+//!
+//! Nothing raw leaves this module. On wasm32 the raw functions are Wasm
+//! imports; elsewhere they are the in-process mock in [`crate::native`],
+//! which has the same signatures and status codes.
+
+use crate::abi::{LogLevel, Status};
+use crate::error::{Error, MAX_TEXT_LEN, Result};
+
+/// Index of one of the module's inputs.
+///
+/// `#[task_run]` generates an `Input` enum that converts into this; a raw
+/// `u8` index converts too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InputIdx(pub u8);
+
+/// Index of one of the module's outputs.
+///
+/// `#[task_run]` generates an `Output` enum that converts into this; a raw
+/// `u8` index converts too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OutputIdx(pub u8);
+
+impl From<u8> for InputIdx {
+    fn from(idx: u8) -> Self {
+        InputIdx(idx)
+    }
+}
+
+impl From<u8> for OutputIdx {
+    fn from(idx: u8) -> Self {
+        OutputIdx(idx)
+    }
+}
+
+/// A slice's length as the ABI's `i32`. Linear memory is at most 4 GiB and
+/// guests are 32-bit, but a length past `i32::MAX` is clamped rather than
+/// wrapped so the host never sees a negative length from safe code.
+fn abi_len(len: usize) -> i32 {
+    i32::try_from(len).unwrap_or(i32::MAX)
+}
+
+/// Maps a negative import result to an error; [`Status::Closed`] means a
+/// closed input for `receive` and `input_len` and a closed output elsewhere.
+/// Kept out of line: one copy serves every call site in a module.
+#[inline(never)]
+fn status_error(code: i32, input: bool) -> Error {
+    match Status::from_code(code) {
+        Some(Status::Closed) if !input => Error::OutputClosed,
+        Some(status) => Error::from(status),
+        None => Error::UnknownStatus(code),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "connectors")]
+unsafe extern "C" {
+    /// Blocks until a message for `input_idx` is queued or the input is
+    /// closed; writes it to `buf` if it fits and returns its length.
+    #[link_name = "receive_input"]
+    fn receive_input(buf: *mut u8, len: i32, input_idx: i32) -> i32;
+}
+#[cfg(not(target_arch = "wasm32"))]
+use crate::native::receive_input;
+
+/// Receives the next message of an input into `buffer`, blocking until one
+/// is available, and returns its length.
+///
+/// # Errors
+///
+/// - [`Error::InputClosed`] when the host closed the input and every queued
+///   message was received: the normal way for a module to stop.
+/// - [`Error::BufferTooSmall`] when the message is longer than `buffer`.
+///   The message stays queued; call again with at least `needed` bytes.
+/// - [`Error::UnknownInput`] when the index is not one of the module's inputs.
+pub fn receive(buffer: &mut [u8], input_idx: impl Into<InputIdx>) -> Result<usize> {
+    let input_idx = input_idx.into();
+    // SAFETY: the pointer and length describe `buffer`, which is exclusively
+    // borrowed for the call; the host writes at most `len` bytes into it.
+    let code = unsafe {
+        receive_input(buffer.as_mut_ptr(), abi_len(buffer.len()), i32::from(input_idx.0))
+    };
+    match usize::try_from(code) {
+        Ok(written) => Ok(written),
+        // The message stays queued, so its length is still there to ask for.
+        Err(_) if code == Status::MessageTooLarge.code() => {
+            Err(Error::BufferTooSmall { needed: input_len(input_idx)? })
+        }
+        Err(_) => Err(status_error(code, true)),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "connectors")]
+unsafe extern "C" {
+    /// Length of the next queued message of `input_idx`, without blocking.
+    #[link_name = "input_len"]
+    fn input_len_raw(input_idx: i32) -> i32;
+}
+#[cfg(not(target_arch = "wasm32"))]
+use crate::native::input_len as input_len_raw;
+
+/// Length of the next message queued on an input, without blocking and
+/// without taking it.
+///
+/// # Errors
+///
+/// [`Error::Empty`] when nothing is queued yet, [`Error::InputClosed`] when
+/// the input is closed and drained, [`Error::UnknownInput`] for a bad index.
+pub fn input_len(input_idx: impl Into<InputIdx>) -> Result<usize> {
+    // SAFETY: the import takes no pointers.
+    let code = unsafe { input_len_raw(i32::from(input_idx.into().0)) };
+    usize::try_from(code).map_err(|_| status_error(code, true))
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "connectors")]
+unsafe extern "C" {
+    /// Hands `len` bytes at `buf` to the host for `output_idx`.
+    #[link_name = "send_output"]
+    fn send_output(buf: *const u8, len: i32, output_idx: i32) -> i32;
+}
+#[cfg(not(target_arch = "wasm32"))]
+use crate::native::send_output;
+
+/// Sends `message` on an output. The host copies it before returning.
+///
+/// # Errors
+///
+/// [`Error::OutputClosed`], [`Error::OutputFull`] (not taken; retrying is
+/// safe), [`Error::MessageTooLarge`] (over the host's limit),
+/// [`Error::UnknownOutput`].
+pub fn send(message: &[u8], output_idx: impl Into<OutputIdx>) -> Result<()> {
+    let idx = i32::from(output_idx.into().0);
+    // SAFETY: the pointer and length describe `message`, which is borrowed
+    // for the call; the host only reads it.
+    let code = unsafe { send_output(message.as_ptr(), abi_len(message.len()), idx) };
+    if code >= 0 { Ok(()) } else { Err(status_error(code, false)) }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "connectors")]
+unsafe extern "C" {
+    /// Logs `len` bytes of UTF-8 at `ptr` at `level`.
+    #[link_name = "log"]
+    fn log_raw(ptr: *const u8, len: i32, level: i32) -> i32;
+}
+#[cfg(not(target_arch = "wasm32"))]
+use crate::native::log as log_raw;
+
+/// Logs a message at a level. Does not use `core::fmt`; for formatted
+/// messages see [`StackStr`] or the `fmt` feature's [`info!`](crate::info).
+///
+/// # Errors
+///
+/// Only what the host reports; a host may drop logs silently.
+pub fn log(message: &str, level: LogLevel) -> Result<()> {
+    // SAFETY: the pointer and length describe `message`, borrowed for the call.
+    let code = unsafe { log_raw(message.as_ptr(), abi_len(message.len()), level.code()) };
+    if code >= 0 { Ok(()) } else { Err(status_error(code, false)) }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "connectors")]
+unsafe extern "C" {
+    /// Reports `len` bytes of UTF-8 at `ptr` as the module's error.
+    #[link_name = "report_error"]
+    fn report_error_raw(ptr: *const u8, len: i32) -> i32;
+}
+#[cfg(not(target_arch = "wasm32"))]
+use crate::native::report_error as report_error_raw;
+
+/// Reports an error to the host: the host records it as this module's
+/// failure (separately from logs). The generated `run_task` and the panic
+/// handler call this; modules may too.
+///
+/// # Errors
+///
+/// Only what the host reports.
+pub fn report_error(message: &str) -> Result<()> {
+    // SAFETY: the pointer and length describe `message`, borrowed for the call.
+    let code = unsafe { report_error_raw(message.as_ptr(), abi_len(message.len())) };
+    if code >= 0 { Ok(()) } else { Err(status_error(code, false)) }
+}
+
+/// What `#[task_run]`'s `run_task` returns for `run`'s result: 0 for `Ok`
+/// and for a closed input (clean stop); otherwise reports
+/// `Task run error: <error>` through [`report_error`] and [`log`] and
+/// returns -1. Joins two static strings on the stack: no `core::fmt`, and
+/// not even [`StackStr`](crate::StackStr)'s general append.
+pub fn run_task_result(result: Result<()>) -> i32 {
+    const PREFIX: &str = "Task run error: ";
+    let err = match result {
+        Ok(()) | Err(Error::InputClosed) => return 0,
+        Err(err) => err,
+    };
+    let text = err.as_str();
+    let mut buf = [0u8; PREFIX.len() + MAX_TEXT_LEN];
+    let (head, tail) = buf.split_at_mut(PREFIX.len());
+    head.copy_from_slice(PREFIX.as_bytes());
+    let len = match tail.get_mut(..text.len()) {
+        Some(dst) => {
+            dst.copy_from_slice(text.as_bytes());
+            PREFIX.len() + text.len()
+        }
+        None => PREFIX.len(),
+    };
+    // SAFETY: `buf[..len]` is the prefix followed by a whole `str`.
+    let message = unsafe { core::str::from_utf8_unchecked(buf.get(..len).unwrap_or_default()) };
+    // Nothing better can be done if the host refuses the report: the exit
+    // code still says the task failed.
+    let _ = report_error(message);
+    let _ = log(message, LogLevel::Error);
+    -1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_mapping_matches_from_status() {
+        for status in Status::ALL {
+            assert_eq!(status_error(status.code(), true), Error::from(status));
+        }
+        assert_eq!(status_error(Status::Closed.code(), true), Error::InputClosed);
+        assert_eq!(status_error(Status::Closed.code(), false), Error::OutputClosed);
+        for code in [-10, -1000, i32::MIN, 0, 5] {
+            assert_eq!(status_error(code, true), Error::UnknownStatus(code));
+        }
+    }
+}

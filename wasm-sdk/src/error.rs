@@ -1,0 +1,261 @@
+//! The error type every SDK call returns, built so `?` works in `run`.
+
+use crate::abi::Status;
+
+/// Result of the SDK's calls; `run` returns `Result<()>`.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything an SDK call can fail with.
+///
+/// [`Error::as_str`] gives a static text, which is what `run_task` reports:
+/// no formatting code on the default path. [`Display`](core::fmt::Display)
+/// prints the same text plus the numbers a variant carries, for code that
+/// links `core::fmt` anyway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    // The first nine variants follow the order of the ABI's status codes
+    // (-1, -2, ...): mapping a status to an error is then arithmetic, not a
+    // jump table, in every module.
+    /// The host found a pointer or length outside the module's memory.
+    BadPointer,
+    /// The input index is not one of the module's inputs.
+    UnknownInput,
+    /// The output index is not one of the module's outputs.
+    UnknownOutput,
+    /// The host closed the input and every queued message was received.
+    /// `run_task` treats this as a clean stop.
+    InputClosed,
+    /// A sent message exceeds the host's limit for that output.
+    MessageTooLarge,
+    /// `input_len`: nothing is queued on the input yet.
+    Empty,
+    /// The output has no room; the message was not taken.
+    OutputFull,
+    /// The host rejected text as not UTF-8.
+    InvalidUtf8,
+    /// The host rejected a log level.
+    InvalidLogLevel,
+    /// The host closed the output.
+    OutputClosed,
+    /// The next message does not fit the receive buffer. It stays queued;
+    /// receive again with at least `needed` bytes.
+    BufferTooSmall {
+        /// Length of the queued message.
+        needed: usize,
+    },
+    /// A payload could not be decoded or encoded.
+    Payload(PayloadError),
+    /// The host returned a status this SDK version does not know.
+    UnknownStatus(i32),
+}
+
+/// Why a [`Payload`](crate::Payload) could not be decoded or encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// The bytes end before the value does.
+    Truncated,
+    /// The bytes are not a valid encoding of the type.
+    Malformed,
+    /// The value does not fit the output buffer.
+    BufferFull,
+    /// The type uses a serde feature postcard cannot encode.
+    Unsupported,
+}
+
+impl PayloadError {
+    /// A short lowercase description.
+    pub fn as_str(self) -> &'static str {
+        text(self.text_id())
+    }
+
+    fn text_id(self) -> u8 {
+        match self {
+            PayloadError::Truncated => 11,
+            PayloadError::Malformed => 12,
+            PayloadError::BufferFull => 13,
+            PayloadError::Unsupported => 14,
+        }
+    }
+}
+
+impl From<PayloadError> for Error {
+    fn from(err: PayloadError) -> Self {
+        Error::Payload(err)
+    }
+}
+
+impl From<Status> for Error {
+    /// The error for a status outside any call's context; `Closed` is taken
+    /// as a closed input here (the SDK's calls map it per call).
+    fn from(status: Status) -> Self {
+        Error::from_status(status)
+    }
+}
+
+impl Error {
+    /// `From<Status>`, usable in `const` tables.
+    pub(crate) const fn from_status(status: Status) -> Self {
+        match status {
+            Status::BadPointer => Error::BadPointer,
+            Status::UnknownInput => Error::UnknownInput,
+            Status::UnknownOutput => Error::UnknownOutput,
+            Status::Closed => Error::InputClosed,
+            Status::MessageTooLarge => Error::MessageTooLarge,
+            Status::Empty => Error::Empty,
+            Status::OutputFull => Error::OutputFull,
+            Status::InvalidUtf8 => Error::InvalidUtf8,
+            Status::InvalidLogLevel => Error::InvalidLogLevel,
+            // `Status` is non-exhaustive for hosts; the SDK is built with the
+            // same ABI crate, so this only catches a future status.
+            #[allow(unreachable_patterns)]
+            other => Error::UnknownStatus(other.code()),
+        }
+    }
+}
+
+/// Every error text, NUL-separated, in [`Error::text_id`] order. One string
+/// scanned at run time costs less module size than a table of `&str`s or a
+/// `match` of string literals, and reporting an error needs nothing else.
+const TEXTS: &str = "bad pointer\0unknown input\0unknown output\0input closed\0\
+                     message too large\0input empty\0output full\0invalid utf-8\0\
+                     invalid log level\0output closed\0receive buffer too small\0\
+                     payload truncated\0payload malformed\0payload buffer full\0\
+                     payload unsupported\0unknown host status\0";
+
+/// Number of texts in [`TEXTS`].
+const TEXT_COUNT: usize = 16;
+
+/// Where each text of [`TEXTS`] starts, computed at compile time.
+const TEXT_STARTS: [u16; TEXT_COUNT + 1] = {
+    let bytes = TEXTS.as_bytes();
+    let mut starts = [0u16; TEXT_COUNT + 1];
+    let (mut at, mut id) = (0, 1);
+    while at < bytes.len() {
+        if bytes[at] == 0 {
+            assert!(id <= TEXT_COUNT, "`TEXT_COUNT` is too small");
+            starts[id] = (at + 1) as u16;
+            id += 1;
+        }
+        at += 1;
+    }
+    assert!(id == TEXT_COUNT + 1, "`TEXT_COUNT` is too large");
+    starts
+};
+
+/// Length of the longest text in [`TEXTS`].
+pub(crate) const MAX_TEXT_LEN: usize = {
+    let mut max = 0;
+    let mut id = 0;
+    while id < TEXT_COUNT {
+        let len = (TEXT_STARTS[id + 1] - TEXT_STARTS[id] - 1) as usize;
+        if len > max {
+            max = len;
+        }
+        id += 1;
+    }
+    max
+};
+
+/// The `id`th text of [`TEXTS`].
+#[inline(never)]
+fn text(id: u8) -> &'static str {
+    let id = usize::from(id);
+    match (TEXT_STARTS.get(id), TEXT_STARTS.get(id + 1)) {
+        (Some(&start), Some(&end)) => {
+            // `end - 1` drops the text's NUL terminator.
+            let bytes = TEXTS.as_bytes().get(usize::from(start)..usize::from(end) - 1);
+            // SAFETY: `TEXTS` is ASCII, so every byte range of it is UTF-8.
+            unsafe { core::str::from_utf8_unchecked(bytes.unwrap_or_default()) }
+        }
+        _ => "",
+    }
+}
+
+impl Error {
+    /// The error's text without its numbers: a static string, so reporting
+    /// an error costs no formatting code. [`Display`](core::fmt::Display)
+    /// adds the numbers (`receive buffer too small, bytes needed: 70`).
+    pub fn as_str(&self) -> &'static str {
+        text(self.text_id())
+    }
+
+    /// Index into [`TEXTS`].
+    fn text_id(&self) -> u8 {
+        match *self {
+            Error::BadPointer => 0,
+            Error::UnknownInput => 1,
+            Error::UnknownOutput => 2,
+            Error::InputClosed => 3,
+            Error::MessageTooLarge => 4,
+            Error::Empty => 5,
+            Error::OutputFull => 6,
+            Error::InvalidUtf8 => 7,
+            Error::InvalidLogLevel => 8,
+            Error::OutputClosed => 9,
+            Error::BufferTooSmall { .. } => 10,
+            Error::Payload(err) => err.text_id(),
+            Error::UnknownStatus(_) => 15,
+        }
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())?;
+        match *self {
+            Error::BufferTooSmall { needed } => write!(f, ", bytes needed: {needed}"),
+            Error::UnknownStatus(code) => write!(f, " {code}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl core::fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::error::Error for PayloadError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn every_error_has_its_own_text() {
+        let errors = [
+            Error::BadPointer,
+            Error::UnknownInput,
+            Error::UnknownOutput,
+            Error::InputClosed,
+            Error::MessageTooLarge,
+            Error::Empty,
+            Error::OutputFull,
+            Error::InvalidUtf8,
+            Error::InvalidLogLevel,
+            Error::OutputClosed,
+            Error::BufferTooSmall { needed: 70 },
+            Error::Payload(PayloadError::Truncated),
+            Error::Payload(PayloadError::Malformed),
+            Error::Payload(PayloadError::BufferFull),
+            Error::Payload(PayloadError::Unsupported),
+            Error::UnknownStatus(-42),
+        ];
+        let texts: std::vec::Vec<_> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(texts.len(), TEXTS.split('\0').filter(|t| !t.is_empty()).count());
+        for (i, t) in texts.iter().enumerate() {
+            assert!(!t.is_empty() && !texts[..i].contains(t), "{t:?}");
+        }
+        assert_eq!(texts[10], "receive buffer too small, bytes needed: 70");
+        assert_eq!(errors[10].as_str(), "receive buffer too small");
+        assert_eq!(texts[3], "input closed");
+        assert_eq!(texts[15], "unknown host status -42");
+        assert_eq!(texts[11], "payload truncated");
+    }
+}
