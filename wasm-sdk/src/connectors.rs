@@ -81,7 +81,10 @@ pub fn receive(buffer: &mut [u8], input_idx: impl Into<InputIdx>) -> Result<usiz
         receive_input(buffer.as_mut_ptr(), abi_len(buffer.len()), i32::from(input_idx.0))
     };
     match usize::try_from(code) {
-        Ok(written) => Ok(written),
+        // A host never reports more than `len`; clamping anyway lets the
+        // optimizer prove the caller's `&buffer[..n]` in bounds, which keeps
+        // the slice-index panic and the `core::fmt` it links out of modules.
+        Ok(written) => Ok(written.min(buffer.len())),
         // The message stays queued, so its length is still there to ask for.
         Err(_) if code == Status::MessageTooLarge.code() => {
             Err(Error::BufferTooSmall { needed: input_len(input_idx)? })

@@ -1,0 +1,160 @@
+//! Every example guest, built to wasm as a module author would, meets the
+//! SDK's promises: one 64 KiB page with an explicit stack, only `connectors`
+//! imports with the ABI's signatures, `run_task` and `memory` exported, a
+//! valid manifest, MVP-only code for `wasm32v1-none`, and the counter's size
+//! and tight-memory budgets. Figures are printed, not timed.
+
+use wasm_sdk_abi::manifest::Manifest;
+use wasm_sdk_abi::{ABI_VERSION, IMPORT_MODULE, MEMORY_EXPORT, RUN_TASK_EXPORT, import_signature};
+use wasm_sdk_tests::{Build, ModuleInfo, TARGETS, inspect, report, validate, wasm_opt_size};
+use wasmparser::{ExternalKind, ValType, WasmFeatures};
+
+/// A guest with its expected wiring and stack size.
+struct Guest {
+    package: &'static str,
+    inputs: &'static [&'static str],
+    outputs: &'static [&'static str],
+    stack: i32,
+}
+
+const GUESTS: [Guest; 3] = [
+    Guest { package: "counter", inputs: &["wasm_input"], outputs: &["wasm_data"], stack: 4096 },
+    Guest {
+        package: "alarm",
+        inputs: &["reading", "thresholds"],
+        outputs: &["alarm", "average"],
+        stack: 8192,
+    },
+    Guest { package: "faulty", inputs: &["command"], outputs: &["echo"], stack: 8192 },
+];
+
+/// Largest release `counter.wasm` we accept.
+const COUNTER_BUDGET: usize = 2048;
+/// Largest tight-mode linear memory for the counter.
+const COUNTER_TIGHT_BUDGET: u64 = 16 * 1024;
+
+fn load(build: &Build) -> (Vec<u8>, ModuleInfo) {
+    let bytes = std::fs::read(build.wasm()).expect("read module");
+    let info = inspect(&bytes).expect("well-formed module");
+    (bytes, info)
+}
+
+/// The host-facing shape every guest must have, whatever its memory mode.
+fn check_interface(guest: &Guest, target: &str, info: &ModuleInfo) {
+    let what = format!("{} ({target})", guest.package);
+    assert!(info.other_imports.is_empty(), "{what}: non-function imports {:?}", info.other_imports);
+    for import in &info.imports {
+        assert_eq!(import.module, IMPORT_MODULE, "{what}: import {import:?}");
+        let sig = import_signature(&import.name)
+            .unwrap_or_else(|| panic!("{what}: `{}` is not an ABI import", import.name));
+        assert_eq!(import.params, vec![ValType::I32; sig.params], "{what}: {}", import.name);
+        assert_eq!(import.results, [ValType::I32], "{what}: {}", import.name);
+    }
+
+    assert_eq!(info.func_exports.len(), 1, "{what}: exported functions {:?}", info.func_exports);
+    let run_task = &info.func_exports[0];
+    assert_eq!(run_task.name, RUN_TASK_EXPORT, "{what}");
+    assert!(run_task.params.is_empty() && run_task.results == [ValType::I32], "{what}: {run_task:?}");
+    assert!(
+        info.other_exports.contains(&(MEMORY_EXPORT.to_owned(), ExternalKind::Memory)),
+        "{what}: no `memory` export"
+    );
+    // rustc always exports these two linker globals for wasm32 cdylibs;
+    // they are read-only addresses, harmless to a host.
+    for (name, kind) in &info.other_exports {
+        let allowed = name == MEMORY_EXPORT
+            || (*kind == ExternalKind::Global && (name == "__data_end" || name == "__heap_base"));
+        assert!(allowed, "{what}: unexpected export `{name}` ({kind:?})");
+    }
+
+    let section = info.manifest.as_deref().unwrap_or_else(|| panic!("{what}: no manifest"));
+    let manifest = Manifest::parse(section).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(manifest.abi_version(), ABI_VERSION, "{what}");
+    assert_eq!(manifest.inputs().iter().collect::<Vec<_>>(), guest.inputs, "{what}");
+    assert_eq!(manifest.outputs().iter().collect::<Vec<_>>(), guest.outputs, "{what}");
+
+    assert_eq!(info.stack_pointer, Some(guest.stack), "{what}: stack size");
+}
+
+#[test]
+fn every_guest_fits_one_page_with_the_abi_interface() {
+    for guest in &GUESTS {
+        for target in TARGETS {
+            let (bytes, info) = load(&Build::new(guest.package, target));
+            check_interface(guest, target, &info);
+            assert_eq!(info.memories, [(1, Some(1), 65536)], "{} ({target})", guest.package);
+            if target == "wasm32v1-none" {
+                // MVP plus mutable globals: what the smallest runtimes accept.
+                validate(&bytes, WasmFeatures::WASM1).unwrap_or_else(|e| {
+                    panic!("{} for wasm32v1-none is not MVP-only: {e}", guest.package)
+                });
+            } else {
+                validate(&bytes, WasmFeatures::default()).expect("valid module");
+            }
+        }
+    }
+}
+
+#[test]
+fn counter_release_size_is_within_budget() {
+    report("");
+    report("guest sizes (cargo build --release, opt-level 3, LTO, strip):");
+    report("  module                     target                   bytes  wasm-opt -Oz");
+    let mut counter = None;
+    for guest in &GUESTS {
+        for target in TARGETS {
+            let path = Build::new(guest.package, target).wasm();
+            let size = std::fs::metadata(&path).expect("module").len() as usize;
+            let opt = wasm_opt_size(&path)
+                .map_or_else(|| "(wasm-opt not installed)".to_owned(), |n| n.to_string());
+            report(&format!("  {:<26} {target:<24} {size:>5}  {opt}", format!("{}.wasm", guest.package)));
+            if guest.package == "counter" && target == TARGETS[0] {
+                counter = Some(size);
+            }
+        }
+    }
+    let size = counter.expect("counter built");
+    assert!(size <= COUNTER_BUDGET, "counter.wasm is {size} bytes, budget {COUNTER_BUDGET}");
+}
+
+#[test]
+fn counter_tight_memory_is_stack_data_and_heap() {
+    let build = Build::new("counter", TARGETS[0]).env("WASM_SDK_MEMORY", "tight");
+    let (bytes, info) = load(&build);
+    check_interface(&GUESTS[0], "tight", &info);
+    let [(initial, maximum, page)] = info.memories[..] else {
+        panic!("one memory expected: {:?}", info.memories)
+    };
+    assert_eq!(page, 1, "tight mode uses 1-byte pages");
+    assert_eq!(maximum, Some(initial), "tight memory cannot grow");
+    let bytes_total = initial * page;
+    // Memory is the stack plus static data: nothing else is reserved.
+    assert!(bytes_total > GUESTS[0].stack as u64, "memory {bytes_total} smaller than the stack");
+    assert!(bytes_total <= COUNTER_TIGHT_BUDGET, "tight counter needs {bytes_total} bytes");
+    let features = WasmFeatures::default() | WasmFeatures::CUSTOM_PAGE_SIZES;
+    validate(&bytes, features).expect("valid with custom page sizes");
+    report(&format!(
+        "counter tight memory (WASM_SDK_MEMORY=tight): {bytes_total} bytes \
+         (stack {} + data/heap {}), page mode: 65536",
+        GUESTS[0].stack,
+        bytes_total - GUESTS[0].stack as u64
+    ));
+}
+
+#[test]
+fn rustflags_env_does_not_drop_memory_settings() {
+    // A `RUSTFLAGS` variable replaces `.cargo/config.toml` rustflags; the
+    // build-script route must survive it.
+    let build = Build::new("counter", TARGETS[0]).env("RUSTFLAGS", "-Cdebug-assertions=off");
+    let (_, info) = load(&build);
+    check_interface(&GUESTS[0], "RUSTFLAGS set", &info);
+    assert_eq!(info.memories, [(1, Some(1), 65536)]);
+}
+
+#[test]
+fn stack_size_can_be_overridden() {
+    let build = Build::new("counter", TARGETS[0]).env("WASM_SDK_STACK_SIZE", "2048");
+    let (_, info) = load(&build);
+    assert_eq!(info.stack_pointer, Some(2048));
+    assert_eq!(info.memories, [(1, Some(1), 65536)]);
+}
