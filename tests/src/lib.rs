@@ -68,7 +68,8 @@ impl Build {
         static BUILT: OnceLock<Mutex<HashMap<Build, PathBuf>>> = OnceLock::new();
         // One build at a time: cargo serialises on the target dir anyway, and
         // holding the lock keeps two tests from building the same variant.
-        let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        let mut built =
+            BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
         if let Some(path) = built.get(self) {
             return path.clone();
         }
@@ -185,7 +186,8 @@ pub fn inspect(bytes: &[u8]) -> wasmparser::Result<ModuleInfo> {
                     match import.ty {
                         TypeRef::Func(ty) => {
                             func_types.push(ty);
-                            let (params, results) = types.get(ty as usize).cloned().unwrap_or_default();
+                            let (params, results) =
+                                types.get(ty as usize).cloned().unwrap_or_default();
                             info.imports.push(Func {
                                 module: import.module.into(),
                                 name: import.name.into(),

@@ -54,7 +54,10 @@ fn check_interface(guest: &Guest, target: &str, info: &ModuleInfo) {
     assert_eq!(info.func_exports.len(), 1, "{what}: exported functions {:?}", info.func_exports);
     let run_task = &info.func_exports[0];
     assert_eq!(run_task.name, RUN_TASK_EXPORT, "{what}");
-    assert!(run_task.params.is_empty() && run_task.results == [ValType::I32], "{what}: {run_task:?}");
+    assert!(
+        run_task.params.is_empty() && run_task.results == [ValType::I32],
+        "{what}: {run_task:?}"
+    );
     assert!(
         info.other_exports.contains(&(MEMORY_EXPORT.to_owned(), ExternalKind::Memory)),
         "{what}: no `memory` export"
@@ -107,7 +110,10 @@ fn counter_release_size_is_within_budget() {
             let size = std::fs::metadata(&path).expect("module").len() as usize;
             let opt = wasm_opt_size(&path)
                 .map_or_else(|| "(wasm-opt not installed)".to_owned(), |n| n.to_string());
-            report(&format!("  {:<26} {target:<24} {size:>5}  {opt}", format!("{}.wasm", guest.package)));
+            report(&format!(
+                "  {:<26} {target:<24} {size:>5}  {opt}",
+                format!("{}.wasm", guest.package)
+            ));
             if guest.package == "counter" && target == TARGETS[0] {
                 counter = Some(size);
             }

@@ -199,13 +199,8 @@ pub enum LogLevel {
 
 impl LogLevel {
     /// Every level, most severe first.
-    pub const ALL: [LogLevel; 5] = [
-        LogLevel::Error,
-        LogLevel::Warn,
-        LogLevel::Info,
-        LogLevel::Debug,
-        LogLevel::Trace,
-    ];
+    pub const ALL: [LogLevel; 5] =
+        [LogLevel::Error, LogLevel::Warn, LogLevel::Info, LogLevel::Debug, LogLevel::Trace];
 
     /// The raw `level` argument.
     pub const fn code(self) -> i32 {
@@ -533,7 +528,11 @@ pub mod manifest {
         #[test]
         fn every_truncation_is_an_error() {
             for cut in 0..BYTES.len() {
-                assert_eq!(Manifest::parse(&BYTES[..cut]), Err(ManifestError::Truncated), "cut at {cut}");
+                assert_eq!(
+                    Manifest::parse(&BYTES[..cut]),
+                    Err(ManifestError::Truncated),
+                    "cut at {cut}"
+                );
             }
         }
 

@@ -7,10 +7,8 @@
 //! survive a `RUSTFLAGS` environment variable. So each guest has:
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     wasm_sdk_build::GuestMemory::new().stack_size(4 * 1024).emit();
-//! }
+//! // build.rs: `fn main() { ... }`
+//! wasm_sdk_build::GuestMemory::new().stack_size(4 * 1024).emit();
 //! ```
 //!
 //! with `wasm-sdk-build` under `[build-dependencies]`. Nothing is emitted
@@ -107,7 +105,7 @@ impl GuestMemory {
 
     /// The linker arguments for `mode`, after checking the settings.
     pub fn link_args(&self, mode: MemoryMode) -> Result<Vec<String>, ConfigError> {
-        if self.stack_size == 0 || self.stack_size % 16 != 0 {
+        if self.stack_size == 0 || !self.stack_size.is_multiple_of(16) {
             return Err(ConfigError(format!(
                 "stack size {} is not a positive multiple of 16 bytes",
                 self.stack_size
@@ -116,11 +114,10 @@ impl GuestMemory {
         let mut args = vec![format!("-zstack-size={}", self.stack_size)];
         match mode {
             MemoryMode::Page => {
-                let bytes = self
-                    .pages
-                    .checked_mul(WASM_PAGE_SIZE)
-                    .filter(|&b| b > 0)
-                    .ok_or_else(|| ConfigError(format!("{} pages do not fit wasm32", self.pages)))?;
+                let bytes =
+                    self.pages.checked_mul(WASM_PAGE_SIZE).filter(|&b| b > 0).ok_or_else(|| {
+                        ConfigError(format!("{} pages do not fit wasm32", self.pages))
+                    })?;
                 if self.stack_size >= bytes {
                     return Err(ConfigError(format!(
                         "a {} byte stack leaves no room in {} page(s)",

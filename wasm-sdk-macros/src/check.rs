@@ -43,8 +43,9 @@ pub struct Task {
 const SIGNATURE: &str = "`fn run() -> wasm_sdk::Result<()>`";
 
 pub fn check(args: Args, item: TokenStream, errors: &mut Errors) -> Task {
-    let inputs = check_list(Kind::Input, args.inputs, errors);
-    let outputs = check_list(Kind::Output, args.outputs, errors);
+    let inputs = check_list(Kind::Input, args.inputs, args.given.contains(&Kind::Input), errors);
+    let outputs =
+        check_list(Kind::Output, args.outputs, args.given.contains(&Kind::Output), errors);
     let func = match syn::parse2::<syn::Item>(item) {
         Ok(syn::Item::Fn(func)) => {
             check_fn(&func, errors);
@@ -80,8 +81,12 @@ fn item_span(item: &syn::Item) -> Span {
     }
 }
 
-fn check_list(kind: Kind, list: Option<PortList>, errors: &mut Errors) -> Vec<Port> {
+fn check_list(kind: Kind, list: Option<PortList>, given: bool, errors: &mut Errors) -> Vec<Port> {
     let Some(list) = list else {
+        if given {
+            // Already reported as malformed where it stands.
+            return Vec::new();
+        }
         errors.push(
             parse::attr_span(),
             format!(
@@ -113,15 +118,15 @@ fn check_list(kind: Kind, list: Option<PortList>, errors: &mut Errors) -> Vec<Po
         if !usable || variant_name == "Self" {
             errors.push(
                 ident.span(),
-                format!("`{name}` cannot be an {} name: it has no usable variant name", kind.noun()),
+                format!(
+                    "`{name}` cannot be an {} name: it has no usable variant name",
+                    kind.noun()
+                ),
             );
             continue;
         }
         if let Some(earlier) = ports.iter().find(|p| p.name == name) {
-            errors.push(
-                ident.span(),
-                format!("duplicate {} name `{}`", kind.noun(), earlier.name),
-            );
+            errors.push(ident.span(), format!("duplicate {} name `{}`", kind.noun(), earlier.name));
             continue;
         }
         if let Some(earlier) = ports.iter().find(|p| p.variant == variant_name) {
@@ -180,7 +185,10 @@ fn check_fn(func: &syn::ItemFn, errors: &mut Errors) {
         bad(token.span, "cannot be `unsafe`");
     }
     if let Some(abi) = &sig.abi {
-        bad(abi.span(), "cannot be `extern`: `#[task_run]` generates the exported `extern \"C\" fn run_task`");
+        bad(
+            abi.span(),
+            "cannot be `extern`: `#[task_run]` generates the exported `extern \"C\" fn run_task`",
+        );
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         bad(sig.generics.span(), "cannot be generic");
@@ -189,7 +197,10 @@ fn check_fn(func: &syn::ItemFn, errors: &mut Errors) {
         bad(sig.inputs.span(), "takes no parameters");
     }
     if sig.ident == wasm_sdk_abi::RUN_TASK_EXPORT {
-        bad(sig.ident.span(), "cannot be named `run_task`: that is the export `#[task_run]` generates");
+        bad(
+            sig.ident.span(),
+            "cannot be named `run_task`: that is the export `#[task_run]` generates",
+        );
     }
     match &sig.output {
         syn::ReturnType::Default => bad(sig.ident.span(), "must return a result"),

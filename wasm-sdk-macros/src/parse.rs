@@ -32,12 +32,14 @@ pub struct PortList {
     pub names: Vec<Ident>,
 }
 
-/// The attribute's arguments; a list is `None` when it was not given (or
-/// was too malformed to read).
+/// The attribute's arguments; a list is `None` when it was not given or
+/// was too malformed to read (`given` tells which, so a malformed list is
+/// not also reported as missing).
 #[derive(Default)]
 pub struct Args {
     pub inputs: Option<PortList>,
     pub outputs: Option<PortList>,
+    pub given: Vec<Kind>,
 }
 
 const EXPECTED: &str = "expected `inputs(...)` or `outputs(...)`, e.g. \
@@ -59,11 +61,21 @@ pub fn parse_args(attr: TokenStream, errors: &mut Errors) -> Args {
             "inputs" => Kind::Input,
             "outputs" => Kind::Output,
             name => {
-                errors.push(key.span(), format!("unknown argument `{name}`; {EXPECTED}"));
+                let message = match name {
+                    "input" | "in" => {
+                        format!("unknown argument `{name}`; did you mean `inputs(...)`?")
+                    }
+                    "output" | "out" => {
+                        format!("unknown argument `{name}`; did you mean `outputs(...)`?")
+                    }
+                    _ => format!("unknown argument `{name}`; {EXPECTED}"),
+                };
+                errors.push(key.span(), message);
                 skip_to_comma(&mut tokens);
                 continue;
             }
         };
+        args.given.push(kind);
         let list = match tokens.peek() {
             Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
                 let group = group.clone();
@@ -78,7 +90,8 @@ pub fn parse_args(attr: TokenStream, errors: &mut Errors) -> Args {
                         k = kind.key()
                     ),
                 );
-                None
+                skip_to_comma(&mut tokens);
+                continue;
             }
         };
         let slot = match kind {
@@ -107,7 +120,17 @@ fn parse_list(kind: Kind, stream: TokenStream, errors: &mut Errors) -> PortList 
     let mut tokens = stream.into_iter().peekable();
     while let Some(token) = tokens.next() {
         match token {
-            TokenTree::Ident(name) => names.push(name),
+            TokenTree::Ident(name) => {
+                if matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':') {
+                    errors.push(
+                        name.span(),
+                        format!("{} names are plain identifiers, not paths", kind.noun()),
+                    );
+                    skip_to_comma(&mut tokens);
+                    continue;
+                }
+                names.push(name);
+            }
             TokenTree::Literal(lit) if lit.to_string().starts_with('"') => {
                 let text = lit.to_string();
                 errors.push(
@@ -125,6 +148,7 @@ fn parse_list(kind: Kind, stream: TokenStream, errors: &mut Errors) -> PortList 
                     format!("expected an {} name (an identifier), found `{other}`", kind.noun()),
                 );
                 skip_to_comma(&mut tokens);
+                continue;
             }
         }
         match tokens.next() {

@@ -152,7 +152,7 @@ unsafe extern "C" {
 use crate::native::log as log_raw;
 
 /// Logs a message at a level. Does not use `core::fmt`; for formatted
-/// messages see [`StackStr`] or the `fmt` feature's [`info!`](crate::info).
+/// messages see [`StackStr`](crate::StackStr) or the `fmt` feature's `info!`.
 ///
 /// # Errors
 ///
@@ -188,7 +188,7 @@ pub fn report_error(message: &str) -> Result<()> {
 
 /// What `#[task_run]`'s `run_task` returns for `run`'s result: 0 for `Ok`
 /// and for a closed input (clean stop); otherwise reports
-/// `Task run error: <error>` through [`report_error`] and [`log`] and
+/// `Task run error: <error>` through [`report_error`] and [`log()`] and
 /// returns -1. Joins two static strings on the stack: no `core::fmt`, and
 /// not even [`StackStr`](crate::StackStr)'s general append.
 pub fn run_task_result(result: Result<()>) -> i32 {

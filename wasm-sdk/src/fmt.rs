@@ -48,7 +48,7 @@ pub fn log_fmt(level: LogLevel, args: fmt::Arguments<'_>) -> crate::Result<()> {
 ///
 /// Formats with `core::fmt` into a 256-byte stack buffer (no heap); longer
 /// messages are cut and end in `...`. Evaluates to the `Result` of
-/// [`log`](crate::log). Needs the `fmt` feature.
+/// [`log`](crate::log()). Needs the `fmt` feature.
 #[macro_export]
 macro_rules! log {
     ($level:expr, $($arg:tt)+) => {

@@ -3,7 +3,7 @@
 //! A guest is a `#![no_std]` crate compiled to `wasm32-unknown-unknown` (or
 //! the MVP-only `wasm32v1-none`). It reaches its host only through the
 //! `connectors` imports, which this crate wraps in safe functions:
-//! [`receive`], [`send`], [`log`] and [`report_error`]. [`task_run`]
+//! [`receive`], [`send`], [`log()`] and [`report_error`]. [`task_run`]
 //! generates the exported entry point and typed `Input`/`Output` enums,
 //! [`define_alloc_heap!`] and [`define_panic_handlers!`] supply the
 //! allocator and panic handler a `no_std` module needs, and [`Payload`]
@@ -67,7 +67,7 @@
 //!
 //! Nothing on the default paths (errors, `run_task`'s error report, panic
 //! and out-of-memory reports) uses `core::fmt`, which alone costs ~8 KiB.
-//! Opt in with the `fmt` feature (formatted [`info!`]-style logging) and
+//! Opt in with the `fmt` feature (formatted `info!`-style logging) and
 //! the `panic-message` feature (panic messages in reports).
 //!
 //! # Off wasm

@@ -101,7 +101,7 @@ unsafe fn guest_bytes<'a>(ptr: *const u8, len: i32) -> Option<&'a [u8]> {
     Some(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
 
-fn guest_text<'a>(bytes: Option<&'a [u8]>) -> Result<&'a str, i32> {
+fn guest_text(bytes: Option<&[u8]>) -> Result<&str, i32> {
     let bytes = bytes.ok_or(Status::BadPointer.code())?;
     core::str::from_utf8(bytes).map_err(|_| Status::InvalidUtf8.code())
 }

@@ -3,7 +3,7 @@
 /// Defines the module's panic handler.
 ///
 /// A panic is reported through [`report_error`](crate::report_error) and
-/// [`log`](crate::log) (error level) as `panicked at <file>:<line>:<col>`,
+/// [`log`](crate::log()) (error level) as `panicked at <file>:<line>:<col>`,
 /// then the module traps (`unreachable`), so the host sees both the report
 /// and the trap. An allocation failure (see
 /// [`define_alloc_heap!`](crate::define_alloc_heap)) adds

@@ -97,14 +97,8 @@ mod tests {
 
     #[test]
     fn errors_are_typed() {
-        assert_eq!(
-            Sample::from_payload(&[]),
-            Err(Error::Payload(PayloadError::Truncated))
-        );
-        assert_eq!(
-            Sample::from_payload(&[1, 7]),
-            Err(Error::Payload(PayloadError::Malformed))
-        );
+        assert_eq!(Sample::from_payload(&[]), Err(Error::Payload(PayloadError::Truncated)));
+        assert_eq!(Sample::from_payload(&[1, 7]), Err(Error::Payload(PayloadError::Malformed)));
         let mut short = [0u8; 1];
         assert_eq!(
             Sample { id: 1, flag: true }.serialize_into(&mut short),

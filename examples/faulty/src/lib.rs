@@ -13,7 +13,9 @@
 extern crate alloc;
 
 use module_examples_common::Fault;
-use wasm_sdk::{Payload, Result, define_alloc_heap, define_panic_handlers, receive, send, task_run};
+use wasm_sdk::{
+    Payload, Result, define_alloc_heap, define_panic_handlers, receive, send, task_run,
+};
 
 define_alloc_heap!(1024);
 define_panic_handlers!();
@@ -36,7 +38,8 @@ fn run() -> Result<()> {
                 buf[index] = 1;
             }
             Fault::Exhaust => {
-                let mut big = alloc::vec::Vec::<u8>::with_capacity(core::hint::black_box(EXHAUST_BYTES));
+                let mut big =
+                    alloc::vec::Vec::<u8>::with_capacity(core::hint::black_box(EXHAUST_BYTES));
                 big.push(1);
                 send(&big, Output::Echo)?;
             }

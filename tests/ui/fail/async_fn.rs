@@ -1,0 +1,8 @@
+use wasm_sdk::{Result, task_run};
+
+#[task_run(inputs(a), outputs(b))]
+async fn run() -> Result<()> {
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use wasm_sdk::{Result, task_run};
+
+#[task_run]
+fn run() -> Result<()> {
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use wasm_sdk::task_run;
+
+#[task_run(inputs(a), outputs(b))]
+fn run() {}
+
+fn main() {}
