@@ -123,27 +123,44 @@ fn counter_release_size_is_within_budget() {
     assert!(size <= COUNTER_BUDGET, "counter.wasm is {size} bytes, budget {COUNTER_BUDGET}");
 }
 
-#[test]
-fn counter_tight_memory_is_stack_data_and_heap() {
-    let build = Build::new("counter", TARGETS[0]).env("WASM_SDK_MEMORY", "tight");
+/// Builds `guest` in tight mode and returns its linear memory in bytes.
+fn tight_memory(guest: &Guest) -> u64 {
+    let build = Build::new(guest.package, TARGETS[0]).env("WASM_SDK_MEMORY", "tight");
     let (bytes, info) = load(&build);
-    check_interface(&GUESTS[0], "tight", &info);
+    check_interface(guest, "tight", &info);
     let [(initial, maximum, page)] = info.memories[..] else {
         panic!("one memory expected: {:?}", info.memories)
     };
     assert_eq!(page, 1, "tight mode uses 1-byte pages");
     assert_eq!(maximum, Some(initial), "tight memory cannot grow");
-    let bytes_total = initial * page;
-    // Memory is the stack plus static data: nothing else is reserved.
-    assert!(bytes_total > GUESTS[0].stack as u64, "memory {bytes_total} smaller than the stack");
-    assert!(bytes_total <= COUNTER_TIGHT_BUDGET, "tight counter needs {bytes_total} bytes");
     let features = WasmFeatures::default() | WasmFeatures::CUSTOM_PAGE_SIZES;
     validate(&bytes, features).expect("valid with custom page sizes");
+    initial
+}
+
+#[test]
+fn tight_memory_is_stack_data_and_heap() {
+    let counter = tight_memory(&GUESTS[0]);
+    // The counter never allocates, so the linker drops its 8,000-byte arena:
+    // memory is the 4 KiB stack plus static data.
+    assert!(counter > GUESTS[0].stack as u64, "memory {counter} smaller than the stack");
+    assert!(counter <= COUNTER_TIGHT_BUDGET, "tight counter needs {counter} bytes");
     report(&format!(
-        "counter tight memory (WASM_SDK_MEMORY=tight): {bytes_total} bytes \
-         (stack {} + data/heap {}), page mode: 65536",
+        "tight memory (WASM_SDK_MEMORY=tight): counter {counter} bytes = stack {} + data {} \
+         (no allocation, so no arena); page mode: 65536",
         GUESTS[0].stack,
-        bytes_total - GUESTS[0].stack as u64
+        counter - GUESTS[0].stack as u64
+    ));
+
+    // `faulty` allocates, so its 1 KiB arena is part of linear memory.
+    let faulty = tight_memory(&GUESTS[2]);
+    let heap = 1024;
+    assert!(faulty >= GUESTS[2].stack as u64 + heap, "faulty memory {faulty} lacks the heap");
+    assert!(faulty < 65536 / 4, "faulty memory {faulty} is not tight");
+    report(&format!(
+        "tight memory: faulty {faulty} bytes = stack {} + heap {heap} + data {}",
+        GUESTS[2].stack,
+        faulty - GUESTS[2].stack as u64 - heap
     ));
 }
 
