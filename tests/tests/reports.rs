@@ -61,21 +61,26 @@ fn run_build(build: Build, inputs: &[&[&[u8]]], outputs: usize) -> Run {
     let mut store = Store::new(&engine, host);
     let mut linker = Linker::<Host>::new(&engine);
     linker
-        .func_wrap(IMPORT_MODULE, "receive_input", |mut c: Caller<'_, Host>, ptr: i32, len: i32, idx: i32| {
-            let (mem, host) = memory(&mut c);
-            let Some(queue) = usize::try_from(idx).ok().and_then(|i| host.inputs.get_mut(i)) else {
-                return Status::UnknownInput.code();
-            };
-            let Some(message) = queue.front() else { return Status::Closed.code() };
-            if message.len() > usize::try_from(len).unwrap_or(0) {
-                return Status::MessageTooLarge.code();
-            }
-            let Some(r) = range(mem, ptr, message.len() as i32) else {
-                return Status::BadPointer.code();
-            };
-            mem[r].copy_from_slice(message);
-            queue.pop_front().map_or(0, |m| m.len() as i32)
-        })
+        .func_wrap(
+            IMPORT_MODULE,
+            "receive_input",
+            |mut c: Caller<'_, Host>, ptr: i32, len: i32, idx: i32| {
+                let (mem, host) = memory(&mut c);
+                let Some(queue) = usize::try_from(idx).ok().and_then(|i| host.inputs.get_mut(i))
+                else {
+                    return Status::UnknownInput.code();
+                };
+                let Some(message) = queue.front() else { return Status::Closed.code() };
+                if message.len() > usize::try_from(len).unwrap_or(0) {
+                    return Status::MessageTooLarge.code();
+                }
+                let Some(r) = range(mem, ptr, message.len() as i32) else {
+                    return Status::BadPointer.code();
+                };
+                mem[r].copy_from_slice(message);
+                queue.pop_front().map_or(0, |m| m.len() as i32)
+            },
+        )
         .unwrap()
         .func_wrap(IMPORT_MODULE, "input_len", |mut c: Caller<'_, Host>, idx: i32| {
             let (_, host) = memory(&mut c);
@@ -85,29 +90,37 @@ fn run_build(build: Build, inputs: &[&[&[u8]]], outputs: usize) -> Run {
             }
         })
         .unwrap()
-        .func_wrap(IMPORT_MODULE, "send_output", |mut c: Caller<'_, Host>, ptr: i32, len: i32, idx: i32| {
-            let (mem, host) = memory(&mut c);
-            if usize::try_from(idx).map_or(true, |i| i >= host.outputs) {
-                return Status::UnknownOutput.code();
-            }
-            let Some(r) = range(mem, ptr, len) else { return Status::BadPointer.code() };
-            host.sent.push((idx, mem[r].to_vec()));
-            0
-        })
-        .unwrap()
-        .func_wrap(IMPORT_MODULE, "log", |mut c: Caller<'_, Host>, ptr: i32, len: i32, level: i32| {
-            let (mem, host) = memory(&mut c);
-            let Some(level) = LogLevel::from_code(level) else {
-                return Status::InvalidLogLevel.code();
-            };
-            match text(mem, ptr, len) {
-                Ok(t) => {
-                    host.logs.push((level, t));
-                    0
+        .func_wrap(
+            IMPORT_MODULE,
+            "send_output",
+            |mut c: Caller<'_, Host>, ptr: i32, len: i32, idx: i32| {
+                let (mem, host) = memory(&mut c);
+                if usize::try_from(idx).map_or(true, |i| i >= host.outputs) {
+                    return Status::UnknownOutput.code();
                 }
-                Err(code) => code,
-            }
-        })
+                let Some(r) = range(mem, ptr, len) else { return Status::BadPointer.code() };
+                host.sent.push((idx, mem[r].to_vec()));
+                0
+            },
+        )
+        .unwrap()
+        .func_wrap(
+            IMPORT_MODULE,
+            "log",
+            |mut c: Caller<'_, Host>, ptr: i32, len: i32, level: i32| {
+                let (mem, host) = memory(&mut c);
+                let Some(level) = LogLevel::from_code(level) else {
+                    return Status::InvalidLogLevel.code();
+                };
+                match text(mem, ptr, len) {
+                    Ok(t) => {
+                        host.logs.push((level, t));
+                        0
+                    }
+                    Err(code) => code,
+                }
+            },
+        )
         .unwrap()
         .func_wrap(IMPORT_MODULE, "report_error", |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
             let (mem, host) = memory(&mut c);
