@@ -13,9 +13,10 @@
 /// Off wasm32 this expands to nothing and the system allocator is used, so
 /// the same crate runs under `cargo test`.
 ///
-/// ```ignore
+/// ```
 /// pub const HEAP_SIZE: usize = 8_000;
 /// wasm_sdk::define_alloc_heap!(HEAP_SIZE);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! define_alloc_heap {
