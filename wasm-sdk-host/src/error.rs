@@ -1,0 +1,140 @@
+//! Why a module was refused, and why a guest trapped.
+
+use alloc::string::String;
+use core::fmt;
+
+use wasm_sdk_abi::manifest::ManifestError;
+
+/// Why [`Host::load`](crate::Host::load) refused a module. Each variant
+/// names what is wrong and what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// Not a well-formed Wasm module (garbage, truncated, a component).
+    Malformed(String),
+    /// Well-formed but invalid, or uses features the host does not enable.
+    Invalid(String),
+    /// An import the `connectors` ABI does not offer (other module, unknown
+    /// name, or not a function).
+    UnknownImport {
+        /// Import module.
+        module: String,
+        /// Import name.
+        name: String,
+    },
+    /// A `connectors` import with the wrong signature.
+    ImportSignature {
+        /// Import name.
+        name: String,
+        /// Number of `i32` parameters the ABI defines (result: one `i32`).
+        expected_params: usize,
+    },
+    /// `run_task` or `memory` is not exported.
+    MissingExport(&'static str),
+    /// `run_task` is not `() -> i32`.
+    RunTaskSignature,
+    /// The module has a start function, which would run outside any step.
+    StartFunction,
+    /// More than one memory, a 64-bit or a shared memory.
+    UnsupportedMemory,
+    /// The module's initial memory exceeds the host's budget.
+    MemoryTooLarge {
+        /// Bytes the module needs at start.
+        needed: u64,
+        /// The host's budget in bytes.
+        budget: u64,
+    },
+    /// No `wasm-sdk.manifest` section: not built with `#[task_run]`.
+    MissingManifest,
+    /// The manifest section is malformed.
+    Manifest(ManifestError),
+    /// The manifest names an ABI version this host does not support.
+    AbiVersion {
+        /// Version in the module.
+        found: u16,
+        /// Version this host implements.
+        supported: u16,
+    },
+    /// Instantiation failed (e.g. a data segment outside memory).
+    Instantiate(String),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Malformed(e) => write!(f, "not a wasm module: {e}"),
+            LoadError::Invalid(e) => write!(f, "invalid module: {e}"),
+            LoadError::UnknownImport { module, name } => write!(
+                f,
+                "import `{module}.{name}` is not part of the `connectors` ABI; guests may only \
+                 import `connectors` functions"
+            ),
+            LoadError::ImportSignature { name, expected_params } => write!(
+                f,
+                "import `connectors.{name}` has the wrong signature; expected {expected_params} \
+                 `i32` parameters and one `i32` result"
+            ),
+            LoadError::MissingExport(name) => write!(f, "module does not export `{name}`"),
+            LoadError::RunTaskSignature => {
+                f.write_str("export `run_task` must be a function `() -> i32`")
+            }
+            LoadError::StartFunction => f.write_str(
+                "module has a start function; guests must do their work in `run_task`",
+            ),
+            LoadError::UnsupportedMemory => {
+                f.write_str("module must define exactly one 32-bit, non-shared memory")
+            }
+            LoadError::MemoryTooLarge { needed, budget } => write!(
+                f,
+                "module needs {needed} bytes of memory at start; the budget is {budget} bytes"
+            ),
+            LoadError::MissingManifest => f.write_str(
+                "module has no `wasm-sdk.manifest` section; build it with `#[task_run]`",
+            ),
+            LoadError::Manifest(e) => write!(f, "bad `wasm-sdk.manifest` section: {e}"),
+            LoadError::AbiVersion { found, supported } => write!(
+                f,
+                "module was built for ABI version {found}; this host supports version {supported}"
+            ),
+            LoadError::Instantiate(e) => write!(f, "instantiation failed: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for LoadError {}
+
+/// Why a guest stopped with a trap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    code: Option<wasmi::TrapCode>,
+    message: String,
+}
+
+impl Trap {
+    pub(crate) fn new(error: &wasmi::Error) -> Self {
+        Trap { code: error.as_trap_code(), message: alloc::format!("{error}") }
+    }
+
+    pub(crate) fn host(message: String) -> Self {
+        Trap { code: None, message }
+    }
+
+    /// The Wasm trap code (`unreachable` for a guest panic), or `None` for
+    /// a host-side failure.
+    pub fn code(&self) -> Option<wasmi::TrapCode> {
+        self.code
+    }
+
+    /// wasmi's description of the trap.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl core::error::Error for Trap {}

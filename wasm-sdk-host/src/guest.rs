@@ -1,0 +1,213 @@
+//! One loaded guest: a state machine stepped by its scheduler.
+
+use wasmi::{Store, TypedFunc, TypedResumableCall, TypedResumableCallHostTrap, TypedResumableCallOutOfFuel, Val};
+
+use crate::binding::{self, Blocked, HostState};
+use crate::config::HostConfig;
+use crate::env::Environment;
+use crate::error::Trap;
+
+/// Where a guest stands after [`Guest::step`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Waiting in `receive` for a message on this input. Stepping again
+    /// before the environment has one returns this again at no cost.
+    Blocked {
+        /// The input index.
+        input: u8,
+    },
+    /// Used up its fuel slice; step again to continue.
+    Preempted,
+    /// `run_task` returned this exit code (0: clean stop).
+    Finished {
+        /// The exit code.
+        exit_code: i32,
+    },
+    /// Trapped; the guest cannot run again.
+    Trapped(Trap),
+    /// Used up its total fuel budget; the guest cannot run again.
+    OutOfFuel,
+}
+
+impl Step {
+    /// Whether the guest can never run again.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Step::Finished { .. } | Step::Trapped(_) | Step::OutOfFuel)
+    }
+}
+
+enum State {
+    NotStarted,
+    Preempted(TypedResumableCallOutOfFuel<i32>),
+    Blocked(TypedResumableCallHostTrap<i32>, Blocked),
+    Done(Step),
+}
+
+/// A loaded guest with its own store, memory and [`Environment`].
+pub struct Guest<E> {
+    store: Store<HostState<E>>,
+    run_task: TypedFunc<(), i32>,
+    state: State,
+    fuel_per_slice: Option<u64>,
+    /// Fuel left of the total budget; `None`: unlimited.
+    fuel_left: Option<u64>,
+    fuel_consumed: u64,
+    /// Fuel put into the store for the current run.
+    fuel_given: u64,
+    metered: bool,
+}
+
+impl<E: Environment + 'static> Guest<E> {
+    pub(crate) fn new(
+        store: Store<HostState<E>>,
+        run_task: TypedFunc<(), i32>,
+        config: &HostConfig,
+    ) -> Self {
+        Guest {
+            store,
+            run_task,
+            state: State::NotStarted,
+            fuel_per_slice: config.fuel_per_slice,
+            fuel_left: config.total_fuel,
+            fuel_consumed: 0,
+            fuel_given: 0,
+            metered: config.meters_fuel(),
+        }
+    }
+
+    /// Runs the guest until it blocks, finishes, traps, or uses its slice.
+    ///
+    /// A blocked guest is resumed only when its input has a message or is
+    /// closed; otherwise this returns [`Step::Blocked`] without running Wasm.
+    /// After a final step (see [`Step::is_final`]) it returns that step again.
+    pub fn step(&mut self) -> Step {
+        let state = core::mem::replace(&mut self.state, State::Done(Step::OutOfFuel));
+        let (step, state) = self.advance(state);
+        self.state = state;
+        step
+    }
+
+    fn advance(&mut self, state: State) -> (Step, State) {
+        let result = match state {
+            State::Done(step) => return (step.clone(), State::Done(step)),
+            State::NotStarted => {
+                if !self.refuel(0) {
+                    return Self::done(Step::OutOfFuel);
+                }
+                let result = self.run_task.call_resumable(&mut self.store, ());
+                self.account();
+                result
+            }
+            State::Preempted(call) => {
+                if !self.refuel(call.required_fuel()) {
+                    return Self::done(Step::OutOfFuel);
+                }
+                let result = call.resume(&mut self.store);
+                self.account();
+                result
+            }
+            State::Blocked(call, blocked) => {
+                let code = {
+                    let state = self.store.data();
+                    let Some(memory) = state.memory else {
+                        return Self::done(Step::Trapped(Trap::host("guest has no memory".into())));
+                    };
+                    let (mem, state) = memory.data_and_store_mut(&mut self.store);
+                    binding::receive(mem, state, blocked.ptr, blocked.len, i32::from(blocked.input))
+                };
+                let Ok(code) = code else {
+                    // Still nothing to receive: stay suspended, run nothing.
+                    let step = Step::Blocked { input: blocked.input };
+                    return (step, State::Blocked(call, blocked));
+                };
+                if !self.refuel(0) {
+                    return Self::done(Step::OutOfFuel);
+                }
+                let result = call.resume(&mut self.store, &[Val::I32(code)]);
+                self.account();
+                result
+            }
+        };
+        match result {
+            Ok(TypedResumableCall::Finished(exit_code)) => Self::done(Step::Finished { exit_code }),
+            Ok(TypedResumableCall::HostTrap(call)) => {
+                match call.host_error().downcast_ref::<Blocked>().copied() {
+                    Some(blocked) => (Step::Blocked { input: blocked.input }, State::Blocked(call, blocked)),
+                    // The bound imports only ever suspend with `Blocked`.
+                    None => Self::done(Step::Trapped(Trap::new(call.host_error()))),
+                }
+            }
+            Ok(TypedResumableCall::OutOfFuel(call)) => {
+                if self.fuel_left.is_some_and(|left| left < call.required_fuel().max(1)) {
+                    Self::done(Step::OutOfFuel)
+                } else {
+                    (Step::Preempted, State::Preempted(call))
+                }
+            }
+            Err(error) => Self::done(Step::Trapped(Trap::new(&error))),
+        }
+    }
+
+    fn done(step: Step) -> (Step, State) {
+        (step.clone(), State::Done(step))
+    }
+
+    /// Puts this step's fuel into the store: one slice, at least `required`,
+    /// at most what is left. Returns `false` when the budget cannot cover it.
+    fn refuel(&mut self, required: u64) -> bool {
+        if !self.metered {
+            return true;
+        }
+        let wanted = self.fuel_per_slice.unwrap_or(u64::MAX).max(required).max(1);
+        let fuel = match self.fuel_left {
+            Some(left) if left < required.max(1) => return false,
+            Some(left) => wanted.min(left),
+            None => wanted,
+        };
+        self.fuel_given = fuel;
+        // Fuel metering is on whenever `metered` is, so this cannot fail.
+        self.store.set_fuel(fuel).is_ok()
+    }
+
+    /// Books the fuel the last run used.
+    fn account(&mut self) {
+        if !self.metered {
+            return;
+        }
+        let used = self.fuel_given.saturating_sub(self.store.get_fuel().unwrap_or(0));
+        self.fuel_consumed = self.fuel_consumed.saturating_add(used);
+        if let Some(left) = &mut self.fuel_left {
+            *left = left.saturating_sub(used);
+        }
+    }
+
+    /// Total fuel the guest has used (0 when fuel is not metered).
+    pub fn fuel_consumed(&self) -> u64 {
+        self.fuel_consumed
+    }
+
+    /// The guest's environment.
+    pub fn env(&self) -> &E {
+        &self.store.data().env
+    }
+
+    /// The guest's environment, to queue inputs or drain outputs.
+    pub fn env_mut(&mut self) -> &mut E {
+        &mut self.store.data_mut().env
+    }
+
+    /// Number of inputs the manifest declares.
+    pub fn input_count(&self) -> usize {
+        self.store.data().inputs
+    }
+
+    /// Number of outputs the manifest declares.
+    pub fn output_count(&self) -> usize {
+        self.store.data().outputs
+    }
+
+    /// Current size of the guest's linear memory in bytes.
+    pub fn memory_size(&self) -> usize {
+        self.store.data().memory.map_or(0, |m| m.data(&self.store).len())
+    }
+}

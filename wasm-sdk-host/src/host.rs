@@ -1,0 +1,138 @@
+//! Checking and loading modules.
+
+use alloc::string::ToString;
+
+use wasm_sdk_abi::manifest::Manifest;
+use wasm_sdk_abi::{self as abi, ABI_VERSION};
+use wasmi::{CompilationMode, Config, Engine, Linker, Module, Store, StoreLimitsBuilder};
+use wasmparser::{ExternalKind, ValType};
+
+use crate::binding::{self, HostState};
+use crate::config::HostConfig;
+use crate::env::Environment;
+use crate::error::LoadError;
+use crate::guest::Guest;
+use crate::inspect::ModuleInfo;
+
+/// Loads guests for one kind of [`Environment`]; all its guests share the
+/// engine, the bound imports and the [`HostConfig`].
+pub struct Host<E> {
+    engine: Engine,
+    linker: Linker<HostState<E>>,
+    config: HostConfig,
+}
+
+impl<E: Environment + 'static> Host<E> {
+    /// A host with these limits.
+    pub fn new(config: HostConfig) -> Self {
+        let mut engine_config = Config::default();
+        engine_config
+            .wasm_custom_page_sizes(config.custom_page_sizes)
+            .consume_fuel(config.meters_fuel());
+        if config.meters_fuel() {
+            // With lazy compilation, running out of fuel while compiling a
+            // callee is a plain error and the call is lost (wasmi PR 2032).
+            engine_config.compilation_mode(CompilationMode::Eager);
+        }
+        let engine = Engine::new(&engine_config);
+        let mut linker = Linker::new(&engine);
+        // Defining five distinct names in a fresh linker cannot collide.
+        if let Err(err) = binding::define(&mut linker) {
+            unreachable!("binding the connectors ABI failed: {err}");
+        }
+        Host { engine, linker, config }
+    }
+
+    /// The limits guests run under.
+    pub fn config(&self) -> &HostConfig {
+        &self.config
+    }
+
+    /// Checks a module against the ABI and the limits, then instantiates it
+    /// with its own `env`. The guest has not run yet: call
+    /// [`Guest::step`].
+    ///
+    /// # Errors
+    ///
+    /// A [`LoadError`] saying what is wrong; nothing is instantiated then.
+    pub fn load(&self, wasm: &[u8], env: E) -> Result<Guest<E>, LoadError> {
+        let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
+        let (inputs, outputs) = check(&info, &self.config)?;
+        let module = Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(e.to_string()))?;
+        let budget = usize::try_from(self.config.memory_budget).unwrap_or(usize::MAX);
+        let state = HostState {
+            env,
+            inputs,
+            outputs,
+            max_message_len: self.config.max_message_len,
+            limits: StoreLimitsBuilder::new().memory_size(budget).instances(1).build(),
+            memory: None,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        let instance = self
+            .linker
+            .instantiate_and_start(&mut store, &module)
+            .map_err(|e| LoadError::Instantiate(e.to_string()))?;
+        let memory = instance
+            .get_memory(&store, abi::MEMORY_EXPORT)
+            .ok_or(LoadError::MissingExport(abi::MEMORY_EXPORT))?;
+        store.data_mut().memory = Some(memory);
+        let run_task = instance
+            .get_typed_func::<(), i32>(&store, abi::RUN_TASK_EXPORT)
+            .map_err(|_| LoadError::RunTaskSignature)?;
+        Ok(Guest::new(store, run_task, &self.config))
+    }
+}
+
+/// The load-time checks; returns the number of inputs and outputs.
+pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<(usize, usize), LoadError> {
+    if let Some(other) = info.other_imports.first() {
+        let (module, name) = other.split_once('.').unwrap_or((other.as_str(), ""));
+        return Err(LoadError::UnknownImport { module: module.into(), name: name.into() });
+    }
+    for import in &info.imports {
+        let sig = (import.module == abi::IMPORT_MODULE)
+            .then(|| abi::import_signature(&import.name))
+            .flatten()
+            .ok_or_else(|| LoadError::UnknownImport {
+                module: import.module.clone(),
+                name: import.name.clone(),
+            })?;
+        let params_ok = import.params.len() == sig.params
+            && import.params.iter().all(|t| *t == ValType::I32);
+        if !params_ok || import.results != [ValType::I32] {
+            return Err(LoadError::ImportSignature {
+                name: import.name.clone(),
+                expected_params: sig.params,
+            });
+        }
+    }
+    let run_task =
+        info.func_export(abi::RUN_TASK_EXPORT).ok_or(LoadError::MissingExport(abi::RUN_TASK_EXPORT))?;
+    if !run_task.params.is_empty() || run_task.results != [ValType::I32] {
+        return Err(LoadError::RunTaskSignature);
+    }
+    if !info.has_export(abi::MEMORY_EXPORT, ExternalKind::Memory) {
+        return Err(LoadError::MissingExport(abi::MEMORY_EXPORT));
+    }
+    if info.has_start {
+        return Err(LoadError::StartFunction);
+    }
+    let [memory] = info.memories[..] else { return Err(LoadError::UnsupportedMemory) };
+    if memory.memory64 || memory.shared {
+        return Err(LoadError::UnsupportedMemory);
+    }
+    if memory.initial_bytes() > config.memory_budget {
+        return Err(LoadError::MemoryTooLarge {
+            needed: memory.initial_bytes(),
+            budget: config.memory_budget,
+        });
+    }
+    let section = info.manifest.as_deref().ok_or(LoadError::MissingManifest)?;
+    let manifest = Manifest::parse(section).map_err(LoadError::Manifest)?;
+    if manifest.abi_version() != ABI_VERSION {
+        return Err(LoadError::AbiVersion { found: manifest.abi_version(), supported: ABI_VERSION });
+    }
+    Ok((manifest.inputs().len(), manifest.outputs().len()))
+}

@@ -1,0 +1,195 @@
+//! What a module contains, read with wasmparser without instantiating it.
+//!
+//! [`Host::load`](crate::Host::load) checks these facts; the test host's
+//! `inspect` command prints them.
+
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use wasm_sdk_abi::manifest::MANIFEST_SECTION;
+use wasmparser::{Parser, Payload, TypeRef};
+pub use wasmparser::{ExternalKind, ValType};
+
+/// A function import or export with its signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FuncInfo {
+    /// Import module; empty for exports.
+    pub module: String,
+    /// Function name.
+    pub name: String,
+    /// Parameter types.
+    pub params: Vec<ValType>,
+    /// Result types.
+    pub results: Vec<ValType>,
+}
+
+/// A linear memory's limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryInfo {
+    /// Initial size in pages.
+    pub initial: u64,
+    /// Maximum size in pages, if bounded.
+    pub maximum: Option<u64>,
+    /// Page size in bytes (65,536 unless the module uses custom page sizes).
+    pub page_size: u64,
+    /// A 64-bit memory (memory64 proposal).
+    pub memory64: bool,
+    /// A shared memory (threads proposal).
+    pub shared: bool,
+}
+
+impl MemoryInfo {
+    /// Initial size in bytes (saturating).
+    pub fn initial_bytes(&self) -> u64 {
+        self.initial.saturating_mul(self.page_size)
+    }
+
+    /// Maximum size in bytes, if bounded (saturating).
+    pub fn maximum_bytes(&self) -> Option<u64> {
+        self.maximum.map(|m| m.saturating_mul(self.page_size))
+    }
+}
+
+/// The host-relevant contents of a module.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModuleInfo {
+    /// Size of the module in bytes.
+    pub size: usize,
+    /// Function imports, in order.
+    pub imports: Vec<FuncInfo>,
+    /// Non-function imports as `module.name` (hosts refuse them).
+    pub other_imports: Vec<String>,
+    /// Exported functions.
+    pub func_exports: Vec<FuncInfo>,
+    /// Other exports as `(name, kind)`.
+    pub other_exports: Vec<(String, ExternalKind)>,
+    /// Memories defined by the module.
+    pub memories: Vec<MemoryInfo>,
+    /// Whether the module has a start function.
+    pub has_start: bool,
+    /// Payload of the `wasm-sdk.manifest` section, if present.
+    pub manifest: Option<Vec<u8>>,
+    /// Names of all custom sections, in order.
+    pub custom_sections: Vec<String>,
+    /// Initial value of the first mutable `i32` global (the stack pointer
+    /// in Rust guests), if it is a constant.
+    pub stack_pointer: Option<i32>,
+}
+
+impl ModuleInfo {
+    /// Reads a module's structure. Does not validate code: a module that
+    /// parses here can still be rejected by [`Host::load`](crate::Host::load).
+    ///
+    /// # Errors
+    ///
+    /// A message when the bytes are not a well-formed module.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.get(4..8).is_some_and(|version| version != [1, 0, 0, 0]) {
+            return Err("not a core Wasm module (version 1); components are not supported".into());
+        }
+        Self::parse_inner(bytes).map_err(|e| alloc::format!("{e}"))
+    }
+
+    fn parse_inner(bytes: &[u8]) -> wasmparser::Result<Self> {
+        let mut info = ModuleInfo { size: bytes.len(), ..ModuleInfo::default() };
+        let mut types: Vec<(Vec<ValType>, Vec<ValType>)> = Vec::new();
+        let mut func_types: Vec<u32> = Vec::new();
+        let mut exports = Vec::new();
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload? {
+                Payload::TypeSection(reader) => {
+                    for ty in reader.into_iter_err_on_gc_types() {
+                        let ty = ty?;
+                        types.push((ty.params().to_vec(), ty.results().to_vec()));
+                    }
+                }
+                Payload::ImportSection(reader) => {
+                    for import in reader {
+                        let import = import?;
+                        if let TypeRef::Func(ty) = import.ty {
+                            func_types.push(ty);
+                            let (params, results) = lookup(&types, ty);
+                            info.imports.push(FuncInfo {
+                                module: import.module.into(),
+                                name: import.name.into(),
+                                params,
+                                results,
+                            });
+                        } else {
+                            info.other_imports
+                                .push(alloc::format!("{}.{}", import.module, import.name));
+                        }
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    for ty in reader {
+                        func_types.push(ty?);
+                    }
+                }
+                Payload::MemorySection(reader) => {
+                    for memory in reader {
+                        let memory = memory?;
+                        info.memories.push(MemoryInfo {
+                            initial: memory.initial,
+                            maximum: memory.maximum,
+                            page_size: 1u64 << memory.page_size_log2.unwrap_or(16).min(16),
+                            memory64: memory.memory64,
+                            shared: memory.shared,
+                        });
+                    }
+                }
+                Payload::GlobalSection(reader) => {
+                    for global in reader {
+                        let global = global?;
+                        let is_i32 = global.ty.content_type == ValType::I32;
+                        if global.ty.mutable && is_i32 && info.stack_pointer.is_none() {
+                            let mut ops = global.init_expr.get_operators_reader();
+                            if let Ok(wasmparser::Operator::I32Const { value }) = ops.read() {
+                                info.stack_pointer = Some(value);
+                            }
+                        }
+                    }
+                }
+                Payload::ExportSection(reader) => {
+                    for export in reader {
+                        let export = export?;
+                        exports.push((export.name.to_owned(), export.kind, export.index));
+                    }
+                }
+                Payload::StartSection { .. } => info.has_start = true,
+                Payload::CustomSection(reader) => {
+                    info.custom_sections.push(reader.name().into());
+                    if reader.name() == MANIFEST_SECTION && info.manifest.is_none() {
+                        info.manifest = Some(reader.data().to_vec());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (name, kind, index) in exports {
+            if kind == ExternalKind::Func {
+                let ty = func_types.get(index as usize).copied().unwrap_or(u32::MAX);
+                let (params, results) = lookup(&types, ty);
+                info.func_exports.push(FuncInfo { module: String::new(), name, params, results });
+            } else {
+                info.other_exports.push((name, kind));
+            }
+        }
+        Ok(info)
+    }
+
+    /// The exported function `name`.
+    pub fn func_export(&self, name: &str) -> Option<&FuncInfo> {
+        self.func_exports.iter().find(|f| f.name == name)
+    }
+
+    /// Whether a non-function export `name` of `kind` exists.
+    pub fn has_export(&self, name: &str, kind: ExternalKind) -> bool {
+        self.other_exports.iter().any(|(n, k)| n == name && *k == kind)
+    }
+}
+
+fn lookup(types: &[(Vec<ValType>, Vec<ValType>)], ty: u32) -> (Vec<ValType>, Vec<ValType>) {
+    types.get(ty as usize).cloned().unwrap_or_default()
+}
