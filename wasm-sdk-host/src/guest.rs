@@ -1,11 +1,15 @@
 //! One loaded guest: a state machine stepped by its scheduler.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use wasmi::{Store, TypedFunc, TypedResumableCall, TypedResumableCallHostTrap, TypedResumableCallOutOfFuel, Val};
 
 use crate::binding::{self, Blocked, HostState};
 use crate::config::HostConfig;
 use crate::env::Environment;
 use crate::error::Trap;
+use crate::host::Ports;
 
 /// Where a guest stands after [`Guest::step`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +59,8 @@ pub struct Guest<E> {
     /// Fuel put into the store for the current run.
     fuel_given: u64,
     metered: bool,
+    inputs: Vec<String>,
+    outputs: Vec<String>,
 }
 
 impl<E: Environment + 'static> Guest<E> {
@@ -62,8 +68,11 @@ impl<E: Environment + 'static> Guest<E> {
         store: Store<HostState<E>>,
         run_task: TypedFunc<(), i32>,
         config: &HostConfig,
+        (inputs, outputs): Ports,
     ) -> Self {
         Guest {
+            inputs,
+            outputs,
             store,
             run_task,
             state: State::NotStarted,
@@ -196,18 +205,32 @@ impl<E: Environment + 'static> Guest<E> {
         &mut self.store.data_mut().env
     }
 
-    /// Number of inputs the manifest declares.
-    pub fn input_count(&self) -> usize {
-        self.store.data().inputs
+    /// Input names from the manifest; position is the index.
+    pub fn inputs(&self) -> &[String] {
+        &self.inputs
     }
 
-    /// Number of outputs the manifest declares.
-    pub fn output_count(&self) -> usize {
-        self.store.data().outputs
+    /// Output names from the manifest; position is the index.
+    pub fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    /// The index of the input called `name`.
+    pub fn input_index(&self, name: &str) -> Option<u8> {
+        position(&self.inputs, name)
+    }
+
+    /// The index of the output called `name`.
+    pub fn output_index(&self, name: &str) -> Option<u8> {
+        position(&self.outputs, name)
     }
 
     /// Current size of the guest's linear memory in bytes.
     pub fn memory_size(&self) -> usize {
         self.store.data().memory.map_or(0, |m| m.data(&self.store).len())
     }
+}
+
+fn position(names: &[String], name: &str) -> Option<u8> {
+    names.iter().position(|n| n == name).and_then(|i| u8::try_from(i).ok())
 }

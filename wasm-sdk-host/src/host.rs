@@ -1,6 +1,7 @@
 //! Checking and loading modules.
 
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 use wasm_sdk_abi::manifest::Manifest;
 use wasm_sdk_abi::{self as abi, ABI_VERSION};
@@ -57,13 +58,13 @@ impl<E: Environment + 'static> Host<E> {
     /// A [`LoadError`] saying what is wrong; nothing is instantiated then.
     pub fn load(&self, wasm: &[u8], env: E) -> Result<Guest<E>, LoadError> {
         let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
-        let (inputs, outputs) = check(&info, &self.config)?;
+        let (input_names, output_names) = check(&info, &self.config)?;
         let module = Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(e.to_string()))?;
         let budget = usize::try_from(self.config.memory_budget).unwrap_or(usize::MAX);
         let state = HostState {
             env,
-            inputs,
-            outputs,
+            inputs: input_names.len(),
+            outputs: output_names.len(),
             max_message_len: self.config.max_message_len,
             limits: StoreLimitsBuilder::new().memory_size(budget).instances(1).build(),
             memory: None,
@@ -81,12 +82,15 @@ impl<E: Environment + 'static> Host<E> {
         let run_task = instance
             .get_typed_func::<(), i32>(&store, abi::RUN_TASK_EXPORT)
             .map_err(|_| LoadError::RunTaskSignature)?;
-        Ok(Guest::new(store, run_task, &self.config))
+        Ok(Guest::new(store, run_task, &self.config, (input_names, output_names)))
     }
 }
 
-/// The load-time checks; returns the number of inputs and outputs.
-pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<(usize, usize), LoadError> {
+/// Input and output names from the manifest, index order.
+pub(crate) type Ports = (Vec<String>, Vec<String>);
+
+/// The load-time checks; returns the manifest's input and output names.
+pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<Ports, LoadError> {
     if let Some(other) = info.other_imports.first() {
         let (module, name) = other.split_once('.').unwrap_or((other.as_str(), ""));
         return Err(LoadError::UnknownImport { module: module.into(), name: name.into() });
@@ -134,5 +138,6 @@ pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<(usize, us
     if manifest.abi_version() != ABI_VERSION {
         return Err(LoadError::AbiVersion { found: manifest.abi_version(), supported: ABI_VERSION });
     }
-    Ok((manifest.inputs().len(), manifest.outputs().len()))
+    let names = |list: wasm_sdk_abi::manifest::Names<'_>| list.iter().map(String::from).collect();
+    Ok((names(manifest.inputs()), names(manifest.outputs())))
 }

@@ -85,6 +85,9 @@ impl ModuleInfo {
     ///
     /// A message when the bytes are not a well-formed module.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        if !bytes.starts_with(b"\0asm") {
+            return Err("missing the `\\0asm` magic number".into());
+        }
         if bytes.get(4..8).is_some_and(|version| version != [1, 0, 0, 0]) {
             return Err("not a core Wasm module (version 1); components are not supported".into());
         }

@@ -1,0 +1,156 @@
+//! Building guest crates for wasm32, as a module author would.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+use crate::error::TestHostError;
+
+/// Builds a guest crate to a `.wasm` with `cargo build --release`, the
+/// crate's own `build.rs` memory settings and the workspace's release
+/// profile, and remembers the result for the rest of the process.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GuestBuilder {
+    target: String,
+    target_dir: Option<PathBuf>,
+    env: Vec<(String, String)>,
+}
+
+impl Default for GuestBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Variables the surrounding cargo (e.g. `cargo test`) may export that must
+/// not leak into a guest build.
+const SCRUBBED_ENV: &[&str] = &[
+    "CARGO_ENCODED_RUSTFLAGS",
+    "CARGO_BUILD_RUSTFLAGS",
+    "CARGO_BUILD_TARGET",
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET_DIR",
+    "RUSTC_WORKSPACE_WRAPPER",
+];
+
+impl GuestBuilder {
+    /// Release builds for `wasm32-unknown-unknown`, in the crate's own
+    /// target directory.
+    pub fn new() -> Self {
+        GuestBuilder {
+            target: "wasm32-unknown-unknown".into(),
+            target_dir: None,
+            env: Vec::new(),
+        }
+    }
+
+    /// Another target, e.g. `wasm32v1-none` for MVP-only modules.
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = target.into();
+        self
+    }
+
+    /// Build into this target directory (keeps test builds apart from the
+    /// user's, and variants apart from each other).
+    pub fn target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.target_dir = Some(dir.into());
+        self
+    }
+
+    /// An environment variable for the build, e.g. `WASM_SDK_MEMORY=tight`.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Builds the crate at `crate_dir` (a directory with `Cargo.toml`) and
+    /// returns the path of its `.wasm`.
+    ///
+    /// # Errors
+    ///
+    /// [`TestHostError::Build`] with cargo's diagnostics, or when the crate
+    /// produces no `.wasm` (not a `cdylib`).
+    pub fn build(&self, crate_dir: impl AsRef<Path>) -> Result<PathBuf, TestHostError> {
+        static CACHE: OnceLock<Mutex<HashMap<(GuestBuilder, PathBuf), PathBuf>>> =
+            OnceLock::new();
+        let manifest = crate_dir.as_ref().join("Cargo.toml");
+        let manifest = manifest.canonicalize().map_err(|e| {
+            TestHostError::Build(format!("no crate at `{}`: {e}", crate_dir.as_ref().display()))
+        })?;
+        let key = (self.clone(), manifest.clone());
+        // Held during the build: concurrent tests wait instead of racing
+        // cargo on the same artifact.
+        let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(path) = cache.get(&key).filter(|p| p.is_file()) {
+            return Ok(path.clone());
+        }
+        let path = self.run_cargo(&manifest)?;
+        cache.insert(key, path.clone());
+        Ok(path)
+    }
+
+    fn run_cargo(&self, manifest: &Path) -> Result<PathBuf, TestHostError> {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--release", "--message-format=json-render-diagnostics", "--target"])
+            .arg(&self.target)
+            .arg("--manifest-path")
+            .arg(manifest);
+        if let Some(dir) = manifest.parent() {
+            // So the guest's workspace `rust-toolchain.toml` applies.
+            cmd.current_dir(dir);
+        }
+        for var in SCRUBBED_ENV {
+            cmd.env_remove(var);
+        }
+        if let Some(dir) = &self.target_dir {
+            cmd.arg("--target-dir").arg(dir);
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| TestHostError::Build(format!("cannot run cargo: {e}")))?;
+        // Drained on its own thread so a long compiler log cannot fill the
+        // pipe and stall cargo while stdout is read.
+        let stderr = child.stderr.take().map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut log = String::new();
+                let _ = std::io::Read::read_to_string(&mut pipe, &mut log);
+                log
+            })
+        });
+        let Some(stdout) = child.stdout.take() else {
+            return Err(TestHostError::Build("cargo's output is not captured".into()));
+        };
+        let mut wasm = None;
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+            let is_ours = message["reason"] == "compiler-artifact"
+                && message["manifest_path"].as_str().map(Path::new) == Some(manifest);
+            if !is_ours {
+                continue;
+            }
+            let files = message["filenames"].as_array().into_iter().flatten();
+            if let Some(file) = files.filter_map(|f| f.as_str()).find(|f| f.ends_with(".wasm")) {
+                wasm = Some(PathBuf::from(file));
+            }
+        }
+        let status =
+            child.wait().map_err(|e| TestHostError::Build(format!("cargo did not finish: {e}")))?;
+        let log = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+        if !status.success() {
+            return Err(TestHostError::Build(log.trim().to_owned()));
+        }
+        wasm.ok_or_else(|| {
+            TestHostError::Build(format!(
+                "`{}` produced no .wasm; is it a `cdylib` crate?",
+                manifest.display()
+            ))
+        })
+    }
+}

@@ -1,0 +1,59 @@
+//! Errors of the test host's own API (the guest's are in the transcript).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use wasm_sdk_host::LoadError;
+
+/// Why the test host could not do what was asked.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TestHostError {
+    /// Reading a module file failed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: std::io::Error,
+    },
+    /// Building a guest crate failed; carries cargo's diagnostics.
+    Build(String),
+    /// The host refused the module.
+    Load(LoadError),
+    /// No input with this name or index.
+    UnknownInput(String),
+    /// No output with this name or index.
+    UnknownOutput(String),
+    /// A typed message could not be encoded or decoded with postcard.
+    Payload(postcard::Error),
+}
+
+impl fmt::Display for TestHostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TestHostError::Io { path, error } => write!(f, "cannot read `{}`: {error}", path.display()),
+            TestHostError::Build(log) => write!(f, "guest build failed: {log}"),
+            TestHostError::Load(e) => write!(f, "cannot load module: {e}"),
+            TestHostError::UnknownInput(name) => write!(f, "module has no input `{name}`"),
+            TestHostError::UnknownOutput(name) => write!(f, "module has no output `{name}`"),
+            TestHostError::Payload(e) => write!(f, "payload: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TestHostError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TestHostError::Io { error, .. } => Some(error),
+            TestHostError::Load(e) => Some(e),
+            TestHostError::Payload(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<LoadError> for TestHostError {
+    fn from(e: LoadError) -> Self {
+        TestHostError::Load(e)
+    }
+}

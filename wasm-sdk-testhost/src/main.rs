@@ -1,0 +1,235 @@
+//! `wasm-sdk-testhost`: run and inspect wasm-sdk guest modules.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
+use wasm_sdk_host::abi::manifest::Manifest;
+use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, Status, TestHost, Transcript};
+
+/// Run and inspect wasm-sdk guest modules on the desktop test host.
+#[derive(Parser)]
+#[command(name = "wasm-sdk-testhost", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load a module (building a guest crate first), feed inputs, run until
+    /// it blocks with nothing left to read or stops, print the transcript.
+    Run(RunArgs),
+    /// Print a module's size, imports, exports, memory and manifest.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// A `.wasm` file, or a guest crate directory to build first.
+    module: PathBuf,
+    /// Queue a message: input name (or index) and the bytes in hex. In order.
+    #[arg(long = "input", value_name = "NAME=HEX", value_parser = parse_input)]
+    inputs: Vec<(String, Vec<u8>)>,
+    /// Close an input after the messages are queued.
+    #[arg(long = "close", value_name = "NAME")]
+    closes: Vec<String>,
+    /// Total fuel budget; an endless loop ends as `out_of_fuel`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TOTAL_FUEL)]
+    fuel: u64,
+    /// Largest linear memory the module may use, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    memory_budget: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// A `.wasm` file.
+    module: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_input(arg: &str) -> Result<(String, Vec<u8>), String> {
+    let (name, hex) = arg.split_once('=').ok_or("expected NAME=HEX, e.g. wasm_input=05")?;
+    if name.is_empty() {
+        return Err("the input name before `=` is empty".into());
+    }
+    let hex: String = hex.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+    let bytes = hex::decode(&hex).map_err(|e| format!("`{hex}` is not hex bytes: {e}"))?;
+    Ok((name.to_owned(), bytes))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Inspect(args) => inspect(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("error: {}", reason.lines().next().unwrap_or("failed"));
+            for line in reason.lines().skip(1) {
+                eprintln!("  {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A `.wasm` path, building the crate first when given a directory.
+fn module_path(path: &Path) -> Result<PathBuf, String> {
+    if path.is_dir() {
+        eprintln!("building {} ...", path.display());
+        GuestBuilder::new().build(path).map_err(|e| e.to_string())
+    } else {
+        Ok(path.to_owned())
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let wasm = module_path(&args.module)?;
+    let host = TestHost::builder().total_fuel(args.fuel).memory_budget(args.memory_budget).build();
+    let mut guest = host.load_file(&wasm).map_err(|e| e.to_string())?;
+    for (name, bytes) in &args.inputs {
+        let pushed = match name.parse::<u8>() {
+            Ok(idx) => guest.push_input(idx, bytes),
+            Err(_) => guest.push_input(name.as_str(), bytes),
+        };
+        pushed.map_err(|e| with_names(e.to_string(), "inputs", guest.input_names()))?;
+    }
+    for name in &args.closes {
+        let closed = match name.parse::<u8>() {
+            Ok(idx) => guest.close_input(idx),
+            Err(_) => guest.close_input(name.as_str()),
+        };
+        closed.map_err(|e| with_names(e.to_string(), "inputs", guest.input_names()))?;
+    }
+    guest.run_until_idle();
+    let transcript = guest.transcript();
+    if args.json {
+        println!("{}", serde_json::to_string(&transcript).map_err(|e| e.to_string())?);
+    } else {
+        print_transcript(&transcript, guest.status());
+    }
+    Ok(())
+}
+
+fn with_names(message: String, what: &str, names: &[String]) -> String {
+    format!("{message}; its {what} are: {}", names.join(", "))
+}
+
+fn print_transcript(t: &Transcript, status: &Status) {
+    let state = match status {
+        Status::Finished { exit_code } => format!("finished, exit code {exit_code}"),
+        Status::Blocked { input } => format!("blocked on input `{input}`"),
+        Status::Trapped { trap } => format!("trapped: {trap}"),
+        other => other.name().replace('_', " "),
+    };
+    println!("status: {state}");
+    println!("outputs:{}", if t.outputs.is_empty() { " none" } else { "" });
+    for o in &t.outputs {
+        println!("  {:<16} {}", o.output, o.hex);
+    }
+    if !t.logs.is_empty() {
+        println!("logs:");
+        for l in &t.logs {
+            println!("  [{}] {}", l.level, l.message);
+        }
+    }
+    if !t.errors.is_empty() {
+        println!("errors:");
+        for e in &t.errors {
+            println!("  {e}");
+        }
+    }
+    println!("fuel consumed: {}", t.fuel_consumed);
+}
+
+fn signature(f: &FuncInfo) -> String {
+    let list = |types: &[wasm_sdk_host::inspect::ValType]| {
+        types.iter().map(|t| format!("{t}")).collect::<Vec<_>>().join(", ")
+    };
+    format!("({}) -> ({})", list(&f.params), list(&f.results))
+}
+
+fn inspect(args: InspectArgs) -> Result<(), String> {
+    let wasm = std::fs::read(&args.module)
+        .map_err(|e| format!("cannot read `{}`: {e}", args.module.display()))?;
+    let info = ModuleInfo::parse(&wasm).map_err(|e| format!("not a wasm module: {e}"))?;
+    let manifest = info.manifest.as_deref().map(Manifest::parse);
+    if args.json {
+        let funcs = |list: &[FuncInfo]| {
+            list.iter()
+                .map(|f| json!({"module": f.module, "name": f.name, "signature": signature(f)}))
+                .collect::<Vec<_>>()
+        };
+        let memory = info.memories.first().map(|m| {
+            json!({"initial_pages": m.initial, "maximum_pages": m.maximum,
+                   "page_size": m.page_size, "initial_bytes": m.initial_bytes()})
+        });
+        let manifest = match &manifest {
+            None => json!(null),
+            Some(Err(e)) => json!({"error": e.to_string()}),
+            Some(Ok(m)) => json!({"abi_version": m.abi_version(),
+                                  "inputs": m.inputs().iter().collect::<Vec<_>>(),
+                                  "outputs": m.outputs().iter().collect::<Vec<_>>()}),
+        };
+        let others: Vec<_> = info
+            .other_exports
+            .iter()
+            .map(|(name, kind)| json!({"name": name, "kind": format!("{kind:?}").to_lowercase()}))
+            .collect();
+        let value = json!({
+            "size": info.size,
+            "imports": funcs(&info.imports),
+            "exports": {"functions": funcs(&info.func_exports), "other": others},
+            "memory": memory,
+            "manifest": manifest,
+            "custom_sections": info.custom_sections,
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    println!("size: {} bytes", info.size);
+    println!("imports:");
+    for f in &info.imports {
+        println!("  {}.{} {}", f.module, f.name, signature(f));
+    }
+    for other in &info.other_imports {
+        println!("  {other} (not a function)");
+    }
+    println!("exports:");
+    for f in &info.func_exports {
+        println!("  {} {}", f.name, signature(f));
+    }
+    for (name, kind) in &info.other_exports {
+        println!("  {name} ({})", format!("{kind:?}").to_lowercase());
+    }
+    for m in &info.memories {
+        let max = m.maximum.map_or("unbounded".to_owned(), |p| p.to_string());
+        println!(
+            "memory: {} pages min, {max} max, page size {} bytes ({} bytes at start)",
+            m.initial,
+            m.page_size,
+            m.initial_bytes()
+        );
+    }
+    match &manifest {
+        None => println!("manifest: none (not built with #[task_run])"),
+        Some(Err(e)) => println!("manifest: malformed ({e})"),
+        Some(Ok(m)) => {
+            println!("manifest: ABI version {}", m.abi_version());
+            println!("  inputs:  {}", m.inputs().iter().collect::<Vec<_>>().join(", "));
+            println!("  outputs: {}", m.outputs().iter().collect::<Vec<_>>().join(", "));
+        }
+    }
+    Ok(())
+}
