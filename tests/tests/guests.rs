@@ -6,7 +6,7 @@
 
 use wasm_sdk_abi::manifest::Manifest;
 use wasm_sdk_abi::{ABI_VERSION, IMPORT_MODULE, MEMORY_EXPORT, RUN_TASK_EXPORT, import_signature};
-use wasm_sdk_tests::{Build, ModuleInfo, TARGETS, inspect, report, validate, wasm_opt_size};
+use wasm_sdk_tests::{ModuleInfo, TARGETS, build_guest, report, validate, wasm_opt_size};
 use wasmparser::{ExternalKind, ValType, WasmFeatures};
 
 /// A guest with its expected wiring and stack size.
@@ -33,10 +33,16 @@ const COUNTER_BUDGET: usize = 2048;
 /// Largest tight-mode linear memory for the counter.
 const COUNTER_TIGHT_BUDGET: u64 = 16 * 1024;
 
-fn load(build: &Build) -> (Vec<u8>, ModuleInfo) {
-    let bytes = std::fs::read(build.wasm()).expect("read module");
-    let info = inspect(&bytes).expect("well-formed module");
+fn load(package: &str, target: &str, env: &[(&str, &str)]) -> (Vec<u8>, ModuleInfo) {
+    let bytes = std::fs::read(build_guest(package, target, env)).expect("read module");
+    let info = ModuleInfo::parse(&bytes).expect("well-formed module");
     (bytes, info)
+}
+
+/// One 64 KiB page that cannot grow.
+fn assert_one_page(info: &ModuleInfo, what: &str) {
+    let [memory] = info.memories[..] else { panic!("{what}: {:?}", info.memories) };
+    assert_eq!((memory.initial, memory.maximum, memory.page_size), (1, Some(1), 65536), "{what}");
 }
 
 /// The host-facing shape every guest must have, whatever its memory mode.
@@ -51,6 +57,7 @@ fn check_interface(guest: &Guest, target: &str, info: &ModuleInfo) {
         assert_eq!(import.results, [ValType::I32], "{what}: {}", import.name);
     }
 
+    assert!(!info.has_start, "{what}: start function");
     assert_eq!(info.func_exports.len(), 1, "{what}: exported functions {:?}", info.func_exports);
     let run_task = &info.func_exports[0];
     assert_eq!(run_task.name, RUN_TASK_EXPORT, "{what}");
@@ -83,9 +90,9 @@ fn check_interface(guest: &Guest, target: &str, info: &ModuleInfo) {
 fn every_guest_fits_one_page_with_the_abi_interface() {
     for guest in &GUESTS {
         for target in TARGETS {
-            let (bytes, info) = load(&Build::new(guest.package, target));
+            let (bytes, info) = load(guest.package, target, &[]);
             check_interface(guest, target, &info);
-            assert_eq!(info.memories, [(1, Some(1), 65536)], "{} ({target})", guest.package);
+            assert_one_page(&info, guest.package);
             if target == "wasm32v1-none" {
                 // MVP plus mutable globals: what the smallest runtimes accept.
                 validate(&bytes, WasmFeatures::WASM1).unwrap_or_else(|e| {
@@ -106,7 +113,7 @@ fn counter_release_size_is_within_budget() {
     let mut counter = None;
     for guest in &GUESTS {
         for target in TARGETS {
-            let path = Build::new(guest.package, target).wasm();
+            let path = build_guest(guest.package, target, &[]);
             let size = std::fs::metadata(&path).expect("module").len() as usize;
             let opt = wasm_opt_size(&path)
                 .map_or_else(|| "(wasm-opt not installed)".to_owned(), |n| n.to_string());
@@ -125,14 +132,12 @@ fn counter_release_size_is_within_budget() {
 
 /// Builds `guest` in tight mode and returns its linear memory in bytes.
 fn tight_memory(guest: &Guest) -> u64 {
-    let build = Build::new(guest.package, TARGETS[0]).env("WASM_SDK_MEMORY", "tight");
-    let (bytes, info) = load(&build);
+    let (bytes, info) = load(guest.package, TARGETS[0], &[("WASM_SDK_MEMORY", "tight")]);
     check_interface(guest, "tight", &info);
-    let [(initial, maximum, page)] = info.memories[..] else {
-        panic!("one memory expected: {:?}", info.memories)
-    };
-    assert_eq!(page, 1, "tight mode uses 1-byte pages");
-    assert_eq!(maximum, Some(initial), "tight memory cannot grow");
+    let [memory] = info.memories[..] else { panic!("one memory expected: {:?}", info.memories) };
+    assert_eq!(memory.page_size, 1, "tight mode uses 1-byte pages");
+    assert_eq!(memory.maximum, Some(memory.initial), "tight memory cannot grow");
+    let initial = memory.initial;
     let features = WasmFeatures::default() | WasmFeatures::CUSTOM_PAGE_SIZES;
     validate(&bytes, features).expect("valid with custom page sizes");
     initial
@@ -168,16 +173,14 @@ fn tight_memory_is_stack_data_and_heap() {
 fn rustflags_env_does_not_drop_memory_settings() {
     // A `RUSTFLAGS` variable replaces `.cargo/config.toml` rustflags; the
     // build-script route must survive it.
-    let build = Build::new("counter", TARGETS[0]).env("RUSTFLAGS", "-Cdebug-assertions=off");
-    let (_, info) = load(&build);
+    let (_, info) = load("counter", TARGETS[0], &[("RUSTFLAGS", "-Cdebug-assertions=off")]);
     check_interface(&GUESTS[0], "RUSTFLAGS set", &info);
-    assert_eq!(info.memories, [(1, Some(1), 65536)]);
+    assert_one_page(&info, "counter with RUSTFLAGS");
 }
 
 #[test]
 fn stack_size_can_be_overridden() {
-    let build = Build::new("counter", TARGETS[0]).env("WASM_SDK_STACK_SIZE", "2048");
-    let (_, info) = load(&build);
+    let (_, info) = load("counter", TARGETS[0], &[("WASM_SDK_STACK_SIZE", "2048")]);
     assert_eq!(info.stack_pointer, Some(2048));
-    assert_eq!(info.memories, [(1, Some(1), 65536)]);
+    assert_one_page(&info, "counter with a 2 KiB stack");
 }
