@@ -42,8 +42,9 @@ pub fn build_guest(package: &str, target: &str, env: &[(&str, &str)]) -> PathBuf
             .collect()
     };
     let root = workspace_root();
-    let mut builder =
-        GuestBuilder::new().target(target).target_dir(root.join("target").join("guests").join(variant));
+    let mut builder = GuestBuilder::new()
+        .target(target)
+        .target_dir(root.join("target").join("guests").join(variant));
     for (key, value) in env {
         builder = builder.env(*key, *value);
     }

@@ -56,7 +56,10 @@ fn counter_keeps_an_oversized_message_and_reports() {
     assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: -1 });
     assert_eq!(guest.queued("wasm_input").unwrap(), 1, "nothing lost");
     assert_eq!(guest.errors(), ["Task run error: receive buffer too small"]);
-    assert_eq!(guest.logs(), [(LogLevel::Error, "Task run error: receive buffer too small".into())]);
+    assert_eq!(
+        guest.logs(),
+        [(LogLevel::Error, "Task run error: receive buffer too small".into())]
+    );
     golden("counter_oversized", &guest);
 }
 

@@ -78,9 +78,9 @@ impl fmt::Display for LoadError {
             LoadError::RunTaskSignature => {
                 f.write_str("export `run_task` must be a function `() -> i32`")
             }
-            LoadError::StartFunction => f.write_str(
-                "module has a start function; guests must do their work in `run_task`",
-            ),
+            LoadError::StartFunction => {
+                f.write_str("module has a start function; guests must do their work in `run_task`")
+            }
             LoadError::UnsupportedMemory => {
                 f.write_str("module must define exactly one 32-bit, non-shared memory")
             }

@@ -3,7 +3,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasmi::{Store, TypedFunc, TypedResumableCall, TypedResumableCallHostTrap, TypedResumableCallOutOfFuel, Val};
+use wasmi::{
+    Store, TypedFunc, TypedResumableCall, TypedResumableCallHostTrap, TypedResumableCallOutOfFuel,
+    Val,
+};
 
 use crate::binding::{self, Blocked, HostState};
 use crate::config::HostConfig;
@@ -141,7 +144,9 @@ impl<E: Environment + 'static> Guest<E> {
             Ok(TypedResumableCall::Finished(exit_code)) => Self::done(Step::Finished { exit_code }),
             Ok(TypedResumableCall::HostTrap(call)) => {
                 match call.host_error().downcast_ref::<Blocked>().copied() {
-                    Some(blocked) => (Step::Blocked { input: blocked.input }, State::Blocked(call, blocked)),
+                    Some(blocked) => {
+                        (Step::Blocked { input: blocked.input }, State::Blocked(call, blocked))
+                    }
                     // The bound imports only ever suspend with `Blocked`.
                     None => Self::done(Step::Trapped(Trap::new(call.host_error()))),
                 }

@@ -59,7 +59,8 @@ impl<E: Environment + 'static> Host<E> {
     pub fn load(&self, wasm: &[u8], env: E) -> Result<Guest<E>, LoadError> {
         let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
         let (input_names, output_names) = check(&info, &self.config)?;
-        let module = Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(e.to_string()))?;
+        let module =
+            Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(e.to_string()))?;
         let budget = usize::try_from(self.config.memory_budget).unwrap_or(usize::MAX);
         let state = HostState {
             env,
@@ -103,8 +104,8 @@ pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<Ports, Loa
                 module: import.module.clone(),
                 name: import.name.clone(),
             })?;
-        let params_ok = import.params.len() == sig.params
-            && import.params.iter().all(|t| *t == ValType::I32);
+        let params_ok =
+            import.params.len() == sig.params && import.params.iter().all(|t| *t == ValType::I32);
         if !params_ok || import.results != [ValType::I32] {
             return Err(LoadError::ImportSignature {
                 name: import.name.clone(),
@@ -112,8 +113,9 @@ pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<Ports, Loa
             });
         }
     }
-    let run_task =
-        info.func_export(abi::RUN_TASK_EXPORT).ok_or(LoadError::MissingExport(abi::RUN_TASK_EXPORT))?;
+    let run_task = info
+        .func_export(abi::RUN_TASK_EXPORT)
+        .ok_or(LoadError::MissingExport(abi::RUN_TASK_EXPORT))?;
     if !run_task.params.is_empty() || run_task.results != [ValType::I32] {
         return Err(LoadError::RunTaskSignature);
     }
@@ -136,7 +138,10 @@ pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<Ports, Loa
     let section = info.manifest.as_deref().ok_or(LoadError::MissingManifest)?;
     let manifest = Manifest::parse(section).map_err(LoadError::Manifest)?;
     if manifest.abi_version() != ABI_VERSION {
-        return Err(LoadError::AbiVersion { found: manifest.abi_version(), supported: ABI_VERSION });
+        return Err(LoadError::AbiVersion {
+            found: manifest.abi_version(),
+            supported: ABI_VERSION,
+        });
     }
     let names = |list: wasm_sdk_abi::manifest::Names<'_>| list.iter().map(String::from).collect();
     Ok((names(manifest.inputs()), names(manifest.outputs())))

@@ -8,8 +8,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use wasm_sdk_abi::manifest::MANIFEST_SECTION;
-use wasmparser::{Parser, Payload, TypeRef};
 pub use wasmparser::{ExternalKind, ValType};
+use wasmparser::{Parser, Payload, TypeRef};
 
 /// A function import or export with its signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,8 +120,11 @@ impl ModuleInfo {
                                 results,
                             });
                         } else {
-                            info.other_imports
-                                .push(alloc::format!("{}.{}", import.module, import.name));
+                            info.other_imports.push(alloc::format!(
+                                "{}.{}",
+                                import.module,
+                                import.name
+                            ));
                         }
                     }
                 }

@@ -39,11 +39,7 @@ impl GuestBuilder {
     /// Release builds for `wasm32-unknown-unknown`, in the crate's own
     /// target directory.
     pub fn new() -> Self {
-        GuestBuilder {
-            target: "wasm32-unknown-unknown".into(),
-            target_dir: None,
-            env: Vec::new(),
-        }
+        GuestBuilder { target: "wasm32-unknown-unknown".into(), target_dir: None, env: Vec::new() }
     }
 
     /// Another target, e.g. `wasm32v1-none` for MVP-only modules.
@@ -73,8 +69,7 @@ impl GuestBuilder {
     /// [`TestHostError::Build`] with cargo's diagnostics, or when the crate
     /// produces no `.wasm` (not a `cdylib`).
     pub fn build(&self, crate_dir: impl AsRef<Path>) -> Result<PathBuf, TestHostError> {
-        static CACHE: OnceLock<Mutex<HashMap<(GuestBuilder, PathBuf), PathBuf>>> =
-            OnceLock::new();
+        static CACHE: OnceLock<Mutex<HashMap<(GuestBuilder, PathBuf), PathBuf>>> = OnceLock::new();
         let manifest = crate_dir.as_ref().join("Cargo.toml");
         let manifest = manifest.canonicalize().map_err(|e| {
             TestHostError::Build(format!("no crate at `{}`: {e}", crate_dir.as_ref().display()))
@@ -82,7 +77,8 @@ impl GuestBuilder {
         let key = (self.clone(), manifest.clone());
         // Held during the build: concurrent tests wait instead of racing
         // cargo on the same artifact.
-        let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache =
+            CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
         if let Some(path) = cache.get(&key).filter(|p| p.is_file()) {
             return Ok(path.clone());
         }

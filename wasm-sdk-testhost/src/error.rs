@@ -31,7 +31,9 @@ pub enum TestHostError {
 impl fmt::Display for TestHostError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TestHostError::Io { path, error } => write!(f, "cannot read `{}`: {error}", path.display()),
+            TestHostError::Io { path, error } => {
+                write!(f, "cannot read `{}`: {error}", path.display())
+            }
             TestHostError::Build(log) => write!(f, "guest build failed: {log}"),
             TestHostError::Load(e) => write!(f, "cannot load module: {e}"),
             TestHostError::UnknownInput(name) => write!(f, "module has no input `{name}`"),

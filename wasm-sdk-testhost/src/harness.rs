@@ -190,7 +190,8 @@ pub struct TestGuest {
 
 impl TestGuest {
     fn input(&self, port: Port<'_>) -> Result<u8, TestHostError> {
-        port.resolve(self.guest.inputs()).ok_or_else(|| TestHostError::UnknownInput(port.describe()))
+        port.resolve(self.guest.inputs())
+            .ok_or_else(|| TestHostError::UnknownInput(port.describe()))
     }
 
     fn output(&self, port: Port<'_>) -> Result<u8, TestHostError> {
@@ -299,6 +300,12 @@ impl TestGuest {
     /// Every message sent, as `(output index, bytes)`, in order.
     pub fn sent(&self) -> &[(u8, Vec<u8>)] {
         &self.guest.env().sent
+    }
+
+    /// Takes the messages sent so far, leaving none recorded (for long
+    /// runs that should not accumulate outputs).
+    pub fn take_sent(&mut self) -> Vec<(u8, Vec<u8>)> {
+        std::mem::take(&mut self.guest.env_mut().sent)
     }
 
     /// Every log line, in order.

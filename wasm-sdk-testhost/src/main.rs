@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
-use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
 use wasm_sdk_host::abi::manifest::Manifest;
+use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
 use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, Status, TestHost, Transcript};
 
 /// Run and inspect wasm-sdk guest modules on the desktop test host.
@@ -42,6 +42,9 @@ struct RunArgs {
     /// Largest linear memory the module may use, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     memory_budget: u64,
+    /// Target directory for building a guest crate (default: the crate's).
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -85,17 +88,20 @@ fn main() -> ExitCode {
 }
 
 /// A `.wasm` path, building the crate first when given a directory.
-fn module_path(path: &Path) -> Result<PathBuf, String> {
-    if path.is_dir() {
-        eprintln!("building {} ...", path.display());
-        GuestBuilder::new().build(path).map_err(|e| e.to_string())
-    } else {
-        Ok(path.to_owned())
+fn module_path(path: &Path, target_dir: Option<&Path>) -> Result<PathBuf, String> {
+    if !path.is_dir() {
+        return Ok(path.to_owned());
     }
+    eprintln!("building {} ...", path.display());
+    let mut builder = GuestBuilder::new();
+    if let Some(dir) = target_dir {
+        builder = builder.target_dir(dir);
+    }
+    builder.build(path).map_err(|e| e.to_string())
 }
 
 fn run(args: RunArgs) -> Result<(), String> {
-    let wasm = module_path(&args.module)?;
+    let wasm = module_path(&args.module, args.target_dir.as_deref())?;
     let host = TestHost::builder().total_fuel(args.fuel).memory_budget(args.memory_budget).build();
     let mut guest = host.load_file(&wasm).map_err(|e| e.to_string())?;
     for (name, bytes) in &args.inputs {

@@ -1,0 +1,801 @@
+//! Hostile and broken modules, written in WAT and driven through the desktop
+//! test host: every refused module gets a typed [`LoadError`], and every bad
+//! pointer, length, index, level, text, endless loop, memory grab, runaway
+//! recursion or trap at run time becomes a status code for the guest or a
+//! typed [`Status`] for the host, never a host panic. Also checks that
+//! oversized inputs are not lost, that blocking guests resume, and (with the
+//! real `faulty` example) that a panicking guest leaves other guests alone.
+
+use std::path::Path;
+
+use wasm_sdk_host::abi::Status as Code;
+use wasm_sdk_host::abi::manifest::ManifestError;
+use wasm_sdk_testhost::{
+    GuestBuilder, LoadError, LogLevel, Status, TestGuest, TestHost, TestHostError,
+};
+
+/// Every `connectors` import with its ABI signature.
+const IMPORTS: &str = r#"
+  (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
+  (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
+  (import "connectors" "log" (func $log (param i32 i32 i32) (result i32)))
+  (import "connectors" "report_error" (func $report (param i32 i32) (result i32)))
+  (import "connectors" "input_len" (func $input_len (param i32) (result i32)))"#;
+
+/// ABI version 1, one input `in`, one output `out`.
+const MANIFEST: &str = r#"(@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out")"#;
+
+/// `$emit`: sends an `i32` (little endian) on output 0 through the scratch
+/// word at address 0, so a test can read the codes the guest got.
+const EMIT: &str = r#"
+  (func $emit (param $v i32)
+    (i32.store (i32.const 0) (local.get $v))
+    (drop (call $send (i32.const 0) (i32.const 4) (i32.const 0))))"#;
+
+/// Bytes of a WAT module; panics with the text if it does not parse.
+fn wasm(wat: &str) -> Vec<u8> {
+    wat::parse_str(wat).unwrap_or_else(|e| panic!("bad WAT: {e}\n{wat}"))
+}
+
+/// A guest with the standard imports, one growable 64 KiB page, `$emit`,
+/// the manifest, `items` (data segments, helper functions) and a `run_task`
+/// with `body`.
+fn guest_wasm_with(items: &str, body: &str) -> Vec<u8> {
+    wasm(&format!(
+        r#"(module {IMPORTS}
+  (memory (export "memory") 1)
+  {EMIT}
+  {items}
+  (func (export "run_task") (result i32) {body})
+  {MANIFEST})"#
+    ))
+}
+
+/// [`guest_wasm_with`] without extra items.
+fn guest_wasm(body: &str) -> Vec<u8> {
+    guest_wasm_with("", body)
+}
+
+/// Loads with the default test host (64 KiB budget, finite fuel).
+fn load(wasm: &[u8]) -> TestGuest {
+    load_on(&TestHost::default(), wasm)
+}
+
+fn load_on(host: &TestHost, wasm: &[u8]) -> TestGuest {
+    match host.load(wasm) {
+        Ok(guest) => guest,
+        Err(e) => panic!("module refused: {e}"),
+    }
+}
+
+/// The reason the default host refuses `wasm`; checks its message too.
+fn refused(wasm: &[u8]) -> LoadError {
+    refused_by(&TestHost::default(), wasm)
+}
+
+fn refused_by(host: &TestHost, wasm: &[u8]) -> LoadError {
+    match host.load(wasm) {
+        Ok(_) => panic!("module loaded, expected a load error"),
+        Err(TestHostError::Load(e)) => {
+            assert!(!e.to_string().is_empty(), "{e:?} has an empty message");
+            e
+        }
+        Err(e) => panic!("expected TestHostError::Load, got {e}"),
+    }
+}
+
+/// The codes `$emit` sent, in order.
+fn codes(guest: &TestGuest) -> Vec<i32> {
+    guest
+        .outputs("out")
+        .expect("output `out`")
+        .iter()
+        .map(|m| i32::from_le_bytes(m[..].try_into().expect("a 4-byte code")))
+        .collect()
+}
+
+/// A guest with only the given import line(s) and a standard body.
+fn with_imports(imports: &str) -> Vec<u8> {
+    wasm(&format!(
+        r#"(module {imports}
+  (memory (export "memory") 1)
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+    ))
+}
+
+/// An echo guest: returns the receive status once the input is closed.
+const ECHO: &str = r#"
+  (local $n i32)
+  (loop $next
+    (local.set $n (call $recv (i32.const 256) (i32.const 64) (i32.const 0)))
+    (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))
+    (drop (call $send (i32.const 256) (local.get $n) (i32.const 0)))
+    (br $next))
+  (unreachable)"#;
+
+// ---------------------------------------------------------------------------
+// Broken modules: refused at load time.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn garbage_is_malformed() {
+    for bytes in [&b""[..], b"\0", b"\0as", b"hello, world", &[0xff; 64], b"\0asm"] {
+        let e = refused(bytes);
+        assert!(matches!(e, LoadError::Malformed(_)), "{bytes:?}: {e:?}");
+    }
+    // The magic number without a version.
+    let e = refused(b"\0asm\x01");
+    assert!(matches!(e, LoadError::Malformed(_)), "{e:?}");
+    // Garbage after a valid header.
+    let e = refused(b"\0asm\x01\0\0\0\xff\xff\xff\xff");
+    assert!(matches!(e, LoadError::Malformed(_)), "{e:?}");
+}
+
+#[test]
+fn every_truncation_is_refused() {
+    // Writes "hi" and logs it. No data section: a cut just before an
+    // optional trailing section would leave a valid module.
+    let body = "(i32.store16 (i32.const 16) (i32.const 0x6968))
+      (drop (call $log (i32.const 16) (i32.const 2) (i32.const 2))) (i32.const 0)";
+    // The manifest last (as rustc places it) and first (so cuts exercise
+    // the wasm sections after a complete manifest).
+    let last = guest_wasm(body);
+    let first = wasm(&format!(
+        r#"(module {IMPORTS}
+  (@custom "wasm-sdk.manifest" (before first) "\01\00\01\02in\01\03out")
+  (memory (export "memory") 1)
+  (func (export "run_task") (result i32) {body}))"#
+    ));
+    for module in [last, first] {
+        // The whole module loads and runs.
+        let mut whole = load(&module);
+        assert_eq!(whole.run_until_idle(), &Status::Finished { exit_code: 0 });
+        assert_eq!(whole.logs(), [(LogLevel::Info, "hi".to_owned())]);
+        for cut in 0..module.len() {
+            let e = refused(&module[..cut]);
+            if cut < 8 {
+                assert!(matches!(e, LoadError::Malformed(_)), "cut at {cut}: {e:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn components_and_other_versions_are_malformed() {
+    // The component-model header: version 0x0d, layer 1.
+    let e = refused(b"\0asm\x0d\0\x01\0");
+    assert!(matches!(e, LoadError::Malformed(_)), "{e:?}");
+    assert!(e.to_string().contains("component"), "{e}");
+    for version in [[2, 0, 0, 0], [0, 0, 0, 0], [1, 0, 0, 1]] {
+        let mut bytes = b"\0asm".to_vec();
+        bytes.extend(version);
+        let e = refused(&bytes);
+        assert!(matches!(e, LoadError::Malformed(_)), "{version:?}: {e:?}");
+    }
+    // A real component, as `wat` writes it.
+    let e = refused(&wasm("(component)"));
+    assert!(matches!(e, LoadError::Malformed(_)), "{e:?}");
+}
+
+#[test]
+fn imports_from_other_modules_are_refused() {
+    let e = refused(&with_imports(r#"(import "env" "foo" (func (param i32) (result i32)))"#));
+    assert_eq!(e, LoadError::UnknownImport { module: "env".into(), name: "foo".into() });
+    let message = e.to_string();
+    assert!(message.contains("env.foo") && message.contains("connectors"), "{message}");
+    // WASI, even with an ABI-like name.
+    let e = refused(&with_imports(
+        r#"(import "wasi_snapshot_preview1" "log" (func (param i32 i32 i32) (result i32)))"#,
+    ));
+    assert_eq!(
+        e,
+        LoadError::UnknownImport { module: "wasi_snapshot_preview1".into(), name: "log".into() }
+    );
+}
+
+#[test]
+fn unknown_connectors_import_is_refused() {
+    for name in ["sleep", "Log", "receive_input ", ""] {
+        let e = refused(&with_imports(&format!(
+            r#"(import "connectors" "{name}" (func (param i32) (result i32)))"#
+        )));
+        assert_eq!(
+            e,
+            LoadError::UnknownImport { module: "connectors".into(), name: name.into() },
+            "{name:?}"
+        );
+    }
+}
+
+#[test]
+fn connectors_import_with_wrong_signature_is_refused() {
+    let cases = [
+        ("receive_input", "(param i32 i32) (result i32)", 3),
+        ("receive_input", "(param i32 i32 i32 i32) (result i32)", 3),
+        ("send_output", "(param i32 i32 i32)", 3),
+        ("send_output", "(param i32 i32 i32) (result i32 i32)", 3),
+        ("log", "(param i32 i32 i64) (result i32)", 3),
+        ("report_error", "(param i32 i32) (result i64)", 2),
+        ("input_len", "(param f32) (result i32)", 1),
+        ("input_len", "", 1),
+    ];
+    for (name, sig, expected_params) in cases {
+        let e = refused(&with_imports(&format!(r#"(import "connectors" "{name}" (func {sig}))"#)));
+        assert_eq!(
+            e,
+            LoadError::ImportSignature { name: name.into(), expected_params },
+            "{name} {sig}"
+        );
+        assert!(e.to_string().contains(name), "{e}");
+    }
+}
+
+#[test]
+fn non_function_imports_are_refused() {
+    let cases = [
+        (r#"(import "connectors" "memory" (memory 1))"#, "connectors", "memory"),
+        (r#"(import "env" "memory" (memory 1))"#, "env", "memory"),
+        (r#"(import "connectors" "log" (global i32))"#, "connectors", "log"),
+        (r#"(import "env" "g" (global (mut i32)))"#, "env", "g"),
+        (r#"(import "env" "table" (table 1 funcref))"#, "env", "table"),
+    ];
+    for (import, module, name) in cases {
+        let bytes = wasm(&format!(
+            r#"(module {import}
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+        ));
+        let e = refused(&bytes);
+        assert_eq!(
+            e,
+            LoadError::UnknownImport { module: module.into(), name: name.into() },
+            "{import}"
+        );
+    }
+}
+
+#[test]
+fn missing_run_task_is_refused() {
+    let bytes = wasm(&format!(
+        r#"(module (memory (export "memory") 1)
+  (func (export "run") (result i32) (i32.const 0))
+  {MANIFEST})"#
+    ));
+    assert_eq!(refused(&bytes), LoadError::MissingExport("run_task"));
+    // `run_task` as a global is not the function.
+    let bytes = wasm(&format!(
+        r#"(module (memory (export "memory") 1)
+  (global (export "run_task") i32 (i32.const 0))
+  {MANIFEST})"#
+    ));
+    let e = refused(&bytes);
+    assert_eq!(e, LoadError::MissingExport("run_task"));
+    assert!(e.to_string().contains("run_task"), "{e}");
+}
+
+#[test]
+fn run_task_with_wrong_signature_is_refused() {
+    for sig in ["", "(result i64)", "(param i32) (result i32)", "(result i32 i32)", "(result f32)"]
+    {
+        let bytes = wasm(&format!(
+            r#"(module (memory (export "memory") 1)
+  (func (export "run_task") {sig} (unreachable))
+  {MANIFEST})"#
+        ));
+        assert_eq!(refused(&bytes), LoadError::RunTaskSignature, "{sig}");
+    }
+}
+
+#[test]
+fn missing_memory_export_is_refused() {
+    let cases = [
+        // Memory defined but not exported.
+        "(memory 1)",
+        // No memory at all.
+        "",
+        // Exported under another name.
+        r#"(memory (export "mem") 1)"#,
+    ];
+    for memory in cases {
+        let bytes = wasm(&format!(
+            r#"(module {memory}
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+        ));
+        let e = refused(&bytes);
+        assert_eq!(e, LoadError::MissingExport("memory"), "{memory:?}");
+        assert!(e.to_string().contains("memory"), "{e}");
+    }
+}
+
+#[test]
+fn start_function_is_refused() {
+    let bytes = wasm(&format!(
+        r#"(module (memory (export "memory") 1)
+  (func $init (i32.store (i32.const 0) (i32.const 1)))
+  (start $init)
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+    ));
+    assert_eq!(refused(&bytes), LoadError::StartFunction);
+}
+
+#[test]
+fn initial_memory_over_budget_is_refused() {
+    let two_pages = wasm(&format!(
+        r#"(module (memory (export "memory") 2)
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+    ));
+    let e = refused(&two_pages);
+    assert_eq!(e, LoadError::MemoryTooLarge { needed: 131_072, budget: 65_536 });
+    assert!(e.to_string().contains("131072") && e.to_string().contains("65536"), "{e}");
+    // A larger budget takes it.
+    let host = TestHost::builder().memory_budget(128 * 1024).build();
+    let mut guest = load_on(&host, &two_pages);
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    // The largest 32-bit memory does not overflow the check.
+    let huge = wasm(&format!(
+        r#"(module (memory (export "memory") 65536)
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+    ));
+    assert_eq!(refused(&huge), LoadError::MemoryTooLarge { needed: 1 << 32, budget: 65_536 });
+}
+
+#[test]
+fn unsupported_memories_are_refused() {
+    let cases = [
+        r#"(memory (export "memory") 1) (memory 1)"#,
+        r#"(memory (export "memory") i64 1)"#,
+        r#"(memory (export "memory") 1 1 shared)"#,
+    ];
+    for memory in cases {
+        let bytes = wasm(&format!(
+            r#"(module {memory}
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+        ));
+        assert_eq!(refused(&bytes), LoadError::UnsupportedMemory, "{memory}");
+    }
+}
+
+#[test]
+fn missing_manifest_is_refused() {
+    let bytes = wasm(
+        r#"(module (memory (export "memory") 1)
+  (func (export "run_task") (result i32) (i32.const 0))
+  (@custom "wasm-sdk.manifesto" "\01\00\00\00"))"#,
+    );
+    let e = refused(&bytes);
+    assert_eq!(e, LoadError::MissingManifest);
+    assert!(e.to_string().contains("wasm-sdk.manifest"), "{e}");
+}
+
+#[test]
+fn malformed_manifest_is_refused() {
+    let cases = [
+        ("", ManifestError::Truncated),
+        (r"\01", ManifestError::Truncated),
+        (r"\01\00", ManifestError::Truncated),
+        (r"\01\00\01\02i", ManifestError::Truncated),
+        (r"\01\00\01\02in", ManifestError::Truncated),
+        (r"\01\00\01\02in\01\03ou", ManifestError::Truncated),
+        (r"\01\00\01\02in\01\03outX", ManifestError::TrailingBytes),
+        (r"\01\00\01\00\00", ManifestError::EmptyName),
+        (r"\01\00\01\02\ff\fe\00", ManifestError::InvalidUtf8),
+        (r"\01\00\02\02in\02in\00", ManifestError::DuplicateName),
+    ];
+    for (section, expected) in cases {
+        let bytes = wasm(&format!(
+            r#"(module (memory (export "memory") 1)
+  (func (export "run_task") (result i32) (i32.const 0))
+  (@custom "wasm-sdk.manifest" "{section}"))"#
+        ));
+        assert_eq!(refused(&bytes), LoadError::Manifest(expected), "{section:?}");
+    }
+}
+
+#[test]
+fn wrong_abi_version_is_refused() {
+    for (section, found) in [(r"\02\00", 2), (r"\00\00", 0), (r"\00\01", 256), (r"\ff\ff", 0xffff)]
+    {
+        let bytes = wasm(&format!(
+            r#"(module (memory (export "memory") 1)
+  (func (export "run_task") (result i32) (i32.const 0))
+  (@custom "wasm-sdk.manifest" "{section}\01\02in\01\03out"))"#
+        ));
+        let e = refused(&bytes);
+        assert_eq!(e, LoadError::AbiVersion { found, supported: 1 }, "{section}");
+        assert!(e.to_string().contains(&found.to_string()), "{e}");
+    }
+}
+
+#[test]
+fn invalid_code_and_bad_data_segments_are_refused() {
+    // Well-formed but ill-typed: `run_task` leaves an i64.
+    let bytes = wasm(&format!(
+        r#"(module (memory (export "memory") 1)
+  (func (export "run_task") (result i32) (i64.const 0))
+  {MANIFEST})"#
+    ));
+    assert!(matches!(refused(&bytes), LoadError::Invalid(_)));
+    // A data segment past the end of memory fails at instantiation.
+    let bytes = guest_wasm_with(r#"(data (i32.const 65535) "xy")"#, "(i32.const 0)");
+    assert!(matches!(refused(&bytes), LoadError::Instantiate(_)));
+}
+
+// ---------------------------------------------------------------------------
+// Hostile guests at run time: status codes and traps, never a host panic.
+// ---------------------------------------------------------------------------
+
+/// Pointer/length pairs that do not lie inside one 64 KiB page.
+const BAD_RANGES: [(i32, i32); 10] = [
+    (65_530, 10),
+    (65_536, 1),
+    (65_537, 0),
+    (0, -1),
+    (16, i32::MIN),
+    (-1, 1),
+    (0x7fff_ffff, 1),
+    (0, 0x7fff_ffff),
+    (i32::MAX, i32::MAX),
+    // 0xffff_fff0 + 0x20 wraps to 0x10 in 32 bits.
+    (0xffff_fff0_u32 as i32, 0x20),
+];
+
+#[test]
+fn bad_pointers_get_bad_pointer_for_every_import() {
+    let mut body = String::new();
+    for (ptr, len) in BAD_RANGES {
+        body += &format!(
+            "(call $emit (call $recv (i32.const {ptr}) (i32.const {len}) (i32.const 0)))
+             (call $emit (call $send (i32.const {ptr}) (i32.const {len}) (i32.const 0)))
+             (call $emit (call $log (i32.const {ptr}) (i32.const {len}) (i32.const 2)))
+             (call $emit (call $report (i32.const {ptr}) (i32.const {len})))\n"
+        );
+    }
+    body += "(i32.const 7)";
+    let mut guest = load(&guest_wasm(&body));
+    // A message is queued, so a receive that skipped the check would take it.
+    guest.push_input("in", b"payload").unwrap();
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 7 });
+    assert_eq!(codes(&guest), vec![Code::BadPointer.code(); BAD_RANGES.len() * 4]);
+    assert_eq!(guest.queued("in").unwrap(), 1, "the message was lost");
+    assert!(guest.logs().is_empty(), "{:?}", guest.logs());
+    assert!(guest.errors().is_empty(), "{:?}", guest.errors());
+}
+
+#[test]
+fn ranges_up_to_the_end_of_memory_are_accepted() {
+    // The controls for the test above: the last bytes and an empty range at
+    // the very end are inside memory.
+    let body = r#"
+      (call $emit (call $log (i32.const 65532) (i32.const 4) (i32.const 3)))
+      (call $emit (call $log (i32.const 65536) (i32.const 0) (i32.const 3)))
+      (call $emit (call $report (i32.const 65534) (i32.const 2)))
+      (call $emit (call $recv (i32.const 65534) (i32.const 2) (i32.const 0)))
+      (call $emit (i32.load16_u (i32.const 65534)))
+      (call $emit (call $send (i32.const 65536) (i32.const 0) (i32.const 0)))
+      (i32.const 0)"#;
+    let mut guest = load(&guest_wasm_with(r#"(data (i32.const 65532) "endz")"#, body));
+    guest.push_input("in", b"ok").unwrap();
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    let sent = guest.outputs("out").unwrap();
+    let (codes, empty) = sent.split_at(5);
+    let codes: Vec<i32> =
+        codes.iter().map(|m| i32::from_le_bytes(m[..].try_into().unwrap())).collect();
+    assert_eq!(codes, [0, 0, 0, 2, i32::from(u16::from_le_bytes(*b"ok"))]);
+    // The empty send from the end of memory arrived, then its code 0.
+    assert_eq!(empty, [vec![], 0i32.to_le_bytes().to_vec()]);
+    assert_eq!(
+        guest.logs(),
+        [(LogLevel::Debug, "endz".to_owned()), (LogLevel::Debug, String::new())]
+    );
+    assert_eq!(guest.errors(), ["dz"]);
+    assert_eq!(guest.queued("in").unwrap(), 0);
+}
+
+#[test]
+fn unknown_ports_get_unknown_input_and_output() {
+    let indices = [1, 2, 255, 256, -1, i32::MIN, i32::MAX];
+    let mut body = String::new();
+    for idx in indices {
+        body += &format!(
+            "(call $emit (call $recv (i32.const 64) (i32.const 8) (i32.const {idx})))
+             (call $emit (call $input_len (i32.const {idx})))
+             (call $emit (call $send (i32.const 64) (i32.const 8) (i32.const {idx})))\n"
+        );
+    }
+    body += "(i32.const 0)";
+    let mut guest = load(&guest_wasm(&body));
+    guest.push_input("in", b"x").unwrap();
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    let expected: Vec<i32> = indices
+        .iter()
+        .flat_map(|_| {
+            [Code::UnknownInput.code(), Code::UnknownInput.code(), Code::UnknownOutput.code()]
+        })
+        .collect();
+    assert_eq!(codes(&guest), expected);
+    assert_eq!(guest.queued("in").unwrap(), 1);
+    // Only the codes were sent, all on output 0.
+    assert!(guest.sent().iter().all(|(output, _)| *output == 0));
+}
+
+#[test]
+fn invalid_log_levels_get_invalid_log_level() {
+    let levels = [5, 6, 255, -1, i32::MIN, i32::MAX];
+    let mut body = String::new();
+    for level in levels.iter().chain(&[0, 1, 2, 3, 4]) {
+        body +=
+            &format!("(call $emit (call $log (i32.const 16) (i32.const 5) (i32.const {level})))\n");
+    }
+    body += "(i32.const 0)";
+    let mut guest = load(&guest_wasm_with(r#"(data (i32.const 16) "hello")"#, &body));
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    let mut expected = vec![Code::InvalidLogLevel.code(); levels.len()];
+    expected.extend([0; 5]);
+    assert_eq!(codes(&guest), expected);
+    let logged: Vec<_> = LogLevel::ALL.iter().map(|l| (*l, "hello".to_owned())).collect();
+    assert_eq!(guest.logs(), logged);
+}
+
+#[test]
+fn invalid_utf8_gets_invalid_utf8() {
+    // Each text is 4 bytes at 16 + 8 * i; the last one is valid.
+    let texts = [r"\ff\fe\fd\fc", r"\c0\80ab", r"\ed\a0\80a", r"abc\e2", r"h\c3\a9!"];
+    let mut items = String::new();
+    let mut body = String::new();
+    for (i, text) in texts.iter().enumerate() {
+        let at = 16 + 8 * i;
+        items += &format!(r#"(data (i32.const {at}) "{text}")"#);
+        body += &format!(
+            "(call $emit (call $log (i32.const {at}) (i32.const 4) (i32.const 1)))
+             (call $emit (call $report (i32.const {at}) (i32.const 4)))\n"
+        );
+    }
+    body += "(i32.const 0)";
+    let mut guest = load(&guest_wasm_with(&items, &body));
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    let mut expected = vec![Code::InvalidUtf8.code(); (texts.len() - 1) * 2];
+    expected.extend([0, 0]);
+    assert_eq!(codes(&guest), expected);
+    assert_eq!(guest.logs(), [(LogLevel::Warn, "hé!".to_owned())]);
+    assert_eq!(guest.errors(), ["hé!"]);
+}
+
+#[test]
+fn sends_over_the_message_limit_get_message_too_large() {
+    let host = TestHost::builder().max_message_len(16).build();
+    let body = r#"
+      (call $emit (call $send (i32.const 64) (i32.const 17) (i32.const 0)))
+      (call $emit (call $send (i32.const 64) (i32.const 60000) (i32.const 0)))
+      (call $emit (call $send (i32.const 64) (i32.const 16) (i32.const 0)))
+      (i32.const 0)"#;
+    let mut guest = load_on(&host, &guest_wasm(body));
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    let sent = guest.outputs("out").unwrap();
+    assert_eq!(sent.len(), 4);
+    let code = |m: &Vec<u8>| i32::from_le_bytes(m[..].try_into().unwrap());
+    assert_eq!(code(&sent[0]), Code::MessageTooLarge.code());
+    assert_eq!(code(&sent[1]), Code::MessageTooLarge.code());
+    assert_eq!(sent[2], [0; 16]);
+    assert_eq!(code(&sent[3]), 0);
+}
+
+#[test]
+fn endless_loop_runs_out_of_fuel() {
+    let host = TestHost::builder().total_fuel(1_000_000).build();
+    let mut guest = load_on(&host, &guest_wasm("(loop $spin (br $spin)) (unreachable)"));
+    assert_eq!(guest.run_until_idle(), &Status::OutOfFuel);
+    let used = guest.fuel_consumed();
+    assert!((990_000..=1_000_000).contains(&used), "fuel used: {used}");
+    // Final: running again neither runs nor uses fuel.
+    assert_eq!(guest.run_until_idle(), &Status::OutOfFuel);
+    assert_eq!(guest.fuel_consumed(), used);
+}
+
+#[test]
+fn endless_loop_with_fuel_slices_runs_out_of_fuel() {
+    let host = TestHost::builder().fuel_per_slice(10_000).total_fuel(1_000_000).build();
+    // A loop that also calls the host, so preemption happens around imports.
+    let body = r#"
+      (loop $spin
+        (drop (call $input_len (i32.const 0)))
+        (br $spin))
+      (unreachable)"#;
+    let mut guest = load_on(&host, &guest_wasm(body));
+    assert_eq!(guest.run_until_idle(), &Status::OutOfFuel);
+    let used = guest.fuel_consumed();
+    assert!((990_000..=1_000_000).contains(&used), "fuel used: {used}");
+    assert!(guest.preemptions() >= 90, "preempted {} times", guest.preemptions());
+    assert_eq!(guest.run_until_idle(), &Status::OutOfFuel);
+    assert_eq!(guest.fuel_consumed(), used);
+}
+
+#[test]
+fn memory_grow_is_held_to_the_budget() {
+    let grow = |pages: u32| guest_wasm(&format!("(memory.grow (i32.const {pages}))"));
+    // Default budget: one page, so no growth at all.
+    for pages in [1, 2, 0xffff, 0x1_0000, 0xffff_ffff] {
+        let mut guest = load(&grow(pages));
+        assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: -1 }, "{pages}");
+        assert_eq!(guest.guest().memory_size(), 65_536);
+    }
+    // Growing by nothing is allowed and returns the size in pages.
+    let mut guest = load(&grow(0));
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 1 });
+
+    let host = TestHost::builder().memory_budget(128 * 1024).build();
+    let mut guest = load_on(&host, &grow(1));
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 1 });
+    assert_eq!(guest.guest().memory_size(), 131_072);
+    let mut guest = load_on(&host, &grow(2));
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: -1 });
+    assert_eq!(guest.guest().memory_size(), 65_536);
+
+    // The grown page is usable through the imports: send its last byte.
+    let body = r#"
+      (call $emit (memory.grow (i32.const 1)))
+      (i32.store8 (i32.const 131071) (i32.const 42))
+      (call $emit (call $send (i32.const 131071) (i32.const 1) (i32.const 0)))
+      (call $emit (memory.grow (i32.const 1)))
+      (i32.const 0)"#;
+    let mut guest = load_on(&host, &guest_wasm(body));
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    let sent = guest.outputs("out").unwrap();
+    assert_eq!(
+        sent,
+        [1i32.to_le_bytes().to_vec(), vec![42], vec![0; 4], (-1i32).to_le_bytes().to_vec()]
+    );
+}
+
+#[test]
+fn deep_recursion_traps() {
+    let items = r#"
+      (func $deep (param $n i32) (result i32)
+        (i32.add (call $deep (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))"#;
+    let mut guest = load(&guest_wasm_with(items, "(call $deep (i32.const 0))"));
+    let Status::Trapped { trap } = guest.run_until_idle().clone() else {
+        panic!("expected a trap, got {:?}", guest.status());
+    };
+    assert!(trap.contains("stack"), "{trap}");
+    // Final: it stays trapped.
+    assert_eq!(guest.run_until_idle(), &Status::Trapped { trap });
+}
+
+#[test]
+fn wasm_traps_end_only_the_guest() {
+    let cases = [
+        ("(unreachable)", "unreachable"),
+        ("(i32.load (i32.const 65534))", "out of bounds"),
+        ("(i32.div_s (i32.const 1) (i32.const 0))", "divide by zero"),
+        ("(i32.trunc_f32_s (f32.const nan))", "invalid conversion"),
+        ("(call_indirect (type $t) (i32.const 5))", "table"),
+    ];
+    for (body, what) in cases {
+        let items = "(type $t (func (result i32))) (table 1 funcref)";
+        let body = format!("(call $emit (i32.const 1)) {body}");
+        let mut guest = load(&guest_wasm_with(items, &body));
+        guest.push_input("in", b"queued").unwrap();
+        let Status::Trapped { trap } = guest.run_until_idle().clone() else {
+            panic!("{body}: expected a trap, got {:?}", guest.status());
+        };
+        assert!(trap.contains(what), "{body}: {trap}");
+        // What the guest did before the trap is kept; nothing after it runs.
+        assert_eq!(codes(&guest), [1], "{body}");
+        assert_eq!(guest.run_until_idle(), &Status::Trapped { trap });
+        assert_eq!(guest.queued("in").unwrap(), 1);
+    }
+}
+
+#[test]
+fn oversized_input_stays_queued_until_it_fits() {
+    let body = r#"
+      (local $n i32)
+      (call $emit (call $recv (i32.const 256) (i32.const 10) (i32.const 0)))
+      (call $emit (call $recv (i32.const 256) (i32.const 0) (i32.const 0)))
+      (call $emit (call $input_len (i32.const 0)))
+      (local.set $n (call $recv (i32.const 256) (i32.const 200) (i32.const 0)))
+      (call $emit (local.get $n))
+      (call $emit (call $input_len (i32.const 0)))
+      (drop (call $send (i32.const 256) (local.get $n) (i32.const 0)))
+      (i32.const 0)"#;
+    let message: Vec<u8> = (0..100).map(|i| i * 7 + 3).collect();
+    let mut guest = load(&guest_wasm(body));
+    guest.push_input("in", &message).unwrap();
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    let sent = guest.outputs("out").unwrap();
+    assert_eq!(sent.len(), 6);
+    let codes: Vec<i32> =
+        sent[..5].iter().map(|m| i32::from_le_bytes(m[..].try_into().unwrap())).collect();
+    let too_large = Code::MessageTooLarge.code();
+    assert_eq!(codes, [too_large, too_large, 100, 100, Code::Empty.code()]);
+    assert_eq!(sent[5], message, "the echoed message differs");
+    assert_eq!(guest.queued("in").unwrap(), 0);
+}
+
+#[test]
+fn blocked_guest_resumes_on_input_and_stops_on_close() {
+    let mut guest = load(&guest_wasm(ECHO));
+    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "in".into() });
+    // Running again with nothing queued runs no Wasm.
+    let fuel = guest.fuel_consumed();
+    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "in".into() });
+    assert_eq!(guest.fuel_consumed(), fuel);
+    assert!(guest.sent().is_empty());
+
+    guest.push_input("in", b"one").unwrap();
+    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "in".into() });
+    assert_eq!(guest.outputs("out").unwrap(), [b"one".to_vec()]);
+
+    // Queued messages are delivered before the close.
+    guest.push_input("in", b"two").unwrap();
+    guest.push_input("in", b"").unwrap();
+    guest.close_input("in").unwrap();
+    let closed = Status::Finished { exit_code: Code::Closed.code() };
+    assert_eq!(guest.run_until_idle(), &closed);
+    assert_eq!(guest.outputs("out").unwrap(), [b"one".to_vec(), b"two".to_vec(), vec![]]);
+    assert_eq!(guest.queued("in").unwrap(), 0);
+    assert_eq!(guest.run_until_idle(), &closed);
+}
+
+#[test]
+fn closing_a_blocked_input_returns_closed() {
+    let body = r#"
+      (call $emit (call $input_len (i32.const 0)))
+      (call $emit (call $recv (i32.const 256) (i32.const 8) (i32.const 0)))
+      (call $emit (call $input_len (i32.const 0)))
+      (call $emit (call $recv (i32.const 256) (i32.const 8) (i32.const 0)))
+      (i32.const 0)"#;
+    let mut guest = load(&guest_wasm(body));
+    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "in".into() });
+    assert_eq!(codes(&guest), [Code::Empty.code()]);
+    guest.close_input("in").unwrap();
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    let closed = Code::Closed.code();
+    assert_eq!(codes(&guest), [Code::Empty.code(), closed, closed, closed]);
+}
+
+// ---------------------------------------------------------------------------
+// The real `faulty` example: a panic is that guest's trap only.
+// ---------------------------------------------------------------------------
+
+fn example(package: &str) -> Vec<u8> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let wasm = GuestBuilder::new()
+        .target_dir(root.join("target").join("guests").join("default"))
+        .build(root.join("examples").join(package))
+        .unwrap_or_else(|e| panic!("building {package}: {e}"));
+    std::fs::read(&wasm).unwrap_or_else(|e| panic!("reading {}: {e}", wasm.display()))
+}
+
+#[test]
+fn faulty_panic_traps_without_affecting_other_guests() {
+    let host = TestHost::default();
+    let mut counter = load_on(&host, &example("counter"));
+    assert_eq!(counter.run_until_idle(), &Status::Blocked { input: "wasm_input".into() });
+
+    let mut faulty = load_on(&host, &example("faulty"));
+    faulty.push_input("command", &[2]).unwrap(); // Fault::Panic
+    let Status::Trapped { trap } = faulty.run_until_idle().clone() else {
+        panic!("expected a trap, got {:?}", faulty.status());
+    };
+    assert!(!trap.is_empty());
+    let errors = faulty.errors();
+    assert!(!errors.is_empty(), "no error reported");
+    assert!(errors[0].starts_with("panicked at examples/faulty/src/lib.rs:"), "{errors:?}");
+    assert_eq!(faulty.run_until_idle(), &Status::Trapped { trap });
+
+    // The counter, loaded before the panic, and a fresh one both still work.
+    let mut fresh = load_on(&host, &example("counter"));
+    for guest in [&mut counter, &mut fresh] {
+        guest.push_input("wasm_input", &[5]).unwrap();
+        guest.close_input("wasm_input").unwrap();
+        assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+        assert_eq!(guest.outputs("wasm_data").unwrap(), [vec![6]]);
+        assert!(guest.errors().is_empty(), "{:?}", guest.errors());
+    }
+}

@@ -1,0 +1,155 @@
+//! The `wasm-sdk-testhost` binary, run as a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+}
+
+/// Guest builds of these tests go to their own target directory.
+fn target_dir() -> PathBuf {
+    workspace().join("target").join("guests").join("default")
+}
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasm-sdk-testhost")).args(args).output().expect("run the CLI")
+}
+
+fn json(output: &Output) -> Value {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("one JSON object")
+}
+
+fn write_module(name: &str, wat: &str) -> PathBuf {
+    let dir = workspace().join("target").join("cli-tests");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(name);
+    std::fs::write(&path, wat::parse_str(wat).expect("wat")).expect("write");
+    path
+}
+
+#[test]
+fn run_builds_a_crate_and_prints_the_json_transcript() {
+    let counter = workspace().join("examples").join("counter");
+    let target = target_dir();
+    let out = cli(&[
+        "run",
+        counter.to_str().unwrap(),
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--input",
+        "wasm_input=05",
+        "--input",
+        "0=ac02",
+        "--close",
+        "wasm_input",
+        "--json",
+    ]);
+    let t = json(&out);
+    assert_eq!(t["status"], "finished");
+    assert_eq!(t["exit_code"], 0);
+    assert_eq!(t["blocked_on"], Value::Null);
+    assert_eq!(t["trap"], Value::Null);
+    assert_eq!(
+        t["outputs"],
+        serde_json::json!([{"output": "wasm_data", "hex": "06"}, {"output": "wasm_data", "hex": "ad02"}])
+    );
+    assert_eq!(t["logs"], serde_json::json!([]));
+    assert_eq!(t["errors"], serde_json::json!([]));
+    assert!(t["fuel_consumed"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn run_without_close_ends_blocked_and_prints_text() {
+    let counter = workspace().join("examples").join("counter");
+    let target = target_dir();
+    let out = cli(&[
+        "run",
+        counter.to_str().unwrap(),
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--input",
+        "wasm_input=05",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("status: blocked on input `wasm_input`"), "{text}");
+    assert!(text.contains("wasm_data        06"), "{text}");
+}
+
+#[test]
+fn endless_loop_ends_out_of_fuel() {
+    let path = write_module(
+        "spin.wasm",
+        r#"(module
+          (memory (export "memory") 1 1)
+          (func (export "run_task") (result i32) (loop $l (br $l)) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+    );
+    let t = json(&cli(&["run", path.to_str().unwrap(), "--fuel", "50000", "--json"]));
+    assert_eq!(t["status"], "out_of_fuel");
+    assert_eq!(t["exit_code"], Value::Null);
+    let fuel = t["fuel_consumed"].as_u64().unwrap();
+    assert!(fuel > 40_000 && fuel <= 50_000, "{fuel}");
+}
+
+#[test]
+fn a_module_that_cannot_load_fails_with_one_line() {
+    let path = write_module(
+        "wasi.wasm",
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+    );
+    let out = cli(&["run", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: ") && err.contains("wasi_snapshot_preview1.fd_write"), "{err}");
+
+    let out = cli(&["run", "/nonexistent/module.wasm"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot read"));
+}
+
+#[test]
+fn bad_arguments_are_reported() {
+    let out = cli(&["run", "x.wasm", "--input", "wasm_input=zz"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not hex"));
+    let out = cli(&["run", "x.wasm", "--input", "no-equals"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NAME=HEX"));
+}
+
+#[test]
+fn inspect_prints_the_module_facts() {
+    let path = write_module(
+        "small.wasm",
+        r#"(module
+          (import "connectors" "log" (func (param i32 i32 i32) (result i32)))
+          (memory (export "memory") 1 2)
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#,
+    );
+    let info = json(&cli(&["inspect", path.to_str().unwrap(), "--json"]));
+    assert_eq!(info["imports"][0]["name"], "log");
+    assert_eq!(info["imports"][0]["signature"], "(i32, i32, i32) -> (i32)");
+    assert_eq!(info["exports"]["functions"][0]["name"], "run_task");
+    assert_eq!(info["memory"]["initial_pages"], 1);
+    assert_eq!(info["memory"]["maximum_pages"], 2);
+    assert_eq!(info["memory"]["page_size"], 65536);
+    assert_eq!(info["manifest"]["abi_version"], 1);
+    assert_eq!(info["manifest"]["inputs"], serde_json::json!(["in"]));
+    assert_eq!(info["manifest"]["outputs"], serde_json::json!(["out"]));
+    assert!(info["size"].as_u64().unwrap() > 0);
+
+    let text = cli(&["inspect", path.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("connectors.log (i32, i32, i32) -> (i32)"), "{text}");
+    assert!(text.contains("inputs:  in"), "{text}");
+}
