@@ -134,26 +134,36 @@ fn garbage_is_malformed() {
 
 #[test]
 fn every_truncation_is_refused() {
-    // Writes "hi" and logs it. No data section: a cut just before an
-    // optional trailing section would leave a valid module.
-    let body = "(i32.store16 (i32.const 16) (i32.const 0x6968))
-      (drop (call $log (i32.const 16) (i32.const 2) (i32.const 2))) (i32.const 0)";
+    // Writes "hi" and logs it. No data section and no `$names` (so no
+    // `name` section): a cut just before an optional trailing section would
+    // leave a valid module.
+    let items = r#"
+  (import "connectors" "log" (func (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "run_task") (result i32)
+    (i32.store16 (i32.const 16) (i32.const 0x6968))
+    (drop (call 0 (i32.const 16) (i32.const 2) (i32.const 2)))
+    (i32.const 0))"#;
     // The manifest last (as rustc places it) and first (so cuts exercise
     // the wasm sections after a complete manifest).
-    let last = guest_wasm(body);
+    let last = wasm(&format!("(module {items} {MANIFEST})"));
     let first = wasm(&format!(
-        r#"(module {IMPORTS}
+        r#"(module
   (@custom "wasm-sdk.manifest" (before first) "\01\00\01\02in\01\03out")
-  (memory (export "memory") 1)
-  (func (export "run_task") (result i32) {body}))"#
+  {items})"#
     ));
+    assert!(!last.windows(4).any(|w| w == b"name"), "a `name` section was emitted");
     for module in [last, first] {
         // The whole module loads and runs.
         let mut whole = load(&module);
         assert_eq!(whole.run_until_idle(), &Status::Finished { exit_code: 0 });
         assert_eq!(whole.logs(), [(LogLevel::Info, "hi".to_owned())]);
         for cut in 0..module.len() {
-            let e = refused(&module[..cut]);
+            let e = match TestHost::default().load(&module[..cut]) {
+                Ok(_) => panic!("cut at {cut} of {} loaded", module.len()),
+                Err(e) => e,
+            };
+            let TestHostError::Load(e) = e else { panic!("cut at {cut}: {e}") };
             if cut < 8 {
                 assert!(matches!(e, LoadError::Malformed(_)), "cut at {cut}: {e:?}");
             }
@@ -256,6 +266,21 @@ fn non_function_imports_are_refused() {
 }
 
 #[test]
+#[ignore = "host bug: `check` splits the non-function import `module.name` at the first `.`"]
+fn non_function_import_names_with_dots_are_reported_whole() {
+    let bytes = wasm(&format!(
+        r#"(module (import "env.v2" "g" (global i32))
+  (memory (export "memory") 1)
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+    ));
+    assert_eq!(
+        refused(&bytes),
+        LoadError::UnknownImport { module: "env.v2".into(), name: "g".into() }
+    );
+}
+
+#[test]
 fn missing_run_task_is_refused() {
     let bytes = wasm(&format!(
         r#"(module (memory (export "memory") 1)
@@ -342,6 +367,21 @@ fn initial_memory_over_budget_is_refused() {
   {MANIFEST})"#
     ));
     assert_eq!(refused(&huge), LoadError::MemoryTooLarge { needed: 1 << 32, budget: 65_536 });
+    // Custom page sizes count in bytes: one byte over the budget is refused,
+    // exactly the budget loads.
+    let one_byte_pages = |pages: u32| {
+        wasm(&format!(
+            r#"(module (memory (export "memory") {pages} (pagesize 1))
+  (func (export "run_task") (result i32) (i32.const 0))
+  {MANIFEST})"#
+        ))
+    };
+    assert_eq!(
+        refused(&one_byte_pages(65_537)),
+        LoadError::MemoryTooLarge { needed: 65_537, budget: 65_536 }
+    );
+    let mut guest = load(&one_byte_pages(65_536));
+    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
 }
 
 #[test]
@@ -703,7 +743,7 @@ fn oversized_input_stays_queued_until_it_fits() {
       (call $emit (call $input_len (i32.const 0)))
       (drop (call $send (i32.const 256) (local.get $n) (i32.const 0)))
       (i32.const 0)"#;
-    let message: Vec<u8> = (0..100).map(|i| i * 7 + 3).collect();
+    let message: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(7).wrapping_add(3)).collect();
     let mut guest = load(&guest_wasm(body));
     guest.push_input("in", &message).unwrap();
     assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
