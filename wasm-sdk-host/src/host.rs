@@ -92,9 +92,16 @@ pub(crate) type Ports = (Vec<String>, Vec<String>);
 
 /// The load-time checks; returns the manifest's input and output names.
 pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<Ports, LoadError> {
-    if let Some(other) = info.other_imports.first() {
-        let (module, name) = other.split_once('.').unwrap_or((other.as_str(), ""));
-        return Err(LoadError::UnknownImport { module: module.into(), name: name.into() });
+    // A module built for another ABI version is best told so, before its
+    // imports are judged by this version's rules.
+    let manifest = info.manifest.as_deref().map(Manifest::parse);
+    if let Some(Ok(m)) = &manifest
+        && m.abi_version() != ABI_VERSION
+    {
+        return Err(LoadError::AbiVersion { found: m.abi_version(), supported: ABI_VERSION });
+    }
+    if let Some((module, name)) = info.other_imports.first() {
+        return Err(LoadError::UnknownImport { module: module.clone(), name: name.clone() });
     }
     for import in &info.imports {
         let sig = (import.module == abi::IMPORT_MODULE)

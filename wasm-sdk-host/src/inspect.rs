@@ -58,8 +58,8 @@ pub struct ModuleInfo {
     pub size: usize,
     /// Function imports, in order.
     pub imports: Vec<FuncInfo>,
-    /// Non-function imports as `module.name` (hosts refuse them).
-    pub other_imports: Vec<String>,
+    /// Non-function imports as `(module, name)` (hosts refuse them).
+    pub other_imports: Vec<(String, String)>,
     /// Exported functions.
     pub func_exports: Vec<FuncInfo>,
     /// Other exports as `(name, kind)`.
@@ -120,11 +120,7 @@ impl ModuleInfo {
                                 results,
                             });
                         } else {
-                            info.other_imports.push(alloc::format!(
-                                "{}.{}",
-                                import.module,
-                                import.name
-                            ));
+                            info.other_imports.push((import.module.into(), import.name.into()));
                         }
                     }
                 }

@@ -209,8 +209,8 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
     for f in &info.imports {
         println!("  {}.{} {}", f.module, f.name, signature(f));
     }
-    for other in &info.other_imports {
-        println!("  {other} (not a function)");
+    for (module, name) in &info.other_imports {
+        println!("  {module}.{name} (not a function)");
     }
     println!("exports:");
     for f in &info.func_exports {

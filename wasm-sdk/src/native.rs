@@ -2,10 +2,16 @@
 //!
 //! Each thread has its own host, so `cargo test` runs tests in parallel
 //! without them seeing each other's messages. It follows the ABI's rules and
-//! status codes (oversized message stays queued, closed input, unknown
-//! index) with one difference a single thread forces: it cannot block, so
-//! receiving from an empty input reports it closed. A guest's `run` loop
-//! therefore returns once the scripted inputs are used up.
+//! status codes: an oversized message stays queued (`BufferTooSmall`, then
+//! `input_len` tells the size), a closed and drained input is `Closed`,
+//! unknown indices are `UnknownInput` / `UnknownOutput`, `input_len` on an
+//! open, empty input is `Empty`.
+//!
+//! One difference a single thread forces: it cannot block. A `receive` on an
+//! open input with nothing queued returns `Closed` (so the guest's `run`
+//! loop returns, as it does when scripted inputs are used up) and records
+//! that the guest *would have blocked* there; [`run`] reports that as
+//! [`Outcome::Blocked`], the same status the wasm test host gives.
 //!
 //! ```
 //! use wasm_sdk::{native, receive, send, Error};
@@ -17,10 +23,14 @@
 //! send(&buf[..1], 0).unwrap();
 //! assert_eq!(receive(&mut buf, 0), Err(Error::InputClosed));
 //! assert_eq!(native::take_outputs(), vec![(0, vec![5])]);
+//! assert_eq!(native::take_blocked(), Some(0));
 //! ```
+//!
+//! `#[task_run]` also generates a [`Task`] constant, `TASK`, off wasm32, so
+//! a test can run the whole module: [`Task::reset`], queue inputs, [`run`].
 
 use crate::abi::{LogLevel, Status};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::string::String;
 use std::vec::Vec;
@@ -31,13 +41,33 @@ struct Host {
     inputs: Option<usize>,
     outputs: Option<usize>,
     queues: Vec<VecDeque<Vec<u8>>>,
+    closed: Vec<bool>,
+    /// The first input a `receive` would have blocked on.
+    blocked: Option<u8>,
     sent: Vec<(u8, Vec<u8>)>,
     logs: Vec<(LogLevel, String)>,
     errors: Vec<String>,
 }
 
+impl Host {
+    fn slot(&mut self, input: u8) -> usize {
+        let idx = usize::from(input);
+        if self.queues.len() <= idx {
+            self.queues.resize_with(idx + 1, VecDeque::new);
+            self.closed.resize(idx + 1, false);
+        }
+        idx
+    }
+
+    fn is_closed(&self, idx: usize) -> bool {
+        self.closed.get(idx).copied().unwrap_or(false)
+    }
+}
+
 std::thread_local! {
     static HOST: RefCell<Host> = RefCell::new(Host::default());
+    /// Whether [`run`] is running a task on this thread.
+    static IN_RUN: Cell<bool> = const { Cell::new(false) };
 }
 
 fn with_host<R>(f: impl FnOnce(&mut Host) -> R) -> R {
@@ -53,11 +83,17 @@ pub fn reset(inputs: usize, outputs: usize) {
 /// Queues a message on an input of this thread's host.
 pub fn push_input(input: u8, message: &[u8]) {
     with_host(|h| {
-        let idx = usize::from(input);
-        if h.queues.len() <= idx {
-            h.queues.resize_with(idx + 1, VecDeque::new);
-        }
+        let idx = h.slot(input);
         h.queues[idx].push_back(message.to_vec());
+    });
+}
+
+/// Closes an input: queued messages are still delivered, then `receive`
+/// returns `Closed` without counting as a would-block.
+pub fn close_input(input: u8) {
+    with_host(|h| {
+        let idx = h.slot(input);
+        h.closed[idx] = true;
     });
 }
 
@@ -74,6 +110,97 @@ pub fn take_logs() -> Vec<(LogLevel, String)> {
 /// Takes the reported errors so far.
 pub fn take_errors() -> Vec<String> {
     with_host(|h| core::mem::take(&mut h.errors))
+}
+
+/// Takes the input a `receive` would have blocked on (open and empty), if
+/// any since the last reset or take.
+pub fn take_blocked() -> Option<u8> {
+    with_host(|h| h.blocked.take())
+}
+
+/// A `#[task_run]` module as native code: its ports and entry point.
+/// The macro generates one as `TASK` off wasm32.
+#[derive(Clone, Copy, Debug)]
+pub struct Task {
+    /// Input names, index order.
+    pub inputs: &'static [&'static str],
+    /// Output names, index order.
+    pub outputs: &'static [&'static str],
+    /// The generated `run_task` (a plain Rust function off wasm32, so a
+    /// panic unwinds to [`run`] instead of aborting at an `extern "C"` edge).
+    pub run_task: fn() -> i32,
+}
+
+impl Task {
+    /// [`reset`]s this thread's host for this task's ports.
+    pub fn reset(&self) {
+        reset(self.inputs.len(), self.outputs.len());
+    }
+
+    /// The index of the input `name`.
+    pub fn input(&self, name: &str) -> Option<u8> {
+        self.inputs.iter().position(|n| *n == name).and_then(|i| u8::try_from(i).ok())
+    }
+
+    /// The index of the output `name`.
+    pub fn output(&self, name: &str) -> Option<u8> {
+        self.outputs.iter().position(|n| *n == name).and_then(|i| u8::try_from(i).ok())
+    }
+}
+
+/// How a native [`run`] ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// `run_task` returned this exit code.
+    Finished(i32),
+    /// The guest would have blocked on this input (open, nothing queued);
+    /// on a real host it would be waiting there now.
+    Blocked(u8),
+    /// The guest panicked; like the wasm panic handler, the panic was
+    /// reported as `panicked at <file>:<line>:<col>` through `report_error`
+    /// and `log`. On wasm the guest then traps.
+    Panicked,
+}
+
+/// Runs a task's `run_task` on this thread's host, with the inputs queued
+/// so far, and says how it ended. Panics are caught and reported the way
+/// the SDK's wasm panic handler reports them.
+pub fn run(task: &Task) -> Outcome {
+    install_panic_reporter();
+    IN_RUN.with(|f| f.set(true));
+    let result = std::panic::catch_unwind(|| (task.run_task)());
+    IN_RUN.with(|f| f.set(false));
+    match (result, take_blocked()) {
+        (Err(_), _) => Outcome::Panicked,
+        (Ok(_), Some(input)) => Outcome::Blocked(input),
+        (Ok(code), None) => Outcome::Finished(code),
+    }
+}
+
+/// A panic hook that, on threads inside [`run`], reports like the wasm
+/// handler (and stays quiet); elsewhere it defers to the previous hook.
+fn install_panic_reporter() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(std::boxed::Box::new(move |info| {
+            if !IN_RUN.with(Cell::get) {
+                return previous(info);
+            }
+            let text = match info.location() {
+                Some(at) => std::format!("panicked at {}:{}:{}", at.file(), at.line(), at.column()),
+                None => String::from("panicked at an unknown location"),
+            };
+            // `try_borrow_mut`: a panic inside the mock itself must not
+            // panic again here.
+            HOST.with(|host| {
+                if let Ok(mut h) = host.try_borrow_mut() {
+                    h.errors.push(text.clone());
+                    h.logs.push((LogLevel::Error, text));
+                }
+            });
+        }));
+    });
 }
 
 fn known(count: Option<usize>, idx: i32) -> Option<usize> {
@@ -118,8 +245,15 @@ pub(crate) unsafe fn receive_input(buf: *mut u8, len: i32, input_idx: i32) -> i3
     }
     with_host(|h| {
         let Some(idx) = known(h.inputs, input_idx) else { return Status::UnknownInput.code() };
-        let Some(queue) = h.queues.get_mut(idx) else { return Status::Closed.code() };
-        let Some(message) = queue.front() else { return Status::Closed.code() };
+        let closed = h.is_closed(idx);
+        let Some(message) = h.queues.get(idx).and_then(VecDeque::front) else {
+            if !closed {
+                // A real host would suspend the guest here; this thread
+                // cannot, so the guest sees a closed input and stops.
+                h.blocked.get_or_insert(idx as u8);
+            }
+            return Status::Closed.code();
+        };
         if message.len() > cap {
             return Status::MessageTooLarge.code();
         }
@@ -131,7 +265,7 @@ pub(crate) unsafe fn receive_input(buf: *mut u8, len: i32, input_idx: i32) -> i3
             // the caller, and cannot alias the host's own queue.
             unsafe { core::ptr::copy_nonoverlapping(message.as_ptr(), buf, message.len()) };
         }
-        queue.pop_front();
+        h.queues[idx].pop_front();
         written
     })
 }
@@ -146,8 +280,8 @@ pub(crate) unsafe fn input_len(input_idx: i32) -> i32 {
         let Some(idx) = known(h.inputs, input_idx) else { return Status::UnknownInput.code() };
         match h.queues.get(idx).and_then(VecDeque::front) {
             Some(message) => i32::try_from(message.len()).unwrap_or(i32::MAX),
-            // Nothing will ever arrive on a thread that cannot block.
-            None => Status::Closed.code(),
+            None if h.is_closed(idx) => Status::Closed.code(),
+            None => Status::Empty.code(),
         }
     })
 }
@@ -217,7 +351,38 @@ mod tests {
         let mut big = [0u8; 8];
         assert_eq!(receive(&mut big, 0), Ok(4));
         assert_eq!(&big[..4], &[1, 2, 3, 4]);
+        assert_eq!(input_len(0), Err(Error::Empty), "open and empty");
         assert_eq!(receive(&mut big, 0), Err(Error::InputClosed));
+        assert_eq!(take_blocked(), Some(0), "would have blocked");
+    }
+
+    #[test]
+    fn closed_inputs_drain_then_close() {
+        reset(2, 0);
+        push_input(1, &[9]);
+        close_input(1);
+        let mut buf = [0u8; 4];
+        assert_eq!(input_len(1), Ok(1));
+        assert_eq!(receive(&mut buf, 1), Ok(1));
+        assert_eq!(input_len(1), Err(Error::InputClosed));
+        assert_eq!(receive(&mut buf, 1), Err(Error::InputClosed));
+        assert_eq!(take_blocked(), None, "a closed input is not a would-block");
+    }
+
+    fn panicking_task() -> i32 {
+        let v: std::vec::Vec<u8> = std::vec::Vec::new();
+        i32::from(v[std::hint::black_box(3)])
+    }
+
+    #[test]
+    fn run_reports_panics_like_the_wasm_handler() {
+        let task = Task { inputs: &[], outputs: &[], run_task: panicking_task };
+        task.reset();
+        assert_eq!(run(&task), Outcome::Panicked);
+        let errors = take_errors();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("panicked at wasm-sdk/src/native.rs:"), "{}", errors[0]);
+        assert_eq!(take_logs(), vec![(LogLevel::Error, errors[0].clone())]);
     }
 
     #[test]
