@@ -179,6 +179,22 @@ impl Status {
             Status::OutOfFuel => "out_of_fuel",
         }
     }
+
+    /// The exit code, when finished.
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            Status::Finished { exit_code } => Some(*exit_code),
+            _ => None,
+        }
+    }
+
+    /// The input waited on, when blocked.
+    pub fn blocked_on(&self) -> Option<&str> {
+        match self {
+            Status::Blocked { input } => Some(input),
+            _ => None,
+        }
+    }
 }
 
 /// A loaded guest with its queues and records.

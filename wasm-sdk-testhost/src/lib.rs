@@ -20,18 +20,23 @@
 //! assert_eq!(guest.outputs("wasm_data").unwrap(), [vec![0x06]]);
 //! ```
 //!
+//! [`Scenario`] writes a run once and checks it both ways: on the module's
+//! native code (`wasm_sdk::native`) and on its `.wasm`, same transcript.
+//!
 //! The `wasm-sdk-testhost` binary wraps this in a CLI: `run` and `inspect`.
 
 mod build;
 mod env;
 mod error;
 mod harness;
+mod scenario;
 mod transcript;
 
 pub use build::GuestBuilder;
 pub use env::QueueEnv;
 pub use error::TestHostError;
 pub use harness::{Port, Status, TestGuest, TestHost, TestHostBuilder};
+pub use scenario::{Scenario, ScenarioError};
 pub use transcript::{LogRecord, OutputRecord, Transcript};
 pub use wasm_sdk_host::{HostConfig, LoadError, LogLevel, ModuleInfo};
 

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use wasm_sdk_host::LogLevel;
+
 use crate::harness::{Status, TestGuest};
 
 /// One sent message.
@@ -48,43 +50,52 @@ pub struct Transcript {
 
 impl Transcript {
     pub(crate) fn new(guest: &TestGuest) -> Self {
-        let status = guest.status();
-        let names = guest.output_names();
+        Transcript::from_parts(
+            guest.status(),
+            guest.output_names(),
+            guest.sent(),
+            guest.logs(),
+            guest.errors(),
+            guest.fuel_consumed(),
+        )
+    }
+
+    /// Builds a transcript from a run's records; `output_names` turns the
+    /// indices in `sent` into names.
+    pub fn from_parts<S: AsRef<str>>(
+        status: &Status,
+        output_names: &[S],
+        sent: &[(u8, Vec<u8>)],
+        logs: &[(LogLevel, String)],
+        errors: &[String],
+        fuel_consumed: u64,
+    ) -> Self {
         Transcript {
             status: status.name().to_owned(),
-            exit_code: match status {
-                Status::Finished { exit_code } => Some(*exit_code),
-                _ => None,
-            },
-            blocked_on: match status {
-                Status::Blocked { input } => Some(input.clone()),
-                _ => None,
-            },
-            outputs: guest
-                .sent()
+            exit_code: status.exit_code(),
+            blocked_on: status.blocked_on().map(str::to_owned),
+            outputs: sent
                 .iter()
                 .map(|(idx, bytes)| OutputRecord {
-                    output: names
+                    output: output_names
                         .get(usize::from(*idx))
-                        .cloned()
-                        .unwrap_or_else(|| idx.to_string()),
+                        .map_or_else(|| idx.to_string(), |n| n.as_ref().to_owned()),
                     hex: hex::encode(bytes),
                 })
                 .collect(),
-            logs: guest
-                .logs()
+            logs: logs
                 .iter()
                 .map(|(level, message)| LogRecord {
                     level: level.as_str().to_owned(),
                     message: message.clone(),
                 })
                 .collect(),
-            errors: guest.errors().to_vec(),
+            errors: errors.to_vec(),
             trap: match status {
                 Status::Trapped { trap } => Some(trap.clone()),
                 _ => None,
             },
-            fuel_consumed: guest.fuel_consumed(),
+            fuel_consumed,
         }
     }
 
@@ -98,6 +109,18 @@ impl Transcript {
     /// that should not change whenever code generation does.
     pub fn without_fuel(mut self) -> Self {
         self.fuel_consumed = 0;
+        self
+    }
+
+    /// What a native run and a wasm run can both promise: fuel zeroed (only
+    /// wasm meters it) and the trap text replaced by `"trapped"` (a wasm
+    /// trap and a native panic describe the same stop differently; the
+    /// guest's own report is in `errors` either way).
+    pub fn portable(mut self) -> Self {
+        self.fuel_consumed = 0;
+        if self.trap.is_some() {
+            self.trap = Some("trapped".into());
+        }
         self
     }
 }

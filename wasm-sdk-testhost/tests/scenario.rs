@@ -1,0 +1,74 @@
+//! `Scenario` catches what it promises to: native/wasm divergence, unmet
+//! expectations, and scenario mistakes.
+
+use wasm_sdk_testhost::{Scenario, ScenarioError, Status};
+
+/// Same ports as the counter, but echoes instead of incrementing.
+fn echo_with_counter_ports() -> std::path::PathBuf {
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
+          (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
+          (memory (export "memory") 1 1)
+          (func (export "run_task") (result i32) (local $n i32)
+            (loop $next
+              (local.set $n (call $recv (i32.const 0) (i32.const 64) (i32.const 0)))
+              (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
+              (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))
+              (br $next))
+            (unreachable))
+          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
+    )
+    .expect("wat");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("echo_with_counter_ports.wasm");
+    std::fs::write(&path, wasm).expect("write");
+    path
+}
+
+#[test]
+fn a_wasm_module_that_behaves_differently_diverges() {
+    let err = Scenario::new("diverge")
+        .push("wasm_input", [5])
+        .close("wasm_input")
+        .run_both(&counter::TASK, echo_with_counter_ports())
+        .unwrap_err();
+    let ScenarioError::Diverged { native, wasm } = &err else { panic!("{err}") };
+    assert_eq!(native.outputs[0].hex, "06");
+    assert_eq!(wasm.outputs[0].hex, "05");
+    assert!(err.to_string().contains("native and wasm runs differ"));
+}
+
+#[test]
+fn unmet_expectations_are_reported_per_part() {
+    let scenario = Scenario::new("wrong").push("wasm_input", [5]).close("wasm_input");
+    let native = scenario.run_native(&counter::TASK).unwrap();
+
+    let err =
+        scenario.clone().expect_output("wasm_data", [7]).check("native", &native).unwrap_err();
+    assert!(matches!(err, ScenarioError::Unexpected { what: "outputs", .. }), "{err}");
+
+    let err = scenario
+        .clone()
+        .expect_status(Status::Blocked { input: "wasm_input".into() })
+        .check("native", &native)
+        .unwrap_err();
+    assert!(matches!(err, ScenarioError::Unexpected { what: "status", .. }), "{err}");
+
+    let err = scenario.clone().expect_error("boom").check("native", &native).unwrap_err();
+    assert!(matches!(err, ScenarioError::Unexpected { what: "errors", .. }), "{err}");
+
+    scenario
+        .expect_output("wasm_data", [6])
+        .expect_status(Status::Finished { exit_code: 0 })
+        .check("native", &native)
+        .unwrap();
+}
+
+#[test]
+fn unknown_ports_are_setup_errors() {
+    let err =
+        Scenario::new("typo").push("wasm_inputs", [5]).run_native(&counter::TASK).unwrap_err();
+    assert!(matches!(err, ScenarioError::Setup(_)), "{err}");
+    assert!(err.to_string().contains("no input `wasm_inputs`"), "{err}");
+}
