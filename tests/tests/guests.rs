@@ -17,7 +17,7 @@ struct Guest {
     stack: i32,
 }
 
-const GUESTS: [Guest; 3] = [
+const GUESTS: [Guest; 4] = [
     Guest { package: "counter", inputs: &["wasm_input"], outputs: &["wasm_data"], stack: 4096 },
     Guest {
         package: "alarm",
@@ -26,6 +26,7 @@ const GUESTS: [Guest; 3] = [
         stack: 8192,
     },
     Guest { package: "faulty", inputs: &["command"], outputs: &["echo"], stack: 8192 },
+    Guest { package: "primes", inputs: &["limit"], outputs: &["count"], stack: 4096 },
 ];
 
 /// Largest release `counter.wasm` we accept.

@@ -1,0 +1,44 @@
+//! A CPU-bound guest: for each `limit` (a `u32`) it counts the primes below
+//! it by trial division and sends the count (a `u32`). Large limits take
+//! millions of instructions, so hosts must preempt it with fuel slices to
+//! keep other work on time.
+
+#![no_std]
+
+use wasm_sdk::{
+    Payload, Result, define_alloc_heap, define_panic_handlers, receive, send, task_run,
+};
+
+define_alloc_heap!(256);
+define_panic_handlers!();
+
+/// Number of primes below `limit`.
+pub fn count_primes(limit: u32) -> u32 {
+    let mut count = 0;
+    let mut n = 2;
+    while n < limit {
+        let mut d = 2;
+        let mut prime = true;
+        while d * d <= n {
+            if n % d == 0 {
+                prime = false;
+                break;
+            }
+            d += 1;
+        }
+        count += u32::from(prime);
+        n += 1;
+    }
+    count
+}
+
+#[task_run(inputs(limit), outputs(count))]
+fn run() -> Result<()> {
+    let mut buf = [0u8; 8];
+    loop {
+        receive(&mut buf, Input::Limit)?;
+        let limit = u32::from_payload(&buf)?;
+        let n = count_primes(limit).serialize_into(&mut buf)?;
+        send(&buf[..n], Output::Count)?;
+    }
+}
