@@ -59,7 +59,7 @@ pub struct ChannelEnv {
     sink: &'static dyn Sink,
     /// Times [`drive`] yielded because the guest used its fuel slice.
     pub preemptions: u32,
-    /// Times [`drive`] awaited an input because the guest blocked.
+    /// Times [`drive`] started awaiting an input because the guest blocked.
     pub waits: u32,
 }
 
@@ -140,10 +140,10 @@ pub async fn drive(guest: &mut Guest<ChannelEnv>) -> Step {
                     // guest cannot block on one; stop rather than spin.
                     return Step::Blocked { input };
                 };
-                let message = pipe.receive().await;
                 let env = guest.env_mut();
                 env.waits = env.waits.wrapping_add(1);
-                if let Some(head) = env.heads.get_mut(idx) {
+                let message = pipe.receive().await;
+                if let Some(head) = guest.env_mut().heads.get_mut(idx) {
                     *head = Some(message);
                 }
             }
