@@ -42,6 +42,21 @@ impl GuestBuilder {
         GuestBuilder { target: "wasm32-unknown-unknown".into(), target_dir: None, env: Vec::new() }
     }
 
+    /// Release builds into `<target dir>/guests/default`, where the target
+    /// dir is the one of the running test executable
+    /// (`target/debug/deps/<test>` -> `target`). Tests in several crates of a
+    /// workspace then share one guest build cache, kept apart from the
+    /// outer `cargo test`'s own artifacts.
+    pub fn for_tests() -> Self {
+        let target = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.ancestors().nth(3).map(Path::to_path_buf));
+        match target {
+            Some(dir) => Self::new().target_dir(dir.join("guests").join("default")),
+            None => Self::new(),
+        }
+    }
+
     /// Another target, e.g. `wasm32v1-none` for MVP-only modules.
     pub fn target(mut self, target: impl Into<String>) -> Self {
         self.target = target.into();

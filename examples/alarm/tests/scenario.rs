@@ -7,11 +7,7 @@ use module_examples_common::{AlarmEvent, Reading, Thresholds};
 use wasm_sdk_testhost::{GuestBuilder, LogLevel, Scenario, Status};
 
 fn wasm() -> PathBuf {
-    let dir = env!("CARGO_MANIFEST_DIR");
-    GuestBuilder::new()
-        .target_dir(format!("{dir}/../../target/guests/default"))
-        .build(dir)
-        .expect("build the alarm")
+    GuestBuilder::for_tests().build(env!("CARGO_MANIFEST_DIR")).expect("build the guest")
 }
 
 fn reading(deci_celsius: i16) -> Reading {

@@ -11,10 +11,8 @@ use wasm_sdk_testhost::GuestBuilder;
 
 fn wasm(package: &str) -> Vec<u8> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = GuestBuilder::new()
-        .target_dir(root.join("target/guests/default"))
-        .build(root.join("examples").join(package))
-        .expect("build guest");
+    let path =
+        GuestBuilder::for_tests().build(root.join("examples").join(package)).expect("build guest");
     std::fs::read(path).expect("read guest")
 }
 

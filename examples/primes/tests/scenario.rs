@@ -6,11 +6,7 @@ use wasm_sdk_testhost::{GuestBuilder, Scenario, Status, TestHost};
 #[test]
 fn counts_primes_both_ways_and_is_preempted() {
     assert_eq!(primes::count_primes(100), 25);
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let wasm = GuestBuilder::new()
-        .target_dir(format!("{dir}/../../target/guests/default"))
-        .build(dir)
-        .expect("build primes");
+    let wasm = GuestBuilder::for_tests().build(env!("CARGO_MANIFEST_DIR")).expect("build primes");
     let scenario = Scenario::new("primes")
         .push_message("limit", &100u32)
         .push_message("limit", &10_000u32)
