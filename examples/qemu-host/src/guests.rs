@@ -1,0 +1,172 @@
+//! The guests: their modules, their pipes, and the task that runs each one
+//! with [`embassy_runner::drive`].
+//!
+//! The guest crates never finish on their own (their inputs are never
+//! closed), so a guest task runs until the main task asks it to stop, then
+//! hands back the guest's counters ([`GuestReport`]) and ends, dropping the
+//! guest.
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use cortex_m_semihosting::hprintln;
+use embassy_futures::select::{Either, select};
+use embassy_runner::{ChannelEnv, Message, Pipe, Sink, drive};
+use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+use embassy_sync::signal::Signal;
+use wasm_sdk_host::{Guest, LogLevel, Step};
+
+use crate::trace;
+
+/// `examples/counter`, built by `build.rs` with 1-byte pages.
+pub static COUNTER_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/counter.wasm"));
+/// `examples/primes`, built by `build.rs` with 1-byte pages.
+pub static PRIMES_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/primes.wasm"));
+
+/// The counter's input `wasm_input`: postcard `Counter`s.
+pub static COUNTER_IN: Pipe = Pipe::new();
+/// The counter's output `wasm_data`: the incremented `Counter`s.
+pub static COUNTER_OUT: Pipe = Pipe::new();
+/// The counter's inputs, in manifest order.
+pub static COUNTER_INPUTS: [&Pipe; 1] = [&COUNTER_IN];
+/// The counter's outputs, in manifest order.
+pub static COUNTER_OUTPUTS: [&Pipe; 1] = [&COUNTER_OUT];
+
+/// The primes guest's input `limit`: a postcard `u32`.
+pub static PRIMES_IN: Pipe = Pipe::new();
+/// The primes guest's output `count`: a postcard `u32`.
+pub static PRIMES_OUT: Pipe = Pipe::new();
+/// The primes guest's inputs, in manifest order.
+pub static PRIMES_INPUTS: [&Pipe; 1] = [&PRIMES_IN];
+/// The primes guest's outputs, in manifest order.
+pub static PRIMES_OUTPUTS: [&Pipe; 1] = [&PRIMES_OUT];
+
+/// Guest logs and error reports go to semihosting stdout, and are counted:
+/// the checks expect none.
+pub struct SemihostingSink {
+    reports: AtomicU32,
+}
+
+impl SemihostingSink {
+    /// A sink with no reports yet.
+    pub const fn new() -> Self {
+        SemihostingSink { reports: AtomicU32::new(0) }
+    }
+
+    /// Logs and error reports received so far.
+    pub fn reports(&self) -> u32 {
+        self.reports.load(Ordering::Relaxed)
+    }
+}
+
+impl Sink for SemihostingSink {
+    fn log(&self, guest: &str, level: LogLevel, message: &str) {
+        self.reports.fetch_add(1, Ordering::Relaxed);
+        hprintln!("[{guest}] {level:?}: {message}");
+    }
+
+    fn report_error(&self, guest: &str, message: &str) {
+        self.reports.fetch_add(1, Ordering::Relaxed);
+        hprintln!("[{guest}] error: {message}");
+    }
+}
+
+/// The sink of every guest.
+pub static SINK: SemihostingSink = SemihostingSink::new();
+
+/// What a guest task hands back when it stops.
+#[derive(Debug)]
+pub struct GuestReport {
+    /// How the guest stopped by itself, or `None`: it was still running
+    /// (blocked or preempted) when asked to stop.
+    pub stopped: Option<Step>,
+    /// `ChannelEnv::waits`: times the guest blocked and its task awaited
+    /// an input pipe.
+    pub waits: u32,
+    /// `ChannelEnv::preemptions`: fuel slices used up.
+    pub preemptions: u32,
+    /// Fuel the guest used in all.
+    pub fuel: u64,
+    /// The guest's linear memory, in bytes.
+    pub memory: usize,
+}
+
+/// The main task's handle on one guest task.
+pub struct GuestControl {
+    stop: Signal<CriticalSectionRawMutex, ()>,
+    report: Signal<CriticalSectionRawMutex, GuestReport>,
+    task_id: AtomicU32,
+}
+
+impl GuestControl {
+    /// A handle for a guest task not spawned yet.
+    pub const fn new() -> Self {
+        GuestControl { stop: Signal::new(), report: Signal::new(), task_id: AtomicU32::new(0) }
+    }
+
+    /// The guest task's id in [`trace`] (0 until it first ran).
+    pub fn task_id(&self) -> u32 {
+        self.task_id.load(Ordering::Relaxed)
+    }
+
+    /// Stops the guest task and returns the guest's counters.
+    pub async fn stop(&self) -> GuestReport {
+        self.stop.signal(());
+        self.report.wait().await
+    }
+}
+
+/// The counter guest's handle.
+pub static COUNTER: GuestControl = GuestControl::new();
+/// The primes guest's handle.
+pub static PRIMES: GuestControl = GuestControl::new();
+
+/// Runs `guest` with [`drive`] until it stops by itself or `control` asks
+/// it to stop, then reports on `control`.
+///
+/// Stopping drops `drive`'s future, which is safe at any `.await`: a
+/// message the guest was waiting for stays in its pipe.
+#[embassy_executor::task(pool_size = 2)]
+pub async fn guest_task(mut guest: Guest<ChannelEnv>, control: &'static GuestControl) {
+    control.task_id.store(trace::watch_current_task(), Ordering::Relaxed);
+    let stopped = match select(drive(&mut guest), control.stop.wait()).await {
+        Either::First(step) => {
+            hprintln!("[{}] stopped: {step:?}", guest.env().name());
+            Some(step)
+        }
+        Either::Second(()) => None,
+    };
+    control.report.signal(GuestReport {
+        stopped,
+        waits: guest.env().waits,
+        preemptions: guest.env().preemptions,
+        fuel: guest.fuel_consumed(),
+        memory: guest.memory_size(),
+    });
+}
+
+/// Encodes `value` as postcard does a `u32` (LEB128 varint: 7 bits per
+/// byte, low bits first, high bit set on all but the last byte), which is
+/// also the encoding of a `Counter { count: value }`.
+pub fn encode_u32(value: u32) -> Message {
+    let mut bytes = Vec::with_capacity(5);
+    let mut rest = value;
+    while rest >= 0x80 {
+        bytes.push((rest & 0x7f) as u8 | 0x80);
+        rest >>= 7;
+    }
+    bytes.push(rest as u8);
+    bytes
+}
+
+/// Decodes a postcard `u32` that fills all of `bytes` exactly.
+pub fn decode_u32(bytes: &[u8]) -> Option<u32> {
+    let mut value: u64 = 0;
+    for (i, &byte) in bytes.iter().enumerate().take(5) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return if i + 1 == bytes.len() { u32::try_from(value).ok() } else { None };
+        }
+    }
+    None
+}

@@ -1,0 +1,279 @@
+//! The reference wasm-sdk host on QEMU's `mps2-an505` (Cortex-M33), run in
+//! CI: the `counter` and `primes` guests run as embassy tasks through
+//! [`embassy_runner::drive`], and the firmware checks on the emulated CPU
+//! what the runtime model promises (DESIGN.md §5):
+//!
+//! 1. the counter answers a script of postcard counts;
+//! 2. a long computation (primes) is preempted by fuel slices, and a 10 ms
+//!    ticker keeps ticking on time meanwhile;
+//! 3. a guest blocked on an empty input costs no CPU: its task is not
+//!    polled until a message arrives, then exactly once per message;
+//! 4. figure: instructions per counter round trip.
+//!
+//! Output goes through semihosting; the exit status is 0 only if every
+//! check passed. `cargo run --release` builds the guests (build.rs),
+//! builds this firmware and runs it in QEMU (`.cargo/config.toml`).
+//!
+//! Modules: [`clock`] (SysTick time driver, instruction calibration),
+//! [`trace`] (task polls from the executor's trace hooks), [`memory`]
+//! (heap, stack high-water mark), [`guests`] (modules, pipes, guest task),
+//! [`checks`].
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod checks;
+mod clock;
+mod guests;
+mod memory;
+mod trace;
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use cortex_m_rt::{ExceptionFrame, exception};
+use cortex_m_semihosting::{debug, hprintln};
+use embassy_executor::{SpawnError, SpawnToken, Spawner};
+use embassy_runner::{ChannelEnv, Pipe};
+use embassy_time::Timer;
+use wasm_sdk_host::{Guest, Host, HostConfig};
+
+use crate::clock::Calibration;
+use crate::guests::{COUNTER, GuestReport, PRIMES, SINK};
+
+/// Fuel per slice: how much Wasm a guest runs before `drive` yields to the
+/// executor. wasmi runs ~6 instructions per unit of fuel here, so 50,000
+/// fuel is ~0.3 ms of emulated time: a tick waits at most ~0.7 ms (two
+/// slices and the timer resolution), and the cost of a slice switch (~2,000
+/// instructions, estimated from runs at 5,000 and 50,000) stays under 1 %.
+/// A counter message (~330 fuel) always fits in one slice.
+const FUEL_PER_SLICE: u64 = 50_000;
+
+#[embassy_executor::main]
+async fn main(spawner: Spawner) {
+    memory::init_heap();
+    let Some(peripherals) = cortex_m::Peripherals::take() else {
+        fail(format_args!("core peripherals already taken"));
+    };
+    clock::init(peripherals.SYST);
+    hprintln!("qemu-host: wasm-sdk guests on embassy, QEMU mps2-an505 (Cortex-M33)");
+    let mut summary = Summary::default();
+
+    let calibration = clock::calibrate();
+    hprintln!(
+        "clock: {} instructions per SysTick cycle at {} MHz (-icount shift=0 predicts {})",
+        Fixed(calibration.instructions_per_kilocycle, 1_000),
+        clock::SYSTICK_HZ / 1_000_000,
+        Fixed(Calibration::EXPECTED_PER_KILOCYCLE, 1_000),
+    );
+    summary.check("0  SysTick counts instructions (calibration)", calibration.matches_icount());
+
+    let host = Host::<ChannelEnv>::new(HostConfig {
+        fuel_per_slice: Some(FUEL_PER_SLICE),
+        total_fuel: None,
+        ..HostConfig::default()
+    });
+    let heap_before = memory::heap_live();
+    let counter = load(
+        &host,
+        "counter",
+        guests::COUNTER_WASM,
+        &guests::COUNTER_INPUTS,
+        &guests::COUNTER_OUTPUTS,
+    );
+    let primes =
+        load(&host, "primes", guests::PRIMES_WASM, &guests::PRIMES_INPUTS, &guests::PRIMES_OUTPUTS);
+    let heap_guests = memory::heap_live() - heap_before;
+    hprintln!(
+        "loaded: counter.wasm {} B ({} B linear memory), primes.wasm {} B ({} B); {heap_guests} B of heap for both",
+        guests::COUNTER_WASM.len(),
+        counter.memory_size(),
+        guests::PRIMES_WASM.len(),
+        primes.memory_size(),
+    );
+    spawner.spawn(unwrap_spawn(guests::guest_task(counter, &COUNTER)));
+    spawner.spawn(unwrap_spawn(guests::guest_task(primes, &PRIMES)));
+    // Let both guests start and block on their empty inputs.
+    Timer::after_millis(1).await;
+
+    let right = checks::counter_script().await;
+    summary.check("1  counter answers scripted inputs", right == checks::SCRIPT_MESSAGES);
+    let blocked = checks::blocked_counter(&calibration).await;
+    summary.check("3a blocked counter: not polled, CPU idle, 1 poll per message", blocked.passed());
+    let round_trip = checks::round_trips(&calibration).await;
+    summary.check("4  counter round trips all answered", round_trip.is_some());
+    let primes = checks::primes_with_ticker(&spawner).await;
+    summary.check("2a primes answer right", primes.answer_ok());
+    summary.check("2c ticker on time during primes", primes.ticker_ok());
+
+    let counter_report = COUNTER.stop().await;
+    let primes_report = PRIMES.stop().await;
+    report_guest("counter", &counter_report);
+    report_guest("primes", &primes_report);
+    summary.check(
+        "2b primes preempted >= 100 times (env.preemptions)",
+        primes_report.stopped.is_none() && primes_report.preemptions >= 100,
+    );
+    // The counter blocks once at start (if it ran before the first
+    // message), then once after each answer: one wait per message.
+    let messages = checks::SCRIPT_MESSAGES + checks::BLOCKED_MESSAGES + checks::ROUND_TRIPS;
+    hprintln!("counter: {} waits for {messages} messages", counter_report.waits);
+    summary.check(
+        "3b counter waited once per message (env.waits)",
+        counter_report.stopped.is_none()
+            && (messages..=messages + 1).contains(&counter_report.waits),
+    );
+    summary.check("5  no guest logs or errors", SINK.reports() == 0);
+
+    hprintln!("\nsummary:");
+    summary.checks.sort_by_key(|&(label, _)| label);
+    for (label, passed) in &summary.checks {
+        hprintln!("  {} {label}", if *passed { "PASS" } else { "FAIL" });
+    }
+    hprintln!("figures:");
+    if let Some(instructions) = round_trip {
+        hprintln!(
+            "  counter round trip: {instructions} instructions ({} round trips)",
+            checks::ROUND_TRIPS
+        );
+    }
+    hprintln!(
+        "  primes below {}: {} ms emulated in {} slices of <= {} us; native Rust {} ms ({}x faster); ticker worst lateness {} us",
+        checks::PRIMES_LIMIT,
+        Ms(primes.elapsed_cycles),
+        primes.slices,
+        Us(primes.max_slice_cycles),
+        Ms(primes.native_cycles),
+        primes.elapsed_cycles / primes.native_cycles.max(1),
+        Us(primes.worst_late_cycles),
+    );
+    hprintln!(
+        "  RAM: heap peak {} B of {} B ({heap_guests} B for both guests), stack peak {} B of {} B",
+        memory::heap_peak(),
+        memory::HEAP_SIZE,
+        memory::stack_peak(),
+        memory::stack_size(),
+    );
+    let failed = summary.failed();
+    if failed == 0 {
+        hprintln!("result: PASS ({} checks)", summary.checks.len());
+        debug::exit(debug::EXIT_SUCCESS);
+    } else {
+        hprintln!("result: FAIL ({failed} of {} checks failed)", summary.checks.len());
+        debug::exit(debug::EXIT_FAILURE);
+    }
+}
+
+/// Loads a guest with its pipes, or ends the run.
+fn load(
+    host: &Host<ChannelEnv>,
+    name: &'static str,
+    wasm: &[u8],
+    inputs: &'static [&'static Pipe],
+    outputs: &'static [&'static Pipe],
+) -> Guest<ChannelEnv> {
+    match host.load(wasm, ChannelEnv::new(name, inputs, outputs, &SINK)) {
+        Ok(guest) => guest,
+        Err(error) => fail(format_args!("loading {name}: {error}")),
+    }
+}
+
+fn report_guest(name: &str, report: &GuestReport) {
+    hprintln!(
+        "{name}: {}, {} waits, {} preemptions, {} fuel, {} B linear memory",
+        match &report.stopped {
+            None => "still running when stopped",
+            Some(_) => "had stopped by itself",
+        },
+        report.waits,
+        report.preemptions,
+        report.fuel,
+        report.memory
+    );
+}
+
+/// Check results, printed sorted by their label (the brief's numbering).
+#[derive(Default)]
+struct Summary {
+    checks: Vec<(&'static str, bool)>,
+}
+
+impl Summary {
+    fn check(&mut self, label: &'static str, passed: bool) {
+        self.checks.push((label, passed));
+    }
+
+    fn failed(&self) -> usize {
+        self.checks.iter().filter(|(_, passed)| !passed).count()
+    }
+}
+
+/// `value / scale` with two decimals.
+struct Fixed(u64, u64);
+
+impl fmt::Display for Fixed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Fixed(value, scale) = *self;
+        let hundredths = value * 100 / scale.max(1);
+        write!(f, "{}.{:02}", hundredths / 100, hundredths % 100)
+    }
+}
+
+/// SysTick cycles as milliseconds of emulated time, two decimals.
+struct Ms(u64);
+
+impl fmt::Display for Ms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Fixed(self.0, clock::SYSTICK_HZ / 1_000).fmt(f)
+    }
+}
+
+/// SysTick cycles as whole microseconds of emulated time.
+struct Us(u64);
+
+impl fmt::Display for Us {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0 / (clock::SYSTICK_HZ / 1_000_000))
+    }
+}
+
+/// `part / whole` in percent, two decimals.
+struct Percent(u64, u64);
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Fixed(self.0 * 100, self.1).fmt(f)
+    }
+}
+
+/// The spawn token, or the end of the run (a task's pool is full).
+fn unwrap_spawn<S>(token: Result<SpawnToken<S>, SpawnError>) -> SpawnToken<S> {
+    token.unwrap_or_else(|error| fail(format_args!("spawn: {error:?}")))
+}
+
+/// Prints `message` and exits QEMU with failure.
+fn fail(message: fmt::Arguments<'_>) -> ! {
+    hprintln!("error: {message}");
+    debug::exit(debug::EXIT_FAILURE);
+    // Only reached without a semihosting debugger attached.
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    fail(format_args!("panic: {info}"))
+}
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    fail(format_args!("hard fault at pc {:#010x}", frame.pc()))
+}
+
+#[exception]
+unsafe fn DefaultHandler(irq: i16) {
+    fail(format_args!("unexpected exception {irq}"))
+}

@@ -1,0 +1,100 @@
+//! RAM use: the global heap, and the stack's high-water mark.
+//!
+//! wasmi keeps compiled code, stores, value stacks and guest linear memory
+//! on the heap, and messages travel as `Vec<u8>`. It is a TLSF allocator
+//! (constant-time allocate and free: a message round trip allocates twice)
+//! over a static arena, wrapped to count the bytes in use and their peak.
+//!
+//! The stack is the rest of RAM, from the end of the statics (`_stack_end`,
+//! also the MSPLIM stack limit, so an overflow faults instead of
+//! overwriting the heap) up to the top. cortex-m-rt's `paint-stack` fills it
+//! with a known word at reset; the deepest word no longer holding it marks
+//! the most stack ever used.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use embedded_alloc::TlsfHeap;
+
+/// Arena size. Both guests loaded and running peak at ~44 KiB (the summary
+/// prints it); 512 KiB leaves room for guests built with the default 64 KiB
+/// page. The rest of the 2 MiB RAM is stack and statics.
+pub const HEAP_SIZE: usize = 512 * 1024;
+
+/// The arena, in `.bss`.
+static mut ARENA: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
+
+#[global_allocator]
+static HEAP: CountingHeap =
+    CountingHeap { inner: TlsfHeap::empty(), live: AtomicUsize::new(0), peak: AtomicUsize::new(0) };
+
+/// Hands the arena to the allocator. Call once, before anything allocates.
+pub fn init_heap() {
+    // SAFETY: called once at startup (the allocator asserts it); `ARENA`
+    // is used by nothing else, and is valid for `HEAP_SIZE` bytes.
+    unsafe { HEAP.inner.init(&raw mut ARENA as usize, HEAP_SIZE) }
+}
+
+/// Bytes currently allocated (as requested, without allocator overhead).
+pub fn heap_live() -> usize {
+    HEAP.live.load(Ordering::Relaxed)
+}
+
+/// The most bytes ever allocated at once.
+pub fn heap_peak() -> usize {
+    HEAP.peak.load(Ordering::Relaxed)
+}
+
+/// An allocator that counts what passes through it.
+struct CountingHeap {
+    inner: TlsfHeap,
+    live: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+// SAFETY: forwards to a sound allocator unchanged; only counts sizes.
+unsafe impl GlobalAlloc for CountingHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
+        let ptr = unsafe { self.inner.alloc(layout) };
+        if !ptr.is_null() {
+            let live = self.live.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            self.peak.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        self.live.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
+        unsafe { self.inner.dealloc(ptr, layout) }
+    }
+}
+
+unsafe extern "C" {
+    /// Lowest stack address (end of the statics), from cortex-m-rt's `link.x`.
+    static _stack_end: u32;
+    /// Initial stack pointer (top of RAM), from cortex-m-rt's `link.x`.
+    static _stack_start: u32;
+}
+
+/// Bytes of stack used at most so far: from the top of RAM down to the
+/// deepest word the paint was scrubbed off.
+pub fn stack_peak() -> usize {
+    let bottom = (&raw const _stack_end).cast::<u32>();
+    let top = (&raw const _stack_start).cast::<u32>();
+    let words = (top as usize - bottom as usize) / 4;
+    let untouched = (0..words)
+        // SAFETY: every word between the two linker symbols is RAM owned by
+        // the stack; words below the live stack pointer are not in use by
+        // anyone, and a volatile read of a `u32` there is always valid.
+        .take_while(|&i| unsafe { bottom.add(i).read_volatile() } == cortex_m_rt::STACK_PAINT_VALUE)
+        .count();
+    (words - untouched) * 4
+}
+
+/// Bytes of stack in all.
+pub fn stack_size() -> usize {
+    (&raw const _stack_start) as usize - (&raw const _stack_end) as usize
+}
