@@ -1,6 +1,6 @@
 //! Checking and loading modules.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use wasm_sdk_abi::manifest::Manifest;
@@ -11,7 +11,7 @@ use wasmparser::{ExternalKind, ValType};
 use crate::binding::{self, HostState};
 use crate::config::HostConfig;
 use crate::env::Environment;
-use crate::error::LoadError;
+use crate::error::{LoadError, describe};
 use crate::guest::Guest;
 use crate::inspect::ModuleInfo;
 
@@ -60,7 +60,7 @@ impl<E: Environment + 'static> Host<E> {
         let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
         let (input_names, output_names) = check(&info, &self.config)?;
         let module =
-            Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(e.to_string()))?;
+            Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(describe(&e).into()))?;
         let budget = usize::try_from(self.config.memory_budget).unwrap_or(usize::MAX);
         let state = HostState {
             env,
@@ -75,7 +75,7 @@ impl<E: Environment + 'static> Host<E> {
         let instance = self
             .linker
             .instantiate_and_start(&mut store, &module)
-            .map_err(|e| LoadError::Instantiate(e.to_string()))?;
+            .map_err(|e| LoadError::Instantiate(describe(&e).into()))?;
         let memory = instance
             .get_memory(&store, abi::MEMORY_EXPORT)
             .ok_or(LoadError::MissingExport(abi::MEMORY_EXPORT))?;

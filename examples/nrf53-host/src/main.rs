@@ -1,0 +1,195 @@
+//! Reference firmware: wasm-sdk guests on embassy, nRF5340 application core.
+//!
+//! Three Wasm guests run at once on one embassy executor, each in its own
+//! task driven by [`embassy_runner::drive`]: when a guest blocks in
+//! `receive`, its task awaits the input's channel (no CPU, no thread, no WFI
+//! task); when it uses its fuel slice, its task yields so timers,
+//! peripherals and the other guests keep their timing.
+//!
+//! | guest | inputs | outputs | fed by | consumed by |
+//! |---|---|---|---|---|
+//! | `counter` | `wasm_input` | `wasm_data` | Button 1, UART `c N` | UART (`count N`) |
+//! | `alarm` | `reading`, `thresholds` | `alarm`, `average` | temperature ticker, UART `t HIGH LOW` | LED 1, UART |
+//! | `primes` | `limit` | `count` | a job at boot, UART `p N` | UART (`primes N`) |
+//!
+//! - **Temperature ticker** (`embassy_time::Ticker`, 500 ms): a synthetic
+//!   ramp between 25.0 and 32.0 °C, so the alarm (high 30.0, low 28.0 °C)
+//!   raises and clears every few seconds. It also logs how late its ticks
+//!   were: the cost of sharing the CPU with a guest that computes.
+//! - **Button 1** (P0.23, falling edge): sends the last count to `counter`,
+//!   which answers with count + 1.
+//! - **UART** (UARTE0 on P0.20 TX / P0.22 RX, the DK's app-core console
+//!   pins as in Zephyr's `nrf5340dk` board file; 115200 8N1, no flow control):
+//!   one command per line, `c N` (count), `p N` (count primes below N),
+//!   `t HIGH LOW` (alarm thresholds in tenths of °C); every guest output is
+//!   printed as a line.
+//! - **LED 1** (P0.28, active low): on while the alarm is raised.
+//! - **Logs**: guest logs and error reports go to defmt (RTT), mapped to
+//!   the same level.
+//!
+//! At boot `primes` gets a large limit, a computation of several seconds
+//! that runs in fuel slices between everything else.
+//!
+//! # Build and flash
+//!
+//! ```text
+//! cd examples/nrf53-host
+//! cargo build --release            # builds the guests to wasm first (build.rs)
+//! cargo run --release              # flash + defmt log: probe-rs run --chip nRF5340_xxAA
+//! ./size.sh                        # flash / RAM figures and the wasm runtime's share
+//! ```
+//!
+//! `cargo run` needs [probe-rs](https://probe.rs) and an nRF5340 DK on USB
+//! (its on-board J-Link). A DK whose app core has APPROTECT enabled needs
+//! `probe-rs erase --chip nRF5340_xxAA --allow-erase-all` once. Open the
+//! DK's serial port wired to P0.20/P0.22 (usually the first one, e.g.
+//! `/dev/ttyACM0`) at 115200 baud to type commands and see the guests'
+//! outputs.
+//!
+//! Use `--release`: a debug build is about 890 KiB, most of the 1 MiB flash.
+//!
+//! # Memory
+//!
+//! The guests are built with `WASM_SDK_MEMORY=tight` (1-byte Wasm pages), so
+//! each has only its stack and data as linear memory (4.3, 8.4 and 4.5 KiB).
+//! Engine, compiled code, linear memories, call stacks and messages live on
+//! a [`HEAP_SIZE`] heap in `.bss`; the firmware logs how much of it is used
+//! once the guests are loaded, and again with each ticker report.
+//!
+//! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO): just
+//! under 400 KiB with wasmi's module validation on, of which about 13.5 KiB is
+//! the firmware without Wasm (embassy, drivers, defmt, services). What keeps
+//! it there: wasmi's `portable-dispatch` + `indirect-dispatch` (-38 KiB
+//! measured), a panic handler that reads nothing from its `PanicInfo`
+//! (-98 KiB, see [`panic`]), no `core::fmt` in the firmware's own logging
+//! and printing (defmt and [`text::Line`]). Feature `no-wasm` swaps the
+//! guests for native stand-ins: a size baseline only (see `size.sh`).
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod pipes;
+mod services;
+mod text;
+mod wire;
+
+#[cfg(not(feature = "no-wasm"))]
+mod guests;
+#[cfg(feature = "no-wasm")]
+mod native;
+
+use alloc::boxed::Box;
+use alloc::vec;
+
+use defmt::{info, unwrap};
+use defmt_rtt as _;
+use embassy_executor::Spawner;
+use embassy_nrf::buffered_uarte::{self, BufferedUarte};
+use embassy_nrf::gpio::{Input, Level, Output, OutputDrive, Pull};
+use embassy_nrf::{bind_interrupts, peripherals, uarte};
+use embedded_alloc::LlffHeap;
+
+/// Heap for wasmi (engine, compiled functions, guest stores, linear
+/// memories and call stacks), guest messages and the UART buffers.
+///
+/// The same three guests on the same `HostConfig` measured 86 KiB live and
+/// 94 KiB peak on x86-64 (64-bit pointers, so an upper bound for this
+/// 32-bit target; loading is the peak, validation temporaries included).
+/// The firmware logs the real figure after loading.
+pub const HEAP_SIZE: usize = 128 * 1024;
+
+/// The global allocator; `alloc` is how `wasm-sdk-host` and wasmi get
+/// memory in `no_std`.
+#[global_allocator]
+static HEAP: LlffHeap = LlffHeap::empty();
+
+/// Bytes of the UART's receive ring (split in two DMA halves).
+const UART_RX_BUFFER: usize = 64;
+/// Bytes of the UART's transmit ring: a burst of output lines.
+const UART_TX_BUFFER: usize = 512;
+
+bind_interrupts!(struct Irqs {
+    SERIAL0 => buffered_uarte::InterruptHandler<peripherals::SERIAL0>;
+});
+
+#[embassy_executor::main]
+async fn main(spawner: Spawner) {
+    init_heap();
+
+    // Internal RC oscillators (embassy's defaults) work on any board; the
+    // DK's crystals would only improve clock accuracy.
+    let p = embassy_nrf::init(embassy_nrf::config::Config::default());
+    info!("nrf53-host: booting");
+
+    // Buffered UART: DMA into a ring from the interrupt handler, so bytes
+    // typed while a guest holds the CPU for a fuel slice are not lost, and
+    // printing never waits for the wire. TIMER0 counts received bytes;
+    // two DPPI channels and a group re-arm the DMA.
+    // Default config: 115200 baud, no parity (the DK's VCOM settings).
+    let config = uarte::Config::default();
+    let rx_buffer = Box::leak(vec![0u8; UART_RX_BUFFER].into_boxed_slice());
+    let tx_buffer = Box::leak(vec![0u8; UART_TX_BUFFER].into_boxed_slice());
+    let uart = BufferedUarte::new(
+        p.SERIAL0,
+        p.TIMER0,
+        p.PPI_CH0,
+        p.PPI_CH1,
+        p.PPI_GROUP0,
+        p.P0_22,
+        p.P0_20,
+        Irqs,
+        config,
+        rx_buffer,
+        tx_buffer,
+    );
+    let (uart_rx, uart_tx) = uart.split();
+
+    // nRF5340 DK: LED 1 and Button 1 are active low; the button needs the
+    // internal pull-up.
+    let led = Output::new(p.P0_28, Level::High, OutputDrive::Standard);
+    let button = Input::new(p.P0_23, Pull::Up);
+
+    #[cfg(not(feature = "no-wasm"))]
+    guests::spawn_all(spawner);
+    #[cfg(feature = "no-wasm")]
+    native::spawn_all(spawner);
+    info!("heap: {=usize} of {=usize} bytes used", heap_used(), HEAP_SIZE);
+
+    services::start_console(uart_tx);
+    spawner.spawn(unwrap!(services::outputs(led)));
+    spawner.spawn(unwrap!(services::commands(uart_rx)));
+    spawner.spawn(unwrap!(services::button(button)));
+    spawner.spawn(unwrap!(services::temperature()));
+    services::start_primes_job();
+}
+
+/// Bytes of the heap in use now.
+pub fn heap_used() -> usize {
+    HEAP.used()
+}
+
+/// Gives the allocator its memory, a static array in `.bss`.
+fn init_heap() {
+    use core::mem::MaybeUninit;
+    static mut HEAP_MEMORY: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
+    // SAFETY: called once, first thing in `main`, before anything allocates;
+    // `HEAP_MEMORY` is used by nothing but the allocator from here on.
+    unsafe { HEAP.init(&raw mut HEAP_MEMORY as usize, HEAP_SIZE) }
+}
+
+/// Logs `panic` and stops in a HardFault (`udf`); probe-rs then prints the
+/// backtrace, which names the panic site from the ELF's debug info.
+///
+/// It reads nothing from `info` on purpose. Once the handler uses even the
+/// location, every panic site in wasmi and wasmparser keeps its `Location`,
+/// file name and message arguments: measured 98.4 KiB of flash (500.3 KiB
+/// with `info.location()` printed, 401.8 KiB without, same build). Formatting
+/// the message as well (panic-probe's `print-defmt`) costs more still.
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    cortex_m::interrupt::disable();
+    defmt::error!("panic");
+    cortex_m::asm::udf()
+}
