@@ -124,3 +124,6 @@ readelf -s -W -C "$FULL" | awk -v secs="$flash_sections" -v total="$full_flash" 
         printf "4\t%d\t%s\n", total, "total"
     }' | sort -t "$(printf '\t')" -k1,1n -k2,2nr |
     awk -F '\t' '{ printf "  %-44s %5.1f KiB (%d B)\n", $3, $2 / 1024, $2 }'
+
+# A build over budget fails CI, after the figures are printed.
+((full_flash <= BUDGET))
