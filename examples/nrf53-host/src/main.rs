@@ -56,12 +56,13 @@
 //! a [`HEAP_SIZE`] heap in `.bss`; the firmware logs how much of it is used
 //! once the guests are loaded, and again with each ticker report.
 //!
-//! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO): just
-//! under 400 KiB with wasmi's module validation on, of which about 13.5 KiB is
+//! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO):
+//! 385 KiB with wasmi's module validation on, of which about 13.5 KiB is
 //! the firmware without Wasm (embassy, drivers, defmt, services). What keeps
 //! it there: wasmi's `portable-dispatch` + `indirect-dispatch` (-38 KiB
 //! measured), a panic handler that reads nothing from its `PanicInfo`
-//! (-98 KiB, see [`panic`]), no `core::fmt` in the firmware's own logging
+//! (-98 KiB, see [`panic`]), host error texts that skip wasmi's `Display`
+//! impls (-15 KiB), no `core::fmt` in the firmware's own logging
 //! and printing (defmt and [`text::Line`]). Feature `no-wasm` swaps the
 //! guests for native stand-ins: a size baseline only (see `size.sh`).
 
