@@ -14,9 +14,25 @@ mod parse;
 
 /// Turns `fn run() -> wasm_sdk::Result<()>` into a module's entry point.
 ///
-/// ```ignore
+/// ```
+/// use wasm_sdk::{Result, receive, send};
+/// use wasm_sdk_macros::task_run;
+///
 /// #[task_run(inputs(wasm_input), outputs(wasm_data))]
-/// fn run() -> Result<()> { /* ... */ }
+/// fn run() -> Result<()> {
+///     let mut buf = [0u8; 16];
+///     loop {
+///         let n = receive(&mut buf, Input::WasmInput)?;
+///         send(&buf[..n], Output::WasmData)?;
+///     }
+/// }
+///
+/// // Off wasm32 the module runs natively on `wasm_sdk::native`.
+/// TASK.reset();
+/// wasm_sdk::native::push_input(Input::WasmInput.index(), b"hi");
+/// wasm_sdk::native::close_input(0);
+/// assert_eq!(wasm_sdk::native::run(&TASK), wasm_sdk::native::Outcome::Finished(0));
+/// assert_eq!(wasm_sdk::native::take_outputs(), [(0, b"hi".to_vec())]);
 /// ```
 ///
 /// Generates, beside the unchanged function:
