@@ -10,19 +10,15 @@
 //!    each guest's linear memory is its stack plus data, a few KiB, instead
 //!    of a 64 KiB page.
 //!
-//! The guests get their own target directory under `OUT_DIR`: the
-//! workspace's target directory may be locked by a concurrent build, and
-//! the nested build must not share this firmware's thumb settings.
+//! `wasm_sdk_build::EmbeddedGuests` builds them into their own target
+//! directory under `OUT_DIR` (the workspace's may be locked by a concurrent
+//! build), without inheriting this firmware's thumb settings.
 
 use std::env;
-use std::ffi::OsStr;
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-/// The guests embedded in the firmware (package names in the workspace).
-const GUESTS: [&str; 3] = ["counter", "alarm", "primes"];
+use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
 
 /// What the guests are built from, relative to the workspace root: a change
 /// there rebuilds them.
@@ -44,10 +40,16 @@ fn main() {
 
     link_scripts(&manifest_dir, &out_dir);
 
-    // The size baseline (`--features no-wasm`) embeds no guests.
+    // The size baseline (`--features no-wasm`) embeds no guests. Each guest
+    // ends up as `$OUT_DIR/<name>.wasm`.
     if env::var_os("CARGO_FEATURE_NO_WASM").is_none() {
-        let workspace = manifest_dir.join("../..");
-        build_guests(&workspace, &out_dir.join("guests"));
+        EmbeddedGuests::new("../..")
+            .guest("counter")
+            .guest("alarm")
+            .guest("primes")
+            .watch(GUEST_SOURCES)
+            .memory(MemoryMode::Tight)
+            .build();
     }
 }
 
@@ -69,87 +71,4 @@ fn link_scripts(manifest_dir: &Path, out_dir: &Path) {
         println!("cargo::rustc-link-arg-bins=-Tlink.x");
         println!("cargo::rustc-link-arg-bins=-Tdefmt.x");
     }
-}
-
-/// Runs `cargo build --release --target wasm32-unknown-unknown` for the
-/// guests with `WASM_SDK_MEMORY=tight`, into `target_dir`.
-fn build_guests(workspace: &Path, target_dir: &Path) {
-    for source in GUEST_SOURCES {
-        for part in ["src", "Cargo.toml", "build.rs"] {
-            let path = workspace.join(source).join(part);
-            if path.exists() {
-                println!("cargo::rerun-if-changed={}", path.display());
-            }
-        }
-    }
-    println!("cargo::rerun-if-changed={}", workspace.join("Cargo.toml").display());
-    println!("cargo::rerun-if-changed={}", workspace.join("Cargo.lock").display());
-
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    // Run from the workspace root so only its configuration applies, not
-    // this crate's `.cargo/config.toml` (thumb target, runner).
-    cmd.current_dir(workspace)
-        .args(["build", "--release", "--target", "wasm32-unknown-unknown"])
-        .args(GUESTS.iter().flat_map(|guest| ["-p", *guest]))
-        .arg("--manifest-path")
-        .arg(workspace.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir)
-        // Build-script stdout is read by cargo as directives: keep the
-        // nested build's output on stderr.
-        .stdout(Stdio::from(io::stderr()));
-    for (key, _) in env::vars_os() {
-        if leaks_into_nested_build(&key) {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("WASM_SDK_MEMORY", "tight").env_remove("WASM_SDK_STACK_SIZE");
-
-    let status = cmd.status().expect("run cargo to build the guests");
-    assert!(status.success(), "building the guests {GUESTS:?} to wasm failed ({status})");
-
-    let wasm_dir = target_dir.join("wasm32-unknown-unknown/release");
-    for guest in GUESTS {
-        let wasm = wasm_dir.join(format!("{guest}.wasm"));
-        assert!(wasm.is_file(), "guest build produced no {}", wasm.display());
-    }
-}
-
-/// Environment variables cargo sets for this build script (or that the
-/// firmware build was started with) that would change the nested guest
-/// build: target, rustflags, target dir, profile overrides, this package's
-/// cfgs and features, and clippy's wrapper. The jobserver (`CARGO_MAKEFLAGS`)
-/// and the toolchain (`RUSTC`, `RUSTUP_TOOLCHAIN`) are kept on purpose.
-fn leaks_into_nested_build(key: &OsStr) -> bool {
-    let Some(key) = key.to_str() else { return false };
-    const EXACT: [&str; 15] = [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTDOCFLAGS",
-        "CARGO_ENCODED_RUSTDOCFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_PRIMARY_PACKAGE",
-        "CARGO_CRATE_NAME",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "RUSTC_LINKER",
-        "TARGET",
-        "HOST",
-        "OUT_DIR",
-        "OPT_LEVEL",
-        "PROFILE",
-        "DEBUG",
-    ];
-    const PREFIXES: [&str; 9] = [
-        "CARGO_BUILD_",
-        "CARGO_TARGET_",
-        "CARGO_CFG_",
-        "CARGO_FEATURE_",
-        "CARGO_PROFILE_",
-        "CARGO_PKG_",
-        "CARGO_MANIFEST_",
-        "CLIPPY_",
-        "__CARGO",
-    ];
-    EXACT.contains(&key) || PREFIXES.iter().any(|prefix| key.starts_with(prefix))
 }

@@ -27,6 +27,15 @@
 //!   `Config::wasm_custom_page_sizes(true)`).
 //!
 //! `WASM_SDK_STACK_SIZE=<bytes>` overrides the crate's stack size.
+//!
+//! # Embedding guests in firmware
+//!
+//! [`EmbeddedGuests`] is for the other side: a firmware crate's `build.rs`
+//! that builds a workspace's guests to wasm and embeds them.
+
+mod embed;
+
+pub use embed::{EmbeddedGuests, inherits_build_config};
 
 use std::fmt;
 

@@ -24,17 +24,6 @@ impl Default for GuestBuilder {
     }
 }
 
-/// Variables the surrounding cargo (e.g. `cargo test`) may export that must
-/// not leak into a guest build.
-const SCRUBBED_ENV: &[&str] = &[
-    "CARGO_ENCODED_RUSTFLAGS",
-    "CARGO_BUILD_RUSTFLAGS",
-    "CARGO_BUILD_TARGET",
-    "CARGO_TARGET_DIR",
-    "CARGO_BUILD_TARGET_DIR",
-    "RUSTC_WORKSPACE_WRAPPER",
-];
-
 impl GuestBuilder {
     /// Release builds for `wasm32-unknown-unknown`, in the crate's own
     /// target directory.
@@ -113,8 +102,12 @@ impl GuestBuilder {
             // So the guest's workspace `rust-toolchain.toml` applies.
             cmd.current_dir(dir);
         }
-        for var in SCRUBBED_ENV {
-            cmd.env_remove(var);
+        // The surrounding cargo (e.g. `cargo test`) exports its own build
+        // settings; the guest is built as a plain `cargo build` would.
+        for (key, _) in std::env::vars_os() {
+            if key.to_str().is_some_and(wasm_sdk_build::inherits_build_config) {
+                cmd.env_remove(&key);
+            }
         }
         if let Some(dir) = &self.target_dir {
             cmd.arg("--target-dir").arg(dir);

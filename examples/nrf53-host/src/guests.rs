@@ -18,12 +18,7 @@ use crate::pipes::{ALARM_PORTS, COUNTER_PORTS, PRIMES_PORTS, Ports};
 /// wasm32-unknown-unknown`, `WASM_SDK_MEMORY=tight`).
 macro_rules! guest_wasm {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("OUT_DIR"),
-            "/guests/wasm32-unknown-unknown/release/",
-            $name,
-            ".wasm"
-        ))
+        include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".wasm"))
     };
 }
 
