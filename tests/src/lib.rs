@@ -53,11 +53,6 @@ pub fn build_guest(package: &str, target: &str, env: &[(&str, &str)]) -> PathBuf
         .unwrap_or_else(|e| panic!("building {package} for {target}: {e}"))
 }
 
-/// The bytes of an example guest built with default settings.
-pub fn guest_bytes(package: &str, target: &str) -> Vec<u8> {
-    std::fs::read(build_guest(package, target, &[])).expect("read module")
-}
-
 /// Validates a module against a feature set.
 ///
 /// # Errors

@@ -118,9 +118,19 @@ fn send<E: Environment>(mem: &[u8], state: &mut HostState<E>, ptr: i32, len: i32
     }
 }
 
-fn text(mem: &[u8], ptr: i32, len: i32) -> Result<&str, i32> {
-    let bytes = range(mem, ptr, len).and_then(|r| mem.get(r)).ok_or(Status::BadPointer.code())?;
-    core::str::from_utf8(bytes).map_err(|_| Status::InvalidUtf8.code())
+/// Hands the UTF-8 text at `ptr..ptr + len` to `sink` and returns the
+/// import's result: 0, or `BadPointer` / `InvalidUtf8` without calling it.
+fn take_text(mem: &[u8], ptr: i32, len: i32, sink: impl FnOnce(&str)) -> i32 {
+    let Some(bytes) = range(mem, ptr, len).and_then(|r| mem.get(r)) else {
+        return Status::BadPointer.code();
+    };
+    match core::str::from_utf8(bytes) {
+        Ok(text) => {
+            sink(text);
+            0
+        }
+        Err(_) => Status::InvalidUtf8.code(),
+    }
 }
 
 /// Splits the caller into guest memory and host state. A guest without its
@@ -166,13 +176,7 @@ pub(crate) fn define<E: Environment + 'static>(
             let Some(level) = LogLevel::from_code(level) else {
                 return Status::InvalidLogLevel.code();
             };
-            match text(mem, ptr, len) {
-                Ok(message) => {
-                    state.env.log(level, message);
-                    0
-                }
-                Err(code) => code,
-            }
+            take_text(mem, ptr, len, |message| state.env.log(level, message))
         },
     )?;
     linker.func_wrap(
@@ -180,13 +184,7 @@ pub(crate) fn define<E: Environment + 'static>(
         abi::REPORT_ERROR,
         |mut caller: Caller<'_, HostState<E>>, ptr: i32, len: i32| {
             let (mem, state) = split(&mut caller);
-            match text(mem, ptr, len) {
-                Ok(message) => {
-                    state.env.report_error(message);
-                    0
-                }
-                Err(code) => code,
-            }
+            take_text(mem, ptr, len, |message| state.env.report_error(message))
         },
     )?;
     Ok(())

@@ -126,12 +126,11 @@ impl<'a> From<&'a str> for Port<'a> {
 }
 
 impl Port<'_> {
-    fn resolve(self, names: &[String]) -> Option<u8> {
+    /// The index, given the number of ports and the lookup by name.
+    fn resolve(self, count: usize, by_name: impl FnOnce(&str) -> Option<u8>) -> Option<u8> {
         match self {
-            Port::Index(i) => (usize::from(i) < names.len()).then_some(i),
-            Port::Name(name) => {
-                names.iter().position(|n| n == name).and_then(|i| u8::try_from(i).ok())
-            }
+            Port::Index(i) => (usize::from(i) < count).then_some(i),
+            Port::Name(name) => by_name(name),
         }
     }
 
@@ -206,12 +205,12 @@ pub struct TestGuest {
 
 impl TestGuest {
     fn input(&self, port: Port<'_>) -> Result<u8, TestHostError> {
-        port.resolve(self.guest.inputs())
+        port.resolve(self.guest.inputs().len(), |name| self.guest.input_index(name))
             .ok_or_else(|| TestHostError::UnknownInput(port.describe()))
     }
 
     fn output(&self, port: Port<'_>) -> Result<u8, TestHostError> {
-        port.resolve(self.guest.outputs())
+        port.resolve(self.guest.outputs().len(), |name| self.guest.output_index(name))
             .ok_or_else(|| TestHostError::UnknownOutput(port.describe()))
     }
 
