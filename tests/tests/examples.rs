@@ -5,7 +5,7 @@
 //! Regenerate the golden files with `UPDATE_GOLDEN=1`.
 
 use module_examples_common::{AlarmEvent, Counter, Fault, Reading, Thresholds};
-use wasm_sdk_testhost::{LogLevel, Status, TestGuest, TestHost};
+use wasm_sdk_testhost::{LogLevel, Step, TestGuest, TestHost};
 use wasm_sdk_tests::{TARGETS, build_guest, workspace_root};
 
 fn load(package: &str, target: &str, env: &[(&str, &str)]) -> TestGuest {
@@ -33,14 +33,14 @@ fn counter_increments_until_its_input_closes() {
         let mut guest = load("counter", target, &[]);
         guest.push_message("wasm_input", &Counter { count: 5 }).unwrap();
         guest.push_input("wasm_input", &[0xac, 0x02]).unwrap();
-        assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "wasm_input".into() });
+        assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
         assert_eq!(guest.outputs("wasm_data").unwrap(), [vec![6], vec![0xad, 0x02]]);
         assert_eq!(
             guest.outputs_as::<Counter>("wasm_data").unwrap(),
             [Counter { count: 6 }, Counter { count: 301 }]
         );
         guest.close_input("wasm_input").unwrap();
-        assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 }, "{target}");
+        assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 }, "{target}");
         assert!(guest.errors().is_empty() && guest.logs().is_empty(), "{target}");
         assert!(guest.fuel_consumed() > 0);
         golden("counter", &guest);
@@ -53,7 +53,7 @@ fn counter_keeps_an_oversized_message_and_reports() {
     // queued and the module stops with the SDK's report.
     let mut guest = load("counter", TARGETS[0], &[]);
     guest.push_input("wasm_input", &[0x80; 60]).unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: -1 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: -1 });
     assert_eq!(guest.queued("wasm_input").unwrap(), 1, "nothing lost");
     assert_eq!(guest.errors(), ["Task run error: receive buffer too small"]);
     assert_eq!(
@@ -67,7 +67,7 @@ fn counter_keeps_an_oversized_message_and_reports() {
 fn counter_reports_a_malformed_payload() {
     let mut guest = load("counter", TARGETS[0], &[]);
     guest.push_input("wasm_input", &[0xff; 6]).unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: -1 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: -1 });
     assert_eq!(guest.errors(), ["Task run error: payload malformed"]);
 }
 
@@ -77,7 +77,7 @@ fn faulty_error_path_reports_and_returns_minus_one() {
     for fault in [Fault::Echo, Fault::Fail, Fault::Echo] {
         guest.push_message("command", &fault).unwrap();
     }
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: -1 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: -1 });
     assert_eq!(guest.outputs_as::<Fault>("echo").unwrap(), [Fault::Echo], "stops at the failure");
     assert_eq!(guest.errors(), ["Task run error: unknown output"]);
     golden("faulty_fail", &guest);
@@ -88,10 +88,10 @@ fn faulty_panic_reports_location_then_traps() {
     for target in TARGETS {
         let mut guest = load("faulty", target, &[]);
         guest.push_message("command", &Fault::Panic).unwrap();
-        let Status::Trapped { trap } = guest.run_until_idle().clone() else {
+        let Step::Trapped(trap) = guest.run_until_idle().clone() else {
             panic!("{target}: a panic must trap: {:?}", guest.status())
         };
-        assert!(trap.contains("unreachable"), "{target}: {trap}");
+        assert!(trap.message().contains("unreachable"), "{target}: {trap}");
         let [report] = guest.errors() else { panic!("{target}: {:?}", guest.errors()) };
         let position = report
             .strip_prefix("panicked at examples/faulty/src/lib.rs:")
@@ -110,7 +110,7 @@ fn faulty_out_of_memory_reports_the_requested_size() {
     for target in TARGETS {
         let mut guest = load("faulty", target, &[]);
         guest.push_message("command", &Fault::Exhaust).unwrap();
-        assert!(matches!(guest.run_until_idle(), Status::Trapped { .. }), "{target}");
+        assert!(matches!(guest.run_until_idle(), Step::Trapped(_)), "{target}");
         let [report] = guest.errors() else { panic!("{target}: {:?}", guest.errors()) };
         assert!(report.starts_with("panicked at "), "{report}");
         assert!(report.ends_with(": memory allocation of 4096 bytes failed"), "{target}: {report}");
@@ -125,7 +125,7 @@ fn alarm_raises_clears_and_logs() {
         guest.push_message("reading", &Reading { deci_celsius }).unwrap();
     }
     guest.close_input("reading").unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     assert_eq!(
         guest.outputs_as::<AlarmEvent>("alarm").unwrap(),
         [AlarmEvent::Raised { deci_celsius: 305 }, AlarmEvent::Cleared { deci_celsius: 275 }]
@@ -150,11 +150,11 @@ fn alarm_ignores_inverted_thresholds_and_blocks_between_readings() {
     let mut guest = load("alarm", TARGETS[0], &[]);
     guest.push_message("thresholds", &Thresholds { high: 100, low: 200 }).unwrap();
     guest.push_message("reading", &Reading { deci_celsius: 250 }).unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "reading".into() });
+    assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
     assert!(guest.outputs("alarm").unwrap().is_empty(), "default thresholds still apply");
     assert_eq!(guest.logs()[0], (LogLevel::Warn, "ignored thresholds with low > high".into()));
     guest.push_message("reading", &Reading { deci_celsius: 300 }).unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "reading".into() });
+    assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
     assert_eq!(guest.outputs("alarm").unwrap().len(), 1, "resumed and raised");
 }
 
@@ -165,14 +165,14 @@ fn tight_guests_run_with_custom_page_sizes() {
     assert!(counter.guest().memory_size() <= 16 * 1024);
     counter.push_input("wasm_input", &[41]).unwrap();
     counter.close_input("wasm_input").unwrap();
-    assert_eq!(counter.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(counter.run_until_idle(), &Step::Finished { exit_code: 0 });
     assert_eq!(counter.outputs("wasm_data").unwrap(), [vec![42]]);
 
     // The heap arena sits in the tight memory and still reports exhaustion.
     let mut faulty = load("faulty", TARGETS[0], &tight);
     faulty.push_message("command", &Fault::Echo).unwrap();
     faulty.push_message("command", &Fault::Exhaust).unwrap();
-    assert!(matches!(faulty.run_until_idle(), Status::Trapped { .. }));
+    assert!(matches!(faulty.run_until_idle(), Step::Trapped(_)));
     assert_eq!(faulty.outputs_as::<Fault>("echo").unwrap(), [Fault::Echo]);
     assert!(faulty.errors()[0].ends_with("memory allocation of 4096 bytes failed"));
 }
@@ -190,7 +190,7 @@ fn fuel_slices_preempt_without_changing_the_result() {
             guest.push_message("wasm_input", &Counter { count }).unwrap();
         }
         guest.close_input("wasm_input").unwrap();
-        assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+        assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     }
     assert!(sliced.preemptions() > 10, "only {} preemptions", sliced.preemptions());
     assert_eq!(whole.preemptions(), 0);

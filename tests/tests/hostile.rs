@@ -11,7 +11,7 @@ use std::path::Path;
 use wasm_sdk_host::abi::Status as Code;
 use wasm_sdk_host::abi::manifest::ManifestError;
 use wasm_sdk_testhost::{
-    GuestBuilder, LoadError, LogLevel, Status, TestGuest, TestHost, TestHostError,
+    GuestBuilder, LoadError, LogLevel, Step, TestGuest, TestHost, TestHostError,
 };
 
 /// Every `connectors` import with its ABI signature.
@@ -156,7 +156,7 @@ fn every_truncation_is_refused() {
     for module in [last, first] {
         // The whole module loads and runs.
         let mut whole = load(&module);
-        assert_eq!(whole.run_until_idle(), &Status::Finished { exit_code: 0 });
+        assert_eq!(whole.run_until_idle(), &Step::Finished { exit_code: 0 });
         assert_eq!(whole.logs(), [(LogLevel::Info, "hi".to_owned())]);
         for cut in 0..module.len() {
             let e = match TestHost::default().load(&module[..cut]) {
@@ -358,7 +358,7 @@ fn initial_memory_over_budget_is_refused() {
     // A larger budget takes it.
     let host = TestHost::builder().memory_budget(128 * 1024).build();
     let mut guest = load_on(&host, &two_pages);
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     // The largest 32-bit memory does not overflow the check.
     let huge = wasm(&format!(
         r#"(module (memory (export "memory") 65536)
@@ -380,7 +380,7 @@ fn initial_memory_over_budget_is_refused() {
         LoadError::MemoryTooLarge { needed: 65_537, budget: 65_536 }
     );
     let mut guest = load(&one_byte_pages(65_536));
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
 }
 
 #[test]
@@ -499,7 +499,7 @@ fn bad_pointers_get_bad_pointer_for_every_import() {
     let mut guest = load(&guest_wasm(&body));
     // A message is queued, so a receive that skipped the check would take it.
     guest.push_input("in", b"payload").unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 7 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 7 });
     assert_eq!(codes(&guest), vec![Code::BadPointer.code(); BAD_RANGES.len() * 4]);
     assert_eq!(guest.queued("in").unwrap(), 1, "the message was lost");
     assert!(guest.logs().is_empty(), "{:?}", guest.logs());
@@ -520,7 +520,7 @@ fn ranges_up_to_the_end_of_memory_are_accepted() {
       (i32.const 0)"#;
     let mut guest = load(&guest_wasm_with(r#"(data (i32.const 65532) "endz")"#, body));
     guest.push_input("in", b"ok").unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     let sent = guest.outputs("out").unwrap();
     let (codes, empty) = sent.split_at(5);
     let codes: Vec<i32> = codes.iter().map(|m| code(m)).collect();
@@ -549,7 +549,7 @@ fn unknown_ports_get_unknown_input_and_output() {
     body += "(i32.const 0)";
     let mut guest = load(&guest_wasm(&body));
     guest.push_input("in", b"x").unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     let expected: Vec<i32> = indices
         .iter()
         .flat_map(|_| {
@@ -572,7 +572,7 @@ fn invalid_log_levels_get_invalid_log_level() {
     }
     body += "(i32.const 0)";
     let mut guest = load(&guest_wasm_with(r#"(data (i32.const 16) "hello")"#, &body));
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     let mut expected = vec![Code::InvalidLogLevel.code(); levels.len()];
     expected.extend([0; 5]);
     assert_eq!(codes(&guest), expected);
@@ -596,7 +596,7 @@ fn invalid_utf8_gets_invalid_utf8() {
     }
     body += "(i32.const 0)";
     let mut guest = load(&guest_wasm_with(&items, &body));
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     let mut expected = vec![Code::InvalidUtf8.code(); (texts.len() - 1) * 2];
     expected.extend([0, 0]);
     assert_eq!(codes(&guest), expected);
@@ -613,7 +613,7 @@ fn sends_over_the_message_limit_get_message_too_large() {
       (call $emit (call $send (i32.const 64) (i32.const 16) (i32.const 0)))
       (i32.const 0)"#;
     let mut guest = load_on(&host, &guest_wasm(body));
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     let sent = guest.outputs("out").unwrap();
     assert_eq!(sent.len(), 4);
     assert_eq!(code(&sent[0]), Code::MessageTooLarge.code());
@@ -626,11 +626,11 @@ fn sends_over_the_message_limit_get_message_too_large() {
 fn endless_loop_runs_out_of_fuel() {
     let host = TestHost::builder().total_fuel(1_000_000).build();
     let mut guest = load_on(&host, &guest_wasm("(loop $spin (br $spin)) (unreachable)"));
-    assert_eq!(guest.run_until_idle(), &Status::OutOfFuel);
+    assert_eq!(guest.run_until_idle(), &Step::OutOfFuel);
     let used = guest.fuel_consumed();
     assert!((990_000..=1_000_000).contains(&used), "fuel used: {used}");
     // Final: running again neither runs nor uses fuel.
-    assert_eq!(guest.run_until_idle(), &Status::OutOfFuel);
+    assert_eq!(guest.run_until_idle(), &Step::OutOfFuel);
     assert_eq!(guest.fuel_consumed(), used);
 }
 
@@ -644,11 +644,11 @@ fn endless_loop_with_fuel_slices_runs_out_of_fuel() {
         (br $spin))
       (unreachable)"#;
     let mut guest = load_on(&host, &guest_wasm(body));
-    assert_eq!(guest.run_until_idle(), &Status::OutOfFuel);
+    assert_eq!(guest.run_until_idle(), &Step::OutOfFuel);
     let used = guest.fuel_consumed();
     assert!((990_000..=1_000_000).contains(&used), "fuel used: {used}");
     assert!(guest.preemptions() >= 90, "preempted {} times", guest.preemptions());
-    assert_eq!(guest.run_until_idle(), &Status::OutOfFuel);
+    assert_eq!(guest.run_until_idle(), &Step::OutOfFuel);
     assert_eq!(guest.fuel_consumed(), used);
 }
 
@@ -658,19 +658,19 @@ fn memory_grow_is_held_to_the_budget() {
     // Default budget: one page, so no growth at all.
     for pages in [1, 2, 0xffff, 0x1_0000, 0xffff_ffff] {
         let mut guest = load(&grow(pages));
-        assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: -1 }, "{pages}");
+        assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: -1 }, "{pages}");
         assert_eq!(guest.guest().memory_size(), 65_536);
     }
     // Growing by nothing is allowed and returns the size in pages.
     let mut guest = load(&grow(0));
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 1 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 1 });
 
     let host = TestHost::builder().memory_budget(128 * 1024).build();
     let mut guest = load_on(&host, &grow(1));
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 1 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 1 });
     assert_eq!(guest.guest().memory_size(), 131_072);
     let mut guest = load_on(&host, &grow(2));
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: -1 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: -1 });
     assert_eq!(guest.guest().memory_size(), 65_536);
 
     // The grown page is usable through the imports: send its last byte.
@@ -681,7 +681,7 @@ fn memory_grow_is_held_to_the_budget() {
       (call $emit (memory.grow (i32.const 1)))
       (i32.const 0)"#;
     let mut guest = load_on(&host, &guest_wasm(body));
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     let sent = guest.outputs("out").unwrap();
     assert_eq!(
         sent,
@@ -695,12 +695,12 @@ fn deep_recursion_traps() {
       (func $deep (param $n i32) (result i32)
         (i32.add (call $deep (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))"#;
     let mut guest = load(&guest_wasm_with(items, "(call $deep (i32.const 0))"));
-    let Status::Trapped { trap } = guest.run_until_idle().clone() else {
+    let Step::Trapped(trap) = guest.run_until_idle().clone() else {
         panic!("expected a trap, got {:?}", guest.status());
     };
-    assert!(trap.contains("stack"), "{trap}");
+    assert!(trap.message().contains("stack"), "{trap}");
     // Final: it stays trapped.
-    assert_eq!(guest.run_until_idle(), &Status::Trapped { trap });
+    assert_eq!(guest.run_until_idle(), &Step::Trapped(trap));
 }
 
 #[test]
@@ -717,13 +717,13 @@ fn wasm_traps_end_only_the_guest() {
         let body = format!("(call $emit (i32.const 1)) {body}");
         let mut guest = load(&guest_wasm_with(items, &body));
         guest.push_input("in", b"queued").unwrap();
-        let Status::Trapped { trap } = guest.run_until_idle().clone() else {
+        let Step::Trapped(trap) = guest.run_until_idle().clone() else {
             panic!("{body}: expected a trap, got {:?}", guest.status());
         };
-        assert!(trap.contains(what), "{body}: {trap}");
+        assert!(trap.message().contains(what), "{body}: {trap}");
         // What the guest did before the trap is kept; nothing after it runs.
         assert_eq!(codes(&guest), [1], "{body}");
-        assert_eq!(guest.run_until_idle(), &Status::Trapped { trap });
+        assert_eq!(guest.run_until_idle(), &Step::Trapped(trap));
         assert_eq!(guest.queued("in").unwrap(), 1);
     }
 }
@@ -743,7 +743,7 @@ fn oversized_input_stays_queued_until_it_fits() {
     let message: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(7).wrapping_add(3)).collect();
     let mut guest = load(&guest_wasm(body));
     guest.push_input("in", &message).unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     let sent = guest.outputs("out").unwrap();
     assert_eq!(sent.len(), 6);
     let codes: Vec<i32> = sent[..5].iter().map(|m| code(m)).collect();
@@ -756,22 +756,22 @@ fn oversized_input_stays_queued_until_it_fits() {
 #[test]
 fn blocked_guest_resumes_on_input_and_stops_on_close() {
     let mut guest = load(&guest_wasm(ECHO));
-    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "in".into() });
+    assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
     // Running again with nothing queued runs no Wasm.
     let fuel = guest.fuel_consumed();
-    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "in".into() });
+    assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
     assert_eq!(guest.fuel_consumed(), fuel);
     assert!(guest.sent().is_empty());
 
     guest.push_input("in", b"one").unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "in".into() });
+    assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
     assert_eq!(guest.outputs("out").unwrap(), [b"one".to_vec()]);
 
     // Queued messages are delivered before the close.
     guest.push_input("in", b"two").unwrap();
     guest.push_input("in", b"").unwrap();
     guest.close_input("in").unwrap();
-    let closed = Status::Finished { exit_code: Code::Closed.code() };
+    let closed = Step::Finished { exit_code: Code::Closed.code() };
     assert_eq!(guest.run_until_idle(), &closed);
     assert_eq!(guest.outputs("out").unwrap(), [b"one".to_vec(), b"two".to_vec(), vec![]]);
     assert_eq!(guest.queued("in").unwrap(), 0);
@@ -787,10 +787,10 @@ fn closing_a_blocked_input_returns_closed() {
       (call $emit (call $recv (i32.const 256) (i32.const 8) (i32.const 0)))
       (i32.const 0)"#;
     let mut guest = load(&guest_wasm(body));
-    assert_eq!(guest.run_until_idle(), &Status::Blocked { input: "in".into() });
+    assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
     assert_eq!(codes(&guest), [Code::Empty.code()]);
     guest.close_input("in").unwrap();
-    assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     let closed = Code::Closed.code();
     assert_eq!(codes(&guest), [Code::Empty.code(), closed, closed, closed]);
 }
@@ -812,25 +812,25 @@ fn example(package: &str) -> Vec<u8> {
 fn faulty_panic_traps_without_affecting_other_guests() {
     let host = TestHost::default();
     let mut counter = load_on(&host, &example("counter"));
-    assert_eq!(counter.run_until_idle(), &Status::Blocked { input: "wasm_input".into() });
+    assert_eq!(counter.run_until_idle(), &Step::Blocked { input: 0 });
 
     let mut faulty = load_on(&host, &example("faulty"));
     faulty.push_input("command", &[2]).unwrap(); // Fault::Panic
-    let Status::Trapped { trap } = faulty.run_until_idle().clone() else {
+    let Step::Trapped(trap) = faulty.run_until_idle().clone() else {
         panic!("expected a trap, got {:?}", faulty.status());
     };
-    assert!(!trap.is_empty());
+    assert!(!trap.message().is_empty());
     let errors = faulty.errors();
     assert!(!errors.is_empty(), "no error reported");
     assert!(errors[0].starts_with("panicked at examples/faulty/src/lib.rs:"), "{errors:?}");
-    assert_eq!(faulty.run_until_idle(), &Status::Trapped { trap });
+    assert_eq!(faulty.run_until_idle(), &Step::Trapped(trap));
 
     // The counter, loaded before the panic, and a fresh one both still work.
     let mut fresh = load_on(&host, &example("counter"));
     for guest in [&mut counter, &mut fresh] {
         guest.push_input("wasm_input", &[5]).unwrap();
         guest.close_input("wasm_input").unwrap();
-        assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+        assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
         assert_eq!(guest.outputs("wasm_data").unwrap(), [vec![6]]);
         assert!(guest.errors().is_empty(), "{:?}", guest.errors());
     }

@@ -1,5 +1,7 @@
 //! Limits and fuel settings shared by every guest of a [`Host`](crate::Host).
 
+use wasm_sdk_abi::rules::DEFAULT_MAX_MESSAGE_LEN;
+
 /// How a [`Host`](crate::Host) runs its guests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostConfig {
@@ -28,7 +30,7 @@ impl Default for HostConfig {
             fuel_per_slice: None,
             total_fuel: None,
             memory_budget: 64 * 1024,
-            max_message_len: 64 * 1024,
+            max_message_len: DEFAULT_MAX_MESSAGE_LEN,
             custom_page_sizes: true,
         }
     }

@@ -4,6 +4,7 @@ use alloc::string::String;
 use core::fmt;
 
 use wasm_sdk_abi::manifest::ManifestError;
+use wasm_sdk_abi::run::Trap;
 
 /// Why [`Host::load`](crate::Host::load) refused a module. Each variant
 /// names what is wrong and what was expected.
@@ -103,41 +104,10 @@ impl fmt::Display for LoadError {
 
 impl core::error::Error for LoadError {}
 
-/// Why a guest stopped with a trap.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Trap {
-    code: Option<wasmi::TrapCode>,
-    message: String,
+/// The trap for a wasmi error that ended a call.
+pub(crate) fn trap(error: &wasmi::Error) -> Trap {
+    Trap::new(describe(error))
 }
-
-impl Trap {
-    pub(crate) fn new(error: &wasmi::Error) -> Self {
-        Trap { code: error.as_trap_code(), message: describe(error).into() }
-    }
-
-    pub(crate) fn host(message: String) -> Self {
-        Trap { code: None, message }
-    }
-
-    /// The Wasm trap code (`unreachable` for a guest panic), or `None` for
-    /// a host-side failure.
-    pub fn code(&self) -> Option<wasmi::TrapCode> {
-        self.code
-    }
-
-    /// wasmi's description of the trap.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Display for Trap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl core::error::Error for Trap {}
 
 /// A wasmi error's description without wasmi's `Display` impls: formatting
 /// every error kind links ~15 KiB of code into firmware (measured on the

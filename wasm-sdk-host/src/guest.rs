@@ -8,40 +8,14 @@ use wasmi::{
     Val,
 };
 
-use crate::binding::{self, Blocked, HostState};
+use wasm_sdk_abi::manifest::position;
+use wasm_sdk_abi::rules::Environment;
+use wasm_sdk_abi::run::{Step, Trap};
+
+use crate::binding::{Blocked, HostState};
 use crate::config::HostConfig;
-use crate::env::Environment;
-use crate::error::Trap;
+use crate::error::trap;
 use crate::host::Ports;
-
-/// Where a guest stands after [`Guest::step`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// Waiting in `receive` for a message on this input. Stepping again
-    /// before the environment has one returns this again at no cost.
-    Blocked {
-        /// The input index.
-        input: u8,
-    },
-    /// Used up its fuel slice; step again to continue.
-    Preempted,
-    /// `run_task` returned this exit code (0: clean stop).
-    Finished {
-        /// The exit code.
-        exit_code: i32,
-    },
-    /// Trapped; the guest cannot run again.
-    Trapped(Trap),
-    /// Used up its total fuel budget; the guest cannot run again.
-    OutOfFuel,
-}
-
-impl Step {
-    /// Whether the guest can never run again.
-    pub fn is_final(&self) -> bool {
-        matches!(self, Step::Finished { .. } | Step::Trapped(_) | Step::OutOfFuel)
-    }
-}
 
 enum State {
     NotStarted,
@@ -120,12 +94,11 @@ impl<E: Environment + 'static> Guest<E> {
             }
             State::Blocked(call, blocked) => {
                 let code = {
-                    let state = self.store.data();
-                    let Some(memory) = state.memory else {
-                        return Self::done(Step::Trapped(Trap::host("guest has no memory".into())));
+                    let Some(memory) = self.store.data().memory else {
+                        return Self::done(Step::Trapped(Trap::new("guest has no memory")));
                     };
                     let (mem, state) = memory.data_and_store_mut(&mut self.store);
-                    binding::receive(mem, state, blocked.ptr, blocked.len, i32::from(blocked.input))
+                    state.receive(mem, blocked.ptr, blocked.len, i32::from(blocked.input))
                 };
                 let Ok(code) = code else {
                     // Still nothing to receive: stay suspended, run nothing.
@@ -148,7 +121,7 @@ impl<E: Environment + 'static> Guest<E> {
                         (Step::Blocked { input: blocked.input }, State::Blocked(call, blocked))
                     }
                     // The bound imports only ever suspend with `Blocked`.
-                    None => Self::done(Step::Trapped(Trap::new(call.host_error()))),
+                    None => Self::done(Step::Trapped(trap(call.host_error()))),
                 }
             }
             Ok(TypedResumableCall::OutOfFuel(call)) => {
@@ -158,7 +131,7 @@ impl<E: Environment + 'static> Guest<E> {
                     (Step::Preempted, State::Preempted(call))
                 }
             }
-            Err(error) => Self::done(Step::Trapped(Trap::new(&error))),
+            Err(error) => Self::done(Step::Trapped(trap(&error))),
         }
     }
 
@@ -232,10 +205,11 @@ impl<E: Environment + 'static> Guest<E> {
 
     /// Current size of the guest's linear memory in bytes.
     pub fn memory_size(&self) -> usize {
-        self.store.data().memory.map_or(0, |m| m.data(&self.store).len())
+        self.memory().len()
     }
-}
 
-fn position(names: &[String], name: &str) -> Option<u8> {
-    names.iter().position(|n| n == name).and_then(|i| u8::try_from(i).ok())
+    /// The guest's linear memory, to inspect (a crash dump, a test).
+    pub fn memory(&self) -> &[u8] {
+        self.store.data().memory.map_or(&[], |m| m.data(&self.store))
+    }
 }

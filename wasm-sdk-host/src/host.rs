@@ -8,9 +8,10 @@ use wasm_sdk_abi::{self as abi, ABI_VERSION};
 use wasmi::{CompilationMode, Config, Engine, Linker, Module, Store, StoreLimitsBuilder};
 use wasmparser::{ExternalKind, ValType};
 
+use wasm_sdk_abi::rules::{Environment, Rules};
+
 use crate::binding::{self, HostState};
 use crate::config::HostConfig;
-use crate::env::Environment;
 use crate::error::{LoadError, describe};
 use crate::guest::Guest;
 use crate::inspect::ModuleInfo;
@@ -64,9 +65,11 @@ impl<E: Environment + 'static> Host<E> {
         let budget = usize::try_from(self.config.memory_budget).unwrap_or(usize::MAX);
         let state = HostState {
             env,
-            inputs: input_names.len(),
-            outputs: output_names.len(),
-            max_message_len: self.config.max_message_len,
+            rules: Rules {
+                inputs: input_names.len(),
+                outputs: output_names.len(),
+                max_message_len: self.config.max_message_len,
+            },
             limits: StoreLimitsBuilder::new().memory_size(budget).instances(1).build(),
             memory: None,
         };

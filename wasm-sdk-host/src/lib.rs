@@ -14,11 +14,12 @@
 //! - a trap (including a guest panic, which reports first and then traps)
 //!   is [`Step::Trapped`] and affects only that guest.
 //!
-//! The `connectors` imports are bound from [`wasm_sdk_abi`], the same
-//! definition the guest SDK compiles; every pointer and length a guest
-//! passes is checked against its linear memory, so nothing a guest does can
-//! panic the host. Queues and sinks are the [`Environment`] trait, which the
-//! desktop test host and firmware implement.
+//! The `connectors` imports are served by [`wasm_sdk_abi::rules`], the one
+//! implementation of the ABI's checks and queue semantics that the native
+//! mock uses too; this crate only binds it to wasmi. Every pointer and
+//! length a guest passes is checked against its linear memory, so nothing a
+//! guest does can panic the host. Queues and sinks are the [`Environment`]
+//! trait, which the desktop test host and the firmware implement.
 //!
 //! ```
 //! use wasm_sdk_host::{Environment, Host, HostConfig, InputState, LogLevel, SendError, Step};
@@ -67,18 +68,17 @@ extern crate alloc;
 
 mod binding;
 mod config;
-mod env;
 mod error;
 mod guest;
 mod host;
 pub mod inspect;
 
 pub use config::HostConfig;
-pub use env::{Environment, InputState, SendError};
-pub use error::{LoadError, Trap};
-pub use guest::{Guest, Step};
+pub use error::LoadError;
+pub use guest::Guest;
 pub use host::Host;
 pub use inspect::ModuleInfo;
 pub use wasm_sdk_abi as abi;
 pub use wasm_sdk_abi::LogLevel;
-pub use wasmi::TrapCode;
+pub use wasm_sdk_abi::rules::{Environment, InputState, SendError};
+pub use wasm_sdk_abi::run::{Step, Trap};

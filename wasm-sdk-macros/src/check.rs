@@ -25,7 +25,7 @@ impl Errors {
 }
 
 /// One input or output as codegen needs it.
-pub struct Port {
+pub struct CheckedPort {
     /// The name in the manifest (raw identifiers lose their `r#`).
     pub name: String,
     /// The enum variant, spanned to the name in the attribute.
@@ -33,16 +33,16 @@ pub struct Port {
 }
 
 /// What codegen builds from.
-pub struct Task {
-    pub inputs: Vec<Port>,
-    pub outputs: Vec<Port>,
+pub struct CheckedTask {
+    pub inputs: Vec<CheckedPort>,
+    pub outputs: Vec<CheckedPort>,
     /// The function, if the item is one.
     pub func: Option<syn::ItemFn>,
 }
 
 const SIGNATURE: &str = "`fn run() -> wasm_sdk::Result<()>`";
 
-pub fn check(args: Args, item: TokenStream, errors: &mut Errors) -> Task {
+pub fn check(args: Args, item: TokenStream, errors: &mut Errors) -> CheckedTask {
     let inputs = check_list(Kind::Input, args.inputs, args.given.contains(&Kind::Input), errors);
     let outputs =
         check_list(Kind::Output, args.outputs, args.given.contains(&Kind::Output), errors);
@@ -63,7 +63,7 @@ pub fn check(args: Args, item: TokenStream, errors: &mut Errors) -> Task {
             None
         }
     };
-    Task { inputs, outputs, func }
+    CheckedTask { inputs, outputs, func }
 }
 
 fn item_span(item: &syn::Item) -> Span {
@@ -81,7 +81,12 @@ fn item_span(item: &syn::Item) -> Span {
     }
 }
 
-fn check_list(kind: Kind, list: Option<PortList>, given: bool, errors: &mut Errors) -> Vec<Port> {
+fn check_list(
+    kind: Kind,
+    list: Option<PortList>,
+    given: bool,
+    errors: &mut Errors,
+) -> Vec<CheckedPort> {
     let Some(list) = list else {
         if given {
             // Already reported as malformed where it stands.
@@ -103,7 +108,7 @@ fn check_list(kind: Kind, list: Option<PortList>, given: bool, errors: &mut Erro
             format!("a module can have at most {MAX_PORTS} {}s", kind.noun()),
         );
     }
-    let mut ports: Vec<Port> = Vec::new();
+    let mut ports: Vec<CheckedPort> = Vec::new();
     for ident in list.names.iter().take(MAX_PORTS) {
         let name = unraw(ident);
         let variant_name = upper_camel(&name);
@@ -141,7 +146,7 @@ fn check_list(kind: Kind, list: Option<PortList>, given: bool, errors: &mut Erro
             );
             continue;
         }
-        ports.push(Port { variant: Ident::new(&variant_name, ident.span()), name });
+        ports.push(CheckedPort { variant: Ident::new(&variant_name, ident.span()), name });
     }
     ports
 }

@@ -43,14 +43,16 @@ mod parse;
 ///   `name()`, `index()`, `from_index()`, `from_name()`, and converts into
 ///   `wasm_sdk::InputIdx` / `wasm_sdk::OutputIdx` for `receive` and `send`.
 /// - `pub extern "C" fn run_task() -> i32`, exported as `run_task` on
-///   wasm32 (a plain `pub fn` elsewhere, so panics unwind in tests): calls the function; `Ok` and a closed input (the host's clean
-///   stop) return 0; any other error is reported as `Task run error: <error>`
+///   wasm32 (a plain `pub fn` on hosted targets, so panics unwind in
+///   tests; nothing on bare metal): calls the function; `Ok` and a closed
+///   input (the host's clean stop) return 0; any other error is reported as `Task run error: <error>`
 ///   through `report_error` and `log` at error level, and returns -1. The
 ///   text is built without `core::fmt`.
 /// - on wasm32, the `wasm-sdk.manifest` custom section with the ABI version
 ///   and the input and output names (see `wasm_sdk::abi::manifest`);
-/// - off wasm32, `pub const TASK: wasm_sdk::native::Task` (ports and
-///   `run_task`), so tests run the module natively with `wasm_sdk::native`.
+/// - on hosted targets, `pub const TASK: wasm_sdk::native::Task` (ports
+///   and `run_task`), so tests run the module natively with
+///   `wasm_sdk::native`.
 ///
 /// Both lists are required; either may be empty. Names are identifiers,
 /// unique within their list, at most 255 bytes, at most 255 per list.

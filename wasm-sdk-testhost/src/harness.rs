@@ -4,9 +4,9 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use wasm_sdk_host::abi::queue::QueueEnv;
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
 
-use crate::env::QueueEnv;
 use crate::error::TestHostError;
 use crate::transcript::Transcript;
 
@@ -88,7 +88,7 @@ impl TestHost {
     /// [`TestHostError::Load`] with the host's reason.
     pub fn load(&self, wasm: &[u8]) -> Result<TestGuest, TestHostError> {
         let guest = self.host.load(wasm, QueueEnv::default())?;
-        Ok(TestGuest { guest, status: Status::Ready, slices: 0 })
+        Ok(TestGuest { guest, status: None, slices: 0 })
     }
 
     /// Reads and loads a module file.
@@ -142,64 +142,11 @@ impl Port<'_> {
     }
 }
 
-/// How a guest stands after a run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// Loaded, not run yet.
-    Ready,
-    /// Waiting for a message on this input (by name).
-    Blocked {
-        /// The input's name.
-        input: String,
-    },
-    /// `run_task` returned.
-    Finished {
-        /// Its exit code (0: clean stop).
-        exit_code: i32,
-    },
-    /// The guest trapped (a panic traps after its report).
-    Trapped {
-        /// wasmi's description.
-        trap: String,
-    },
-    /// The total fuel budget ran out.
-    OutOfFuel,
-}
-
-impl Status {
-    /// The status's name as in transcripts: `ready`, `blocked`, `finished`,
-    /// `trapped`, `out_of_fuel`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Status::Ready => "ready",
-            Status::Blocked { .. } => "blocked",
-            Status::Finished { .. } => "finished",
-            Status::Trapped { .. } => "trapped",
-            Status::OutOfFuel => "out_of_fuel",
-        }
-    }
-
-    /// The exit code, when finished.
-    pub fn exit_code(&self) -> Option<i32> {
-        match self {
-            Status::Finished { exit_code } => Some(*exit_code),
-            _ => None,
-        }
-    }
-
-    /// The input waited on, when blocked.
-    pub fn blocked_on(&self) -> Option<&str> {
-        match self {
-            Status::Blocked { input } => Some(input),
-            _ => None,
-        }
-    }
-}
-
 /// A loaded guest with its queues and records.
 pub struct TestGuest {
     guest: Guest<QueueEnv>,
-    status: Status,
+    /// The last step; `None` before the first run.
+    status: Option<Step>,
     slices: u64,
 }
 
@@ -256,35 +203,28 @@ impl TestGuest {
     }
 
     /// Steps the guest until it blocks on an input with nothing queued,
-    /// finishes, traps or runs out of fuel; preemptions by fuel slices are
-    /// stepped through.
-    pub fn run_until_idle(&mut self) -> &Status {
-        loop {
-            let step = self.guest.step();
-            self.status = match step {
-                Step::Preempted => {
-                    self.slices += 1;
-                    continue;
-                }
-                Step::Blocked { input } => Status::Blocked {
-                    input: self
-                        .guest
-                        .inputs()
-                        .get(usize::from(input))
-                        .cloned()
-                        .unwrap_or_else(|| input.to_string()),
-                },
-                Step::Finished { exit_code } => Status::Finished { exit_code },
-                Step::Trapped(trap) => Status::Trapped { trap: trap.to_string() },
-                Step::OutOfFuel => Status::OutOfFuel,
-            };
-            return &self.status;
-        }
+    /// finishes, traps or runs out of fuel, and returns that step (never
+    /// [`Step::Preempted`]: preemptions by fuel slices are stepped through
+    /// and counted in [`preemptions`](Self::preemptions)).
+    pub fn run_until_idle(&mut self) -> &Step {
+        let step = loop {
+            match self.guest.step() {
+                Step::Preempted => self.slices += 1,
+                step => break step,
+            }
+        };
+        self.status.insert(step)
     }
 
-    /// The status after the last run.
-    pub fn status(&self) -> &Status {
-        &self.status
+    /// The step the last run ended with; `None` before the first run.
+    pub fn status(&self) -> Option<&Step> {
+        self.status.as_ref()
+    }
+
+    /// The name of the input the guest is blocked on, if it is.
+    pub fn blocked_on(&self) -> Option<&str> {
+        let input = self.status.as_ref()?.blocked_on()?;
+        self.guest.inputs().get(usize::from(input)).map(String::as_str)
     }
 
     /// Messages sent on one output, in order.

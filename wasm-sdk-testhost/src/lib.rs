@@ -4,19 +4,19 @@
 //! [`TestHost`] loads a built `.wasm` (or builds a guest crate first with
 //! [`GuestBuilder`]) into a [`TestGuest`]: push inputs by index, by name or
 //! as typed messages, close inputs, [`run_until_idle`](TestGuest::run_until_idle),
-//! then read outputs (raw or typed), logs, reported errors, the
-//! [`Status`] and the fuel used, or take the whole serializable
+//! then read outputs (raw or typed), logs, reported errors, the last
+//! [`Step`] and the fuel used, or take the whole serializable
 //! [`Transcript`] for golden tests. The guest runs on
 //! [`wasm_sdk_host`], exactly as in firmware.
 //!
 //! ```no_run
-//! use wasm_sdk_testhost::{GuestBuilder, Status, TestHost};
+//! use wasm_sdk_testhost::{GuestBuilder, Step, TestHost};
 //!
 //! let wasm = GuestBuilder::new().build("examples/counter").unwrap();
 //! let mut guest = TestHost::builder().total_fuel(1_000_000).build().load_file(&wasm).unwrap();
 //! guest.push_input("wasm_input", &[0x05]).unwrap();
 //! guest.close_input("wasm_input").unwrap();
-//! assert_eq!(guest.run_until_idle(), &Status::Finished { exit_code: 0 });
+//! assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
 //! assert_eq!(guest.outputs("wasm_data").unwrap(), [vec![0x06]]);
 //! ```
 //!
@@ -26,19 +26,18 @@
 //! The `wasm-sdk-testhost` binary wraps this in a CLI: `run` and `inspect`.
 
 mod build;
-mod env;
 mod error;
 mod harness;
 mod scenario;
 mod transcript;
 
 pub use build::GuestBuilder;
-pub use env::QueueEnv;
 pub use error::TestHostError;
-pub use harness::{Port, Status, TestGuest, TestHost, TestHostBuilder};
+pub use harness::{Port, TestGuest, TestHost, TestHostBuilder};
 pub use scenario::{Scenario, ScenarioError};
 pub use transcript::{LogRecord, OutputRecord, Transcript};
-pub use wasm_sdk_host::{HostConfig, LoadError, LogLevel, ModuleInfo};
+pub use wasm_sdk_host::abi::queue::QueueEnv;
+pub use wasm_sdk_host::{HostConfig, LoadError, LogLevel, ModuleInfo, Step, Trap};
 
 /// Default total fuel budget of the CLI and [`TestHostBuilder`]: finite, so
 /// an endless loop ends as `out_of_fuel` instead of hanging a test.

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use wasm_sdk_host::abi::manifest::Manifest;
 use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
-use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, Status, TestHost, Transcript};
+use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, Step, TestHost, Transcript};
 
 /// Run and inspect wasm-sdk guest modules on the desktop test host.
 #[derive(Parser)]
@@ -123,7 +123,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     if args.json {
         println!("{}", serde_json::to_string(&transcript).map_err(|e| e.to_string())?);
     } else {
-        print_transcript(&transcript, guest.status());
+        print_transcript(&transcript, guest.status(), &guest);
     }
     Ok(())
 }
@@ -132,12 +132,19 @@ fn with_names(message: String, what: &str, names: &[String]) -> String {
     format!("{message}; its {what} are: {}", names.join(", "))
 }
 
-fn print_transcript(t: &Transcript, status: &Status) {
+fn print_transcript(t: &Transcript, status: Option<&Step>, guest: &wasm_sdk_testhost::TestGuest) {
     let state = match status {
-        Status::Finished { exit_code } => format!("finished, exit code {exit_code}"),
-        Status::Blocked { input } => format!("blocked on input `{input}`"),
-        Status::Trapped { trap } => format!("trapped: {trap}"),
-        other => other.name().replace('_', " "),
+        Some(Step::Finished { exit_code }) => format!("finished, exit code {exit_code}"),
+        Some(Step::Blocked { .. }) => {
+            let input = guest.blocked_on().unwrap_or("?");
+            format!(
+                "blocked on input `{input}`: the module waits in `receive` for a message; the \
+                 input is open and nothing is queued (add `--close {input}` to let it stop)"
+            )
+        }
+        Some(Step::Trapped(trap)) => format!("trapped: {trap}"),
+        Some(Step::OutOfFuel) => "out of fuel: the total fuel budget (--fuel) ran out".into(),
+        Some(Step::Preempted) | None => "not run".into(),
     };
     println!("status: {state}");
     println!("outputs:{}", if t.outputs.is_empty() { " none" } else { "" });

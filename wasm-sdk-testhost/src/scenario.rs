@@ -4,11 +4,11 @@ use std::fmt;
 use std::path::Path;
 
 use serde::Serialize;
-use wasm_sdk::native::{self, Outcome, Task};
-use wasm_sdk_host::LogLevel;
+use wasm_sdk::native::{self, Task};
+use wasm_sdk_host::{LogLevel, Step};
 
 use crate::error::TestHostError;
-use crate::harness::{Status, TestHost};
+use crate::harness::TestHost;
 use crate::transcript::Transcript;
 
 /// A scripted run of a module: inputs in order, closes, and what must come
@@ -18,14 +18,14 @@ use crate::transcript::Transcript;
 /// every expectation.
 ///
 /// ```no_run
-/// use wasm_sdk_testhost::{GuestBuilder, Scenario, Status};
+/// use wasm_sdk_testhost::{GuestBuilder, Scenario, Step};
 ///
 /// let wasm = GuestBuilder::new().build("examples/counter").unwrap();
 /// Scenario::new("counts")
 ///     .push("wasm_input", [0x05])
 ///     .close("wasm_input")
 ///     .expect_output("wasm_data", [0x06])
-///     .expect_status(Status::Finished { exit_code: 0 })
+///     .expect_status(Step::Finished { exit_code: 0 })
 ///     .run_both(&counter::TASK, &wasm)
 ///     .unwrap();
 /// ```
@@ -36,7 +36,7 @@ pub struct Scenario {
     outputs: Option<Vec<(String, Vec<u8>)>>,
     logs: Option<Vec<(LogLevel, String)>>,
     errors: Option<Vec<String>>,
-    status: Option<Status>,
+    status: Option<Step>,
     /// A message that could not be encoded; reported when the scenario runs.
     invalid: Option<String>,
 }
@@ -173,9 +173,10 @@ impl Scenario {
         self
     }
 
-    /// Expects the run to end like this. For `Trapped`, only the kind is
-    /// compared (a native panic and a wasm trap describe it differently).
-    pub fn expect_status(mut self, status: Status) -> Self {
+    /// Expects the run to end with this step. For `Trapped`, only the kind
+    /// is compared (a native panic and a wasm trap describe it
+    /// differently).
+    pub fn expect_status(mut self, status: Step) -> Self {
         self.status = Some(status);
         self
     }
@@ -211,18 +212,10 @@ impl Scenario {
                 Action::Close(_) => native::close_input(idx),
             }
         }
-        let status = match native::run(task) {
-            Outcome::Finished(exit_code) => Status::Finished { exit_code },
-            Outcome::Blocked(input) => Status::Blocked {
-                input: task
-                    .inputs
-                    .get(usize::from(input))
-                    .map_or_else(|| input.to_string(), |n| (*n).to_owned()),
-            },
-            Outcome::Panicked => Status::Trapped { trap: "panicked".into() },
-        };
+        let step = native::run(task);
         Ok(Transcript::from_parts(
-            &status,
+            Some(&step),
+            task.inputs,
             task.outputs,
             &native::take_outputs(),
             &native::take_logs(),
@@ -303,8 +296,8 @@ impl Scenario {
             differ(run, "errors", errors, &t.errors)?;
         }
         if let Some(status) = &self.status {
-            let expected = (status.name(), status.exit_code(), status.blocked_on());
-            let actual = (t.status.as_str(), t.exit_code, t.blocked_on.as_deref());
+            let expected = (status.as_str(), status.exit_code(), status.blocked_on());
+            let actual = (t.status.as_str(), t.exit_code, t.blocked_index);
             differ(run, "status", &expected, &actual)?;
         }
         Ok(())

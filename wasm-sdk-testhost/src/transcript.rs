@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use wasm_sdk_host::LogLevel;
+use wasm_sdk_host::{LogLevel, Step};
 
-use crate::harness::{Status, TestGuest};
+use crate::harness::TestGuest;
 
 /// One sent message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,9 +25,9 @@ pub struct LogRecord {
 }
 
 /// Everything a run produced. Serializes to the CLI's `--json` object:
-/// `status` (`ready` | `blocked` | `finished` | `trapped` | `out_of_fuel`),
-/// `exit_code`, `blocked_on`, `outputs`, `logs`, `errors`, `trap`,
-/// `fuel_consumed`.
+/// `status` (`ready` before any run, then [`Step::as_str`]: `blocked` |
+/// `finished` | `trapped` | `out_of_fuel`), `exit_code`, `blocked_on`,
+/// `outputs`, `logs`, `errors`, `trap`, `fuel_consumed`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transcript {
     /// How the guest stands.
@@ -46,12 +46,17 @@ pub struct Transcript {
     pub trap: Option<String>,
     /// Fuel used.
     pub fuel_consumed: u64,
+    /// The index of `blocked_on`, for comparing with a [`Step`]; not
+    /// serialized (the name is).
+    #[serde(skip)]
+    pub(crate) blocked_index: Option<u8>,
 }
 
 impl Transcript {
     pub(crate) fn new(guest: &TestGuest) -> Self {
         Transcript::from_parts(
             guest.status(),
+            guest.input_names(),
             guest.output_names(),
             guest.sent(),
             guest.logs(),
@@ -60,26 +65,29 @@ impl Transcript {
         )
     }
 
-    /// Builds a transcript from a run's records; `output_names` turns the
-    /// indices in `sent` into names.
+    /// Builds a transcript from a run's records (`status`: the last step,
+    /// `None` before any run); the port names turn indices into names.
     pub fn from_parts<S: AsRef<str>>(
-        status: &Status,
+        status: Option<&Step>,
+        input_names: &[S],
         output_names: &[S],
         sent: &[(u8, Vec<u8>)],
         logs: &[(LogLevel, String)],
         errors: &[String],
         fuel_consumed: u64,
     ) -> Self {
+        let name = |names: &[S], idx: u8| {
+            names.get(usize::from(idx)).map_or_else(|| idx.to_string(), |n| n.as_ref().to_owned())
+        };
+        let blocked_index = status.and_then(Step::blocked_on);
         Transcript {
-            status: status.name().to_owned(),
-            exit_code: status.exit_code(),
-            blocked_on: status.blocked_on().map(str::to_owned),
+            status: status.map_or("ready", Step::as_str).to_owned(),
+            exit_code: status.and_then(Step::exit_code),
+            blocked_on: blocked_index.map(|idx| name(input_names, idx)),
             outputs: sent
                 .iter()
                 .map(|(idx, bytes)| OutputRecord {
-                    output: output_names
-                        .get(usize::from(*idx))
-                        .map_or_else(|| idx.to_string(), |n| n.as_ref().to_owned()),
+                    output: name(output_names, *idx),
                     hex: hex::encode(bytes),
                 })
                 .collect(),
@@ -91,11 +99,9 @@ impl Transcript {
                 })
                 .collect(),
             errors: errors.to_vec(),
-            trap: match status {
-                Status::Trapped { trap } => Some(trap.clone()),
-                _ => None,
-            },
+            trap: status.and_then(Step::trap).map(|trap| trap.message().to_owned()),
             fuel_consumed,
+            blocked_index,
         }
     }
 

@@ -1,7 +1,7 @@
 //! `Scenario` catches what it promises to: native/wasm divergence, unmet
 //! expectations, and scenario mistakes.
 
-use wasm_sdk_testhost::{Scenario, ScenarioError, Status};
+use wasm_sdk_testhost::{Scenario, ScenarioError, Step};
 
 /// Same ports as the counter, but echoes instead of incrementing.
 fn echo_with_counter_ports() -> std::path::PathBuf {
@@ -50,7 +50,7 @@ fn unmet_expectations_are_reported_per_part() {
 
     let err = scenario
         .clone()
-        .expect_status(Status::Blocked { input: "wasm_input".into() })
+        .expect_status(Step::Blocked { input: 0 })
         .check("native", &native)
         .unwrap_err();
     assert!(matches!(err, ScenarioError::Unexpected { what: "status", .. }), "{err}");
@@ -60,7 +60,7 @@ fn unmet_expectations_are_reported_per_part() {
 
     scenario
         .expect_output("wasm_data", [6])
-        .expect_status(Status::Finished { exit_code: 0 })
+        .expect_status(Step::Finished { exit_code: 0 })
         .check("native", &native)
         .unwrap();
 }

@@ -1,37 +1,14 @@
 //! The `connectors` imports, each directly above its safe wrapper.
 //!
 //! Nothing raw leaves this module. On wasm32 the raw functions are Wasm
-//! imports; elsewhere they are the in-process mock in [`crate::native`],
-//! which has the same signatures and status codes.
+//! imports; on hosted targets they are the in-process mock in
+//! [`crate::native`], which serves them with the ABI's own rules. On
+//! bare-metal targets (firmware) `lib.rs` leaves this module out: firmware
+//! shares the SDK's message types and payloads, never its imports.
 
 use crate::abi::{LogLevel, Status};
 use crate::error::{Error, MAX_TEXT_LEN, Result};
-
-/// Index of one of the module's inputs.
-///
-/// `#[task_run]` generates an `Input` enum that converts into this; a raw
-/// `u8` index converts too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct InputIdx(pub u8);
-
-/// Index of one of the module's outputs.
-///
-/// `#[task_run]` generates an `Output` enum that converts into this; a raw
-/// `u8` index converts too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct OutputIdx(pub u8);
-
-impl From<u8> for InputIdx {
-    fn from(idx: u8) -> Self {
-        InputIdx(idx)
-    }
-}
-
-impl From<u8> for OutputIdx {
-    fn from(idx: u8) -> Self {
-        OutputIdx(idx)
-    }
-}
+use crate::ports::{InputIdx, OutputIdx};
 
 /// A slice's length as the ABI's `i32`. Linear memory is at most 4 GiB and
 /// guests are 32-bit, but a length past `i32::MAX` is clamped rather than

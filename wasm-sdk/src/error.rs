@@ -144,7 +144,8 @@ const TEXT_STARTS: [u16; TEXT_COUNT + 1] = {
     starts
 };
 
-/// Length of the longest text in [`TEXTS`].
+/// Length of the longest text in [`TEXTS`] (`run_task`'s report buffer).
+#[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
 pub(crate) const MAX_TEXT_LEN: usize = {
     let mut max = 0;
     let mut id = 0;

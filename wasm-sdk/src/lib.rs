@@ -84,33 +84,41 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(not(target_arch = "wasm32"))]
+// Hosted targets (Linux, macOS, Windows) have `std` and get the native mock
+// host. Bare-metal targets (`target_os = "none"`: thumbv8m, riscv32imac, ...)
+// get everything else, so firmware shares its guests' message crates.
+#[cfg(not(any(target_arch = "wasm32", target_os = "none")))]
 extern crate std;
 
+#[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
 mod connectors;
 mod error;
 mod heap;
 mod panic;
 mod payload;
+mod ports;
 mod text;
 
 #[cfg(feature = "fmt")]
 mod fmt;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(any(target_arch = "wasm32", target_os = "none")))]
 pub mod native;
 
 pub use wasm_sdk_abi as abi;
 pub use wasm_sdk_macros::task_run;
 
 pub use abi::LogLevel;
-pub use connectors::{InputIdx, OutputIdx, input_len, log, receive, report_error, send};
+#[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
+pub use connectors::{input_len, log, receive, report_error, send};
 pub use error::{Error, PayloadError, Result};
 pub use payload::{Payload, from_payload, serialize_into};
+pub use ports::{InputIdx, OutputIdx};
 pub use text::StackStr;
 
 /// Items the macros expand to. Not public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
     pub use crate::connectors::run_task_result;
     #[cfg(feature = "fmt")]
     pub use crate::fmt::log_fmt;

@@ -1,17 +1,19 @@
-//! The in-process mock host that serves the imports off wasm32.
+//! The in-process mock host that serves the imports on hosted targets
+//! (Linux, macOS, Windows): `cargo test` of a guest crate, without wasm.
 //!
 //! Each thread has its own host, so `cargo test` runs tests in parallel
-//! without them seeing each other's messages. It follows the ABI's rules and
-//! status codes: an oversized message stays queued (`BufferTooSmall`, then
-//! `input_len` tells the size), a closed and drained input is `Closed`,
-//! unknown indices are `UnknownInput` / `UnknownOutput`, `input_len` on an
-//! open, empty input is `Empty`.
+//! without them seeing each other's messages. Every import is served by
+//! [`abi::rules::Rules`](crate::abi::rules::Rules), the same implementation
+//! the wasm host runs, on the same queues
+//! ([`abi::queue::QueueEnv`](crate::abi::queue::QueueEnv)) as the test host:
+//! the same argument checks in the same order, the same status codes and
+//! message size limit ([`set_max_message_len`]), the same close semantics.
 //!
 //! One difference a single thread forces: it cannot block. A `receive` on an
 //! open input with nothing queued returns `Closed` (so the guest's `run`
 //! loop returns, as it does when scripted inputs are used up) and records
 //! that the guest *would have blocked* there; [`run`] reports that as
-//! [`Outcome::Blocked`], the same status the wasm test host gives.
+//! [`Step::Blocked`], the same status the wasm host gives.
 //!
 //! ```
 //! use wasm_sdk::{native, receive, send, Error};
@@ -26,46 +28,41 @@
 //! assert_eq!(native::take_blocked(), Some(0));
 //! ```
 //!
-//! `#[task_run]` also generates a [`Task`] constant, `TASK`, off wasm32, so
-//! a test can run the whole module: [`Task::reset`], queue inputs, [`run`].
+//! `#[task_run]` also generates a [`Task`] constant, `TASK`, on hosted
+//! targets, so a test can run the whole module: [`Task::reset`], queue
+//! inputs, [`run`].
+//!
+//! [`raw`] serves the imports on an explicit linear memory, for tests that
+//! compare this mock with a Wasm host call by call.
 
-use crate::abi::{LogLevel, Status};
+use crate::abi::LogLevel;
+use crate::abi::queue::QueueEnv;
+use crate::abi::rules::{GuestMemory, Reply, Rules};
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::string::String;
 use std::vec::Vec;
 
-#[derive(Default)]
+pub use crate::abi::rules::DEFAULT_MAX_MESSAGE_LEN;
+pub use crate::abi::run::{Step, Trap};
+
 struct Host {
-    /// `None` accepts any index; `Some(n)` makes indices `>= n` unknown.
-    inputs: Option<usize>,
-    outputs: Option<usize>,
-    queues: Vec<VecDeque<Vec<u8>>>,
-    closed: Vec<bool>,
+    rules: Rules,
+    env: QueueEnv,
     /// The first input a `receive` would have blocked on.
     blocked: Option<u8>,
-    sent: Vec<(u8, Vec<u8>)>,
-    logs: Vec<(LogLevel, String)>,
-    errors: Vec<String>,
 }
 
 impl Host {
-    fn slot(&mut self, input: u8) -> usize {
-        let idx = usize::from(input);
-        if self.queues.len() <= idx {
-            self.queues.resize_with(idx + 1, VecDeque::new);
-            self.closed.resize(idx + 1, false);
-        }
-        idx
-    }
-
-    fn is_closed(&self, idx: usize) -> bool {
-        self.closed.get(idx).copied().unwrap_or(false)
+    /// Before any [`reset`], every index a manifest can name is known.
+    const fn new(inputs: usize, outputs: usize) -> Self {
+        Host { rules: Rules::new(inputs, outputs), env: QueueEnv::new(), blocked: None }
     }
 }
 
 std::thread_local! {
-    static HOST: RefCell<Host> = RefCell::new(Host::default());
+    static HOST: RefCell<Host> = const {
+        RefCell::new(Host::new(crate::abi::manifest::MAX_PORTS, crate::abi::manifest::MAX_PORTS))
+    };
     /// Whether [`run`] is running a task on this thread.
     static IN_RUN: Cell<bool> = const { Cell::new(false) };
 }
@@ -75,41 +72,47 @@ fn with_host<R>(f: impl FnOnce(&mut Host) -> R) -> R {
 }
 
 /// Clears this thread's host and declares the module's input and output
-/// counts; indices past them are unknown.
+/// counts; indices past them are unknown. The message size limit goes back
+/// to [`DEFAULT_MAX_MESSAGE_LEN`].
 pub fn reset(inputs: usize, outputs: usize) {
-    with_host(|h| *h = Host { inputs: Some(inputs), outputs: Some(outputs), ..Host::default() });
+    with_host(|h| *h = Host::new(inputs, outputs));
+}
+
+/// Sets the largest message the guest may send (as a host's
+/// `max_message_len`); longer ones get `MessageTooLarge`.
+pub fn set_max_message_len(len: usize) {
+    with_host(|h| h.rules.max_message_len = len);
 }
 
 /// Queues a message on an input of this thread's host.
 pub fn push_input(input: u8, message: &[u8]) {
-    with_host(|h| {
-        let idx = h.slot(input);
-        h.queues[idx].push_back(message.to_vec());
-    });
+    with_host(|h| h.env.push(input, message.to_vec()));
 }
 
 /// Closes an input: queued messages are still delivered, then `receive`
 /// returns `Closed` without counting as a would-block.
 pub fn close_input(input: u8) {
-    with_host(|h| {
-        let idx = h.slot(input);
-        h.closed[idx] = true;
-    });
+    with_host(|h| h.env.close(input));
+}
+
+/// Messages still queued on an input.
+pub fn queued(input: u8) -> usize {
+    with_host(|h| h.env.queued(input))
 }
 
 /// Takes the messages sent so far, as `(output index, bytes)` in order.
 pub fn take_outputs() -> Vec<(u8, Vec<u8>)> {
-    with_host(|h| core::mem::take(&mut h.sent))
+    with_host(|h| core::mem::take(&mut h.env.sent))
 }
 
 /// Takes the log records so far.
 pub fn take_logs() -> Vec<(LogLevel, String)> {
-    with_host(|h| core::mem::take(&mut h.logs))
+    with_host(|h| core::mem::take(&mut h.env.logs))
 }
 
 /// Takes the reported errors so far.
 pub fn take_errors() -> Vec<String> {
-    with_host(|h| core::mem::take(&mut h.errors))
+    with_host(|h| core::mem::take(&mut h.env.errors))
 }
 
 /// Takes the input a `receive` would have blocked on (open and empty), if
@@ -119,15 +122,15 @@ pub fn take_blocked() -> Option<u8> {
 }
 
 /// A `#[task_run]` module as native code: its ports and entry point.
-/// The macro generates one as `TASK` off wasm32.
+/// The macro generates one as `TASK` on hosted targets.
 #[derive(Clone, Copy, Debug)]
 pub struct Task {
     /// Input names, index order.
     pub inputs: &'static [&'static str],
     /// Output names, index order.
     pub outputs: &'static [&'static str],
-    /// The generated `run_task` (a plain Rust function off wasm32, so a
-    /// panic unwinds to [`run`] instead of aborting at an `extern "C"` edge).
+    /// The generated `run_task` (a plain Rust function here, so a panic
+    /// unwinds to [`run`] instead of aborting at an `extern "C"` edge).
     pub run_task: fn() -> i32,
 }
 
@@ -139,41 +142,34 @@ impl Task {
 
     /// The index of the input `name`.
     pub fn input(&self, name: &str) -> Option<u8> {
-        self.inputs.iter().position(|n| *n == name).and_then(|i| u8::try_from(i).ok())
+        crate::abi::manifest::position(self.inputs, name)
     }
 
     /// The index of the output `name`.
     pub fn output(&self, name: &str) -> Option<u8> {
-        self.outputs.iter().position(|n| *n == name).and_then(|i| u8::try_from(i).ok())
+        crate::abi::manifest::position(self.outputs, name)
     }
 }
 
-/// How a native [`run`] ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// `run_task` returned this exit code.
-    Finished(i32),
-    /// The guest would have blocked on this input (open, nothing queued);
-    /// on a real host it would be waiting there now.
-    Blocked(u8),
-    /// The guest panicked; like the wasm panic handler, the panic was
-    /// reported as `panicked at <file>:<line>:<col>` through `report_error`
-    /// and `log`. On wasm the guest then traps.
-    Panicked,
-}
+/// What a native run reports when the task panicked, in place of the
+/// wasm runtime's trap text.
+pub const PANIC_TRAP: &str = "panicked";
 
 /// Runs a task's `run_task` on this thread's host, with the inputs queued
-/// so far, and says how it ended. Panics are caught and reported the way
-/// the SDK's wasm panic handler reports them.
-pub fn run(task: &Task) -> Outcome {
+/// so far, and says how it ended, in the wasm host's terms:
+/// [`Step::Finished`], [`Step::Blocked`] (it would be waiting there now),
+/// or [`Step::Trapped`] for a panic ([`PANIC_TRAP`]). The panic is reported
+/// first, as `panicked at <file>:<line>:<col>` through `report_error` and
+/// `log`, like the SDK's wasm panic handler does before it traps.
+pub fn run(task: &Task) -> Step {
     install_panic_reporter();
     IN_RUN.with(|f| f.set(true));
     let result = std::panic::catch_unwind(|| (task.run_task)());
     IN_RUN.with(|f| f.set(false));
     match (result, take_blocked()) {
-        (Err(_), _) => Outcome::Panicked,
-        (Ok(_), Some(input)) => Outcome::Blocked(input),
-        (Ok(code), None) => Outcome::Finished(code),
+        (Err(_), _) => Step::Trapped(Trap::new(PANIC_TRAP)),
+        (Ok(_), Some(input)) => Step::Blocked { input },
+        (Ok(exit_code), None) => Step::Finished { exit_code },
     }
 }
 
@@ -195,78 +191,69 @@ fn install_panic_reporter() {
             // panic again here.
             HOST.with(|host| {
                 if let Ok(mut h) = host.try_borrow_mut() {
-                    h.errors.push(text.clone());
-                    h.logs.push((LogLevel::Error, text));
+                    h.env.errors.push(text.clone());
+                    h.env.logs.push((LogLevel::Error, text));
                 }
             });
         }));
     });
 }
 
-fn known(count: Option<usize>, idx: i32) -> Option<usize> {
-    let idx = usize::try_from(idx).ok()?;
-    match count {
-        Some(n) if idx >= n => None,
-        _ => Some(idx),
+/// This process's memory, as the rules see a native guest's pointers: a
+/// null pointer owns no bytes, any other pointer the bytes the SDK's safe
+/// wrappers passed with it.
+struct ProcessMemory(());
+
+impl ProcessMemory {
+    /// # Safety
+    ///
+    /// Every non-null pointer given to this memory with a length must be
+    /// valid for that many reads, and for writes through `bytes_mut`, for
+    /// as long as the returned slice lives. The SDK's wrappers pass the
+    /// pointer and length of a slice they borrow for the call.
+    unsafe fn new() -> Self {
+        ProcessMemory(())
     }
 }
 
-/// Views a guest pointer and length as a slice, as a host would check them.
+impl GuestMemory for ProcessMemory {
+    type Ptr = *mut u8;
+
+    fn bytes(&self, ptr: *mut u8, len: usize) -> Option<&[u8]> {
+        match (ptr.is_null(), len) {
+            (_, 0) => Some(&[]),
+            (true, _) => None,
+            // SAFETY: non-null and valid for `len` reads per `new`'s contract.
+            (false, _) => Some(unsafe { core::slice::from_raw_parts(ptr, len) }),
+        }
+    }
+
+    fn bytes_mut(&mut self, ptr: *mut u8, len: usize) -> Option<&mut [u8]> {
+        match (ptr.is_null(), len) {
+            (_, 0) => Some(&mut []),
+            (true, _) => None,
+            // SAFETY: non-null and valid for `len` writes per `new`'s
+            // contract; the guest's buffer cannot alias the host's queues.
+            (false, _) => Some(unsafe { core::slice::from_raw_parts_mut(ptr, len) }),
+        }
+    }
+}
+
+/// Mock of the `receive_input` import. A would-block is recorded and
+/// answered `Closed` (a thread cannot suspend).
 ///
 /// # Safety
 ///
-/// A non-null `ptr` with non-negative `len` must be valid for `len` bytes.
-unsafe fn guest_bytes<'a>(ptr: *const u8, len: i32) -> Option<&'a [u8]> {
-    let len = usize::try_from(len).ok()?;
-    if len == 0 {
-        return Some(&[]);
-    }
-    if ptr.is_null() {
-        return None;
-    }
-    // SAFETY: non-null and valid for `len` bytes per the caller.
-    Some(unsafe { core::slice::from_raw_parts(ptr, len) })
-}
-
-fn guest_text(bytes: Option<&[u8]>) -> Result<&str, i32> {
-    let bytes = bytes.ok_or(Status::BadPointer.code())?;
-    core::str::from_utf8(bytes).map_err(|_| Status::InvalidUtf8.code())
-}
-
-/// Mock of the `receive_input` import.
-///
-/// # Safety
-///
-/// A non-null `buf` with non-negative `len` must be valid for `len` writes.
+/// A non-null `buf` must be valid for `len` writes.
 pub(crate) unsafe fn receive_input(buf: *mut u8, len: i32, input_idx: i32) -> i32 {
-    let Ok(cap) = usize::try_from(len) else { return Status::BadPointer.code() };
-    if buf.is_null() && cap > 0 {
-        return Status::BadPointer.code();
-    }
-    with_host(|h| {
-        let Some(idx) = known(h.inputs, input_idx) else { return Status::UnknownInput.code() };
-        let closed = h.is_closed(idx);
-        let Some(message) = h.queues.get(idx).and_then(VecDeque::front) else {
-            if !closed {
-                // A real host would suspend the guest here; this thread
-                // cannot, so the guest sees a closed input and stops.
-                h.blocked.get_or_insert(idx as u8);
-            }
-            return Status::Closed.code();
-        };
-        if message.len() > cap {
-            return Status::MessageTooLarge.code();
+    // SAFETY: forwarded from the caller.
+    let mut mem = unsafe { ProcessMemory::new() };
+    with_host(|h| match h.rules.receive_input(&mut mem, &mut h.env, buf, len, input_idx) {
+        Reply::Return(code) => code,
+        Reply::Block { input } => {
+            h.blocked.get_or_insert(input);
+            crate::abi::Status::Closed.code()
         }
-        let Ok(written) = i32::try_from(message.len()) else {
-            return Status::MessageTooLarge.code();
-        };
-        if !message.is_empty() {
-            // SAFETY: `buf` is valid for `cap >= message.len()` writes per
-            // the caller, and cannot alias the host's own queue.
-            unsafe { core::ptr::copy_nonoverlapping(message.as_ptr(), buf, message.len()) };
-        }
-        h.queues[idx].pop_front();
-        written
     })
 }
 
@@ -276,67 +263,84 @@ pub(crate) unsafe fn receive_input(buf: *mut u8, len: i32, input_idx: i32) -> i3
 ///
 /// None needed; `unsafe` to match the import.
 pub(crate) unsafe fn input_len(input_idx: i32) -> i32 {
-    with_host(|h| {
-        let Some(idx) = known(h.inputs, input_idx) else { return Status::UnknownInput.code() };
-        match h.queues.get(idx).and_then(VecDeque::front) {
-            Some(message) => i32::try_from(message.len()).unwrap_or(i32::MAX),
-            None if h.is_closed(idx) => Status::Closed.code(),
-            None => Status::Empty.code(),
-        }
-    })
+    with_host(|h| h.rules.input_len(&mut h.env, input_idx))
 }
 
 /// Mock of the `send_output` import.
 ///
 /// # Safety
 ///
-/// A non-null `buf` with non-negative `len` must be valid for `len` reads.
+/// A non-null `buf` must be valid for `len` reads.
 pub(crate) unsafe fn send_output(buf: *const u8, len: i32, output_idx: i32) -> i32 {
-    // SAFETY: forwarded from the caller.
-    let Some(bytes) = (unsafe { guest_bytes(buf, len) }) else {
-        return Status::BadPointer.code();
-    };
-    with_host(|h| {
-        let Some(idx) = known(h.outputs, output_idx).and_then(|i| u8::try_from(i).ok()) else {
-            return Status::UnknownOutput.code();
-        };
-        h.sent.push((idx, bytes.to_vec()));
-        0
-    })
+    // SAFETY: forwarded from the caller; `send_output` only reads.
+    let mem = unsafe { ProcessMemory::new() };
+    with_host(|h| h.rules.send_output(&mem, &mut h.env, buf.cast_mut(), len, output_idx))
 }
 
 /// Mock of the `log` import.
 ///
 /// # Safety
 ///
-/// A non-null `ptr` with non-negative `len` must be valid for `len` reads.
+/// A non-null `ptr` must be valid for `len` reads.
 pub(crate) unsafe fn log(ptr: *const u8, len: i32, level: i32) -> i32 {
-    let Some(level) = LogLevel::from_code(level) else { return Status::InvalidLogLevel.code() };
-    // SAFETY: forwarded from the caller.
-    match guest_text(unsafe { guest_bytes(ptr, len) }) {
-        Ok(text) => with_host(|h| h.logs.push((level, text.into()))),
-        Err(code) => return code,
-    }
-    0
+    // SAFETY: forwarded from the caller; `log` only reads.
+    let mem = unsafe { ProcessMemory::new() };
+    with_host(|h| h.rules.log(&mem, &mut h.env, ptr.cast_mut(), len, level))
 }
 
 /// Mock of the `report_error` import.
 ///
 /// # Safety
 ///
-/// A non-null `ptr` with non-negative `len` must be valid for `len` reads.
+/// A non-null `ptr` must be valid for `len` reads.
 pub(crate) unsafe fn report_error(ptr: *const u8, len: i32) -> i32 {
-    // SAFETY: forwarded from the caller.
-    match guest_text(unsafe { guest_bytes(ptr, len) }) {
-        Ok(text) => with_host(|h| h.errors.push(text.into())),
-        Err(code) => return code,
+    // SAFETY: forwarded from the caller; `report_error` only reads.
+    let mem = unsafe { ProcessMemory::new() };
+    with_host(|h| h.rules.report_error(&mem, &mut h.env, ptr.cast_mut(), len))
+}
+
+pub mod raw {
+    //! The imports of this thread's mock on an explicit linear memory, with
+    //! Wasm's `i32` pointers: what a Wasm guest would see, call by call.
+    //!
+    //! For tests that compare the mock with a Wasm host (the workspace's
+    //! differential test feeds both the same random raw calls). Unlike the
+    //! guest-facing mock, a would-block is returned as [`Reply::Block`]
+    //! rather than answered `Closed`.
+
+    use super::with_host;
+    pub use crate::abi::rules::Reply;
+
+    /// `receive_input(buf, len, input_idx)` on `memory`.
+    pub fn receive_input(memory: &mut [u8], buf: i32, len: i32, input_idx: i32) -> Reply {
+        with_host(|h| h.rules.receive_input(memory, &mut h.env, buf, len, input_idx))
     }
-    0
+
+    /// `input_len(input_idx)`.
+    pub fn input_len(input_idx: i32) -> i32 {
+        with_host(|h| h.rules.input_len(&mut h.env, input_idx))
+    }
+
+    /// `send_output(buf, len, output_idx)` on `memory`.
+    pub fn send_output(memory: &[u8], buf: i32, len: i32, output_idx: i32) -> i32 {
+        with_host(|h| h.rules.send_output(memory, &mut h.env, buf, len, output_idx))
+    }
+
+    /// `log(ptr, len, level)` on `memory`.
+    pub fn log(memory: &[u8], ptr: i32, len: i32, level: i32) -> i32 {
+        with_host(|h| h.rules.log(memory, &mut h.env, ptr, len, level))
+    }
+
+    /// `report_error(ptr, len)` on `memory`.
+    pub fn report_error(memory: &[u8], ptr: i32, len: i32) -> i32 {
+        with_host(|h| h.rules.report_error(memory, &mut h.env, ptr, len))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::Status;
     use crate::connectors::run_task_result;
     use crate::{Error, LogLevel, input_len, receive, send};
     use std::vec;
@@ -378,7 +382,7 @@ mod tests {
     fn run_reports_panics_like_the_wasm_handler() {
         let task = Task { inputs: &[], outputs: &[], run_task: panicking_task };
         task.reset();
-        assert_eq!(run(&task), Outcome::Panicked);
+        assert_eq!(run(&task), Step::Trapped(Trap::new(PANIC_TRAP)));
         let errors = take_errors();
         assert_eq!(errors.len(), 1);
         assert!(errors[0].starts_with("panicked at wasm-sdk/src/native.rs:"), "{}", errors[0]);
@@ -406,7 +410,18 @@ mod tests {
             assert_eq!(send_output(core::ptr::null(), 1, 0), Status::BadPointer.code());
             assert_eq!(log(b"x".as_ptr(), 1, 9), Status::InvalidLogLevel.code());
             assert_eq!(report_error([0xffu8].as_ptr(), 1), Status::InvalidUtf8.code());
+            // The rules' order: the index before the pointer.
+            assert_eq!(receive_input(core::ptr::null_mut(), 4, 7), Status::UnknownInput.code());
         }
+    }
+
+    #[test]
+    fn the_message_size_limit_applies() {
+        reset(0, 1);
+        set_max_message_len(2);
+        assert_eq!(send(&[1, 2, 3], 0), Err(Error::MessageTooLarge));
+        assert_eq!(send(&[1, 2], 0), Ok(()));
+        assert_eq!(take_outputs(), vec![(0, vec![1, 2])]);
     }
 
     #[test]

@@ -11,7 +11,8 @@
 /// `core::fmt`; the `panic-message` feature appends the panic's own message,
 /// which links `core::fmt`.
 ///
-/// Off wasm32 this links `std`, whose panic handler `cargo test` needs.
+/// On hosted targets this links `std`, whose panic handler `cargo test`
+/// needs.
 #[macro_export]
 macro_rules! define_panic_handlers {
     () => {
@@ -21,7 +22,7 @@ macro_rules! define_panic_handlers {
             $crate::__private::report_panic(info)
         }
 
-        #[cfg(not(target_arch = "wasm32"))]
+        #[cfg(not(any(target_arch = "wasm32", target_os = "none")))]
         extern crate std;
     };
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use module_examples_common::{AlarmEvent, Reading, Thresholds};
-use wasm_sdk_testhost::{GuestBuilder, LogLevel, Scenario, Status};
+use wasm_sdk_testhost::{GuestBuilder, LogLevel, Scenario, Step};
 
 fn wasm() -> PathBuf {
     GuestBuilder::for_tests().build(env!("CARGO_MANIFEST_DIR")).expect("build the guest")
@@ -33,7 +33,7 @@ fn raises_and_clears_with_hysteresis() {
         .expect_log(LogLevel::Warn, "alarm raised at 305 dC")
         .expect_log(LogLevel::Info, "alarm cleared at 275 dC")
         .expect_no_error()
-        .expect_status(Status::Finished { exit_code: 0 })
+        .expect_status(Step::Finished { exit_code: 0 })
         .run_both(&alarm::TASK, wasm())
         .unwrap();
 }
@@ -45,7 +45,7 @@ fn waits_for_readings_and_ignores_bad_thresholds() {
         .push_message("reading", &reading(250))
         .expect_message("average", &reading(250))
         .expect_log(LogLevel::Warn, "ignored thresholds with low > high")
-        .expect_status(Status::Blocked { input: "reading".into() })
+        .expect_status(Step::Blocked { input: 0 })
         .run_both(&alarm::TASK, wasm())
         .unwrap();
 }

@@ -3,7 +3,7 @@
 
 use module_examples_common::Counter;
 use wasm_sdk::LogLevel;
-use wasm_sdk::native::{self, Outcome};
+use wasm_sdk::native::{self, Step};
 
 fn encode(count: u32) -> Vec<u8> {
     let mut buf = [0u8; 8];
@@ -18,7 +18,7 @@ fn increments_every_message_and_stops_when_closed() {
         native::push_input(0, &encode(count));
     }
     native::close_input(0);
-    assert_eq!(native::run(&counter::TASK), Outcome::Finished(0));
+    assert_eq!(native::run(&counter::TASK), Step::Finished { exit_code: 0 });
     let counts: Vec<u32> = native::take_outputs()
         .iter()
         .map(|(output, bytes)| {
@@ -34,7 +34,10 @@ fn increments_every_message_and_stops_when_closed() {
 fn waits_for_more_input_when_not_closed() {
     counter::TASK.reset();
     native::push_input(0, &encode(1));
-    assert_eq!(native::run(&counter::TASK), Outcome::Blocked(counter::Input::WasmInput.index()));
+    assert_eq!(
+        native::run(&counter::TASK),
+        Step::Blocked { input: counter::Input::WasmInput.index() }
+    );
     assert_eq!(native::take_outputs(), [(0, encode(2))]);
 }
 
@@ -42,7 +45,7 @@ fn waits_for_more_input_when_not_closed() {
 fn reports_an_oversized_message_and_keeps_nothing_back() {
     counter::TASK.reset();
     native::push_input(0, &[0x80; 51]);
-    assert_eq!(native::run(&counter::TASK), Outcome::Finished(-1));
+    assert_eq!(native::run(&counter::TASK), Step::Finished { exit_code: -1 });
     let report = "Task run error: receive buffer too small";
     assert_eq!(native::take_errors(), [report]);
     assert_eq!(native::take_logs(), [(LogLevel::Error, report.to_owned())]);
@@ -53,7 +56,7 @@ fn reports_an_oversized_message_and_keeps_nothing_back() {
 fn reports_a_malformed_payload() {
     counter::TASK.reset();
     native::push_input(0, &[0xff; 6]);
-    assert_eq!(native::run(&counter::TASK), Outcome::Finished(-1));
+    assert_eq!(native::run(&counter::TASK), Step::Finished { exit_code: -1 });
     assert_eq!(native::take_errors(), ["Task run error: payload malformed"]);
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use module_examples_common::Counter;
-use wasm_sdk_testhost::{GuestBuilder, LogLevel, Scenario, Status};
+use wasm_sdk_testhost::{GuestBuilder, LogLevel, Scenario, Step};
 
 fn wasm() -> PathBuf {
     GuestBuilder::for_tests().build(env!("CARGO_MANIFEST_DIR")).expect("build the guest")
@@ -19,7 +19,7 @@ fn counts_until_closed() {
         .expect_output("wasm_data", [0x06])
         .expect_message("wasm_data", &Counter { count: 301 })
         .expect_no_error()
-        .expect_status(Status::Finished { exit_code: 0 })
+        .expect_status(Step::Finished { exit_code: 0 })
         .run_both(&counter::TASK, wasm())
         .unwrap();
 }
@@ -29,7 +29,7 @@ fn blocks_when_input_runs_dry() {
     Scenario::new("blocks")
         .push("wasm_input", [0x05])
         .expect_output("wasm_data", [0x06])
-        .expect_status(Status::Blocked { input: "wasm_input".into() })
+        .expect_status(Step::Blocked { input: 0 })
         .run_both(&counter::TASK, wasm())
         .unwrap();
 }
@@ -42,7 +42,7 @@ fn oversized_message_is_reported() {
         .expect_no_output()
         .expect_error(report)
         .expect_log(LogLevel::Error, report)
-        .expect_status(Status::Finished { exit_code: -1 })
+        .expect_status(Step::Finished { exit_code: -1 })
         .run_both(&counter::TASK, wasm())
         .unwrap();
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use module_examples_common::Fault;
-use wasm_sdk_testhost::{GuestBuilder, LogLevel, Scenario, Status};
+use wasm_sdk_testhost::{GuestBuilder, LogLevel, Scenario, Step, Trap};
 
 fn wasm() -> PathBuf {
     GuestBuilder::for_tests().build(env!("CARGO_MANIFEST_DIR")).expect("build the guest")
@@ -22,7 +22,7 @@ fn error_path_reports_and_exits_minus_one() {
         .expect_message("echo", &Fault::Echo)
         .expect_error(report)
         .expect_log(LogLevel::Error, report)
-        .expect_status(Status::Finished { exit_code: -1 })
+        .expect_status(Step::Finished { exit_code: -1 })
         .run_both(&faulty::TASK, wasm())
         .unwrap();
 }
@@ -32,7 +32,7 @@ fn panic_path_reports_the_location_and_stops() {
     let transcript = Scenario::new("panic path")
         .push_message("command", &Fault::Panic)
         .expect_no_output()
-        .expect_status(Status::Trapped { trap: String::new() })
+        .expect_status(Step::Trapped(Trap::new("")))
         .run_both(&faulty::TASK, wasm())
         .unwrap();
     let [report] = &transcript.errors[..] else { panic!("{transcript:?}") };
@@ -44,7 +44,7 @@ fn malformed_command_is_a_payload_error() {
     Scenario::new("malformed")
         .push("command", [9])
         .expect_error("Task run error: payload malformed")
-        .expect_status(Status::Finished { exit_code: -1 })
+        .expect_status(Step::Finished { exit_code: -1 })
         .run_both(&faulty::TASK, wasm())
         .unwrap();
 }

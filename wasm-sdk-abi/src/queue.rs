@@ -1,10 +1,21 @@
-//! The test host's [`Environment`]: in-memory queues and records.
+//! In-memory queues and records: the [`Environment`] of the desktop hosts.
+//!
+//! The native mock of `wasm-sdk` and the test host of `wasm-sdk-testhost`
+//! both keep a guest's inputs, outputs, logs and errors in a [`QueueEnv`],
+//! so the two desktop hosts share one queue model as well as the
+//! [`Rules`](crate::rules::Rules).
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
 
-use wasm_sdk_host::{Environment, InputState, LogLevel, SendError};
+use crate::LogLevel;
+use crate::rules::{Environment, InputState, SendError};
 
 /// Input queues, captured outputs, logs and errors of one guest.
+///
+/// Inputs are unbounded queues that can be closed; every output is taken
+/// and recorded in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QueueEnv {
     inputs: Vec<VecDeque<Vec<u8>>>,
@@ -18,23 +29,43 @@ pub struct QueueEnv {
 }
 
 impl QueueEnv {
+    /// No queues, nothing recorded.
+    pub const fn new() -> Self {
+        QueueEnv {
+            inputs: Vec::new(),
+            closed: Vec::new(),
+            sent: Vec::new(),
+            logs: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
     /// Queues a message on an input. Indices are checked against the
     /// module's manifest by the host, not here.
     pub fn push(&mut self, input: u8, message: Vec<u8>) {
         self.slot(input);
-        self.inputs[usize::from(input)].push_back(message);
+        if let Some(queue) = self.inputs.get_mut(usize::from(input)) {
+            queue.push_back(message);
+        }
     }
 
     /// Closes an input: queued messages are still delivered, then the guest
     /// gets `Closed`.
     pub fn close(&mut self, input: u8) {
         self.slot(input);
-        self.closed[usize::from(input)] = true;
+        if let Some(closed) = self.closed.get_mut(usize::from(input)) {
+            *closed = true;
+        }
     }
 
     /// Whether an input is closed.
     pub fn is_closed(&self, input: u8) -> bool {
         self.closed.get(usize::from(input)).copied().unwrap_or(false)
+    }
+
+    /// Messages still queued on an input.
+    pub fn queued(&self, input: u8) -> usize {
+        self.inputs.get(usize::from(input)).map_or(0, VecDeque::len)
     }
 
     fn slot(&mut self, input: u8) {
@@ -44,11 +75,6 @@ impl QueueEnv {
             self.closed.resize(len, false);
         }
     }
-
-    /// Messages still queued on an input.
-    pub fn queued(&self, input: u8) -> usize {
-        self.inputs.get(usize::from(input)).map_or(0, VecDeque::len)
-    }
 }
 
 impl Environment for QueueEnv {
@@ -56,7 +82,7 @@ impl Environment for QueueEnv {
         let idx = usize::from(input);
         match self.inputs.get(idx).and_then(VecDeque::front) {
             Some(message) => InputState::Ready(message),
-            None if self.closed.get(idx).copied().unwrap_or(false) => InputState::Closed,
+            None if self.is_closed(input) => InputState::Closed,
             None => InputState::Empty,
         }
     }
@@ -73,10 +99,28 @@ impl Environment for QueueEnv {
     }
 
     fn log(&mut self, level: LogLevel, message: &str) {
-        self.logs.push((level, message.to_owned()));
+        self.logs.push((level, message.into()));
     }
 
     fn report_error(&mut self, message: &str) {
-        self.errors.push(message.to_owned());
+        self.errors.push(message.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn closed_inputs_drain_first() {
+        let mut env = QueueEnv::default();
+        assert_eq!(env.input(3), InputState::Empty);
+        env.push(3, vec![1]);
+        env.close(3);
+        assert_eq!(env.input(3), InputState::Ready(&[1]));
+        env.pop_input(3);
+        assert_eq!(env.input(3), InputState::Closed);
+        assert_eq!((env.queued(3), env.is_closed(3), env.is_closed(0)), (0, true, false));
     }
 }
