@@ -17,7 +17,7 @@ struct Guest {
     stack: i32,
 }
 
-const GUESTS: [Guest; 4] = [
+const GUESTS: [Guest; 5] = [
     Guest { package: "counter", inputs: &["wasm_input"], outputs: &["wasm_data"], stack: 4096 },
     Guest {
         package: "alarm",
@@ -27,6 +27,7 @@ const GUESTS: [Guest; 4] = [
     },
     Guest { package: "faulty", inputs: &["command"], outputs: &["echo"], stack: 8192 },
     Guest { package: "primes", inputs: &["limit"], outputs: &["count"], stack: 4096 },
+    Guest { package: "echo", inputs: &["input"], outputs: &["output"], stack: 4096 },
 ];
 
 /// Largest release `counter.wasm` we accept.
@@ -129,6 +130,22 @@ fn counter_release_size_is_within_budget() {
     }
     let size = counter.expect("counter built");
     assert!(size <= COUNTER_BUDGET, "counter.wasm is {size} bytes, budget {COUNTER_BUDGET}");
+}
+
+/// The obvious guest, `let n = receive(&mut buf, ..)?; send(&buf[..n], ..)?`,
+/// is within 10% of the panic-free `.get(..n)` form: `receive` is shaped so
+/// the optimizer proves `n <= buf.len()` and no panic path (with the
+/// `core::fmt` it links) survives.
+#[test]
+fn obvious_indexing_costs_nothing() {
+    let size = |env: &[(&str, &str)]| {
+        let path = build_guest("echo", TARGETS[0], env);
+        std::fs::metadata(&path).expect("module").len()
+    };
+    let obvious = size(&[]);
+    let best = size(&[("ECHO_FORM", "get")]);
+    report(&format!("  echo.wasm: `&buf[..n]` {obvious} B, `.get(..n)` {best} B"));
+    assert!(obvious * 10 <= best * 11, "`&buf[..n]` echo is {obvious} B, `.get(..n)` {best} B");
 }
 
 /// Builds `guest` in tight mode and returns its linear memory in bytes.

@@ -31,7 +31,7 @@ mod parse;
 /// TASK.reset();
 /// wasm_sdk::native::push_input(Input::WasmInput.index(), b"hi");
 /// wasm_sdk::native::close_input(0);
-/// assert_eq!(wasm_sdk::native::run(&TASK), wasm_sdk::native::Outcome::Finished(0));
+/// assert_eq!(wasm_sdk::native::run(&TASK), wasm_sdk::native::Step::Finished { exit_code: 0 });
 /// assert_eq!(wasm_sdk::native::take_outputs(), [(0, b"hi".to_vec())]);
 /// ```
 ///

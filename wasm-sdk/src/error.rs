@@ -95,6 +95,20 @@ impl From<Status> for Error {
 }
 
 impl Error {
+    /// The error for a negative import result; [`Status::Closed`] means a
+    /// closed input when `input` (for `receive` and `input_len`), a closed
+    /// output otherwise. Always inlined, so the optimizer sees which
+    /// variants can come out; `connectors::status_error` is the shared
+    /// out-of-line copy.
+    #[inline(always)]
+    pub(crate) fn from_code(code: i32, input: bool) -> Self {
+        match Status::from_code(code) {
+            Some(Status::Closed) if !input => Error::OutputClosed,
+            Some(status) => Error::from_status(status),
+            None => Error::UnknownStatus(code),
+        }
+    }
+
     /// `From<Status>`, usable in `const` tables.
     pub(crate) const fn from_status(status: Status) -> Self {
         match status {

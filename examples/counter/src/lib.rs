@@ -11,8 +11,8 @@ use wasm_sdk_macros::task_run;
 fn run() -> Result<()> {
     let mut buffer = [0; 50];
     loop {
-        receive(&mut buffer, Input::WasmInput)?;
-        let mut counter = Counter::from_payload(&buffer)?;
+        let n_read = receive(&mut buffer, Input::WasmInput)?;
+        let mut counter = Counter::from_payload(&buffer[..n_read])?;
         counter.increment();
         let n_write = counter.serialize_into(&mut buffer)?;
         send(&buffer[0..n_write], Output::WasmData)?;
