@@ -1,4 +1,6 @@
-//! `wasm-sdk-testhost`: run and inspect wasm-sdk guest modules.
+//! `wasm-sdk-testhost`: create, run and inspect wasm-sdk guest modules.
+
+mod new;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,7 +11,7 @@ use wasm_sdk_host::abi::manifest::Manifest;
 use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
 use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, Step, TestHost, Transcript};
 
-/// Run and inspect wasm-sdk guest modules on the desktop test host.
+/// Create, run and inspect wasm-sdk guest modules on the desktop test host.
 #[derive(Parser)]
 #[command(name = "wasm-sdk-testhost", version, about)]
 struct Cli {
@@ -19,10 +21,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a guest workspace (module crate, messages crate, native and
+    /// scenario tests) that builds and tests outside the SDK's repository.
+    New(new::NewArgs),
     /// Load a module (building a guest crate first), feed inputs, run until
     /// it blocks with nothing left to read or stops, print the transcript.
     Run(RunArgs),
-    /// Print a module's size, imports, exports, memory and manifest.
+    /// Print a module's size, imports, exports, memory and manifest
+    /// (building a guest crate first).
     Inspect(InspectArgs),
 }
 
@@ -52,8 +58,11 @@ struct RunArgs {
 
 #[derive(Args)]
 struct InspectArgs {
-    /// A `.wasm` file.
+    /// A `.wasm` file, or a guest crate directory to build first.
     module: PathBuf,
+    /// Target directory for building a guest crate (default: the crate's).
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -72,6 +81,7 @@ fn parse_input(arg: &str) -> Result<(String, Vec<u8>), String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::New(args) => new::new(args),
         Command::Run(args) => run(args),
         Command::Inspect(args) => inspect(args),
     };
@@ -91,6 +101,28 @@ fn main() -> ExitCode {
 fn module_path(path: &Path, target_dir: Option<&Path>) -> Result<PathBuf, String> {
     if !path.is_dir() {
         return Ok(path.to_owned());
+    }
+    let manifest = path.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(format!(
+            "`{}` is a directory but not a crate (no Cargo.toml); pass a .wasm file or a guest \
+             crate directory",
+            path.display()
+        ));
+    }
+    // A workspace root builds every member and none is "the" module.
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read `{}`: {e}", manifest.display()))?;
+    if !text.lines().any(|line| line.trim() == "[package]") {
+        let guests = guest_members(path);
+        let hint = match guests.as_slice() {
+            [] => String::new(),
+            names => format!(" (here: {})", names.join(", ")),
+        };
+        return Err(format!(
+            "`{}` is a workspace root, not a guest crate; pass a guest crate's directory{hint}",
+            path.display()
+        ));
     }
     eprintln!("building {} ...", path.display());
     let mut builder = GuestBuilder::new();
@@ -126,6 +158,20 @@ fn run(args: RunArgs) -> Result<(), String> {
         print_transcript(&transcript, guest.status(), &guest);
     }
     Ok(())
+}
+
+/// Subdirectories of `dir` holding a `cdylib` crate, as paths to pass.
+fn guest_members(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut guests: Vec<String> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|sub| {
+            std::fs::read_to_string(sub.join("Cargo.toml")).is_ok_and(|t| t.contains("cdylib"))
+        })
+        .map(|sub| sub.display().to_string())
+        .collect();
+    guests.sort();
+    guests
 }
 
 fn with_names(message: String, what: &str, names: &[String]) -> String {
@@ -174,8 +220,9 @@ fn signature(f: &FuncInfo) -> String {
 }
 
 fn inspect(args: InspectArgs) -> Result<(), String> {
-    let wasm = std::fs::read(&args.module)
-        .map_err(|e| format!("cannot read `{}`: {e}", args.module.display()))?;
+    let path = module_path(&args.module, args.target_dir.as_deref())?;
+    let wasm =
+        std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let info = ModuleInfo::parse(&wasm).map_err(|e| format!("not a wasm module: {e}"))?;
     let manifest = info.manifest.as_deref().map(Manifest::parse);
     if args.json {
