@@ -153,3 +153,36 @@ fn inspect_prints_the_module_facts() {
     assert!(text.contains("connectors.log (i32, i32, i32) -> (i32)"), "{text}");
     assert!(text.contains("inputs:  in"), "{text}");
 }
+
+#[test]
+fn inspect_builds_a_crate_directory_first() {
+    let counter = workspace().join("examples").join("counter");
+    let target = target_dir();
+    let args = ["inspect", counter.to_str().unwrap(), "--target-dir", target.to_str().unwrap()];
+    let info = json(&cli(&[&args[..], &["--json"]].concat()));
+    assert_eq!(info["manifest"]["inputs"], serde_json::json!(["wasm_input"]));
+    assert_eq!(info["manifest"]["outputs"], serde_json::json!(["wasm_data"]));
+    assert_eq!(info["exports"]["functions"][0]["name"], "run_task");
+    let out = cli(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("building "));
+}
+
+#[test]
+fn a_directory_that_is_not_a_guest_crate_fails_with_one_line() {
+    let empty = workspace().join("target").join("cli-tests").join("not-a-crate");
+    std::fs::create_dir_all(&empty).expect("dir");
+    for command in ["inspect", "run"] {
+        let out = cli(&[command, empty.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: ") && err.contains("not a crate (no Cargo.toml)"), "{err}");
+        assert!(!err.contains("Is a directory"), "{err}");
+    }
+    // The workspace root: a crate directory, but not a guest crate.
+    let out = cli(&["inspect", workspace().to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.lines().count() == 1, "{err}");
+    assert!(err.contains("is a workspace root, not a guest crate"), "{err}");
+}
