@@ -15,17 +15,26 @@
 //! Services (timers, buttons, UART) talk to guests only through pipes:
 //! they `send` messages to a guest's input pipes and `receive` from its
 //! output pipes.
+//!
+//! A firmware starts a guest with [`start`]: it names the pipe of each port
+//! in a [`Wiring`], and `start` loads the module and matches the ports its
+//! manifest declares against that wiring by name. A port without a pipe, or
+//! a pipe for a port the module does not have, is a [`StartError`], so a
+//! running guest has exactly one pipe per port and no input is ever closed
+//! behind the firmware's back.
 
 #![no_std]
 
 extern crate alloc;
 
-use alloc::vec;
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::channel::Channel;
-use wasm_sdk_host::{Environment, Guest, InputState, LogLevel, SendError, Step};
+use wasm_sdk_host::abi::manifest::position;
+use wasm_sdk_host::{Environment, Guest, Host, InputState, LoadError, LogLevel, SendError, Step};
 
 pub use wasm_sdk_host;
 
@@ -47,15 +56,250 @@ pub trait Sink: Sync {
     fn report_error(&self, guest: &str, message: &str);
 }
 
-/// The [`Environment`] of one guest: its input and output pipes, in
-/// manifest order.
+/// The pipe of each port a firmware gives a guest, by port name: the names
+/// of the guest's `#[task_run(inputs(..), outputs(..))]`, in any order.
+///
+/// ```
+/// use embassy_runner::{Pipe, Wiring};
+///
+/// static READINGS: Pipe = Pipe::new();
+/// static THRESHOLDS: Pipe = Pipe::new();
+/// static ALARMS: Pipe = Pipe::new();
+/// static AVERAGES: Pipe = Pipe::new();
+///
+/// /// `#[task_run(inputs(reading, thresholds), outputs(alarm, average))]`
+/// static ALARM: Wiring = Wiring {
+///     inputs: &[("thresholds", &THRESHOLDS), ("reading", &READINGS)],
+///     outputs: &[("alarm", &ALARMS), ("average", &AVERAGES)],
+/// };
+/// # let _ = &ALARM;
+/// ```
+#[derive(Clone, Copy)]
+pub struct Wiring {
+    /// Each input's name and the pipe that feeds it.
+    pub inputs: &'static [(&'static str, &'static Pipe)],
+    /// Each output's name and the pipe that carries it.
+    pub outputs: &'static [(&'static str, &'static Pipe)],
+}
+
+/// Whether a port is an input or an output of a guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortKind {
+    /// A port the guest receives from.
+    Input,
+    /// A port the guest sends to.
+    Output,
+}
+
+impl PortKind {
+    /// `"input"` or `"output"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PortKind::Input => "input",
+            PortKind::Output => "output",
+        }
+    }
+}
+
+/// Why [`start`] did not start a guest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartError {
+    /// The host refused the module.
+    Load(LoadError),
+    /// The module declares a port the [`Wiring`] has no pipe for.
+    UnwiredPort {
+        /// Input or output.
+        kind: PortKind,
+        /// The port's name in the module's manifest.
+        name: String,
+    },
+    /// The [`Wiring`] has a pipe for a port the module does not declare.
+    UnusedWire {
+        /// Input or output.
+        kind: PortKind,
+        /// The name the wiring gives.
+        name: &'static str,
+    },
+    /// The [`Wiring`] names the same port twice.
+    DuplicateWire {
+        /// Input or output.
+        kind: PortKind,
+        /// The name given twice.
+        name: &'static str,
+    },
+}
+
+impl StartError {
+    /// What is wrong, as a static text: firmware can log it (with
+    /// [`detail`](Self::detail)) without `core::fmt`, whose formatting
+    /// machinery costs flash on a microcontroller.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StartError::Load(error) => load_error_text(error),
+            StartError::UnwiredPort { kind: PortKind::Input, .. } => {
+                "the module declares an input the firmware does not wire"
+            }
+            StartError::UnwiredPort { kind: PortKind::Output, .. } => {
+                "the module declares an output the firmware does not wire"
+            }
+            StartError::UnusedWire { kind: PortKind::Input, .. } => {
+                "the firmware wires an input the module does not declare"
+            }
+            StartError::UnusedWire { kind: PortKind::Output, .. } => {
+                "the firmware wires an output the module does not declare"
+            }
+            StartError::DuplicateWire { kind: PortKind::Input, .. } => {
+                "the firmware wires an input twice"
+            }
+            StartError::DuplicateWire { kind: PortKind::Output, .. } => {
+                "the firmware wires an output twice"
+            }
+        }
+    }
+
+    /// What [`as_str`](Self::as_str) is about: the port's name, the
+    /// offending import, or the engine's own description; empty when there
+    /// is nothing more to say.
+    pub fn detail(&self) -> &str {
+        match self {
+            StartError::Load(error) => match error {
+                LoadError::Malformed(text)
+                | LoadError::Invalid(text)
+                | LoadError::Instantiate(text)
+                | LoadError::UnknownImport { name: text, .. }
+                | LoadError::ImportSignature { name: text, .. } => text,
+                LoadError::MissingExport(export) => export,
+                LoadError::Manifest(error) => error.as_str(),
+                _ => "",
+            },
+            StartError::UnwiredPort { name, .. } => name,
+            StartError::UnusedWire { name, .. } | StartError::DuplicateWire { name, .. } => name,
+        }
+    }
+}
+
+/// [`StartError::as_str`] of a [`LoadError`]: what its `Display` says,
+/// without the numbers and names it formats.
+fn load_error_text(error: &LoadError) -> &'static str {
+    match error {
+        LoadError::Malformed(_) => "not a wasm module",
+        LoadError::Invalid(_) => "invalid module",
+        LoadError::UnknownImport { .. } => "import outside the connectors ABI",
+        LoadError::ImportSignature { .. } => "import with the wrong signature",
+        LoadError::MissingExport(_) => "missing export",
+        LoadError::RunTaskSignature => "`run_task` is not `() -> i32`",
+        LoadError::StartFunction => "module has a start function",
+        LoadError::UnsupportedMemory => "module memory is not one 32-bit unshared memory",
+        LoadError::MemoryTooLarge { .. } => "initial memory over the host's budget",
+        LoadError::MissingManifest => "no `wasm-sdk.manifest` section",
+        LoadError::Manifest(_) => "malformed `wasm-sdk.manifest` section",
+        LoadError::AbiVersion { .. } => "unsupported ABI version",
+        LoadError::Instantiate(_) => "instantiation failed",
+        // `LoadError` is `non_exhaustive`: a newer host may refuse a module
+        // for a reason this crate does not know yet.
+        _ => "module refused",
+    }
+}
+
+impl fmt::Display for StartError {
+    /// The full text, with the numbers a [`LoadError`] carries; firmware
+    /// that avoids `core::fmt` uses [`StartError::as_str`] instead.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Load(error) => error.fmt(f),
+            _ => write!(f, "{}: `{}`", self.as_str(), self.detail()),
+        }
+    }
+}
+
+impl core::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            StartError::Load(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Loads `wasm` as guest `name` with `host`, wires each port its manifest
+/// declares to the pipe [`Wiring`] gives it by name, and returns the guest,
+/// ready for [`drive`].
+///
+/// # Errors
+///
+/// [`StartError::Load`] if the host refuses the module; otherwise, on the
+/// first port (inputs first, in manifest order) that has no pipe,
+/// [`StartError::UnwiredPort`]; then, on the first wire (in wiring order)
+/// whose name the module does not declare or that repeats a name,
+/// [`StartError::UnusedWire`] or [`StartError::DuplicateWire`].
+pub fn start(
+    host: &Host<ChannelEnv>,
+    name: &'static str,
+    wasm: &[u8],
+    wiring: &Wiring,
+    sink: &'static dyn Sink,
+) -> Result<Guest<ChannelEnv>, StartError> {
+    // The manifest is read by `load`; the pipes are put in its index order
+    // once it is known. The guest runs nothing before its first step.
+    let env = ChannelEnv {
+        name,
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        sink,
+        preemptions: 0,
+        waits: 0,
+    };
+    let mut guest = host.load(wasm, env).map_err(StartError::Load)?;
+    let inputs = in_manifest_order(PortKind::Input, guest.inputs(), wiring.inputs)?;
+    let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
+    let env = guest.env_mut();
+    env.inputs = inputs.into_iter().map(|pipe| InputPort { pipe, head: None }).collect();
+    env.outputs = outputs;
+    Ok(guest)
+}
+
+/// The pipe of each of `declared` (a manifest's port names, index order)
+/// from `wires`, which must name each of them exactly once and nothing else.
+fn in_manifest_order(
+    kind: PortKind,
+    declared: &[String],
+    wires: &'static [(&'static str, &'static Pipe)],
+) -> Result<Vec<&'static Pipe>, StartError> {
+    let pipes = declared
+        .iter()
+        .map(|name| {
+            wires
+                .iter()
+                .find(|(wired, _)| wired == name)
+                .map(|&(_, pipe)| pipe)
+                .ok_or_else(|| StartError::UnwiredPort { kind, name: name.clone() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (at, &(name, _)) in wires.iter().enumerate() {
+        if position(declared, name).is_none() {
+            return Err(StartError::UnusedWire { kind, name });
+        }
+        if wires[..at].iter().any(|&(earlier, _)| earlier == name) {
+            return Err(StartError::DuplicateWire { kind, name });
+        }
+    }
+    Ok(pipes)
+}
+
+/// One input of a guest: its pipe, and the message taken from the pipe but
+/// not yet received by the guest (too large for its buffer, or just
+/// peeked by `input_len`).
+struct InputPort {
+    pipe: &'static Pipe,
+    head: Option<Message>,
+}
+
+/// The [`Environment`] of one guest started with [`start`]: one pipe per
+/// port of its manifest, in index order.
 pub struct ChannelEnv {
     name: &'static str,
-    inputs: &'static [&'static Pipe],
-    outputs: &'static [&'static Pipe],
-    /// Each input's message taken from its pipe but not yet received by
-    /// the guest (too large for its buffer, or just peeked).
-    heads: Vec<Option<Message>>,
+    inputs: Vec<InputPort>,
+    outputs: Vec<&'static Pipe>,
     sink: &'static dyn Sink,
     /// Times [`drive`] yielded because the guest used its fuel slice.
     pub preemptions: u32,
@@ -64,55 +308,41 @@ pub struct ChannelEnv {
 }
 
 impl ChannelEnv {
-    /// An environment for guest `name` with these pipes.
-    pub fn new(
-        name: &'static str,
-        inputs: &'static [&'static Pipe],
-        outputs: &'static [&'static Pipe],
-        sink: &'static dyn Sink,
-    ) -> Self {
-        ChannelEnv {
-            name,
-            inputs,
-            outputs,
-            heads: vec![None; inputs.len()],
-            sink,
-            preemptions: 0,
-            waits: 0,
-        }
-    }
-
     /// The guest's name.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// The input at a manifest index.
+    ///
+    /// The rules of `wasm_sdk_host` answer `UnknownInput` for an index past
+    /// the manifest's inputs before they reach the environment, and
+    /// [`start`] gave every manifest input a pipe, so `input` is always in
+    /// range: indexing cannot panic.
+    fn port(&mut self, input: u8) -> &mut InputPort {
+        &mut self.inputs[usize::from(input)]
     }
 }
 
 impl Environment for ChannelEnv {
     fn input(&mut self, input: u8) -> InputState<'_> {
-        let idx = usize::from(input);
-        let (Some(head), Some(pipe)) = (self.heads.get_mut(idx), self.inputs.get(idx)) else {
-            // The manifest declared more inputs than the firmware wired:
-            // nothing will ever arrive there.
-            return InputState::Closed;
-        };
-        if head.is_none() {
-            *head = pipe.try_receive().ok();
+        let port = self.port(input);
+        if port.head.is_none() {
+            port.head = port.pipe.try_receive().ok();
         }
-        match head {
+        match &port.head {
             Some(message) => InputState::Ready(message),
             None => InputState::Empty,
         }
     }
 
     fn pop_input(&mut self, input: u8) {
-        if let Some(head) = self.heads.get_mut(usize::from(input)) {
-            *head = None;
-        }
+        self.port(input).head = None;
     }
 
     fn send_output(&mut self, output: u8, message: &[u8]) -> Result<(), SendError> {
-        let pipe = self.outputs.get(usize::from(output)).ok_or(SendError::Closed)?;
+        // In range for the same reason as `port`'s index.
+        let pipe = self.outputs[usize::from(output)];
         pipe.try_send(message.to_vec()).map_err(|_| SendError::Full)
     }
 
@@ -126,26 +356,23 @@ impl Environment for ChannelEnv {
 }
 
 /// Runs a guest on the current task until it finishes, traps or runs out
-/// of fuel, and returns how it stopped.
+/// of fuel, and returns that final step ([`Step::is_final`]).
 ///
 /// Blocked on an input: awaits that input's pipe (no CPU). Preempted by its
 /// fuel slice: yields to the executor, then continues.
+///
+/// Dropping the future at an `.await` (to stop the guest from a `select`)
+/// loses nothing: a message not yet taken stays in its pipe.
 pub async fn drive(guest: &mut Guest<ChannelEnv>) -> Step {
     loop {
         match guest.step() {
             Step::Blocked { input } => {
-                let idx = usize::from(input);
-                let Some(pipe) = guest.env().inputs.get(idx).copied() else {
-                    // `input` returns `Closed` for unwired inputs, so the
-                    // guest cannot block on one; stop rather than spin.
-                    return Step::Blocked { input };
-                };
                 let env = guest.env_mut();
                 env.waits = env.waits.wrapping_add(1);
-                let message = pipe.receive().await;
-                if let Some(head) = guest.env_mut().heads.get_mut(idx) {
-                    *head = Some(message);
-                }
+                // The guest blocks only on an input that answered `Empty`,
+                // so the port exists and holds no message.
+                let port = env.port(input);
+                port.head = Some(port.pipe.receive().await);
             }
             Step::Preempted => {
                 let env = guest.env_mut();

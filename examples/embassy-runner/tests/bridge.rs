@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use embassy_futures::block_on;
 use embassy_runner::wasm_sdk_host::{Host, HostConfig, LogLevel, Step};
-use embassy_runner::{ChannelEnv, Pipe, Sink, drive};
+use embassy_runner::{Pipe, Sink, Wiring, drive, start};
+use module_examples_common::{Counter, count_primes, to_message};
+use wasm_sdk::from_payload;
 use wasm_sdk_testhost::GuestBuilder;
 
 fn wasm(package: &str) -> Vec<u8> {
@@ -30,18 +32,17 @@ fn a_blocked_guest_waits_on_its_pipe_and_answers_every_message() {
     static INPUT: Pipe = Pipe::new();
     static OUTPUT: Pipe = Pipe::new();
     static SINK: Counting = Counting(AtomicUsize::new(0));
+    static WIRING: Wiring =
+        Wiring { inputs: &[("wasm_input", &INPUT)], outputs: &[("wasm_data", &OUTPUT)] };
     let host = Host::new(HostConfig::default());
-    static INPUTS: [&Pipe; 1] = [&INPUT];
-    static OUTPUTS: [&Pipe; 1] = [&OUTPUT];
-    let env = ChannelEnv::new("counter", &INPUTS, &OUTPUTS, &SINK);
-    let mut guest = host.load(&wasm("counter"), env).expect("load");
+    let mut guest = start(&host, "counter", &wasm("counter"), &WIRING, &SINK).expect("start");
 
-    const MESSAGES: u8 = 20;
+    const MESSAGES: u32 = 20;
     let service = async {
         let mut answers = Vec::new();
         for count in 0..MESSAGES {
-            INPUT.send(vec![count]).await;
-            answers.push(OUTPUT.receive().await);
+            INPUT.send(to_message(&Counter { count }).unwrap()).await;
+            answers.push(Counter::from_payload(&OUTPUT.receive().await).unwrap().count);
         }
         answers
     };
@@ -56,11 +57,10 @@ fn a_blocked_guest_waits_on_its_pipe_and_answers_every_message() {
             embassy_futures::select::Either::First(answers) => (answers, ()),
         }
     });
-    let expected: Vec<Vec<u8>> = (1..=MESSAGES).map(|c| vec![c]).collect();
-    assert_eq!(answers, expected);
+    assert_eq!(answers, (1..=MESSAGES).collect::<Vec<_>>());
     // One wait per answered message (the last one still pending): the
     // guest is stepped when input arrives, never polled in between.
-    assert_eq!(guest.env().waits, u32::from(MESSAGES));
+    assert_eq!(guest.env().waits, MESSAGES);
     assert_eq!(SINK.0.load(Ordering::Relaxed), 0);
     assert!(matches!(guest.step(), Step::Blocked { input: 0 }));
 }
@@ -70,14 +70,12 @@ fn a_long_computation_yields_between_slices() {
     static INPUT: Pipe = Pipe::new();
     static OUTPUT: Pipe = Pipe::new();
     static SINK: Counting = Counting(AtomicUsize::new(0));
+    static WIRING: Wiring = Wiring { inputs: &[("limit", &INPUT)], outputs: &[("count", &OUTPUT)] };
     let host = Host::new(HostConfig { fuel_per_slice: Some(5_000), ..HostConfig::default() });
-    static INPUTS: [&Pipe; 1] = [&INPUT];
-    static OUTPUTS: [&Pipe; 1] = [&OUTPUT];
-    let env = ChannelEnv::new("primes", &INPUTS, &OUTPUTS, &SINK);
-    let mut guest = host.load(&wasm("primes"), env).expect("load");
+    let mut guest = start(&host, "primes", &wasm("primes"), &WIRING, &SINK).expect("start");
 
-    // 10_000 as a postcard varint.
-    INPUT.try_send(vec![0x90, 0x4e]).unwrap();
+    const LIMIT: u32 = 10_000;
+    INPUT.try_send(to_message(&LIMIT).unwrap()).unwrap();
     let ticks = AtomicUsize::new(0);
     let ticker = async {
         // Counts how often the executor got back to this future while the
@@ -96,8 +94,8 @@ fn a_long_computation_yields_between_slices() {
         };
         embassy_futures::select::select(ticker, guest_task).await;
     });
-    // 1229 primes below 10,000, as a postcard varint.
-    assert_eq!(OUTPUT.try_receive().unwrap(), vec![0xcd, 0x09]);
+    let count: u32 = from_payload(&OUTPUT.try_receive().unwrap()).unwrap();
+    assert_eq!(count, count_primes(LIMIT));
     let preemptions = guest.env().preemptions as usize;
     assert!(preemptions > 50, "{preemptions}");
     assert!(ticks.load(Ordering::Relaxed) >= preemptions, "the other future ran between slices");

@@ -1,0 +1,152 @@
+//! `start` wires a guest's ports by name: the firmware's order does not
+//! matter, and every port the module declares and every pipe the firmware
+//! wires must meet its match.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use embassy_futures::block_on;
+use embassy_futures::select::{Either, select};
+use embassy_runner::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel};
+use embassy_runner::{Pipe, PortKind, Sink, StartError, Wiring, drive, start};
+use module_examples_common::{AlarmEvent, Reading, Thresholds, to_message};
+use wasm_sdk::from_payload;
+use wasm_sdk_testhost::GuestBuilder;
+
+/// `examples/alarm`: `#[task_run(inputs(reading, thresholds), outputs(alarm, average))]`.
+fn alarm_wasm() -> Vec<u8> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = GuestBuilder::for_tests()
+        .build(root.join("examples/alarm"))
+        .expect("build the alarm guest");
+    std::fs::read(path).expect("read the alarm guest")
+}
+
+/// Keeps the guest's log lines, to tell which thresholds it used.
+struct Lines(Mutex<Vec<String>>);
+
+impl Sink for Lines {
+    fn log(&self, _guest: &str, _level: LogLevel, message: &str) {
+        self.0.lock().unwrap().push(message.to_owned());
+    }
+    fn report_error(&self, _guest: &str, message: &str) {
+        self.0.lock().unwrap().push(format!("error: {message}"));
+    }
+}
+
+fn host() -> Host<embassy_runner::ChannelEnv> {
+    Host::new(HostConfig::default())
+}
+
+#[test]
+fn ports_wired_in_another_order_than_the_manifest_meet_their_pipes() {
+    static READINGS: Pipe = Pipe::new();
+    static THRESHOLDS: Pipe = Pipe::new();
+    static ALARMS: Pipe = Pipe::new();
+    static AVERAGES: Pipe = Pipe::new();
+    // Both lists reversed against the manifest: wired by index, readings
+    // would reach `thresholds` and the alarms would come out on `average`.
+    static WIRING: Wiring = Wiring {
+        inputs: &[("thresholds", &THRESHOLDS), ("reading", &READINGS)],
+        outputs: &[("average", &AVERAGES), ("alarm", &ALARMS)],
+    };
+    static SINK: Lines = Lines(Mutex::new(Vec::new()));
+    let mut guest = start(&host(), "alarm", &alarm_wasm(), &WIRING, &SINK).expect("start");
+    assert_eq!(guest.inputs(), ["reading", "thresholds"]);
+    assert_eq!(guest.outputs(), ["alarm", "average"]);
+
+    let service = async {
+        THRESHOLDS.send(to_message(&Thresholds { high: 200, low: 150 }).unwrap()).await;
+        READINGS.send(to_message(&Reading { deci_celsius: 210 }).unwrap()).await;
+        let alarm: AlarmEvent = from_payload(&ALARMS.receive().await).unwrap();
+        let average: Reading = from_payload(&AVERAGES.receive().await).unwrap();
+        (alarm, average)
+    };
+    let (alarm, average) = block_on(async {
+        match select(service, drive(&mut guest)).await {
+            Either::First(answers) => answers,
+            Either::Second(step) => panic!("guest stopped: {step:?}"),
+        }
+    });
+    // 21.0 °C raises the alarm only under the thresholds sent on
+    // `thresholds` (the default high is 30.0 °C).
+    assert_eq!(alarm, AlarmEvent::Raised { deci_celsius: 210 });
+    assert_eq!(average, Reading { deci_celsius: 210 });
+    assert_eq!(*SINK.0.lock().unwrap(), ["thresholds high=200 low=150", "alarm raised at 210 dC"]);
+}
+
+#[test]
+fn a_declared_port_without_a_pipe_is_refused() {
+    static READINGS: Pipe = Pipe::new();
+    static ALARMS: Pipe = Pipe::new();
+    static AVERAGES: Pipe = Pipe::new();
+    static NO_THRESHOLDS: Wiring = Wiring {
+        inputs: &[("reading", &READINGS)],
+        outputs: &[("alarm", &ALARMS), ("average", &AVERAGES)],
+    };
+    static NO_AVERAGE: Wiring = Wiring {
+        inputs: &[("reading", &READINGS), ("thresholds", &READINGS)],
+        outputs: &[("alarm", &ALARMS)],
+    };
+    static SINK: Lines = Lines(Mutex::new(Vec::new()));
+    let wasm = alarm_wasm();
+
+    let error = start(&host(), "alarm", &wasm, &NO_THRESHOLDS, &SINK).err().expect("refused");
+    assert_eq!(error, StartError::UnwiredPort { kind: PortKind::Input, name: "thresholds".into() });
+    assert_eq!(error.as_str(), "the module declares an input the firmware does not wire");
+    assert_eq!(error.detail(), "thresholds");
+
+    let error = start(&host(), "alarm", &wasm, &NO_AVERAGE, &SINK).err().expect("refused");
+    assert_eq!(error, StartError::UnwiredPort { kind: PortKind::Output, name: "average".into() });
+    assert_eq!(
+        error.to_string(),
+        "the module declares an output the firmware does not wire: `average`"
+    );
+}
+
+#[test]
+fn a_pipe_for_an_undeclared_or_repeated_port_is_refused() {
+    static READINGS: Pipe = Pipe::new();
+    static THRESHOLDS: Pipe = Pipe::new();
+    static ALARMS: Pipe = Pipe::new();
+    static AVERAGES: Pipe = Pipe::new();
+    static SPARE: Pipe = Pipe::new();
+    static EXTRA_INPUT: Wiring = Wiring {
+        inputs: &[("reading", &READINGS), ("reset", &SPARE), ("thresholds", &THRESHOLDS)],
+        outputs: &[("alarm", &ALARMS), ("average", &AVERAGES)],
+    };
+    static EXTRA_OUTPUT: Wiring = Wiring {
+        inputs: &[("reading", &READINGS), ("thresholds", &THRESHOLDS)],
+        outputs: &[("alarm", &ALARMS), ("average", &AVERAGES), ("minimum", &SPARE)],
+    };
+    static TWICE: Wiring = Wiring {
+        inputs: &[("reading", &READINGS), ("thresholds", &THRESHOLDS)],
+        outputs: &[("alarm", &ALARMS), ("average", &AVERAGES), ("alarm", &SPARE)],
+    };
+    static SINK: Lines = Lines(Mutex::new(Vec::new()));
+    let wasm = alarm_wasm();
+
+    let error = start(&host(), "alarm", &wasm, &EXTRA_INPUT, &SINK).err().expect("refused");
+    assert_eq!(error, StartError::UnusedWire { kind: PortKind::Input, name: "reset" });
+    assert_eq!(error.as_str(), "the firmware wires an input the module does not declare");
+    assert_eq!(error.detail(), "reset");
+
+    let error = start(&host(), "alarm", &wasm, &EXTRA_OUTPUT, &SINK).err().expect("refused");
+    assert_eq!(error, StartError::UnusedWire { kind: PortKind::Output, name: "minimum" });
+
+    let error = start(&host(), "alarm", &wasm, &TWICE, &SINK).err().expect("refused");
+    assert_eq!(error, StartError::DuplicateWire { kind: PortKind::Output, name: "alarm" });
+    assert_eq!(error.as_str(), "the firmware wires an output twice");
+    assert!(SINK.0.lock().unwrap().is_empty(), "a refused guest never ran");
+}
+
+#[test]
+fn a_refused_module_is_a_load_error_with_a_static_text() {
+    static NOTHING: Wiring = Wiring { inputs: &[], outputs: &[] };
+    static SINK: Lines = Lines(Mutex::new(Vec::new()));
+    let error = start(&host(), "garbage", b"not wasm", &NOTHING, &SINK).err().expect("refused");
+    assert!(matches!(error, StartError::Load(LoadError::Malformed(_))), "{error:?}");
+    assert_eq!(error.as_str(), "not a wasm module");
+    assert!(!error.detail().is_empty(), "the parser's own text");
+    assert!(std::error::Error::source(&error).is_some());
+}
