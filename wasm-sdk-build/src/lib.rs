@@ -12,7 +12,10 @@
 //! ```
 //!
 //! with `wasm-sdk-build` under `[build-dependencies]`. Nothing is emitted
-//! for non-wasm32 targets, so `cargo test` on the host is unaffected.
+//! for non-wasm32 targets, so `cargo test` on the host links as usual; but
+//! a native build (the guest's tests, which build its `.wasm`) fails at once
+//! with one line if `wasm32-unknown-unknown` is not installed
+//! ([`require_targets`]).
 //!
 //! # Memory modes
 //!
@@ -31,11 +34,14 @@
 //! # Embedding guests in firmware
 //!
 //! [`EmbeddedGuests`] is for the other side: a firmware crate's `build.rs`
-//! that builds a workspace's guests to wasm and embeds them.
+//! that builds a workspace's guests to wasm and embeds them. It and the test
+//! host's `GuestBuilder` run the same nested build, [`GuestCargo`].
 
+mod cargo;
 mod embed;
 
-pub use embed::{EmbeddedGuests, inherits_build_config};
+pub use cargo::{GuestCargo, MissingTarget, check_target, inherits_build_config, require_targets};
+pub use embed::EmbeddedGuests;
 
 use std::fmt;
 
@@ -48,7 +54,7 @@ pub const MEMORY_ENV: &str = "WASM_SDK_MEMORY";
 pub const STACK_SIZE_ENV: &str = "WASM_SDK_STACK_SIZE";
 
 /// How linear memory is laid out; see the [crate docs](crate).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryMode {
     /// Standard 64 KiB pages, fixed count.
     Page,
@@ -65,6 +71,14 @@ impl MemoryMode {
             other => Err(ConfigError(format!(
                 "{MEMORY_ENV}=`{other}` is not a memory mode; use `page` or `tight`"
             ))),
+        }
+    }
+
+    /// The [`MEMORY_ENV`] value: `page` or `tight`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemoryMode::Page => "page",
+            MemoryMode::Tight => "tight",
         }
     }
 }
@@ -156,6 +170,9 @@ impl GuestMemory {
         println!("cargo::rerun-if-env-changed={MEMORY_ENV}");
         println!("cargo::rerun-if-env-changed={STACK_SIZE_ENV}");
         if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() != Ok("wasm32") {
+            // A guest built natively is built for its tests, which build
+            // its `.wasm` too: fail now, in one line, if they cannot.
+            require_targets(&["wasm32-unknown-unknown"]);
             return;
         }
         if let Err(err) = self.try_emit() {

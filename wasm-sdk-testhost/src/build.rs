@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Mutex, OnceLock};
+
+use wasm_sdk_build::GuestCargo;
 
 use crate::error::TestHostError;
 
@@ -92,27 +94,17 @@ impl GuestBuilder {
     }
 
     fn run_cargo(&self, manifest: &Path) -> Result<PathBuf, TestHostError> {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--release", "--message-format=json-render-diagnostics", "--target"])
-            .arg(&self.target)
-            .arg("--manifest-path")
-            .arg(manifest);
-        if let Some(dir) = manifest.parent() {
-            // So the guest's workspace `rust-toolchain.toml` applies.
-            cmd.current_dir(dir);
-        }
-        // The surrounding cargo (e.g. `cargo test`) exports its own build
-        // settings; the guest is built as a plain `cargo build` would.
-        for (key, _) in std::env::vars_os() {
-            if key.to_str().is_some_and(wasm_sdk_build::inherits_build_config) {
-                cmd.env_remove(&key);
-            }
-        }
+        // The same nested build as firmware build scripts use; a missing
+        // target is one line before anything runs.
+        let mut build = GuestCargo::new(manifest).target(&self.target);
         if let Some(dir) = &self.target_dir {
-            cmd.arg("--target-dir").arg(dir);
+            build = build.target_dir(dir);
         }
-        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        for (key, value) in &self.env {
+            build = build.env(key, value);
+        }
+        let mut cmd = build.command().map_err(|e| TestHostError::MissingTarget(e.to_string()))?;
+        cmd.arg("--message-format=json-render-diagnostics");
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

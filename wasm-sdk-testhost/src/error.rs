@@ -18,6 +18,9 @@ pub enum TestHostError {
     },
     /// Building a guest crate failed; carries cargo's diagnostics.
     Build(String),
+    /// A Rust target the build needs is not installed; the text names the
+    /// `rustup target add` command.
+    MissingTarget(String),
     /// The host refused the module.
     Load(LoadError),
     /// No input with this name or index.
@@ -35,6 +38,7 @@ impl fmt::Display for TestHostError {
                 write!(f, "cannot read `{}`: {error}", path.display())
             }
             TestHostError::Build(log) => write!(f, "guest build failed: {log}"),
+            TestHostError::MissingTarget(text) => f.write_str(text),
             TestHostError::Load(e) => write!(f, "cannot load module: {e}"),
             TestHostError::UnknownInput(name) => write!(f, "module has no input `{name}`"),
             TestHostError::UnknownOutput(name) => write!(f, "module has no output `{name}`"),
