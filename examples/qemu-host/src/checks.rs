@@ -12,36 +12,42 @@ use embassy_runner::{Message, Pipe};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Duration, Instant, Ticker, Timer, with_timeout};
+use module_examples_common::{Counter, count_primes, to_message};
+use serde::Serialize;
+use wasm_sdk::from_payload;
 
 use crate::clock::{self, Calibration};
-use crate::guests::{self, COUNTER, PRIMES, decode_u32, encode_u32};
-use crate::{Ms, Percent, Us, trace, unwrap_spawn};
+use crate::guests::{self, COUNTER, PRIMES};
+use crate::{Ms, Percent, Us, fail, trace, unwrap_spawn};
 
 /// How long any single answer may take before a check fails instead of
 /// hanging CI.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Check 1's script: a postcard `Counter` in, the incremented one out.
-const COUNTER_SCRIPT: [(&[u8], &[u8]); 6] = [
-    (&[0x00], &[0x01]),
-    (&[0x05], &[0x06]),
-    // 127 → 128: the answer grows to two bytes.
-    (&[0x7f], &[0x80, 0x01]),
-    // 300 → 301.
-    (&[0xac, 0x02], &[0xad, 0x02]),
-    // 16,383 → 16,384: three bytes.
-    (&[0xff, 0x7f], &[0x80, 0x80, 0x01]),
-    // u32::MAX wraps to 0 (the guest uses `wrapping_add`).
-    (&[0xff, 0xff, 0xff, 0xff, 0x0f], &[0x00]),
+/// Check 1's script: a `Counter` in, the incremented one out. Postcard
+/// writes a count as a varint, so the script crosses its length steps.
+const COUNTER_SCRIPT: [(u32, u32); 6] = [
+    (0, 1),
+    (5, 6),
+    // The answer grows to two bytes.
+    (127, 128),
+    (300, 301),
+    // Three bytes.
+    (16_383, 16_384),
+    // Five bytes in, one out: the guest uses `wrapping_add`.
+    (u32::MAX, 0),
 ];
 
-/// Check 1: the counter answers each scripted count with the next one.
+/// Check 1: the counter answers each scripted count with the next one, in
+/// the very bytes the firmware's own encoding of that `Counter` gives.
 /// Returns the number of right answers, of [`SCRIPT_MESSAGES`].
 pub async fn counter_script() -> u32 {
     let mut right = 0;
-    for (input, expected) in COUNTER_SCRIPT {
-        let answer = ask(&guests::COUNTER_IN, &guests::COUNTER_OUT, input.to_vec()).await;
-        if answer.as_deref() == Some(expected) {
+    for (count, next) in COUNTER_SCRIPT {
+        let input = message(&Counter { count });
+        let expected = message(&Counter { count: next });
+        let answer = ask(&guests::COUNTER_IN, &guests::COUNTER_OUT, input.clone()).await;
+        if answer.as_ref() == Some(&expected) {
             right += 1;
         } else {
             hprintln!("    {input:02x?} answered {answer:02x?}, expected {expected:02x?}");
@@ -57,8 +63,8 @@ pub const SCRIPT_MESSAGES: u32 = COUNTER_SCRIPT.len() as u32;
 /// How long check 3 leaves the counter without input.
 const IDLE_WINDOW: Duration = Duration::from_millis(100);
 
-/// What check 3 measured.
-pub struct Blocked {
+/// What check 3 measured: the cost of a counter blocked on its input.
+pub struct BlockedCounterCost {
     /// Polls of the counter's task while it had no input.
     pub idle_polls: u32,
     /// CPU time of all tasks during the window, in SysTick cycles.
@@ -71,7 +77,7 @@ pub struct Blocked {
     pub answered: bool,
 }
 
-impl Blocked {
+impl BlockedCounterCost {
     /// The check: not polled while blocked, all tasks together under 1 %
     /// of the window, exactly one poll for the message, right answer.
     pub fn passed(&self) -> bool {
@@ -96,7 +102,7 @@ pub const BLOCKED_MESSAGES: u32 = 1;
 /// "Executor loop passes" is printed for information: QEMU 7.2 runs `WFE`
 /// as a no-op, so the idle executor spins (~10 instructions per pass)
 /// where silicon would sleep until the next SysTick interrupt.
-pub async fn blocked_counter(calibration: &Calibration) -> Blocked {
+pub async fn blocked_counter(calibration: &Calibration) -> BlockedCounterCost {
     let id = COUNTER.task_id();
     let task_before = trace::task(id);
     let all_before = trace::all_tasks();
@@ -109,7 +115,8 @@ pub async fn blocked_counter(calibration: &Calibration) -> Blocked {
     let passes = trace::executor_passes().wrapping_sub(passes_before);
 
     let before_message = trace::task(id);
-    let answer = ask(&guests::COUNTER_IN, &guests::COUNTER_OUT, encode_u32(41)).await;
+    let answer =
+        ask(&guests::COUNTER_IN, &guests::COUNTER_OUT, message(&Counter { count: 41 })).await;
     let woken = trace::task(id).since(&before_message);
 
     hprintln!(
@@ -124,12 +131,12 @@ pub async fn blocked_counter(calibration: &Calibration) -> Blocked {
         woken.polls,
         calibration.instructions(woken.busy_cycles),
     );
-    Blocked {
+    BlockedCounterCost {
         idle_polls: idle.polls,
         idle_busy_cycles: all.busy_cycles,
         window_cycles,
         wake_polls: woken.polls,
-        answered: answer.as_deref().and_then(decode_u32) == Some(42),
+        answered: answer.as_deref().and_then(decode_counter) == Some(42),
     }
 }
 
@@ -155,9 +162,9 @@ pub async fn round_trips(calibration: &Calibration) -> Option<u64> {
     let run = with_timeout(ANSWER_TIMEOUT, async {
         let mut wrong = 0;
         for count in 0..ROUND_TRIPS {
-            guests::COUNTER_IN.send(encode_u32(count)).await;
+            guests::COUNTER_IN.send(message(&Counter { count })).await;
             let answer = guests::COUNTER_OUT.receive().await;
-            if decode_u32(&answer) != Some(count + 1) {
+            if decode_counter(&answer) != Some(count + 1) {
                 wrong += 1;
             }
         }
@@ -179,7 +186,8 @@ pub async fn round_trips(calibration: &Calibration) -> Option<u64> {
 pub const PRIMES_LIMIT: u32 = 100_000;
 
 /// π(100,000), the number of primes below [`PRIMES_LIMIT`]; the firmware
-/// also counts them natively as a cross-check.
+/// also counts them natively, with the guest's own [`count_primes`], as a
+/// cross-check.
 const PRIMES_EXPECTED: u32 = 9_592;
 
 /// The ticker's period during check 2.
@@ -248,7 +256,7 @@ pub async fn primes_with_ticker(spawner: &Spawner) -> Preemption {
     TICKER.reset();
 
     let start = clock::cycles();
-    let answer = ask(&guests::PRIMES_IN, &guests::PRIMES_OUT, encode_u32(PRIMES_LIMIT)).await;
+    let answer = ask(&guests::PRIMES_IN, &guests::PRIMES_OUT, message(&PRIMES_LIMIT)).await;
     let elapsed_cycles = clock::cycles() - start;
     let ticks = TICKER.counts();
     TICKER.stop.signal(());
@@ -259,7 +267,7 @@ pub async fn primes_with_ticker(spawner: &Spawner) -> Preemption {
     let native_cycles = clock::cycles() - native_start;
 
     let result = Preemption {
-        count: answer.as_deref().and_then(decode_u32),
+        count: answer.as_deref().and_then(|bytes| from_payload::<u32>(bytes).ok()),
         native,
         elapsed_cycles,
         native_cycles,
@@ -347,25 +355,6 @@ async fn ticker_task() {
     }
 }
 
-/// The primes guest's algorithm in native Rust (trial division), for the
-/// cross-check and the interpreter-overhead figure.
-fn count_primes(limit: u32) -> u32 {
-    let mut count = 0;
-    for n in 2..limit {
-        let mut d = 2;
-        let mut prime = true;
-        while d * d <= n {
-            if n % d == 0 {
-                prime = false;
-                break;
-            }
-            d += 1;
-        }
-        count += u32::from(prime);
-    }
-    count
-}
-
 /// Sends `message` into `input` and waits for the next message on
 /// `output`; `None` after [`ANSWER_TIMEOUT`].
 async fn ask(input: &Pipe, output: &Pipe, message: Message) -> Option<Message> {
@@ -375,4 +364,16 @@ async fn ask(input: &Pipe, output: &Pipe, message: Message) -> Option<Message> {
     })
     .await
     .ok()
+}
+
+/// `value` as the postcard message a guest decodes, or the end of the run
+/// (none of the checks' values comes near `to_message`'s capacity).
+fn message<T: Serialize>(value: &T) -> Message {
+    to_message(value)
+        .unwrap_or_else(|error| fail(format_args!("encoding a message: {}", error.as_str())))
+}
+
+/// The count of a `Counter` message; `None` if it does not decode.
+fn decode_counter(bytes: &[u8]) -> Option<u32> {
+    Counter::from_payload(bytes).ok().map(|counter| counter.count)
 }

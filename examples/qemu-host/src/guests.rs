@@ -1,17 +1,16 @@
-//! The guests: their modules, their pipes, and the task that runs each one
-//! with [`embassy_runner::drive`].
+//! The guests: their modules, their pipes wired by port name, and the task
+//! that runs each one with [`embassy_runner::drive`].
 //!
 //! The guest crates never finish on their own (their inputs are never
 //! closed), so a guest task runs until the main task asks it to stop, then
 //! hands back the guest's counters ([`GuestReport`]) and ends, dropping the
 //! guest.
 
-use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_semihosting::hprintln;
 use embassy_futures::select::{Either, select};
-use embassy_runner::{ChannelEnv, Message, Pipe, Sink, drive};
+use embassy_runner::{ChannelEnv, Pipe, Sink, Wiring, drive};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use wasm_sdk_host::{Guest, LogLevel, Step};
@@ -23,23 +22,21 @@ pub static COUNTER_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/count
 /// `examples/primes`, built by `build.rs` with 1-byte pages.
 pub static PRIMES_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/primes.wasm"));
 
-/// The counter's input `wasm_input`: postcard `Counter`s.
+/// The counter's input `wasm_input`: `Counter`s.
 pub static COUNTER_IN: Pipe = Pipe::new();
 /// The counter's output `wasm_data`: the incremented `Counter`s.
 pub static COUNTER_OUT: Pipe = Pipe::new();
-/// The counter's inputs, in manifest order.
-pub static COUNTER_INPUTS: [&Pipe; 1] = [&COUNTER_IN];
-/// The counter's outputs, in manifest order.
-pub static COUNTER_OUTPUTS: [&Pipe; 1] = [&COUNTER_OUT];
+/// `#[task_run(inputs(wasm_input), outputs(wasm_data))]`
+pub static COUNTER_WIRING: Wiring =
+    Wiring { inputs: &[("wasm_input", &COUNTER_IN)], outputs: &[("wasm_data", &COUNTER_OUT)] };
 
-/// The primes guest's input `limit`: a postcard `u32`.
+/// The primes guest's input `limit`: a `u32`.
 pub static PRIMES_IN: Pipe = Pipe::new();
-/// The primes guest's output `count`: a postcard `u32`.
+/// The primes guest's output `count`: a `u32`.
 pub static PRIMES_OUT: Pipe = Pipe::new();
-/// The primes guest's inputs, in manifest order.
-pub static PRIMES_INPUTS: [&Pipe; 1] = [&PRIMES_IN];
-/// The primes guest's outputs, in manifest order.
-pub static PRIMES_OUTPUTS: [&Pipe; 1] = [&PRIMES_OUT];
+/// `#[task_run(inputs(limit), outputs(count))]`
+pub static PRIMES_WIRING: Wiring =
+    Wiring { inputs: &[("limit", &PRIMES_IN)], outputs: &[("count", &PRIMES_OUT)] };
 
 /// Guest logs and error reports go to semihosting stdout, and are counted:
 /// the checks expect none.
@@ -143,30 +140,4 @@ pub async fn guest_task(mut guest: Guest<ChannelEnv>, control: &'static GuestCon
         fuel: guest.fuel_consumed(),
         memory: guest.memory_size(),
     });
-}
-
-/// Encodes `value` as postcard does a `u32` (LEB128 varint: 7 bits per
-/// byte, low bits first, high bit set on all but the last byte), which is
-/// also the encoding of a `Counter { count: value }`.
-pub fn encode_u32(value: u32) -> Message {
-    let mut bytes = Vec::with_capacity(5);
-    let mut rest = value;
-    while rest >= 0x80 {
-        bytes.push((rest & 0x7f) as u8 | 0x80);
-        rest >>= 7;
-    }
-    bytes.push(rest as u8);
-    bytes
-}
-
-/// Decodes a postcard `u32` that fills all of `bytes` exactly.
-pub fn decode_u32(bytes: &[u8]) -> Option<u32> {
-    let mut value: u64 = 0;
-    for (i, &byte) in bytes.iter().enumerate().take(5) {
-        value |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return if i + 1 == bytes.len() { u32::try_from(value).ok() } else { None };
-        }
-    }
-    None
 }

@@ -1,7 +1,9 @@
 //! The reference wasm-sdk host on QEMU's `mps2-an505` (Cortex-M33), run in
 //! CI: the `counter` and `primes` guests run as embassy tasks through
 //! [`embassy_runner::drive`], and the firmware checks on the emulated CPU
-//! what the runtime model promises (DESIGN.md §5):
+//! what the runtime model promises: a blocked guest costs nothing until a
+//! message arrives, and a computing guest gives the CPU back after each
+//! fuel slice (`ARCHITECTURE.md`, §5 "The host model" and §8 "Firmware"):
 //!
 //! 1. the counter answers a script of postcard counts;
 //! 2. a long computation (primes) is preempted by fuel slices, and a 10 ms
@@ -9,6 +11,11 @@
 //! 3. a guest blocked on an empty input costs no CPU: its task is not
 //!    polled until a message arrives, then exactly once per message;
 //! 4. figure: instructions per counter round trip.
+//!
+//! Each guest is started with [`embassy_runner::start`], which matches the
+//! ports of its manifest with the pipes of [`guests`] by name, and every
+//! message is a `module-examples-common` type in postcard, as the guests
+//! read and write them.
 //!
 //! Output goes through semihosting; the exit status is 0 only if every
 //! check passed. `cargo run --release` builds the guests (build.rs),
@@ -36,7 +43,7 @@ use core::fmt;
 use cortex_m_rt::{ExceptionFrame, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use embassy_executor::{SpawnError, SpawnToken, Spawner};
-use embassy_runner::{ChannelEnv, Pipe};
+use embassy_runner::{ChannelEnv, Wiring};
 use embassy_time::Timer;
 use wasm_sdk_host::{Guest, Host, HostConfig};
 
@@ -76,15 +83,8 @@ async fn main(spawner: Spawner) {
         ..HostConfig::default()
     });
     let heap_before = memory::heap_live();
-    let counter = load(
-        &host,
-        "counter",
-        guests::COUNTER_WASM,
-        &guests::COUNTER_INPUTS,
-        &guests::COUNTER_OUTPUTS,
-    );
-    let primes =
-        load(&host, "primes", guests::PRIMES_WASM, &guests::PRIMES_INPUTS, &guests::PRIMES_OUTPUTS);
+    let counter = start(&host, "counter", guests::COUNTER_WASM, &guests::COUNTER_WIRING);
+    let primes = start(&host, "primes", guests::PRIMES_WASM, &guests::PRIMES_WIRING);
     let heap_guests = memory::heap_live() - heap_before;
     hprintln!(
         "loaded: counter.wasm {} B ({} B linear memory), primes.wasm {} B ({} B); {heap_guests} B of heap for both",
@@ -166,18 +166,16 @@ async fn main(spawner: Spawner) {
     }
 }
 
-/// Loads a guest with its pipes, or ends the run.
-fn load(
+/// Loads a guest and wires its ports to their pipes by name, or ends the
+/// run.
+fn start(
     host: &Host<ChannelEnv>,
     name: &'static str,
     wasm: &[u8],
-    inputs: &'static [&'static Pipe],
-    outputs: &'static [&'static Pipe],
+    wiring: &Wiring,
 ) -> Guest<ChannelEnv> {
-    match host.load(wasm, ChannelEnv::new(name, inputs, outputs, &SINK)) {
-        Ok(guest) => guest,
-        Err(error) => fail(format_args!("loading {name}: {error}")),
-    }
+    embassy_runner::start(host, name, wasm, wiring, &SINK)
+        .unwrap_or_else(|error| fail(format_args!("starting {name}: {error}")))
 }
 
 fn report_guest(name: &str, report: &GuestReport) {
