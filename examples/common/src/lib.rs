@@ -3,7 +3,7 @@
 //! Every type travels as postcard bytes through [`wasm_sdk::Payload`]; the
 //! inherent `from_payload` / `serialize_into` methods let module code use
 //! them without importing a trait, as the talk's counter does. Hosts build
-//! the same bytes with [`to_message`] (feature `alloc`) and decode them with
+//! the same bytes with `to_message` (feature `alloc`) and decode them with
 //! `Payload::from_payload`, so no host encodes a message by hand.
 //!
 //! Builds for the guests' wasm32 targets, the desktop, and the firmware's
