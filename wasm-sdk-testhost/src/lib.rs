@@ -23,7 +23,9 @@
 //! [`Scenario`] writes a run once and checks it both ways: on the module's
 //! native code (`wasm_sdk::native`) and on its `.wasm`, same transcript.
 //!
-//! The `wasm-sdk-testhost` binary wraps this in a CLI: `run` and `inspect`.
+//! The `wasm-sdk-testhost` binary wraps this in a CLI: `run` and `inspect`
+//! (a `.wasm` or a guest crate directory, built first), and `new`, which
+//! creates a guest workspace with native and scenario tests.
 
 mod build;
 mod error;

@@ -1,5 +1,14 @@
 //! `wasm-sdk-testhost`: create, run and inspect wasm-sdk guest modules.
 
+/// `println!` for the CLI's output: a closed stdout (`... | head`) ends the
+/// process quietly with status 0 instead of panicking; any other write
+/// error is one `error:` line and status 1.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::write_line(::std::format_args!($($arg)*))
+    };
+}
+
 mod new;
 
 use std::path::{Path, PathBuf};
@@ -153,7 +162,7 @@ fn run(args: RunArgs) -> Result<(), String> {
     guest.run_until_idle();
     let transcript = guest.transcript();
     if args.json {
-        println!("{}", serde_json::to_string(&transcript).map_err(|e| e.to_string())?);
+        outln!("{}", serde_json::to_string(&transcript).map_err(|e| e.to_string())?);
     } else {
         print_transcript(&transcript, guest.status(), &guest);
     }
@@ -192,24 +201,24 @@ fn print_transcript(t: &Transcript, status: Option<&Step>, guest: &wasm_sdk_test
         Some(Step::OutOfFuel) => "out of fuel: the total fuel budget (--fuel) ran out".into(),
         Some(Step::Preempted) | None => "not run".into(),
     };
-    println!("status: {state}");
-    println!("outputs:{}", if t.outputs.is_empty() { " none" } else { "" });
+    outln!("status: {state}");
+    outln!("outputs:{}", if t.outputs.is_empty() { " none" } else { "" });
     for o in &t.outputs {
-        println!("  {:<16} {}", o.output, o.hex);
+        outln!("  {:<16} {}", o.output, o.hex);
     }
     if !t.logs.is_empty() {
-        println!("logs:");
+        outln!("logs:");
         for l in &t.logs {
-            println!("  [{}] {}", l.level, l.message);
+            outln!("  [{}] {}", l.level, l.message);
         }
     }
     if !t.errors.is_empty() {
-        println!("errors:");
+        outln!("errors:");
         for e in &t.errors {
-            println!("  {e}");
+            outln!("  {e}");
         }
     }
-    println!("fuel consumed: {}", t.fuel_consumed);
+    outln!("fuel consumed: {}", t.fuel_consumed);
 }
 
 fn signature(f: &FuncInfo) -> String {
@@ -255,27 +264,27 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
             "manifest": manifest,
             "custom_sections": info.custom_sections,
         });
-        println!("{value}");
+        outln!("{value}");
         return Ok(());
     }
-    println!("size: {} bytes", info.size);
-    println!("imports:");
+    outln!("size: {} bytes", info.size);
+    outln!("imports:");
     for f in &info.imports {
-        println!("  {}.{} {}", f.module, f.name, signature(f));
+        outln!("  {}.{} {}", f.module, f.name, signature(f));
     }
     for (module, name) in &info.other_imports {
-        println!("  {module}.{name} (not a function)");
+        outln!("  {module}.{name} (not a function)");
     }
-    println!("exports:");
+    outln!("exports:");
     for f in &info.func_exports {
-        println!("  {} {}", f.name, signature(f));
+        outln!("  {} {}", f.name, signature(f));
     }
     for (name, kind) in &info.other_exports {
-        println!("  {name} ({})", format!("{kind:?}").to_lowercase());
+        outln!("  {name} ({})", format!("{kind:?}").to_lowercase());
     }
     for m in &info.memories {
         let max = m.maximum.map_or("unbounded".to_owned(), |p| p.to_string());
-        println!(
+        outln!(
             "memory: {} pages min, {max} max, page size {} bytes ({} bytes at start)",
             m.initial,
             m.page_size,
@@ -283,13 +292,26 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
         );
     }
     match &manifest {
-        None => println!("manifest: none (not built with #[task_run])"),
-        Some(Err(e)) => println!("manifest: malformed ({e})"),
+        None => outln!("manifest: none (not built with #[task_run])"),
+        Some(Err(e)) => outln!("manifest: malformed ({e})"),
         Some(Ok(m)) => {
-            println!("manifest: ABI version {}", m.abi_version());
-            println!("  inputs:  {}", m.inputs().iter().collect::<Vec<_>>().join(", "));
-            println!("  outputs: {}", m.outputs().iter().collect::<Vec<_>>().join(", "));
+            outln!("manifest: ABI version {}", m.abi_version());
+            outln!("  inputs:  {}", m.inputs().iter().collect::<Vec<_>>().join(", "));
+            outln!("  outputs: {}", m.outputs().iter().collect::<Vec<_>>().join(", "));
         }
     }
     Ok(())
+}
+
+/// Writes one line to stdout; see [`outln!`].
+fn write_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
 }

@@ -334,19 +334,19 @@ pub fn new(args: NewArgs) -> Result<(), String> {
             .and_then(|mut f| f.write_all(text.as_bytes()))
             .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
     }
-    println!(
+    outln!(
         "created the wasm-sdk module `{name}` in {} (SDK: {}):",
         dir.display(),
         sdk.describe()
     );
     for (path, _) in &files {
-        println!("  {path}");
+        outln!("  {path}");
     }
     let cli = cli_command();
-    println!("next:");
-    println!("  cd {}", shell_word(&dir.to_string_lossy()));
-    println!("  {cli} run {name} {EXAMPLE_INPUTS}   # build the module, run it on the test host");
-    println!("  cargo test   # native tests, and the same scenarios on the .wasm");
+    outln!("next:");
+    outln!("  cd {}", shell_word(&dir.to_string_lossy()));
+    outln!("  {cli} run {name} {EXAMPLE_INPUTS}   # build the module, run it on the test host");
+    outln!("  cargo test   # native tests, and the same scenarios on the .wasm");
     Ok(())
 }
 
