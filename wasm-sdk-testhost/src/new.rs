@@ -334,11 +334,7 @@ pub fn new(args: NewArgs) -> Result<(), String> {
             .and_then(|mut f| f.write_all(text.as_bytes()))
             .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
     }
-    outln!(
-        "created the wasm-sdk module `{name}` in {} (SDK: {}):",
-        dir.display(),
-        sdk.describe()
-    );
+    outln!("created the wasm-sdk module `{name}` in {} (SDK: {}):", dir.display(), sdk.describe());
     for (path, _) in &files {
         outln!("  {path}");
     }
