@@ -265,16 +265,13 @@ fn in_manifest_order(
     declared: &[String],
     wires: &'static [(&'static str, &'static Pipe)],
 ) -> Result<Vec<&'static Pipe>, StartError> {
-    let pipes = declared
-        .iter()
-        .map(|name| {
-            wires
-                .iter()
-                .find(|(wired, _)| wired == name)
-                .map(|&(_, pipe)| pipe)
-                .ok_or_else(|| StartError::UnwiredPort { kind, name: name.clone() })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut pipes = Vec::with_capacity(declared.len());
+    for name in declared {
+        let Some(&(_, pipe)) = wires.iter().find(|(wired, _)| wired == name) else {
+            return Err(StartError::UnwiredPort { kind, name: name.clone() });
+        };
+        pipes.push(pipe);
+    }
     for (at, &(name, _)) in wires.iter().enumerate() {
         if position(declared, name).is_none() {
             return Err(StartError::UnusedWire { kind, name });

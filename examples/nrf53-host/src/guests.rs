@@ -1,5 +1,6 @@
-//! The Wasm side: the embedded guest modules, the host that checks and
-//! loads them, and one embassy task per guest.
+//! The Wasm side: the embedded guest modules, their wiring to the pipes by
+//! port name, the host that checks and starts them, and one embassy task per
+//! guest.
 //!
 //! All guests share one executor with the services. A guest runs only
 //! inside [`drive`]: blocked in `receive`, its task awaits the input's pipe;
@@ -7,12 +8,14 @@
 //! bounds how long a guest holds the CPU before timers and the other tasks
 //! get their turn.
 
-use defmt::{debug, error, info, intern, trace, unwrap, warn};
+use defmt::{debug, error, info, trace, unwrap, warn};
 use embassy_executor::Spawner;
-use embassy_runner::{ChannelEnv, Sink, drive};
-use wasm_sdk_host::{Guest, Host, HostConfig, LoadError, LogLevel, Step};
+use embassy_runner::{ChannelEnv, Sink, Wiring, drive, start};
+use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
 
-use crate::pipes::{ALARM_PORTS, COUNTER_PORTS, PRIMES_PORTS, Ports};
+use crate::pipes::{
+    ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,
+};
 
 /// Built by `build.rs` (`cargo build --release --target
 /// wasm32-unknown-unknown`, `WASM_SDK_MEMORY=tight`).
@@ -39,17 +42,41 @@ const MEMORY_BUDGET: u64 = 16 * 1024;
 /// few bytes.
 const MAX_MESSAGE_LEN: usize = 64;
 
-/// One guest to load: its name (for logs), module and wiring.
+/// One guest to start: its name (for logs), module and wiring.
 struct GuestSpec {
     name: &'static str,
     wasm: &'static [u8],
-    ports: &'static Ports,
+    wiring: Wiring,
 }
 
-const GUESTS: [GuestSpec; 3] = [
-    GuestSpec { name: "counter", wasm: guest_wasm!("counter"), ports: &COUNTER_PORTS },
-    GuestSpec { name: "alarm", wasm: guest_wasm!("alarm"), ports: &ALARM_PORTS },
-    GuestSpec { name: "primes", wasm: guest_wasm!("primes"), ports: &PRIMES_PORTS },
+/// The guests and the pipe of each port, by the names of their
+/// `#[task_run(inputs(..), outputs(..))]`; [`start`] refuses a guest whose
+/// manifest does not declare exactly these ports.
+static GUESTS: [GuestSpec; 3] = [
+    GuestSpec {
+        name: "counter",
+        wasm: guest_wasm!("counter"),
+        wiring: Wiring {
+            inputs: &[("wasm_input", &COUNT_IN)],
+            outputs: &[("wasm_data", &COUNT_OUT)],
+        },
+    },
+    GuestSpec {
+        name: "alarm",
+        wasm: guest_wasm!("alarm"),
+        wiring: Wiring {
+            inputs: &[("reading", &READING), ("thresholds", &THRESHOLDS)],
+            outputs: &[("alarm", &ALARM), ("average", &AVERAGE)],
+        },
+    },
+    GuestSpec {
+        name: "primes",
+        wasm: guest_wasm!("primes"),
+        wiring: Wiring {
+            inputs: &[("limit", &PRIMES_LIMIT)],
+            outputs: &[("count", &PRIMES_COUNT)],
+        },
+    },
 ];
 
 /// Guest logs and error reports to defmt, at the guest's level.
@@ -73,8 +100,9 @@ impl Sink for DefmtSink {
 
 static SINK: DefmtSink = DefmtSink;
 
-/// Checks and loads every guest and spawns a task for each one that loads.
-/// A guest that fails to load is logged and left out; the others run.
+/// Checks, loads and wires every guest and spawns a task for each one that
+/// starts. A guest that fails to start is logged and left out; the others
+/// run.
 pub fn spawn_all(spawner: Spawner) {
     let host = Host::new(HostConfig {
         fuel_per_slice: Some(FUEL_PER_SLICE),
@@ -84,71 +112,28 @@ pub fn spawn_all(spawner: Spawner) {
         ..HostConfig::default()
     });
     for spec in &GUESTS {
-        if let Some(guest) = load(&host, spec) {
-            info!(
-                "{=str}: loaded, {=usize} B module, {=usize} B memory",
+        match start(&host, spec.name, spec.wasm, &spec.wiring, &SINK) {
+            Ok(guest) => {
+                info!(
+                    "{=str}: loaded, {=usize} B module, {=usize} B memory",
+                    spec.name,
+                    spec.wasm.len(),
+                    guest.memory_size()
+                );
+                spawner.spawn(unwrap!(run_guest(guest)));
+            }
+            // `as_str` and `detail` rather than `StartError`'s `Display`,
+            // which would link `core::fmt` formatting (flash).
+            Err(error) => error!(
+                "{=str}: not started: {=str} {=str}",
                 spec.name,
-                spec.wasm.len(),
-                guest.memory_size()
-            );
-            spawner.spawn(unwrap!(run_guest(guest)));
+                error.as_str(),
+                error.detail()
+            ),
         }
     }
     // Guests keep their own handle on the engine; the host's linker and
     // config are no longer needed.
-}
-
-/// Loads one guest and checks that its manifest declares the ports the
-/// firmware wired, in the same order (pipes are matched by index).
-fn load(host: &Host<ChannelEnv>, spec: &GuestSpec) -> Option<Guest<ChannelEnv>> {
-    let ports = spec.ports;
-    let env = ChannelEnv::new(spec.name, ports.inputs, ports.outputs, &SINK);
-    let guest = match host.load(spec.wasm, env) {
-        Ok(guest) => guest,
-        Err(err) => {
-            log_load_error(spec.name, &err);
-            return None;
-        }
-    };
-    let same = |names: &[alloc::string::String], wired: &[&str]| {
-        names.len() == wired.len() && names.iter().zip(wired).all(|(a, b)| a == b)
-    };
-    if !same(guest.inputs(), ports.input_names) || !same(guest.outputs(), ports.output_names) {
-        error!(
-            "{=str}: not run: its inputs or outputs differ from the firmware's wiring",
-            spec.name
-        );
-        return None;
-    }
-    Some(guest)
-}
-
-/// Says why a module was refused, without `LoadError`'s `Display` (which
-/// costs flash for `core::fmt` formatting): one defmt line with what is
-/// wrong (interned: the text stays in the ELF, not in flash) and the
-/// offending name or wasmi's own text.
-fn log_load_error(guest: &str, err: &LoadError) {
-    let (what, detail): (defmt::Str, &str) = match err {
-        LoadError::Malformed(text) => (intern!("not a wasm module"), text),
-        LoadError::Invalid(text) => (intern!("invalid module"), text),
-        LoadError::Instantiate(text) => (intern!("instantiation failed"), text),
-        LoadError::UnknownImport { name, .. } => {
-            (intern!("import outside the connectors ABI"), name)
-        }
-        LoadError::ImportSignature { name, .. } => {
-            (intern!("import with the wrong signature"), name)
-        }
-        LoadError::MissingExport(export) => (intern!("missing export"), export),
-        LoadError::RunTaskSignature => (intern!("`run_task` is not `() -> i32`"), ""),
-        LoadError::StartFunction => (intern!("has a start function"), ""),
-        LoadError::UnsupportedMemory => (intern!("not one 32-bit unshared memory"), ""),
-        LoadError::MemoryTooLarge { .. } => (intern!("initial memory over MEMORY_BUDGET"), ""),
-        LoadError::MissingManifest => (intern!("no `wasm-sdk.manifest` section"), ""),
-        LoadError::Manifest(_) => (intern!("malformed `wasm-sdk.manifest` section"), ""),
-        LoadError::AbiVersion { .. } => (intern!("unsupported ABI version"), ""),
-        _ => (intern!("refused"), ""),
-    };
-    error!("{=str}: not loaded: {=istr} {=str}", guest, what, detail);
 }
 
 /// Runs one guest until it stops, then logs how and what it used.
@@ -162,10 +147,8 @@ async fn run_guest(guest: Guest<ChannelEnv>) {
         Step::Finished { exit_code } => warn!("{=str}: finished with {=i32}", name, exit_code),
         Step::Trapped(trap) => error!("{=str}: trapped: {=str}", name, trap.message()),
         Step::OutOfFuel => error!("{=str}: out of fuel", name),
-        // `drive` returns `Blocked` only for an input without a pipe, which
-        // `load` rules out.
-        Step::Blocked { input } => error!("{=str}: blocked on unwired input {=u8}", name, input),
-        Step::Preempted => {}
+        // `drive` returns final steps only.
+        Step::Blocked { .. } | Step::Preempted => {}
     }
     let env = guest.env();
     info!(

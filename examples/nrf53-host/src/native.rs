@@ -8,11 +8,14 @@
 
 use defmt::unwrap;
 use embassy_executor::Spawner;
+use embassy_runner::Pipe;
+use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds, is_prime, to_message};
+use serde::Serialize;
+use wasm_sdk::Payload;
 
 use crate::pipes::{
     ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,
 };
-use crate::wire::{self, AlarmEvent};
 
 /// Spawns the stand-ins.
 pub fn spawn_all(spawner: Spawner) {
@@ -21,13 +24,21 @@ pub fn spawn_all(spawner: Spawner) {
     spawner.spawn(unwrap!(primes()));
 }
 
+/// Sends `value` on an output pipe if it has room, as a guest's `send`
+/// would report `OutputFull` and the example guests would then stop.
+fn send<T: Serialize>(pipe: &Pipe, value: &T) {
+    if let Ok(message) = to_message(value) {
+        let _ = pipe.try_send(message);
+    }
+}
+
 /// The counter guest: count in, count + 1 out.
 #[embassy_executor::task]
 async fn counter() {
     loop {
-        let message = COUNT_IN.receive().await;
-        if let Some(count) = wire::decode_u32(&message) {
-            let _ = COUNT_OUT.try_send(wire::u32_message(count.wrapping_add(1)));
+        if let Ok(mut counter) = Counter::from_payload(&COUNT_IN.receive().await) {
+            counter.increment();
+            send(&COUNT_OUT, &counter);
         }
     }
 }
@@ -35,36 +46,39 @@ async fn counter() {
 /// The alarm guest: hysteresis on readings, mean of the last four.
 #[embassy_executor::task]
 async fn alarm() {
-    let (mut high, mut low) = (300i16, 280i16);
+    let mut limits = Thresholds { high: 300, low: 280 };
     let mut raised = false;
     let mut window = [0i16; 4];
     let mut seen = 0usize;
     loop {
         if let Ok(message) = THRESHOLDS.try_receive()
-            && let Some((h, l)) = wire::decode_thresholds(&message)
-            && l <= h
+            && let Ok(new) = Thresholds::from_payload(&message)
+            && new.low <= new.high
         {
-            (high, low) = (h, l);
+            limits = new;
         }
-        let Some(t) = wire::decode_reading(&READING.receive().await) else { continue };
-        let event = if !raised && t >= high {
+        let Ok(Reading { deci_celsius: t }) = Reading::from_payload(&READING.receive().await)
+        else {
+            continue;
+        };
+        let event = if !raised && t >= limits.high {
             raised = true;
-            Some(AlarmEvent::Raised(t))
-        } else if raised && t <= low {
+            Some(AlarmEvent::Raised { deci_celsius: t })
+        } else if raised && t <= limits.low {
             raised = false;
-            Some(AlarmEvent::Cleared(t))
+            Some(AlarmEvent::Cleared { deci_celsius: t })
         } else {
             None
         };
         if let Some(event) = event {
-            let _ = ALARM.try_send(wire::alarm_message(event));
+            send(&ALARM, &event);
         }
         window[seen % window.len()] = t;
         seen += 1;
         let filled = &window[..seen.min(window.len())];
         let sum: i32 = filled.iter().map(|&v| i32::from(v)).sum();
         let mean = (sum / filled.len() as i32) as i16;
-        let _ = AVERAGE.try_send(wire::reading_message(mean));
+        send(&AVERAGE, &Reading { deci_celsius: mean });
     }
 }
 
@@ -73,14 +87,14 @@ async fn alarm() {
 #[embassy_executor::task]
 async fn primes() {
     loop {
-        let Some(limit) = wire::decode_u32(&PRIMES_LIMIT.receive().await) else { continue };
+        let Ok(limit) = u32::from_payload(&PRIMES_LIMIT.receive().await) else { continue };
         let mut count = 0u32;
         for n in 2..limit {
-            count += u32::from((2..).take_while(|d| d * d <= n).all(|d| n % d != 0));
+            count += u32::from(is_prime(n));
             if n % 4096 == 0 {
                 embassy_futures::yield_now().await;
             }
         }
-        let _ = PRIMES_COUNT.try_send(wire::u32_message(count));
+        send(&PRIMES_COUNT, &count);
     }
 }

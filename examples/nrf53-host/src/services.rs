@@ -1,5 +1,6 @@
 //! The async services around the guests: they feed guest inputs and
-//! consume guest outputs, only through the pipes in [`crate::pipes`].
+//! consume guest outputs, only through the pipes in [`crate::pipes`], with
+//! the guests' own message types (`module-examples-common`) in postcard.
 //!
 //! Services never make a guest fail because of their own pace:
 //!
@@ -18,23 +19,25 @@ use defmt::{debug, info, intern, warn};
 use embassy_futures::select::{Either4, select4};
 use embassy_nrf::buffered_uarte::{BufferedUarteRx, BufferedUarteTx};
 use embassy_nrf::gpio::{Input, Output};
-use embassy_runner::{Message, Pipe};
+use embassy_runner::Pipe;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_time::{Duration, Instant, Ticker, Timer};
+use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds, to_message};
+use serde::Serialize;
+use wasm_sdk::{Payload, StackStr};
 
 use crate::pipes::{
     ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,
 };
-use crate::text::{Command, HELP, Line};
-use crate::wire::{self, AlarmEvent};
+use crate::text::{Command, HELP, LINE_LEN, Line, PushTenths};
 
 /// The last count the counter guest sent; Button 1 sends it back to be
 /// incremented.
 static LAST_COUNT: AtomicU32 = AtomicU32::new(0);
 
 /// The primes job queued at boot: 9,592 primes below 100,000 by trial
-/// division, 56.6 M fuel (measured on the test host): seconds of CPU on the
+/// division, 56.6 M fuel (measured on the test host and in QEMU): seconds of CPU on the
 /// app core, run in fuel slices. (1,000,000 takes 1.35 G fuel: minutes.)
 pub const PRIMES_BOOT_LIMIT: u32 = 100_000;
 
@@ -48,9 +51,15 @@ const RAMP_STEP: i16 = 5;
 /// Readings between two reports of the ticker's lateness.
 const LATENESS_WINDOW: u32 = 20;
 
-/// Offers a message to a guest input without waiting; `false` (and a
+/// Offers `value` to a guest input without waiting; `false` (and a
 /// warning) when the input is full.
-fn offer(pipe: &Pipe, message: Message, guest: defmt::Str) -> bool {
+fn offer<T: Serialize>(pipe: &Pipe, value: &T, guest: defmt::Str) -> bool {
+    // The guests' types encode in a few bytes, far below `to_message`'s
+    // capacity; an error would be a new type that does not fit.
+    let Ok(message) = to_message(value) else {
+        warn!("{=istr}: message does not encode, dropped", guest);
+        return false;
+    };
     let sent = pipe.try_send(message).is_ok();
     if !sent {
         warn!("{=istr}: input full, message dropped", guest);
@@ -60,7 +69,7 @@ fn offer(pipe: &Pipe, message: Message, guest: defmt::Str) -> bool {
 
 /// Queues the boot-time primes job.
 pub fn start_primes_job() {
-    if offer(&PRIMES_LIMIT, wire::u32_message(PRIMES_BOOT_LIMIT), intern!("primes")) {
+    if offer(&PRIMES_LIMIT, &PRIMES_BOOT_LIMIT, intern!("primes")) {
         info!("primes: counting below {=u32}", PRIMES_BOOT_LIMIT);
     }
 }
@@ -85,7 +94,7 @@ pub async fn temperature() {
         worst = worst.max(Instant::now().saturating_duration_since(due));
         due += READING_PERIOD;
 
-        offer(&READING, wire::reading_message(deci_celsius), intern!("alarm"));
+        offer(&READING, &Reading { deci_celsius }, intern!("alarm"));
         if !(RAMP.0..=RAMP.1).contains(&(deci_celsius + step)) {
             step = -step;
         }
@@ -112,7 +121,7 @@ pub async fn button(mut button: Input<'static>) {
         button.wait_for_falling_edge().await;
         let count = LAST_COUNT.load(Ordering::Relaxed);
         debug!("button: sending count {=u32}", count);
-        offer(&COUNT_IN, wire::u32_message(count), intern!("counter"));
+        offer(&COUNT_IN, &Counter { count }, intern!("counter"));
         // Debounce: ignore the contact's bounces, then wait for release.
         Timer::after_millis(30).await;
         button.wait_for_high().await;
@@ -158,20 +167,22 @@ pub async fn commands(mut rx: BufferedUarteRx<'static>) {
 
 fn run_command(line: &[u8]) {
     match Command::parse(line) {
-        Some(Command::Count(n)) => {
-            offer(&COUNT_IN, wire::u32_message(n), intern!("counter"));
+        Some(Command::Count(count)) => {
+            offer(&COUNT_IN, &Counter { count }, intern!("counter"));
         }
         Some(Command::Primes(limit)) => {
-            if offer(&PRIMES_LIMIT, wire::u32_message(limit), intern!("primes")) {
+            if offer(&PRIMES_LIMIT, &limit, intern!("primes")) {
                 info!("primes: counting below {=u32}", limit);
             }
         }
         Some(Command::Thresholds { high, low }) => {
-            offer(&THRESHOLDS, wire::thresholds_message(high, low), intern!("alarm"));
+            offer(&THRESHOLDS, &Thresholds { high, low }, intern!("alarm"));
         }
         None => {
             warn!("uart: not a command: {=[u8]:a}", line);
-            print(Line::new().str(HELP));
+            let mut help = Line::new();
+            help.push_str(HELP);
+            print(&help);
         }
     }
 }
@@ -190,51 +201,51 @@ pub async fn outputs(mut led: Output<'static>) {
         )
         .await
         {
-            Either4::First(message) => match wire::decode_u32(&message) {
-                Some(count) => {
+            Either4::First(message) => match Counter::from_payload(&message) {
+                Ok(Counter { count }) => {
                     LAST_COUNT.store(count, Ordering::Relaxed);
-                    line.str("count ").u32(count);
+                    line.push_str("count ").push_u32(count);
                 }
-                None => {
+                Err(_) => {
                     bad(intern!("counter"), &message);
                     continue;
                 }
             },
-            Either4::Second(message) => match wire::decode_alarm(&message) {
-                Some(AlarmEvent::Raised(t)) => {
+            Either4::Second(message) => match AlarmEvent::from_payload(&message) {
+                Ok(AlarmEvent::Raised { deci_celsius }) => {
                     led.set_low(); // active low: on
-                    line.str("alarm raised at ").tenths(t).str(" C");
+                    line.push_str("alarm raised at ").push_tenths(deci_celsius).push_str(" C");
                 }
-                Some(AlarmEvent::Cleared(t)) => {
+                Ok(AlarmEvent::Cleared { deci_celsius }) => {
                     led.set_high();
-                    line.str("alarm cleared at ").tenths(t).str(" C");
+                    line.push_str("alarm cleared at ").push_tenths(deci_celsius).push_str(" C");
                 }
-                None => {
+                Err(_) => {
                     bad(intern!("alarm"), &message);
                     continue;
                 }
             },
-            Either4::Third(message) => match wire::decode_reading(&message) {
-                Some(t) => {
-                    line.str("average ").tenths(t).str(" C");
+            Either4::Third(message) => match Reading::from_payload(&message) {
+                Ok(Reading { deci_celsius }) => {
+                    line.push_str("average ").push_tenths(deci_celsius).push_str(" C");
                 }
-                None => {
+                Err(_) => {
                     bad(intern!("average"), &message);
                     continue;
                 }
             },
-            Either4::Fourth(message) => match wire::decode_u32(&message) {
-                Some(count) => {
+            Either4::Fourth(message) => match u32::from_payload(&message) {
+                Ok(count) => {
                     info!("primes: {=u32}", count);
-                    line.str("primes ").u32(count);
+                    line.push_str("primes ").push_u32(count);
                 }
-                None => {
+                Err(_) => {
                     bad(intern!("primes"), &message);
                     continue;
                 }
             },
         }
-        print(&mut line);
+        print(&line);
     }
 }
 
@@ -256,13 +267,18 @@ static CUT_LINES: AtomicU32 = AtomicU32::new(0);
 /// Hands the UART transmitter to [`print`] and prints the command help.
 pub fn start_console(tx: BufferedUarteTx<'static>) {
     CONSOLE.lock(|console| *console.borrow_mut() = Some(tx));
-    print(Line::new().str("nrf53-host: ").str(HELP));
+    let mut banner = Line::new();
+    banner.push_str("nrf53-host: ").push_str(HELP);
+    print(&banner);
 }
 
-/// Queues a line for the UART without waiting; what does not fit the
-/// transmit ring is dropped and counted.
-fn print(line: &mut Line) {
-    let bytes = line.finish();
+/// Queues a line and its CR LF for the UART without waiting; what does not
+/// fit the transmit ring is dropped and counted.
+fn print(line: &Line) {
+    // A full line still gets its terminator: the frame has room for both.
+    let mut framed = StackStr::<{ LINE_LEN + 2 }>::new();
+    framed.push_str(line).push_str("\r\n");
+    let bytes = framed.as_bytes();
     let written = CONSOLE.lock(|console| match console.borrow_mut().as_mut() {
         Some(tx) => tx.try_write(bytes).unwrap_or(0),
         None => 0,

@@ -1,69 +1,30 @@
 //! UART text without `core::fmt`: output lines and command parsing.
 //!
 //! `core::fmt` is avoidable here and costs flash on a microcontroller, so
-//! numbers are written and parsed by hand, like the guests' `StackStr`.
+//! lines are [`wasm_sdk::StackStr`]s, which write numbers by hand (as the
+//! guests do), and commands are parsed by hand.
 
-/// One output line, built in place; text past the capacity is cut.
-pub struct Line {
-    buf: [u8; 64],
-    len: usize,
+use wasm_sdk::StackStr;
+
+/// Bytes of text in one UART line, before its CR LF.
+pub const LINE_LEN: usize = 62;
+
+/// One output line, built in place; text past [`LINE_LEN`] is cut.
+pub type Line = StackStr<LINE_LEN>;
+
+/// Temperatures on a [`Line`].
+pub trait PushTenths {
+    /// Appends tenths of a unit as a decimal: `-15` is `-1.5`.
+    fn push_tenths(&mut self, value: i16) -> &mut Self;
 }
 
-impl Line {
-    /// An empty line.
-    pub const fn new() -> Self {
-        Line { buf: [0; 64], len: 0 }
-    }
-
-    /// Appends text.
-    pub fn str(&mut self, text: &str) -> &mut Self {
-        for &byte in text.as_bytes() {
-            self.byte(byte);
-        }
-        self
-    }
-
-    /// Appends a decimal number.
-    pub fn u32(&mut self, mut value: u32) -> &mut Self {
-        let mut digits = [0u8; 10];
-        let mut n = 0;
-        loop {
-            digits[n] = b'0' + (value % 10) as u8;
-            n += 1;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
-        }
-        for &digit in digits[..n].iter().rev() {
-            self.byte(digit);
-        }
-        self
-    }
-
-    /// Appends tenths of a unit as a decimal: `-15` is `-1.5`.
-    pub fn tenths(&mut self, value: i16) -> &mut Self {
-        let value = i32::from(value);
+impl PushTenths for Line {
+    fn push_tenths(&mut self, value: i16) -> &mut Self {
         if value < 0 {
-            self.byte(b'-');
+            self.push_str("-");
         }
-        let abs = value.unsigned_abs();
-        self.u32(abs / 10).byte(b'.').u32(abs % 10)
-    }
-
-    /// The line with a CR LF terminator; a cut line still gets one.
-    pub fn finish(&mut self) -> &[u8] {
-        self.len = self.len.min(self.buf.len() - 2);
-        self.str("\r\n");
-        &self.buf[..self.len]
-    }
-
-    fn byte(&mut self, byte: u8) -> &mut Self {
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = byte;
-            self.len += 1;
-        }
-        self
+        let abs = u32::from(value.unsigned_abs());
+        self.push_u32(abs / 10).push_str(".").push_u32(abs % 10)
     }
 }
 
