@@ -101,6 +101,7 @@ impl Error {
     /// variants can come out; `connectors::status_error` is the shared
     /// out-of-line copy.
     #[inline(always)]
+    #[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
     pub(crate) fn from_code(code: i32, input: bool) -> Self {
         match Status::from_code(code) {
             Some(Status::Closed) if !input => Error::OutputClosed,
