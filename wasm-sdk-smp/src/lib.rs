@@ -1,0 +1,99 @@
+//! An MCUmgr/SMP server for wasm-sdk firmware: update guest modules with
+//! the tools firmware engineers already use (`smpmgr`, `mcumgr`, nRF
+//! Connect Device Manager).
+//!
+//! `no_std`, no allocation: every buffer is fixed, so a flood of requests
+//! or a malformed frame costs bounded memory and time.
+//!
+//! - [`frame`]: the serial console framing (base64 lines, length, CRC-16);
+//! - [`header`]: the 8-byte SMP header;
+//! - [`server`]: the OS group (echo, `mcumgr_params`, reset) and the image
+//!   group (state read and write, upload, erase) over [`Slots`];
+//! - [`slots`]: what the firmware provides: guest module slots, which
+//!   validate and install an upload.
+//!
+//! [`SerialServer`] joins them: feed it the bytes a UART received, and it
+//! writes the response lines.
+
+#![no_std]
+
+pub mod frame;
+pub mod header;
+pub mod server;
+pub mod slots;
+
+pub use frame::{FrameDecoder, FrameError, Received};
+pub use server::{Action, Server};
+pub use slots::{ImageState, SlotError, Slots};
+
+/// The reassembly buffer the standard clients need: at least 256 bytes
+/// (`smpmgr` sends messages of up to 169, others fill `buf_size - 4`); 384
+/// is Zephyr's default.
+pub const DEFAULT_BUF_SIZE: usize = 384;
+
+/// An SMP server on a serial line: console framing around a [`Server`].
+/// `N` is the reassembly buffer, advertised as `buf_size`.
+pub struct SerialServer<S, const N: usize = DEFAULT_BUF_SIZE> {
+    decoder: FrameDecoder<N>,
+    server: Server<S>,
+    response: [u8; N],
+    scratch: [u8; N],
+    dropped: u32,
+}
+
+impl<S: Slots, const N: usize> SerialServer<S, N> {
+    /// A server over `slots`.
+    pub fn new(slots: S) -> Self {
+        SerialServer {
+            decoder: FrameDecoder::new(),
+            server: Server::new(slots, u32::try_from(N).unwrap_or(u32::MAX)),
+            response: [0; N],
+            scratch: [0; N],
+            dropped: 0,
+        }
+    }
+
+    /// The request handler (slots, upload state).
+    pub fn server(&self) -> &Server<S> {
+        &self.server
+    }
+
+    /// The request handler, mutably.
+    pub fn server_mut(&mut self) -> &mut Server<S> {
+        &mut self.server
+    }
+
+    /// Frames dropped so far (bad CRC, length or base64, too large).
+    pub fn dropped(&self) -> u32 {
+        self.dropped
+    }
+
+    /// Feeds received bytes; hands every response line to `line` and
+    /// returns [`Action::Reset`] if a reset was answered.
+    pub fn receive(&mut self, bytes: &[u8], mut line: impl FnMut(&[u8])) -> Action {
+        let mut action = Action::None;
+        // Room for the length field and the CRC around a response.
+        let max_response = N.saturating_sub(4);
+        for &byte in bytes {
+            let (len, act) = match self.decoder.push(byte) {
+                Received::Pending => continue,
+                Received::Dropped(_) => {
+                    self.dropped = self.dropped.saturating_add(1);
+                    continue;
+                }
+                Received::Message(request) => {
+                    let out = &mut self.response[..max_response];
+                    self.server.handle(request, out)
+                }
+            };
+            if act == Action::Reset {
+                action = Action::Reset;
+            }
+            if len > 0 {
+                // `len <= max_response`, so the frame fits `scratch`.
+                let _ = frame::encode(&self.response[..len], &mut self.scratch, &mut line);
+            }
+        }
+        action
+    }
+}

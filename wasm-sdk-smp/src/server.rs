@@ -1,0 +1,383 @@
+//! Requests in, responses out: the OS and image groups over [`Slots`].
+
+use minicbor::Decoder;
+use minicbor::encode::write::{Cursor, EndOfSlice};
+use sha2::{Digest, Sha256};
+
+use crate::header::{HEADER_LEN, Header, Op};
+use crate::slots::{ImageState, SlotError, Slots, rc};
+
+/// The OS management group.
+pub const GROUP_OS: u16 = 0;
+/// The image management group.
+pub const GROUP_IMAGE: u16 = 1;
+
+const OS_ECHO: u8 = 0;
+const OS_RESET: u8 = 5;
+const OS_PARAMS: u8 = 6;
+const IMAGE_STATE: u8 = 0;
+const IMAGE_UPLOAD: u8 = 1;
+const IMAGE_ERASE: u8 = 5;
+
+/// What the caller must do after sending a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing.
+    None,
+    /// An `os reset` was answered: reset the device.
+    Reset,
+}
+
+/// An upload in progress.
+struct Upload {
+    image: u32,
+    len: usize,
+    /// Bytes received and stored so far: the next offset expected.
+    off: usize,
+    /// The announced SHA-256, if the client sent one.
+    sha: Option<[u8; 32]>,
+    hasher: Sha256,
+}
+
+/// An SMP server over the firmware's [`Slots`]. `buf_size` is what
+/// `mcumgr_params` advertises: the frame reassembly buffer.
+pub struct Server<S> {
+    slots: S,
+    buf_size: u32,
+    upload: Option<Upload>,
+}
+
+type Enc<'a> = minicbor::Encoder<Cursor<&'a mut [u8]>>;
+type EncResult = Result<(), minicbor::encode::Error<EndOfSlice>>;
+
+/// The outcome of a request handler: a body was encoded, or an error to
+/// send instead.
+enum Reply {
+    Done,
+    Error(SlotError),
+}
+
+impl<S: Slots> Server<S> {
+    /// A server advertising a reassembly buffer of `buf_size` bytes.
+    pub fn new(slots: S, buf_size: u32) -> Self {
+        Server { slots, buf_size, upload: None }
+    }
+
+    /// The slots.
+    pub fn slots(&self) -> &S {
+        &self.slots
+    }
+
+    /// The slots, to change them outside SMP (a health check confirming a
+    /// module, a rollback).
+    pub fn slots_mut(&mut self) -> &mut S {
+        &mut self.slots
+    }
+
+    /// The offset of the upload in progress, if any.
+    pub fn upload_offset(&self) -> Option<(u32, usize)> {
+        self.upload.as_ref().map(|u| (u.image, u.off))
+    }
+
+    /// Handles one SMP request and writes the response message (header and
+    /// CBOR body) to `out`. Returns its length (0: no response, for a
+    /// message that is not a request) and what to do after sending it.
+    pub fn handle(&mut self, request: &[u8], out: &mut [u8]) -> (usize, Action) {
+        let Some(header) = Header::parse(request) else { return (0, Action::None) };
+        let Some(op) = header.op.response() else { return (0, Action::None) };
+        let Some((head, body_out)) = out.split_at_mut_checked(HEADER_LEN) else {
+            return (0, Action::None);
+        };
+        let body = request.get(HEADER_LEN..).unwrap_or_default();
+        let body = body.get(..usize::from(header.len)).unwrap_or(body);
+        let mut action = Action::None;
+        let len = {
+            let mut enc = minicbor::Encoder::new(Cursor::new(&mut *body_out));
+            let reply = self.dispatch(&header, body, &mut enc, &mut action);
+            let written = enc.writer().position();
+            match reply {
+                Ok(Reply::Done) => written,
+                Ok(Reply::Error(err)) => encode_error(body_out, err),
+                // The response did not fit: say so in the smallest form.
+                Err(_) => encode_error(body_out, SlotError::new(rc::ENOMEM, "response too large")),
+            }
+        };
+        let response = Header {
+            op,
+            version: header.version,
+            flags: 0,
+            len: u16::try_from(len).unwrap_or(u16::MAX),
+            group: header.group,
+            seq: header.seq,
+            cmd: header.cmd,
+        };
+        head.copy_from_slice(&response.to_bytes());
+        (HEADER_LEN + len, action)
+    }
+
+    fn dispatch(
+        &mut self,
+        h: &Header,
+        body: &[u8],
+        enc: &mut Enc<'_>,
+        action: &mut Action,
+    ) -> Result<Reply, minicbor::encode::Error<EndOfSlice>> {
+        match (h.group, h.cmd, h.op) {
+            (GROUP_OS, OS_ECHO, _) => {
+                let mut text = None;
+                let parsed = fields(body, |key, d| {
+                    if key == "d" {
+                        text = Some(d.str()?);
+                    } else {
+                        d.skip()?;
+                    }
+                    Ok(())
+                });
+                match (parsed, text) {
+                    (Ok(()), Some(text)) => {
+                        enc.map(1)?.str("r")?.str(text)?;
+                        Ok(Reply::Done)
+                    }
+                    _ => Ok(Reply::Error(SlotError::new(rc::EINVAL, "echo needs a text `d`"))),
+                }
+            }
+            (GROUP_OS, OS_PARAMS, Op::Read) => {
+                enc.map(2)?.str("buf_size")?.u32(self.buf_size)?.str("buf_count")?.u32(1)?;
+                Ok(Reply::Done)
+            }
+            (GROUP_OS, OS_RESET, Op::Write) => {
+                *action = Action::Reset;
+                enc.map(0)?;
+                Ok(Reply::Done)
+            }
+            (GROUP_IMAGE, IMAGE_STATE, Op::Read) => {
+                self.encode_states(enc)?;
+                Ok(Reply::Done)
+            }
+            (GROUP_IMAGE, IMAGE_STATE, Op::Write) => {
+                let (mut hash, mut confirm) = (None, false);
+                let parsed = fields(body, |key, d| {
+                    match key {
+                        "hash" => hash = Some(d.bytes()?),
+                        "confirm" => confirm = d.bool()?,
+                        _ => d.skip()?,
+                    }
+                    Ok(())
+                });
+                if parsed.is_err() {
+                    return Ok(Reply::Error(SlotError::new(rc::EINVAL, "malformed request")));
+                }
+                if let Err(err) = self.slots.set_state(hash, confirm) {
+                    return Ok(Reply::Error(err));
+                }
+                self.encode_states(enc)?;
+                Ok(Reply::Done)
+            }
+            (GROUP_IMAGE, IMAGE_UPLOAD, Op::Write) => self.upload(body, enc),
+            (GROUP_IMAGE, IMAGE_ERASE, Op::Write) => {
+                let mut slot = 0;
+                let parsed = fields(body, |key, d| {
+                    if key == "slot" {
+                        slot = d.u32()?;
+                    } else {
+                        d.skip()?;
+                    }
+                    Ok(())
+                });
+                if parsed.is_err() {
+                    return Ok(Reply::Error(SlotError::new(rc::EINVAL, "malformed request")));
+                }
+                if let Err(err) = self.slots.erase(slot) {
+                    return Ok(Reply::Error(err));
+                }
+                if self.upload.as_ref().is_some_and(|u| u.image == slot) {
+                    self.upload = None;
+                }
+                enc.map(0)?;
+                Ok(Reply::Done)
+            }
+            _ => Ok(Reply::Error(SlotError::new(rc::ENOTSUP, "unknown group or command"))),
+        }
+    }
+
+    fn encode_states(&self, enc: &mut Enc<'_>) -> EncResult {
+        let mut count = 0;
+        self.slots.states(&mut |_| count += 1);
+        enc.map(1)?.str("images")?.array(count)?;
+        let mut result = Ok(());
+        self.slots.states(&mut |s: ImageState<'_>| {
+            if result.is_ok() {
+                result = encode_state(enc, &s);
+            }
+        });
+        result
+    }
+
+    fn upload(
+        &mut self,
+        body: &[u8],
+        enc: &mut Enc<'_>,
+    ) -> Result<Reply, minicbor::encode::Error<EndOfSlice>> {
+        let mut req = UploadRequest::default();
+        if parse_upload(body, &mut req).is_err() {
+            return Ok(Reply::Error(SlotError::new(rc::EINVAL, "malformed upload request")));
+        }
+        let Some(off) = req.off else {
+            return Ok(Reply::Error(SlotError::new(rc::EINVAL, "upload needs `off`")));
+        };
+        let data = req.data.unwrap_or_default();
+        if off == 0 {
+            let Some(len) = req.len else {
+                return Ok(Reply::Error(SlotError::new(
+                    rc::EINVAL,
+                    "upload at offset 0 needs `len`",
+                )));
+            };
+            if let Err(err) = self.start(req.image, len, req.sha) {
+                self.upload = None;
+                return Ok(Reply::Error(err));
+            }
+        }
+        let Some(upload) = self.upload.as_mut() else {
+            // Nothing in progress: the client restarts from 0.
+            enc.map(1)?.str("off")?.u32(0)?;
+            return Ok(Reply::Done);
+        };
+        if off != upload.off as u64 {
+            // Out of order (a resend, a lost chunk): say what is held.
+            enc.map(1)?.str("off")?.u64(upload.off as u64)?;
+            return Ok(Reply::Done);
+        }
+        if data.len() > upload.len - upload.off {
+            self.upload = None;
+            return Ok(Reply::Error(SlotError::new(rc::EINVAL, "data past the announced length")));
+        }
+        if let Err(err) = self.slots.write(upload.image, upload.off, data) {
+            self.upload = None;
+            return Ok(Reply::Error(err));
+        }
+        upload.hasher.update(data);
+        upload.off += data.len();
+        if upload.off < upload.len {
+            enc.map(1)?.str("off")?.u64(upload.off as u64)?;
+            return Ok(Reply::Done);
+        }
+        // Complete: check and install before answering, because the client
+        // sends nothing more after the last chunk.
+        let Some(done) = self.upload.take() else { return Ok(Reply::Done) };
+        let hash: [u8; 32] = done.hasher.finalize().into();
+        if done.sha.is_some_and(|sha| sha != hash) {
+            return Ok(Reply::Error(SlotError::new(
+                rc::ECORRUPT,
+                "sha256 does not match the upload",
+            )));
+        }
+        if let Err(err) = self.slots.finish(done.image, &hash) {
+            return Ok(Reply::Error(err));
+        }
+        if done.sha.is_some() {
+            enc.map(2)?.str("off")?.u64(done.len as u64)?.str("match")?.bool(true)?;
+        } else {
+            enc.map(1)?.str("off")?.u64(done.len as u64)?;
+        }
+        Ok(Reply::Done)
+    }
+
+    fn start(&mut self, image: u32, len: u64, sha: Option<&[u8]>) -> Result<(), SlotError> {
+        if image >= self.slots.count() {
+            return Err(SlotError::new(rc::ENOENT, "no such guest slot"));
+        }
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if len == 0 {
+            return Err(SlotError::new(rc::EINVAL, "empty module"));
+        }
+        if len > self.slots.capacity(image) {
+            return Err(SlotError::new(rc::ENOMEM, "module larger than the slot"));
+        }
+        let sha = match sha {
+            None => None,
+            Some(bytes) => Some(
+                <[u8; 32]>::try_from(bytes)
+                    .map_err(|_| SlotError::new(rc::EINVAL, "sha must be 32 bytes"))?,
+            ),
+        };
+        self.slots.begin(image, len)?;
+        self.upload = Some(Upload { image, len, off: 0, sha, hasher: Sha256::new() });
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct UploadRequest<'b> {
+    image: u32,
+    off: Option<u64>,
+    len: Option<u64>,
+    sha: Option<&'b [u8]>,
+    data: Option<&'b [u8]>,
+}
+
+fn parse_upload<'b>(
+    body: &'b [u8],
+    req: &mut UploadRequest<'b>,
+) -> Result<(), minicbor::decode::Error> {
+    fields(body, |key, d| {
+        match key {
+            "image" => req.image = d.u32()?,
+            "off" => req.off = Some(d.u64()?),
+            "len" => req.len = Some(d.u64()?),
+            "sha" => req.sha = Some(d.bytes()?),
+            "data" => req.data = Some(d.bytes()?),
+            _ => d.skip()?,
+        }
+        Ok(())
+    })
+}
+
+/// Calls `field` for each `key: value` of the body's top-level map (text
+/// keys); `field` decodes or skips the value.
+fn fields<'b>(
+    body: &'b [u8],
+    mut field: impl FnMut(&'b str, &mut Decoder<'b>) -> Result<(), minicbor::decode::Error>,
+) -> Result<(), minicbor::decode::Error> {
+    let mut d = Decoder::new(body);
+    let Some(count) = d.map()? else {
+        return Err(minicbor::decode::Error::message("indefinite-length map"));
+    };
+    for _ in 0..count {
+        let key = d.str()?;
+        field(key, &mut d)?;
+    }
+    Ok(())
+}
+
+fn encode_state(enc: &mut Enc<'_>, s: &ImageState<'_>) -> EncResult {
+    enc.map(9)?
+        .str("image")?
+        .u32(s.image)?
+        .str("slot")?
+        .u32(s.slot)?
+        .str("version")?
+        .str(s.version)?
+        .str("hash")?
+        .bytes(&s.hash)?
+        .str("bootable")?
+        .bool(s.bootable)?
+        .str("pending")?
+        .bool(s.pending)?
+        .str("confirmed")?
+        .bool(s.confirmed)?
+        .str("active")?
+        .bool(s.active)?
+        .str("permanent")?
+        .bool(s.permanent)?;
+    Ok(())
+}
+
+/// Writes `{"rc": rc, "rsn": reason}` at the start of `out`; returns its
+/// length (0 if even that does not fit).
+fn encode_error(out: &mut [u8], err: SlotError) -> usize {
+    let mut enc = minicbor::Encoder::new(Cursor::new(out));
+    let done = enc.map(2).and_then(|e| e.str("rc")).and_then(|e| e.u32(err.rc));
+    let done = done.and_then(|e| e.str("rsn")).and_then(|e| e.str(err.reason));
+    if done.is_ok() { enc.writer().position() } else { 0 }
+}

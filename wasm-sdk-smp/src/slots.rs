@@ -1,0 +1,122 @@
+//! What the SMP image group needs from the firmware: guest module slots.
+//!
+//! An image number selects a guest slot. The server streams an upload into
+//! the slot's staging area ([`Slots::begin`], [`Slots::write`]), checks the
+//! SHA-256 of the whole module, and then hands it over with
+//! [`Slots::finish`], where the firmware validates and installs it; a
+//! module that fails a check is refused there with a [`SlotError`], and the
+//! running guest is untouched.
+
+/// SMP `rc` codes (MCUmgr's `MGMT_ERR_*`) the server answers with.
+pub mod rc {
+    /// Unknown error.
+    pub const EUNKNOWN: u32 = 1;
+    /// Out of memory: a module larger than its slot.
+    pub const ENOMEM: u32 = 2;
+    /// Invalid argument.
+    pub const EINVAL: u32 = 3;
+    /// No such slot or image.
+    pub const ENOENT: u32 = 5;
+    /// The request does not fit the current state.
+    pub const EBADSTATE: u32 = 6;
+    /// Unknown group or command.
+    pub const ENOTSUP: u32 = 8;
+    /// Corrupt data: a hash mismatch, an invalid module.
+    pub const ECORRUPT: u32 = 9;
+    /// Refused, for example a module without a valid signature.
+    pub const EACCESSDENIED: u32 = 11;
+}
+
+/// Why a slot refused a request: an SMP `rc` and a reason, which the
+/// server sends as `{"rc": rc, "rsn": reason}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotError {
+    /// The `MGMT_ERR_*` code, see [`rc`].
+    pub rc: u32,
+    /// Why, in a few lowercase words.
+    pub reason: &'static str,
+}
+
+impl SlotError {
+    /// An error with this code and reason.
+    pub const fn new(rc: u32, reason: &'static str) -> Self {
+        SlotError { rc, reason }
+    }
+}
+
+/// One entry of the image state list, as the standard clients parse it
+/// (exactly these fields).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageState<'a> {
+    /// The image number (the guest slot).
+    pub image: u32,
+    /// 0: the running module; 1: the other one (new and pending, or the
+    /// previous one kept for rollback).
+    pub slot: u32,
+    /// Version text, `x.y.z`.
+    pub version: &'a str,
+    /// SHA-256 of the module.
+    pub hash: [u8; 32],
+    /// Can run.
+    pub bootable: bool,
+    /// Runs on trial: rolls back unless confirmed.
+    pub pending: bool,
+    /// Kept across restarts.
+    pub confirmed: bool,
+    /// Running now.
+    pub active: bool,
+    /// Can never be replaced.
+    pub permanent: bool,
+}
+
+/// The firmware's guest slots, behind the image group.
+pub trait Slots {
+    /// Number of image numbers (`0..count`).
+    fn count(&self) -> u32;
+
+    /// Largest module `image` accepts, in bytes.
+    fn capacity(&self, image: u32) -> usize;
+
+    /// Starts a new upload of `len` bytes into `image`'s staging area,
+    /// dropping any unfinished one. `len` is within [`Slots::capacity`].
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`] the client sees as is.
+    fn begin(&mut self, image: u32, len: usize) -> Result<(), SlotError>;
+
+    /// Stores `data` at `offset` of the staged module (chunks arrive in
+    /// order, within the announced length).
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`]; the upload is abandoned.
+    fn write(&mut self, image: u32, offset: usize, data: &[u8]) -> Result<(), SlotError>;
+
+    /// The staged module is complete and its SHA-256 (`hash`) matched what
+    /// the client announced: validate and install it.
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`] saying why the module was refused; the running
+    /// guest must be untouched then.
+    fn finish(&mut self, image: u32, hash: &[u8; 32]) -> Result<(), SlotError>;
+
+    /// Calls `each` for every entry of the image state list.
+    fn states(&self, each: &mut dyn FnMut(ImageState<'_>));
+
+    /// Image state write: `confirm` the module with `hash` (or the running
+    /// ones when `None`), or mark it pending (test) when `!confirm`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`], e.g. no module has that hash.
+    fn set_state(&mut self, hash: Option<&[u8]>, confirm: bool) -> Result<(), SlotError>;
+
+    /// Image erase: drops the non-running module of `image`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`].
+    fn erase(&mut self, image: u32) -> Result<(), SlotError>;
+}
