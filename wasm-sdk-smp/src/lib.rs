@@ -10,13 +10,16 @@
 //! - [`server`]: the OS group (echo, `mcumgr_params`, reset) and the image
 //!   group (state read and write, upload, erase) over [`Slots`];
 //! - [`slots`]: what the firmware provides: guest module slots, which
-//!   validate and install an upload.
+//!   validate and install an upload;
+//! - [`flash`]: slots in NOR flash (`embedded-storage`): two banks per
+//!   guest, trial, confirm and rollback, safe against power cuts.
 //!
 //! [`SerialServer`] joins them: feed it the bytes a UART received, and it
 //! writes the response lines.
 
 #![no_std]
 
+pub mod flash;
 pub mod frame;
 pub mod header;
 pub mod server;

@@ -1,0 +1,238 @@
+//! Guest slots in NOR flash: upload, trial, confirm, rollback, and a power
+//! cut at every single flash write of an update, through the SMP server as
+//! a client drives it.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use embedded_storage::nor_flash::{
+    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+};
+use sha2::{Digest, Sha256};
+use wasm_sdk_smp::flash::{FlashSlots, Install, Layout};
+use wasm_sdk_smp::slots::{ImageState, SlotError, Slots, rc};
+
+const ERASE: usize = 1024;
+const BANK: u32 = 4 * ERASE as u32;
+
+/// RAM with NOR flash rules: erase sets 0xff per page, a write can only
+/// clear bits. After `budget` more write or erase operations the power is
+/// cut: the operation in progress stops halfway and every later one fails.
+#[derive(Clone)]
+struct RamFlash {
+    bytes: Vec<u8>,
+    budget: Rc<Cell<Option<usize>>>,
+}
+
+#[derive(Debug)]
+struct PowerCut;
+
+impl NorFlashError for PowerCut {
+    fn kind(&self) -> NorFlashErrorKind {
+        NorFlashErrorKind::Other
+    }
+}
+
+impl ErrorType for RamFlash {
+    type Error = PowerCut;
+}
+
+impl RamFlash {
+    fn new(size: usize) -> Self {
+        RamFlash { bytes: vec![0xff; size], budget: Rc::new(Cell::new(None)) }
+    }
+
+    /// Whether the next operation may run in full; `false` cuts it.
+    fn spend(&self) -> bool {
+        match self.budget.get() {
+            None => true,
+            Some(0) => false,
+            Some(n) => {
+                self.budget.set(Some(n - 1));
+                true
+            }
+        }
+    }
+}
+
+impl ReadNorFlash for RamFlash {
+    const READ_SIZE: usize = 1;
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), PowerCut> {
+        let at = offset as usize;
+        bytes.copy_from_slice(&self.bytes[at..at + bytes.len()]);
+        Ok(())
+    }
+    fn capacity(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+impl NorFlash for RamFlash {
+    const WRITE_SIZE: usize = 4;
+    const ERASE_SIZE: usize = ERASE;
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), PowerCut> {
+        assert!((from as usize).is_multiple_of(ERASE) && (to as usize).is_multiple_of(ERASE));
+        let full = self.spend();
+        let end = if full { to as usize } else { from as usize + ERASE / 2 };
+        self.bytes[from as usize..end].fill(0xff);
+        if full { Ok(()) } else { Err(PowerCut) }
+    }
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), PowerCut> {
+        assert!((offset as usize).is_multiple_of(4) && bytes.len().is_multiple_of(4), "aligned");
+        let full = self.spend();
+        let n = if full { bytes.len() } else { bytes.len() / 2 };
+        for (cell, b) in self.bytes[offset as usize..].iter_mut().zip(&bytes[..n]) {
+            *cell &= *b;
+        }
+        if full { Ok(()) } else { Err(PowerCut) }
+    }
+}
+
+/// Accepts modules that start with the Wasm magic.
+struct MagicCheck;
+
+impl Install for MagicCheck {
+    fn check(&mut self, _image: u32, module: &[u8]) -> Result<(), SlotError> {
+        if module.starts_with(b"\0asm") {
+            Ok(())
+        } else {
+            Err(SlotError::new(rc::ECORRUPT, "not a wasm module"))
+        }
+    }
+}
+
+const LAYOUT: Layout = Layout { base: 0, bank_size: BANK, images: 2 };
+
+fn module(seed: u8, len: usize) -> Vec<u8> {
+    let mut m = b"\0asm\x01\0\0\0".to_vec();
+    m.extend((0..len - 8).map(|i| (i as u8).wrapping_mul(seed)));
+    m
+}
+
+fn mount(flash: RamFlash, scratch: &mut [u8]) -> FlashSlots<'_, RamFlash, MagicCheck> {
+    FlashSlots::mount(flash, LAYOUT, MagicCheck, scratch).expect("mount")
+}
+
+/// Streams `module` into `image` in odd-sized chunks, as the server does.
+fn upload<S: Slots>(slots: &mut S, image: u32, module: &[u8]) -> Result<(), SlotError> {
+    slots.begin(image, module.len())?;
+    let mut off = 0;
+    for chunk in module.chunks(77) {
+        slots.write(image, off, chunk)?;
+        off += chunk.len();
+    }
+    slots.finish(image, &Sha256::digest(module).into())
+}
+
+fn states<S: Slots>(slots: &S) -> Vec<(u32, u32, bool, bool, bool)> {
+    let mut out = Vec::new();
+    slots.states(&mut |s: ImageState<'_>| {
+        out.push((s.image, s.slot, s.active, s.pending, s.confirmed))
+    });
+    out
+}
+
+#[test]
+fn upload_trial_confirm_and_survive_a_restart() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+    assert_eq!(slots.active_module(1).unwrap(), None, "nothing uploaded: built-in");
+    let v1 = module(3, 1000);
+    upload(&mut slots, 1, &v1).unwrap();
+    assert_eq!(slots.take_changed(), Some(1));
+    assert!(slots.on_trial(1));
+    assert_eq!(slots.active_module(1).unwrap(), Some(&v1[..]));
+    slots.confirm(1).unwrap();
+    assert_eq!(states(&slots), [(1, 0, true, false, true)]);
+    let flash = slots.flash().clone();
+    let mut scratch2 = vec![0u8; BANK as usize];
+    let mut again = mount(flash, &mut scratch2);
+    assert_eq!(again.active_module(1).unwrap(), Some(&v1[..]), "confirmed module kept");
+}
+
+#[test]
+fn a_failed_trial_or_a_reset_during_it_rolls_back() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+    let (v1, v2) = (module(3, 900), module(5, 1100));
+    upload(&mut slots, 0, &v1).unwrap();
+    slots.confirm(0).unwrap();
+    // Trap on trial: back to v1 at once.
+    upload(&mut slots, 0, &v2).unwrap();
+    while slots.take_changed().is_some() {}
+    slots.reject(0).unwrap();
+    assert_eq!(slots.take_changed(), Some(0));
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]));
+    // Reset before confirming: the next mount runs v1 again.
+    let v3 = module(7, 700);
+    upload(&mut slots, 0, &v3).unwrap();
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v3[..]));
+    let flash = slots.flash().clone();
+    let mut scratch2 = vec![0u8; BANK as usize];
+    let mut rebooted = mount(flash, &mut scratch2);
+    assert_eq!(rebooted.active_module(0).unwrap(), Some(&v1[..]));
+    assert!(!rebooted.on_trial(0));
+}
+
+#[test]
+fn refused_modules_leave_the_running_one() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+    let v1 = module(3, 500);
+    upload(&mut slots, 0, &v1).unwrap();
+    slots.confirm(0).unwrap();
+    let err = upload(&mut slots, 0, &[0x42; 300]).unwrap_err();
+    assert_eq!(err.reason, "not a wasm module");
+    let err = slots.finish(0, &[0; 32]).unwrap_err();
+    assert_eq!(err.rc, rc::EBADSTATE, "no upload in progress");
+    slots.begin(0, 8).unwrap();
+    slots.write(0, 0, b"\0asm\x01\0\0\0").unwrap();
+    let err = slots.finish(0, &[1; 32]).unwrap_err();
+    assert_eq!(err.reason, "module read back from flash differs");
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]));
+    // Uploading while a module is on trial is refused.
+    upload(&mut slots, 0, &module(9, 400)).unwrap();
+    assert_eq!(slots.begin(0, 100).unwrap_err().rc, rc::EBADSTATE);
+}
+
+#[test]
+fn a_power_cut_at_any_write_keeps_a_runnable_module() {
+    // Count the flash operations of one whole update, then cut the power
+    // before each of them in turn and mount again.
+    let (v1, v2) = (module(3, 1500), module(5, 1300));
+    let base = {
+        let mut scratch = vec![0u8; BANK as usize];
+        let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+        upload(&mut slots, 0, &v1).unwrap();
+        slots.confirm(0).unwrap();
+        slots.flash().clone()
+    };
+    let counter = base.clone();
+    counter.budget.set(Some(usize::MAX));
+    let operations = {
+        let mut scratch = vec![0u8; BANK as usize];
+        let mut slots = mount(counter.clone(), &mut scratch);
+        upload(&mut slots, 0, &v2).unwrap();
+        slots.confirm(0).unwrap();
+        usize::MAX - counter.budget.get().unwrap()
+    };
+    assert!(operations > 10, "{operations}");
+    println!("power cut before each of {operations} flash operations of an update");
+    for cut in 0..=operations {
+        let mut flash = base.clone();
+        flash.budget = Rc::new(Cell::new(Some(cut)));
+        let mut scratch = vec![0u8; BANK as usize];
+        let mut slots = mount(flash, &mut scratch);
+        let result = upload(&mut slots, 0, &v2).and_then(|()| slots.confirm(0));
+        assert_eq!(result.is_ok(), cut == operations, "cut at {cut}");
+        let mut after = slots.flash().clone();
+        after.budget = Rc::new(Cell::new(None));
+        let mut scratch2 = vec![0u8; BANK as usize];
+        let mut rebooted = mount(after, &mut scratch2);
+        let running = rebooted.active_module(0).unwrap().map(<[u8]>::to_vec);
+        // Until the confirm word is (even partly) cleared, a reboot rolls
+        // back to the old module; from then on the new one runs.
+        let expected = if cut >= operations - 1 { &v2 } else { &v1 };
+        assert_eq!(running.as_ref(), Some(expected), "cut at {cut} of {operations}");
+    }
+}
