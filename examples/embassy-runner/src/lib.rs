@@ -258,6 +258,21 @@ pub fn start(
     Ok(guest)
 }
 
+/// Checks an uploaded module against the firmware's wiring without
+/// stopping or starting anything: every check of [`start`] (the host's
+/// load checks, then each port and wire by name). A firmware calls this
+/// before it replaces a running guest.
+///
+/// # Errors
+///
+/// The [`StartError`] that [`start`] would return.
+pub fn check(host: &Host<ChannelEnv>, wasm: &[u8], wiring: &Wiring) -> Result<(), StartError> {
+    let ports = host.check(wasm).map_err(StartError::Load)?;
+    in_manifest_order(PortKind::Input, &ports.inputs, wiring.inputs)?;
+    in_manifest_order(PortKind::Output, &ports.outputs, wiring.outputs)?;
+    Ok(())
+}
+
 /// The pipe of each of `declared` (a manifest's port names, index order)
 /// from `wires`, which must name each of them exactly once and nothing else.
 fn in_manifest_order(

@@ -150,3 +150,38 @@ fn a_refused_module_is_a_load_error_with_a_static_text() {
     assert!(!error.detail().is_empty(), "the parser's own text");
     assert!(std::error::Error::source(&error).is_some());
 }
+
+#[test]
+fn check_refuses_what_start_would_refuse_without_running_anything() {
+    static A: Pipe = Pipe::new();
+    static B: Pipe = Pipe::new();
+    static C: Pipe = Pipe::new();
+    static D: Pipe = Pipe::new();
+    static GOOD: Wiring = Wiring {
+        inputs: &[("thresholds", &A), ("reading", &B)],
+        outputs: &[("average", &C), ("alarm", &D)],
+    };
+    static MISSING: Wiring =
+        Wiring { inputs: &[("reading", &B)], outputs: &[("average", &C), ("alarm", &D)] };
+    static EXTRA: Wiring = Wiring {
+        inputs: &[("thresholds", &A), ("reading", &B)],
+        outputs: &[("average", &C), ("alarm", &D), ("debug", &A)],
+    };
+    let host = host();
+    let wasm = alarm_wasm();
+    assert_eq!(embassy_runner::check(&host, &wasm, &GOOD), Ok(()));
+    assert_eq!(
+        embassy_runner::check(&host, &wasm, &MISSING),
+        Err(StartError::UnwiredPort { kind: PortKind::Input, name: "thresholds".into() })
+    );
+    assert_eq!(
+        embassy_runner::check(&host, &wasm, &EXTRA),
+        Err(StartError::UnusedWire { kind: PortKind::Output, name: "debug" })
+    );
+    assert!(matches!(
+        embassy_runner::check(&host, b"\0asm garbage", &GOOD),
+        Err(StartError::Load(LoadError::Malformed(_)))
+    ));
+    // Nothing was sent anywhere: checking runs no guest.
+    assert!(A.try_receive().is_err() && C.try_receive().is_err());
+}
