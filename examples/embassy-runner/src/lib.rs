@@ -273,6 +273,40 @@ pub fn check(host: &Host<ChannelEnv>, wasm: &[u8], wiring: &Wiring) -> Result<()
     Ok(())
 }
 
+/// Replaces the module `guest` runs by `wasm`, on the same wiring, name
+/// and sink: the update path's swap.
+///
+/// The new module gets every check of [`start`] first; if one fails,
+/// `guest` is left as it was and the error returned. Otherwise the old
+/// guest is dropped, and the messages it had taken from a pipe but not
+/// received (a message peeked with `input_len`, or one too large for its
+/// buffer) move to the new guest's same-named inputs, ahead of what is
+/// still in the pipes: nothing queued for the slot is lost. Drop the old
+/// guest's [`drive`] future while it waits for input (a safe point: no
+/// message half processed) before swapping.
+///
+/// # Errors
+///
+/// The new module's [`StartError`]; `guest` is unchanged.
+pub fn swap(
+    host: &Host<ChannelEnv>,
+    guest: &mut Guest<ChannelEnv>,
+    wasm: &[u8],
+    wiring: &Wiring,
+) -> Result<(), StartError> {
+    let (name, sink) = (guest.env().name, guest.env().sink);
+    let mut new = start(host, name, wasm, wiring, sink)?;
+    let names: Vec<String> = guest.inputs().to_vec();
+    for (name, port) in names.iter().zip(&mut guest.env_mut().inputs) {
+        let Some(head) = port.head.take() else { continue };
+        if let Some(index) = new.input_index(name) {
+            new.env_mut().port(index).head = Some(head);
+        }
+    }
+    *guest = new;
+    Ok(())
+}
+
 /// The pipe of each of `declared` (a manifest's port names, index order)
 /// from `wires`, which must name each of them exactly once and nothing else.
 fn in_manifest_order(

@@ -1,0 +1,86 @@
+//! `swap` replaces a guest by a new module on the same pipes: a refused
+//! module leaves the old guest as it was, and a message the old guest had
+//! taken from a pipe but not received reaches the new one first.
+
+use std::path::PathBuf;
+
+use embassy_runner::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel, Step};
+use embassy_runner::{Pipe, Sink, StartError, Wiring, start, swap};
+use module_examples_common::{Counter, to_message};
+use wasm_sdk_testhost::GuestBuilder;
+
+struct Quiet;
+
+impl Sink for Quiet {
+    fn log(&self, _guest: &str, _level: LogLevel, _message: &str) {}
+    fn report_error(&self, _guest: &str, _message: &str) {}
+}
+
+static SINK: Quiet = Quiet;
+
+fn counter_wasm() -> Vec<u8> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = GuestBuilder::for_tests().build(root.join("examples/counter")).expect("build");
+    std::fs::read(path).expect("read")
+}
+
+/// An echo with the counter's ports and a 256-byte buffer.
+fn big_echo_wasm() -> Vec<u8> {
+    wat::parse_str(
+        r#"(module
+          (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
+          (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
+          (memory (export "memory") 1 1)
+          (func (export "run_task") (result i32) (local $n i32)
+            (loop $next
+              (local.set $n (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))
+              (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
+              (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))
+              (br $next))
+            (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
+    )
+    .expect("wat")
+}
+
+/// Steps until the guest waits with nothing left to read (or stops).
+fn run_until_waiting(
+    guest: &mut embassy_runner::wasm_sdk_host::Guest<embassy_runner::ChannelEnv>,
+) -> Step {
+    loop {
+        match guest.step() {
+            Step::Preempted => continue,
+            step => return step,
+        }
+    }
+}
+
+#[test]
+fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring =
+        Wiring { inputs: &[("wasm_input", &IN)], outputs: &[("wasm_data", &OUT)] };
+    let host = Host::new(HostConfig::default());
+    let mut counter = start(&host, "counter", &counter_wasm(), &WIRING, &SINK).expect("start");
+
+    // 100 bytes do not fit the counter's 50-byte buffer: it stops with an
+    // error, and the message stays held, taken from the pipe.
+    let big = vec![0xab; 100];
+    IN.try_send(big.clone()).unwrap();
+    IN.try_send(to_message(&Counter { count: 5 }).unwrap()).unwrap();
+    assert_eq!(run_until_waiting(&mut counter), Step::Finished { exit_code: -1 });
+    assert!(OUT.try_receive().is_err());
+
+    // A refused module hands the old guest back, with its held message.
+    let error = swap(&host, &mut counter, b"\0asm garbage", &WIRING).unwrap_err();
+    assert!(matches!(error, StartError::Load(LoadError::Malformed(_))), "{error:?}");
+    assert_eq!(counter.step(), Step::Finished { exit_code: -1 }, "the old guest, as it was");
+
+    swap(&host, &mut counter, &big_echo_wasm(), &WIRING).expect("swap");
+    let mut echo = counter;
+    assert_eq!(run_until_waiting(&mut echo), Step::Blocked { input: 0 });
+    assert_eq!(OUT.try_receive().unwrap(), big, "the held message first");
+    assert_eq!(OUT.try_receive().unwrap(), to_message(&Counter { count: 5 }).unwrap());
+    assert!(OUT.try_receive().is_err() && IN.try_receive().is_err(), "nothing lost, nothing extra");
+}
