@@ -35,7 +35,11 @@ mod checks;
 mod clock;
 mod guests;
 mod memory;
+#[cfg(feature = "serve")]
+mod serve;
 mod trace;
+#[cfg(feature = "serve")]
+mod uart;
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -65,6 +69,10 @@ async fn main(spawner: Spawner) {
         fail(format_args!("core peripherals already taken"));
     };
     clock::init(peripherals.SYST);
+    #[cfg(feature = "serve")]
+    {
+        serve_forever(&spawner).await;
+    }
     hprintln!("qemu-host: wasm-sdk guests on embassy, QEMU mps2-an505 (Cortex-M33)");
     let mut summary = Summary::default();
 
@@ -247,6 +255,30 @@ impl fmt::Display for Percent {
 }
 
 /// The spawn token, or the end of the run (a task's pool is full).
+/// Serve mode: the counter guest with the SMP server on UART0, a count fed
+/// to it every second; runs until QEMU is killed.
+#[cfg(feature = "serve")]
+async fn serve_forever(spawner: &Spawner) {
+    let config = HostConfig { fuel_per_slice: Some(FUEL_PER_SLICE), ..HostConfig::default() };
+    let (slots, module) = serve::mount(config.clone());
+    let host = Host::<ChannelEnv>::new(config);
+    let guest = start(&host, "counter", &module, &guests::COUNTER_WIRING);
+    hprintln!("serve: counter runs a {} B module; SMP on UART0", module.len());
+    spawner.spawn(unwrap_spawn(serve::counter_task(host, guest)));
+    spawner.spawn(unwrap_spawn(serve::smp_task(slots)));
+    spawner.spawn(unwrap_spawn(serve::echo_task()));
+    let mut count = 0u32;
+    loop {
+        Timer::after_secs(1).await;
+        let message =
+            module_examples_common::to_message(&module_examples_common::Counter { count });
+        if let Ok(message) = message {
+            guests::COUNTER_IN.send(message).await;
+        }
+        count = count.wrapping_add(1);
+    }
+}
+
 fn unwrap_spawn<S>(token: Result<SpawnToken<S>, SpawnError>) -> SpawnToken<S> {
     token.unwrap_or_else(|error| fail(format_args!("spawn: {error:?}")))
 }
