@@ -3,7 +3,7 @@
 //!
 //! - [`smp_task`] polls the UART, feeds [`wasm_sdk_smp::SerialServer`] and
 //!   writes its response lines back. Its slots are a
-//!   [`FlashSlots`](wasm_sdk_smp::flash::FlashSlots) on [`RamFlash`]; an
+//!   [`FlashSlots`](wasm_sdk_smp::flash::FlashSlots) on [`HostFileFlash`]; an
 //!   upload passes [`embassy_runner::check`] (the host's load checks, the
 //!   counter's wiring) before anything stops.
 //! - When the running module of the counter's slot (image 0) changes, the
@@ -16,7 +16,7 @@
 
 use alloc::vec::Vec;
 
-use cortex_m_semihosting::hprintln;
+use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
 use embassy_futures::select::{Either, select};
 use embassy_runner::{ChannelEnv, drive, swap};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
@@ -38,32 +38,87 @@ const BANK: usize = 16 * 1024;
 /// Flash erase page.
 const PAGE: usize = 4096;
 
-/// The flash of the slots: RAM with NOR rules (erase to 0xff, writes clear
-/// bits), two banks for the counter's slot.
-pub struct RamFlash {
+/// The flash of the slots: a file on the host, through semihosting file
+/// I/O, with NOR rules (erase sets 0xff, a write only clears bits), so the
+/// slots survive a QEMU restart. Without a file (`./serve` without
+/// `--storage`) it is RAM with the same rules.
+pub struct HostFileFlash {
+    /// Semihosting file handle, or `None`: the RAM copy is the flash.
+    fd: Option<usize>,
+    /// The flash contents (the file's, when there is one).
     bytes: &'static mut [u8],
 }
 
-/// A flash access outside the flash.
+/// A flash access outside the flash, or a host file error.
 #[derive(Debug)]
-pub struct OutOfBounds;
+pub struct FlashError;
 
-impl NorFlashError for OutOfBounds {
+impl NorFlashError for FlashError {
     fn kind(&self) -> NorFlashErrorKind {
-        NorFlashErrorKind::OutOfBounds
+        NorFlashErrorKind::Other
     }
 }
 
-impl ErrorType for RamFlash {
-    type Error = OutOfBounds;
+impl ErrorType for HostFileFlash {
+    type Error = FlashError;
 }
 
-impl ReadNorFlash for RamFlash {
+impl HostFileFlash {
+    /// The flash in `path` (`size` bytes, created erased if missing or
+    /// short), or in RAM when `path` is `None`.
+    fn open(path: Option<&[u8]>, size: usize) -> Result<Self, FlashError> {
+        let bytes = alloc::vec![0xff; size].leak();
+        let Some(path) = path else { return Ok(HostFileFlash { fd: None, bytes }) };
+        let mut name = alloc::vec::Vec::from(path);
+        name.push(0);
+        let open = |mode: usize| {
+            // SAFETY: a NUL-terminated name and its length, as SYS_OPEN takes.
+            let fd = unsafe { syscall!(OPEN, name.as_ptr(), mode, path.len()) };
+            (fd != usize::MAX).then_some(fd)
+        };
+        let fd = open(nr::open::RW_BINARY)
+            .or_else(|| open(nr::open::RW_TRUNC_BINARY))
+            .ok_or(FlashError)?;
+        // SAFETY: `fd` is open.
+        let len = unsafe { syscall!(FLEN, fd) };
+        let have = if len == usize::MAX { 0 } else { len.min(size) };
+        if have > 0 {
+            // SAFETY: `fd` is open; the buffer is valid for `have` bytes.
+            let missing = unsafe {
+                syscall!(SEEK, fd, 0);
+                syscall!(READ, fd, bytes.as_mut_ptr(), have)
+            };
+            if missing != 0 {
+                return Err(FlashError);
+            }
+        }
+        let mut flash = HostFileFlash { fd: Some(fd), bytes };
+        if have < size {
+            // Extend the file with erased bytes.
+            flash.store(have, size)?;
+        }
+        Ok(flash)
+    }
+
+    /// Writes `bytes[from..to]` through to the file.
+    fn store(&mut self, from: usize, to: usize) -> Result<(), FlashError> {
+        let Some(fd) = self.fd else { return Ok(()) };
+        let chunk = &self.bytes[from..to];
+        // SAFETY: `fd` is open; `chunk` is valid for its length.
+        let missing = unsafe {
+            syscall!(SEEK, fd, from);
+            syscall!(WRITE, fd, chunk.as_ptr(), chunk.len())
+        };
+        if missing == 0 { Ok(()) } else { Err(FlashError) }
+    }
+}
+
+impl ReadNorFlash for HostFileFlash {
     const READ_SIZE: usize = 1;
 
-    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), OutOfBounds> {
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), FlashError> {
         let at = offset as usize;
-        let src = self.bytes.get(at..at + bytes.len()).ok_or(OutOfBounds)?;
+        let src = self.bytes.get(at..at + bytes.len()).ok_or(FlashError)?;
         bytes.copy_from_slice(src);
         Ok(())
     }
@@ -73,23 +128,41 @@ impl ReadNorFlash for RamFlash {
     }
 }
 
-impl NorFlash for RamFlash {
+impl NorFlash for HostFileFlash {
     const WRITE_SIZE: usize = 4;
     const ERASE_SIZE: usize = PAGE;
 
-    fn erase(&mut self, from: u32, to: u32) -> Result<(), OutOfBounds> {
-        self.bytes.get_mut(from as usize..to as usize).ok_or(OutOfBounds)?.fill(0xff);
-        Ok(())
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), FlashError> {
+        let (from, to) = (from as usize, to as usize);
+        self.bytes.get_mut(from..to).ok_or(FlashError)?.fill(0xff);
+        self.store(from, to)
     }
 
-    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), OutOfBounds> {
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), FlashError> {
         let at = offset as usize;
-        let dst = self.bytes.get_mut(at..at + bytes.len()).ok_or(OutOfBounds)?;
+        let dst = self.bytes.get_mut(at..at + bytes.len()).ok_or(FlashError)?;
         for (cell, byte) in dst.iter_mut().zip(bytes) {
             *cell &= *byte;
         }
-        Ok(())
+        self.store(at, at + bytes.len())
     }
+}
+
+/// The storage file named on QEMU's semihosting command line
+/// (`-semihosting-config arg=qemu-host,arg=FILE`), if any.
+fn storage_path() -> Option<alloc::vec::Vec<u8>> {
+    let mut cmdline = [0u8; 256];
+    let mut block = [cmdline.as_mut_ptr() as usize, cmdline.len()];
+    // SAFETY: SYS_GET_CMDLINE writes at most `block[1]` bytes to `block[0]`
+    // and the length it wrote back to `block[1]`.
+    // `syscall1`: the operation takes the block's address itself.
+    let failed = unsafe { syscall1!(GET_CMDLINE, block.as_mut_ptr()) };
+    if failed != 0 {
+        return None;
+    }
+    let line = cmdline.get(..block[1])?;
+    let path = line.split(|&b| b == b' ').filter(|w| !w.is_empty()).nth(1)?;
+    Some(path.to_vec())
 }
 
 /// The install check: every check [`embassy_runner::start`] makes, against
@@ -113,18 +186,25 @@ static NEW_MODULE: Signal<CriticalSectionRawMutex, Vec<u8>> = Signal::new();
 /// The counter's module on trial stopped (trap, fuel): roll it back.
 static TRIAL_FAILED: Signal<CriticalSectionRawMutex, ()> = Signal::new();
 
-type Slots0 = FlashSlots<'static, RamFlash, CounterCheck>;
+type Slots0 = FlashSlots<'static, HostFileFlash, CounterCheck>;
 
 /// Mounts the slots and returns them with the module the counter runs now
 /// (the uploaded one that survived, or the built-in one).
 pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
-    // Called once: the flash and the scratch buffer live as long as the
-    // firmware (48 KiB of the 512 KiB heap).
-    let flash = alloc::vec![0xff; 2 * BANK].leak();
+    // Called once: the flash copy and the scratch buffer live as long as
+    // the firmware (48 KiB of the 512 KiB heap).
+    let path = storage_path();
+    let Ok(flash) = HostFileFlash::open(path.as_deref(), 2 * BANK) else {
+        crate::fail(format_args!("serve: cannot open the storage file"));
+    };
+    match &path {
+        Some(path) => hprintln!("serve: slots in {}", core::str::from_utf8(path).unwrap_or("?")),
+        None => hprintln!("serve: slots in RAM (lost when QEMU stops)"),
+    }
     let scratch = alloc::vec![0; BANK].leak();
     let layout = Layout { base: 0, bank_size: BANK as u32, images: 1 };
     let check = CounterCheck { host: Host::new(host_config) };
-    let mut slots = match FlashSlots::mount(RamFlash { bytes: flash }, layout, check, scratch) {
+    let mut slots = match FlashSlots::mount(flash, layout, check, scratch) {
         Ok(slots) => slots,
         Err(error) => crate::fail(format_args!("slots: {}", error.reason)),
     };
