@@ -10,11 +10,14 @@
 //!   SMP task hands the module to [`counter_task`], which swaps it in on
 //!   the same pipes ([`embassy_runner::swap`]) while the guest waits.
 //! - A guest on trial that traps or runs out of fuel is rejected: the
-//!   previous module comes back.
+//!   previous module comes back. One that answers [`HEALTHY_AFTER`]
+//!   messages without stopping is confirmed (the health rule), as is one
+//!   confirmed with an image state write.
 //! - [`echo_task`] answers each count on the counter's output on the
 //!   console, so a user sees what the guest does.
 
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
 use embassy_futures::select::{Either, select};
@@ -181,6 +184,15 @@ impl Install for CounterCheck {
     }
 }
 
+/// The health rule: a module on trial that has answered this many messages
+/// since it was swapped in, without stopping, is confirmed. At one count a
+/// second that is 20 s, longer than any interactive `state-write
+/// --confirm` needs.
+pub const HEALTHY_AFTER: u32 = 20;
+
+/// Messages the counter answered since its module last changed.
+static ANSWERED: AtomicU32 = AtomicU32::new(0);
+
 /// A new module for the counter's slot, from the SMP task.
 static NEW_MODULE: Signal<CriticalSectionRawMutex, Vec<u8>> = Signal::new();
 /// The counter's module on trial stopped (trap, fuel): roll it back.
@@ -239,6 +251,13 @@ pub async fn smp_task(slots: Slots0) {
                 TRIAL_FAILED.reset();
                 roll_back(&mut server);
             }
+            let slots = server.server_mut().slots_mut();
+            if slots.on_trial(0)
+                && ANSWERED.load(Ordering::Relaxed) >= HEALTHY_AFTER
+                && slots.confirm(0).is_ok()
+            {
+                hprintln!("serve: module confirmed by the health rule ({HEALTHY_AFTER} answers)");
+            }
             Timer::after_micros(200).await;
             continue;
         }
@@ -289,7 +308,10 @@ pub async fn counter_task(host: Host<ChannelEnv>, mut guest: Guest<ChannelEnv>) 
 
 fn install(host: &Host<ChannelEnv>, guest: &mut Guest<ChannelEnv>, module: &[u8]) {
     match swap(host, guest, module, &COUNTER_WIRING) {
-        Ok(()) => hprintln!("serve: counter now runs a {} B module", module.len()),
+        Ok(()) => {
+            ANSWERED.store(0, Ordering::Relaxed);
+            hprintln!("serve: counter now runs a {} B module", module.len());
+        }
         Err(error) => hprintln!("serve: swap refused: {}", error.as_str()),
     }
 }
@@ -306,6 +328,7 @@ fn report(step: &Step) {
 pub async fn echo_task() {
     loop {
         let message = guests::COUNTER_OUT.receive().await;
+        ANSWERED.fetch_add(1, Ordering::Relaxed);
         let count = wasm_sdk::from_payload::<module_examples_common::Counter>(&message);
         match count {
             Ok(counter) => hprintln!("counter: {}", counter.count),
