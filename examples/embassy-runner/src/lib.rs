@@ -273,6 +273,24 @@ pub fn check(host: &Host<ChannelEnv>, wasm: &[u8], wiring: &Wiring) -> Result<()
     Ok(())
 }
 
+/// Runs `guest` to a safe point to stop or [`swap`] it: until it waits in
+/// `receive` on an input with nothing queued (`None`), or stops (its final
+/// step). Unlike [`drive`] it never awaits a pipe, so a message is never
+/// half processed when this returns; it yields after each fuel slice.
+pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>) -> Option<Step> {
+    loop {
+        match guest.step() {
+            Step::Blocked { .. } => return None,
+            Step::Preempted => {
+                let env = guest.env_mut();
+                env.preemptions = env.preemptions.wrapping_add(1);
+                embassy_futures::yield_now().await;
+            }
+            done => return Some(done),
+        }
+    }
+}
+
 /// Replaces the module `guest` runs by `wasm`, on the same wiring, name
 /// and sink: the update path's swap.
 ///
@@ -281,9 +299,9 @@ pub fn check(host: &Host<ChannelEnv>, wasm: &[u8], wiring: &Wiring) -> Result<()
 /// guest is dropped, and the messages it had taken from a pipe but not
 /// received (a message peeked with `input_len`, or one too large for its
 /// buffer) move to the new guest's same-named inputs, ahead of what is
-/// still in the pipes: nothing queued for the slot is lost. Drop the old
-/// guest's [`drive`] future while it waits for input (a safe point: no
-/// message half processed) before swapping.
+/// still in the pipes: nothing queued for the slot is lost. Bring the old
+/// guest to a safe point first ([`run_to_safe_point`]), so that no message
+/// is half processed when it is dropped.
 ///
 /// # Errors
 ///

@@ -84,3 +84,24 @@ fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
     assert_eq!(OUT.try_receive().unwrap(), to_message(&Counter { count: 5 }).unwrap());
     assert!(OUT.try_receive().is_err() && IN.try_receive().is_err(), "nothing lost, nothing extra");
 }
+
+#[test]
+fn a_safe_point_comes_after_the_message_in_progress() {
+    static LIMIT: Pipe = Pipe::new();
+    static COUNT: Pipe = Pipe::new();
+    static WIRING: Wiring = Wiring { inputs: &[("limit", &LIMIT)], outputs: &[("count", &COUNT)] };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let wasm =
+        std::fs::read(GuestBuilder::for_tests().build(root.join("examples/primes")).unwrap())
+            .unwrap();
+    let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..HostConfig::default() });
+    let mut primes = start(&host, "primes", &wasm, &WIRING, &SINK).expect("start");
+    LIMIT.try_send(to_message(&20_000u32).unwrap()).unwrap();
+    // Preempted in the middle of the count: not a safe point yet.
+    assert_eq!(primes.step(), Step::Preempted);
+    let stopped = embassy_futures::block_on(embassy_runner::run_to_safe_point(&mut primes));
+    assert_eq!(stopped, None, "waiting for the next limit");
+    assert!(primes.env().preemptions > 10, "{}", primes.env().preemptions);
+    let answer = COUNT.try_receive().expect("the count was finished before stopping");
+    assert_eq!(wasm_sdk::from_payload::<u32>(&answer).unwrap(), 2262);
+}

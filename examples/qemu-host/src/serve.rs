@@ -21,7 +21,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
 use embassy_futures::select::{Either, select};
-use embassy_runner::{ChannelEnv, drive, swap};
+use embassy_runner::{ChannelEnv, drive, run_to_safe_point, swap};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::Timer;
@@ -289,7 +289,8 @@ fn roll_back(server: &mut SerialServer<Slots0>) {
     }
 }
 
-/// Runs the counter guest, swapping in each new module while it waits.
+/// Runs the counter guest, swapping in each new module at a safe point:
+/// while it waits for input, never in the middle of a message.
 #[embassy_executor::task]
 pub async fn counter_task(host: Host<ChannelEnv>, mut guest: Guest<ChannelEnv>) {
     loop {
@@ -301,7 +302,13 @@ pub async fn counter_task(host: Host<ChannelEnv>, mut guest: Guest<ChannelEnv>) 
                 let module = NEW_MODULE.wait().await;
                 install(&host, &mut guest, &module);
             }
-            Either::Second(module) => install(&host, &mut guest, &module),
+            Either::Second(module) => {
+                // Finish the message in progress before the swap.
+                if let Some(step) = run_to_safe_point(&mut guest).await {
+                    report(&step);
+                }
+                install(&host, &mut guest, &module);
+            }
         }
     }
 }
