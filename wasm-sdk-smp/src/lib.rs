@@ -11,6 +11,8 @@
 //!   group (state read and write, upload, erase) over [`Slots`];
 //! - [`slots`]: what the firmware provides: guest module slots, which
 //!   validate and install an upload;
+//! - [`guests`]: the guest group (64) for what SMP lacks: list guests,
+//!   stop and start one, send an input, read outputs;
 //! - [`flash`]: slots in NOR flash (`embedded-storage`): two banks per
 //!   guest, trial, confirm and rollback, safe against power cuts.
 //!
@@ -21,11 +23,13 @@
 
 pub mod flash;
 pub mod frame;
+pub mod guests;
 pub mod header;
 pub mod server;
 pub mod slots;
 
 pub use frame::{FrameDecoder, FrameError, Received};
+pub use guests::{GuestInfo, Guests, NoGuests};
 pub use server::{Action, Server};
 pub use slots::{ImageState, SlotError, Slots};
 
@@ -36,33 +40,40 @@ pub const DEFAULT_BUF_SIZE: usize = 384;
 
 /// An SMP server on a serial line: console framing around a [`Server`].
 /// `N` is the reassembly buffer, advertised as `buf_size`.
-pub struct SerialServer<S, const N: usize = DEFAULT_BUF_SIZE> {
+pub struct SerialServer<S, G = NoGuests, const N: usize = DEFAULT_BUF_SIZE> {
     decoder: FrameDecoder<N>,
-    server: Server<S>,
+    server: Server<S, G>,
     response: [u8; N],
     scratch: [u8; N],
     dropped: u32,
 }
 
-impl<S: Slots, const N: usize> SerialServer<S, N> {
-    /// A server over `slots`.
+impl<S: Slots, const N: usize> SerialServer<S, NoGuests, N> {
+    /// A server over `slots`, without the guest group.
     pub fn new(slots: S) -> Self {
+        SerialServer::with_guests(slots, NoGuests)
+    }
+}
+
+impl<S: Slots, G: Guests, const N: usize> SerialServer<S, G, N> {
+    /// A server over `slots` with the guest group over `guests`.
+    pub fn with_guests(slots: S, guests: G) -> Self {
         SerialServer {
             decoder: FrameDecoder::new(),
-            server: Server::new(slots, u32::try_from(N).unwrap_or(u32::MAX)),
+            server: Server::with_guests(slots, guests, u32::try_from(N).unwrap_or(u32::MAX)),
             response: [0; N],
             scratch: [0; N],
             dropped: 0,
         }
     }
 
-    /// The request handler (slots, upload state).
-    pub fn server(&self) -> &Server<S> {
+    /// The request handler (slots, guests, upload state).
+    pub fn server(&self) -> &Server<S, G> {
         &self.server
     }
 
     /// The request handler, mutably.
-    pub fn server_mut(&mut self) -> &mut Server<S> {
+    pub fn server_mut(&mut self) -> &mut Server<S, G> {
         &mut self.server
     }
 

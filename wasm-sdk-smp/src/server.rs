@@ -4,6 +4,7 @@ use minicbor::Decoder;
 use minicbor::encode::write::{Cursor, EndOfSlice};
 use sha2::{Digest, Sha256};
 
+use crate::guests::{GROUP_GUESTS, GuestInfo, Guests, NoGuests};
 use crate::header::{HEADER_LEN, Header, Op};
 use crate::slots::{ImageState, SlotError, Slots, rc};
 
@@ -18,6 +19,11 @@ const OS_PARAMS: u8 = 6;
 const IMAGE_STATE: u8 = 0;
 const IMAGE_UPLOAD: u8 = 1;
 const IMAGE_ERASE: u8 = 5;
+const GUESTS_LIST: u8 = 0;
+const GUESTS_STOP: u8 = 1;
+const GUESTS_START: u8 = 2;
+const GUESTS_SEND: u8 = 3;
+const GUESTS_OUTPUTS: u8 = 4;
 
 /// What the caller must do after sending a response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,10 +45,12 @@ struct Upload {
     hasher: Sha256,
 }
 
-/// An SMP server over the firmware's [`Slots`]. `buf_size` is what
-/// `mcumgr_params` advertises: the frame reassembly buffer.
-pub struct Server<S> {
+/// An SMP server over the firmware's [`Slots`] and, optionally, its
+/// [`Guests`] (the guest group). `buf_size` is what `mcumgr_params`
+/// advertises: the frame reassembly buffer.
+pub struct Server<S, G = NoGuests> {
     slots: S,
+    guests: G,
     buf_size: u32,
     upload: Option<Upload>,
 }
@@ -58,9 +66,22 @@ enum Reply {
 }
 
 impl<S: Slots> Server<S> {
-    /// A server advertising a reassembly buffer of `buf_size` bytes.
+    /// A server without the guest group, advertising a reassembly buffer
+    /// of `buf_size` bytes.
     pub fn new(slots: S, buf_size: u32) -> Self {
-        Server { slots, buf_size, upload: None }
+        Server::with_guests(slots, NoGuests, buf_size)
+    }
+}
+
+impl<S: Slots, G: Guests> Server<S, G> {
+    /// A server with the guest group over `guests`.
+    pub fn with_guests(slots: S, guests: G, buf_size: u32) -> Self {
+        Server { slots, guests, buf_size, upload: None }
+    }
+
+    /// The guests.
+    pub fn guests_mut(&mut self) -> &mut G {
+        &mut self.guests
     }
 
     /// The slots.
@@ -196,7 +217,94 @@ impl<S: Slots> Server<S> {
                 enc.map(0)?;
                 Ok(Reply::Done)
             }
+            (GROUP_GUESTS, cmd, op) if G::ENABLED => self.guest_command(cmd, op, body, enc),
             _ => Ok(Reply::Error(SlotError::new(rc::ENOTSUP, "unknown group or command"))),
+        }
+    }
+
+    fn guest_command(
+        &mut self,
+        cmd: u8,
+        op: Op,
+        body: &[u8],
+        enc: &mut Enc<'_>,
+    ) -> Result<Reply, minicbor::encode::Error<EndOfSlice>> {
+        let (mut name, mut port, mut data) = (None, None, None);
+        let parsed = fields(body, |key, d| {
+            match key {
+                "name" => name = Some(d.str()?),
+                "port" => port = Some(d.str()?),
+                "data" => data = Some(d.bytes()?),
+                _ => d.skip()?,
+            }
+            Ok(())
+        });
+        if parsed.is_err() {
+            return Ok(Reply::Error(SlotError::new(rc::EINVAL, "malformed request")));
+        }
+        let need = |field: Option<_>, what| field.ok_or(SlotError::new(rc::EINVAL, what));
+        let result = match (cmd, op) {
+            (GUESTS_LIST, Op::Read) => {
+                let mut count = 0;
+                self.guests.list(&mut |_| count += 1);
+                enc.map(1)?.str("guests")?.array(count)?;
+                let mut result = Ok(());
+                self.guests.list(&mut |g: GuestInfo<'_>| {
+                    if result.is_ok() {
+                        result = encode_guest(enc, &g);
+                    }
+                });
+                result?;
+                return Ok(Reply::Done);
+            }
+            (GUESTS_STOP, Op::Write) => {
+                need(name, "needs `name`").and_then(|n| self.guests.stop(n))
+            }
+            (GUESTS_START, Op::Write) => {
+                need(name, "needs `name`").and_then(|n| self.guests.start(n))
+            }
+            (GUESTS_SEND, Op::Write) => match (name, port, data) {
+                (Some(n), Some(p), Some(d)) => self.guests.send(n, p, d),
+                _ => Err(SlotError::new(rc::EINVAL, "send needs `name`, `port` and `data`")),
+            },
+            (GUESTS_OUTPUTS, Op::Read) => {
+                let n = match need(name, "needs `name`") {
+                    Ok(n) => n,
+                    Err(error) => return Ok(Reply::Error(error)),
+                };
+                // As many messages as fit, each taken only once it is
+                // encoded; the rest stay for the next request. One byte is
+                // kept for the end of the indefinite-length array.
+                let capacity = enc.writer().get_ref().len().saturating_sub(1);
+                enc.map(1)?.str("outputs")?.begin_array()?;
+                let mut full = false;
+                let outcome = self.guests.outputs(n, &mut |p, d| {
+                    if full {
+                        return false;
+                    }
+                    let before = enc.writer().position();
+                    let fits =
+                        encode_output(enc, p, d).is_ok() && enc.writer().position() <= capacity;
+                    if !fits {
+                        enc.writer_mut().set_position(before);
+                        full = true;
+                    }
+                    fits
+                });
+                if let Err(error) = outcome {
+                    return Ok(Reply::Error(error));
+                }
+                enc.end()?;
+                return Ok(Reply::Done);
+            }
+            _ => Err(SlotError::new(rc::ENOTSUP, "unknown group or command")),
+        };
+        match result {
+            Ok(()) => {
+                enc.map(0)?;
+                Ok(Reply::Done)
+            }
+            Err(error) => Ok(Reply::Error(error)),
         }
     }
 
@@ -370,6 +478,30 @@ fn encode_state(enc: &mut Enc<'_>, s: &ImageState<'_>) -> EncResult {
         .bool(s.active)?
         .str("permanent")?
         .bool(s.permanent)?;
+    Ok(())
+}
+
+fn encode_guest(enc: &mut Enc<'_>, g: &GuestInfo<'_>) -> EncResult {
+    enc.map(7)?
+        .str("name")?
+        .str(g.name)?
+        .str("image")?
+        .u32(g.image)?
+        .str("state")?
+        .str(g.state)?
+        .str("fuel")?
+        .u64(g.fuel)?
+        .str("memory")?
+        .u32(g.memory)?
+        .str("received")?
+        .u32(g.received)?
+        .str("sent")?
+        .u32(g.sent)?;
+    Ok(())
+}
+
+fn encode_output(enc: &mut Enc<'_>, port: &str, data: &[u8]) -> EncResult {
+    enc.map(2)?.str("port")?.str(port)?.str("data")?.bytes(data)?;
     Ok(())
 }
 

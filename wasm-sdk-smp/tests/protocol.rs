@@ -12,7 +12,8 @@ use minicbor::Decoder;
 use sha2::{Digest, Sha256};
 use wasm_sdk_smp::frame::{self, FrameDecoder, Received};
 use wasm_sdk_smp::header::{Header, Op};
-use wasm_sdk_smp::{Action, SerialServer};
+use wasm_sdk_smp::slots::{SlotError, rc};
+use wasm_sdk_smp::{Action, GuestInfo, Guests, SerialServer};
 
 /// A decoded response: header and the body's top-level map as
 /// `(key, value)` with values rendered to text.
@@ -40,6 +41,15 @@ fn render(d: &mut Decoder<'_>) -> String {
             let items: Vec<String> = (0..n).map(|_| render(d)).collect();
             format!("[{}]", items.join(", "))
         }
+        Type::ArrayIndef => {
+            d.array().unwrap();
+            let mut items = Vec::new();
+            while d.datatype().unwrap() != Type::Break {
+                items.push(render(d));
+            }
+            d.set_position(d.position() + 1);
+            format!("[{}]", items.join(", "))
+        }
         Type::Map => {
             let n = d.map().unwrap().unwrap();
             let items: Vec<String> =
@@ -54,8 +64,70 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-struct Client {
-    server: SerialServer<RamSlots>,
+/// One guest, `echo`, whose input `in` echoes to its output `out`
+/// (outputs wait until taken).
+#[derive(Default)]
+struct EchoGuest {
+    stopped: bool,
+    received: u32,
+    pending: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl Guests for EchoGuest {
+    fn list(&self, each: &mut dyn FnMut(GuestInfo<'_>)) {
+        each(GuestInfo {
+            name: "echo",
+            image: 0,
+            state: if self.stopped { "stopped" } else { "waiting" },
+            fuel: 1234,
+            memory: 4416,
+            received: self.received,
+            sent: self.received,
+        });
+    }
+    fn stop(&mut self, name: &str) -> Result<(), SlotError> {
+        self.known(name)?;
+        self.stopped = true;
+        Ok(())
+    }
+    fn start(&mut self, name: &str) -> Result<(), SlotError> {
+        self.known(name)?;
+        self.stopped = false;
+        Ok(())
+    }
+    fn send(&mut self, name: &str, port: &str, data: &[u8]) -> Result<(), SlotError> {
+        self.known(name)?;
+        if port != "in" {
+            return Err(SlotError::new(rc::ENOENT, "no such port"));
+        }
+        self.received += 1;
+        self.pending.push_back(data.to_vec());
+        Ok(())
+    }
+    fn outputs(
+        &mut self,
+        name: &str,
+        each: &mut dyn FnMut(&str, &[u8]) -> bool,
+    ) -> Result<(), SlotError> {
+        self.known(name)?;
+        while let Some(front) = self.pending.front() {
+            if !each("out", front) {
+                break;
+            }
+            self.pending.pop_front();
+        }
+        Ok(())
+    }
+}
+
+impl EchoGuest {
+    fn known(&self, name: &str) -> Result<(), SlotError> {
+        if name == "echo" { Ok(()) } else { Err(SlotError::new(rc::ENOENT, "no such guest")) }
+    }
+}
+
+struct Client<G: Guests = wasm_sdk_smp::NoGuests> {
+    server: SerialServer<RamSlots, G>,
     seq: u8,
 }
 
@@ -63,7 +135,18 @@ impl Client {
     fn new() -> Self {
         Client { server: SerialServer::new(RamSlots::default()), seq: 0 }
     }
+}
 
+impl Client<EchoGuest> {
+    fn with_guest() -> Self {
+        Client {
+            server: SerialServer::with_guests(RamSlots::default(), EchoGuest::default()),
+            seq: 0,
+        }
+    }
+}
+
+impl<G: Guests> Client<G> {
     /// Sends raw console bytes; returns the decoded responses.
     fn send_raw(&mut self, bytes: &[u8]) -> (Vec<Response>, Action) {
         let mut lines = Vec::new();
@@ -123,7 +206,7 @@ fn module(len: usize) -> Vec<u8> {
 
 /// Uploads `data` in chunks of `chunk` bytes the way smpmgr does; returns
 /// the last response.
-fn upload(c: &mut Client, image: u32, data: &[u8], chunk: usize) -> Response {
+fn upload<G: Guests>(c: &mut Client<G>, image: u32, data: &[u8], chunk: usize) -> Response {
     let sha = Sha256::digest(data);
     let mut off = 0;
     loop {
@@ -307,4 +390,64 @@ fn a_flood_costs_bounded_time_and_memory() {
     let (responses, _) = c.send_raw(&bytes);
     assert_eq!(responses.len(), 20_000);
     println!("flood: 20,000 echoes with garbage in {:?}", started.elapsed());
+}
+
+#[test]
+fn the_guest_group_lists_sends_and_hands_outputs_over_once() {
+    let mut c = Client::with_guest();
+    let list = c.request(Op::Read, 64, 0, &[0xa0]);
+    let guests = list.get("guests").unwrap();
+    assert!(guests.contains("name: echo") && guests.contains("state: waiting"), "{guests}");
+    // 6 messages of 100 bytes: more than one 384-byte response holds.
+    for i in 0..6u8 {
+        let body = cbor(|e| {
+            e.map(3).unwrap().str("name").unwrap().str("echo").unwrap();
+            e.str("port")
+                .unwrap()
+                .str("in")
+                .unwrap()
+                .str("data")
+                .unwrap()
+                .bytes(&[i; 100])
+                .unwrap();
+        });
+        assert!(c.request(Op::Write, 64, 3, &body).fields.is_empty(), "send {i}");
+    }
+    let name = cbor(|e| {
+        e.map(1).unwrap().str("name").unwrap().str("echo").unwrap();
+    });
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        let r = c.request(Op::Read, 64, 4, &name);
+        let outputs = r.get("outputs").unwrap().to_owned();
+        let n = outputs.matches("port: out").count();
+        if n == 0 {
+            break;
+        }
+        assert!(n < 6, "a response holds only some: {n}");
+        seen.push(n);
+    }
+    assert_eq!(seen.iter().sum::<usize>(), 6, "every output exactly once: {seen:?}");
+    assert_eq!(c.request(Op::Read, 64, 4, &name).get("outputs"), Some("[]"));
+    // Stop, start, and the errors.
+    assert!(c.request(Op::Write, 64, 1, &name).fields.is_empty());
+    assert!(c.request(Op::Read, 64, 0, &[0xa0]).get("guests").unwrap().contains("stopped"));
+    assert!(c.request(Op::Write, 64, 2, &name).fields.is_empty());
+    let nobody = cbor(|e| {
+        e.map(1).unwrap().str("name").unwrap().str("nobody").unwrap();
+    });
+    assert_eq!(c.request(Op::Write, 64, 1, &nobody).get("rsn"), Some("no such guest"));
+    let bad_port = cbor(|e| {
+        e.map(3).unwrap().str("name").unwrap().str("echo").unwrap();
+        e.str("port").unwrap().str("x").unwrap().str("data").unwrap().bytes(b"1").unwrap();
+    });
+    assert_eq!(c.request(Op::Write, 64, 3, &bad_port).get("rsn"), Some("no such port"));
+    assert_eq!(c.request(Op::Write, 64, 3, &name).get("rc"), Some("3"), "send without port");
+    assert_eq!(c.request(Op::Write, 64, 9, &name).get("rc"), Some("8"));
+}
+
+#[test]
+fn without_guests_the_group_is_unknown() {
+    let mut c = Client::new();
+    assert_eq!(c.request(Op::Read, 64, 0, &[0xa0]).get("rc"), Some("8"));
 }

@@ -1,0 +1,118 @@
+//! The guest group: what SMP lacks for Wasm guests. Group
+//! [`GROUP_GUESTS`] (64, the first user-defined group):
+//!
+//! | cmd | op | request | response |
+//! |---|---|---|---|
+//! | 0 list | read | `{}` | `{"guests": [{"name", "image", "state", "fuel", "memory", "received", "sent"}]}` |
+//! | 1 stop | write | `{"name": tstr}` | `{}` |
+//! | 2 start | write | `{"name": tstr}` | `{}` |
+//! | 3 send | write | `{"name": tstr, "port": tstr, "data": bstr}` | `{}` |
+//! | 4 outputs | read | `{"name": tstr}` | `{"outputs": [{"port": tstr, "data": bstr}]}` (taken: each is returned once) |
+//!
+//! `state` is one of `waiting` (in `receive`, nothing queued), `running`,
+//! `stopped` (by `stop`, or after it finished or trapped: see the console).
+//! Errors are `{"rc", "rsn"}` as everywhere: `ENOENT` for an unknown guest
+//! or port, `EBADSTATE` for a full input.
+
+use crate::slots::SlotError;
+
+/// The guest group's number.
+pub const GROUP_GUESTS: u16 = 64;
+
+/// One guest, as `list` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestInfo<'a> {
+    /// The guest's name.
+    pub name: &'a str,
+    /// Its image number (guest slot) for uploads.
+    pub image: u32,
+    /// `waiting`, `running` or `stopped`.
+    pub state: &'a str,
+    /// Fuel used since it started.
+    pub fuel: u64,
+    /// Its linear memory in bytes.
+    pub memory: u32,
+    /// Messages it received.
+    pub received: u32,
+    /// Messages it sent.
+    pub sent: u32,
+}
+
+/// The firmware's guests, behind the guest group.
+pub trait Guests {
+    /// Whether the group exists; without it every command is answered
+    /// "unknown group or command".
+    const ENABLED: bool = true;
+
+    /// Calls `each` for every guest.
+    fn list(&self, each: &mut dyn FnMut(GuestInfo<'_>));
+
+    /// Stops a guest (at a safe point: not in the middle of a message).
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`], e.g. no such guest.
+    fn stop(&mut self, name: &str) -> Result<(), SlotError>;
+
+    /// Starts a stopped guest again, from its current module.
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`].
+    fn start(&mut self, name: &str) -> Result<(), SlotError>;
+
+    /// Queues `data` on the input `port` of a guest.
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`]: no such guest or port, or the input is full.
+    fn send(&mut self, name: &str, port: &str, data: &[u8]) -> Result<(), SlotError>;
+
+    /// Offers the output messages of a guest not yet taken to `each`, in
+    /// order, as `(port, data)`: forget a message only when `each` returns
+    /// `true` (taken), and stop at the first `false` (the response is full:
+    /// the rest stays for the next request).
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`], e.g. no such guest.
+    fn outputs(
+        &mut self,
+        name: &str,
+        each: &mut dyn FnMut(&str, &[u8]) -> bool,
+    ) -> Result<(), SlotError>;
+}
+
+/// No guest group: every command is answered "unknown group or command".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoGuests;
+
+impl Guests for NoGuests {
+    const ENABLED: bool = false;
+
+    fn list(&self, _each: &mut dyn FnMut(GuestInfo<'_>)) {}
+
+    fn stop(&mut self, _name: &str) -> Result<(), SlotError> {
+        Err(unsupported())
+    }
+
+    fn start(&mut self, _name: &str) -> Result<(), SlotError> {
+        Err(unsupported())
+    }
+
+    fn send(&mut self, _name: &str, _port: &str, _data: &[u8]) -> Result<(), SlotError> {
+        Err(unsupported())
+    }
+
+    fn outputs(
+        &mut self,
+        _name: &str,
+        _each: &mut dyn FnMut(&str, &[u8]) -> bool,
+    ) -> Result<(), SlotError> {
+        Err(unsupported())
+    }
+}
+
+fn unsupported() -> SlotError {
+    SlotError::new(crate::slots::rc::ENOTSUP, "unknown group or command")
+}
