@@ -9,6 +9,7 @@ macro_rules! outln {
     };
 }
 
+mod deploy;
 mod new;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,10 @@ enum Command {
     /// Print a module's size, imports, exports, memory and manifest
     /// (building a guest crate first).
     Inspect(InspectArgs),
+    /// Upload a module (building a guest crate first) to a device's guest
+    /// slot over SMP, with a progress bar; confirm it if asked; show the
+    /// slot's state and the device's guests.
+    Deploy(deploy::DeployArgs),
 }
 
 #[derive(Args)]
@@ -93,6 +98,7 @@ fn main() -> ExitCode {
         Command::New(args) => new::new(args),
         Command::Run(args) => run(args),
         Command::Inspect(args) => inspect(args),
+        Command::Deploy(args) => deploy::deploy(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

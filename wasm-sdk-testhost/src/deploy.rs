@@ -1,0 +1,172 @@
+//! `wasm-sdk-testhost deploy`: upload a guest module to a device over SMP
+//! (a serial port or pty), confirm it if asked, and show the slot's state.
+//!
+//! The SMP client is `mcumgr-toolkit`, the same library as the Python
+//! `mcumgr-toolkit` users may already have: console framing, chunking by
+//! the device's `buf_size`, retries.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use mcumgr_toolkit::MCUmgrClient;
+use mcumgr_toolkit::commands::McuMgrCommand;
+use mcumgr_toolkit::commands::image::ImageState;
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `deploy`.
+#[derive(Args)]
+pub struct DeployArgs {
+    /// A `.wasm` file, or a guest crate directory to build first.
+    module: PathBuf,
+    /// The device's SMP serial port (for QEMU: the pty `./serve` prints).
+    #[arg(long, value_name = "PORT")]
+    port: String,
+    /// The guest slot (SMP image number) to upload into.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    slot: u32,
+    /// Confirm the module right away instead of letting it run on trial.
+    #[arg(long)]
+    confirm: bool,
+    /// Seconds to wait for each response.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    timeout: u64,
+    /// Target directory for building a guest crate (default: the crate's).
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
+}
+
+/// The guest group's `list` (group 64, command 0, read).
+struct ListGuests;
+
+#[derive(Serialize)]
+struct Empty {}
+
+/// One entry of the guest list.
+#[derive(Deserialize)]
+struct Guest {
+    name: String,
+    image: u32,
+    state: String,
+    fuel: u64,
+    memory: u32,
+    received: u32,
+    sent: u32,
+}
+
+#[derive(Deserialize)]
+struct GuestList {
+    guests: Vec<Guest>,
+}
+
+impl McuMgrCommand for ListGuests {
+    type Payload = Empty;
+    type Response = GuestList;
+    fn is_write_operation(&self) -> bool {
+        false
+    }
+    fn group_id(&self) -> u16 {
+        64
+    }
+    fn command_id(&self) -> u8 {
+        0
+    }
+    fn data(&self) -> &Empty {
+        &Empty {}
+    }
+}
+
+/// Runs `deploy`.
+///
+/// # Errors
+///
+/// One line (and details) for the user: the module, the port, or the
+/// device's refusal with its reason.
+pub fn deploy(args: DeployArgs) -> Result<(), String> {
+    let path = crate::module_path(&args.module, args.target_dir.as_deref())?;
+    let wasm =
+        std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let serial = serialport::new(&args.port, 115_200)
+        .timeout(timeout)
+        .open()
+        .map_err(|e| format!("cannot open `{}`: {e}", args.port))?;
+    let client = MCUmgrClient::new_from_serial(serial);
+    client.set_timeout(timeout).map_err(|e| format!("{e}"))?;
+    client.use_auto_frame_size().map_err(|e| format!("no SMP answer on `{}`: {e}", args.port))?;
+
+    let bar = indicatif::ProgressBar::new(wasm.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!("uploading {} to slot {}", path.display(), args.slot));
+    let started = Instant::now();
+    let mut progress = |sent: u64, _total: u64| {
+        bar.set_position(sent);
+        true
+    };
+    let uploaded = client.image_upload(&wasm, Some(args.slot), None, false, Some(&mut progress));
+    bar.finish_and_clear();
+    uploaded.map_err(|e| format!("the device refused the module: {}", describe(&e)))?;
+    outln!(
+        "uploaded {} B to slot {} in {:.1} s",
+        wasm.len(),
+        args.slot,
+        started.elapsed().as_secs_f64()
+    );
+    let states = if args.confirm {
+        client.image_set_state(None, true).map_err(|e| format!("confirm: {}", describe(&e)))?
+    } else {
+        client.image_get_state().map_err(|e| format!("state: {}", describe(&e)))?
+    };
+    print_states(&states, args.slot);
+    match client.raw_command(&ListGuests) {
+        Ok(list) => {
+            for g in list.guests {
+                outln!(
+                    "guest {} (slot {}): {}, fuel {}, memory {} B, {} received, {} sent",
+                    g.name,
+                    g.image,
+                    g.state,
+                    g.fuel,
+                    g.memory,
+                    g.received,
+                    g.sent
+                );
+            }
+        }
+        Err(_) => outln!("(the device has no guest group)"),
+    }
+    Ok(())
+}
+
+fn print_states(states: &[ImageState], slot: u32) {
+    for s in states.iter().filter(|s| s.image == slot) {
+        let hash = s.hash.as_deref().map(hex::encode).unwrap_or_default();
+        let flags: Vec<&str> = [
+            (s.active, "active"),
+            (s.pending, "on trial"),
+            (s.confirmed, "confirmed"),
+            (s.bootable, "runnable"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
+        outln!("slot {} bank {}: sha256 {hash} ({})", s.image, s.slot, flags.join(", "));
+    }
+}
+
+/// The client's error with the device's reason, on one line.
+fn describe(error: &mcumgr_toolkit::client::MCUmgrClientError) -> String {
+    let text = format!("{error}");
+    let mut source = std::error::Error::source(error);
+    let mut parts = vec![text];
+    while let Some(inner) = source {
+        parts.push(inner.to_string());
+        source = inner.source();
+    }
+    parts.join(": ")
+}
