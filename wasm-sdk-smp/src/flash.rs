@@ -317,6 +317,21 @@ impl<'s, F: NorFlash, I: Install> FlashSlots<'s, F, I> {
         &self.flash
     }
 
+    /// Erases the bank of `image` that is not running and returns it.
+    fn erase_spare(&mut self, image: u32) -> Result<u8, SlotError> {
+        if image >= self.layout.images {
+            return Err(SlotError::new(rc::ENOENT, "no such guest slot"));
+        }
+        let bank = match self.active[image as usize] {
+            Some(running) => 1 - running,
+            None => 0,
+        };
+        let addr = self.bank_addr(image, bank);
+        self.flash.erase(addr, addr + self.layout.bank_size).map_err(flash_error)?;
+        self.banks[image as usize][bank as usize] = Bank::default();
+        Ok(bank)
+    }
+
     fn program(&mut self, addr: u32, bytes: &[u8]) -> Result<(), SlotError> {
         self.flash.write(addr, bytes).map_err(flash_error)
     }
@@ -336,13 +351,7 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
         if self.on_trial(image) {
             return Err(SlotError::new(rc::EBADSTATE, "a module is on trial; confirm it first"));
         }
-        let bank = match self.active[image as usize] {
-            Some(running) => 1 - running,
-            None => 0,
-        };
-        let addr = self.bank_addr(image, bank);
-        self.flash.erase(addr, addr + self.layout.bank_size).map_err(flash_error)?;
-        self.banks[image as usize][bank as usize] = Bank::default();
+        let bank = self.erase_spare(image)?;
         let len = u32::try_from(len).map_err(|_| SlotError::new(rc::ENOMEM, "module too large"))?;
         self.staging = Some(Staging { image, bank, len, written: 0, tail: [0; 8], tail_len: 0 });
         Ok(())
@@ -460,17 +469,7 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
     }
 
     fn erase(&mut self, image: u32) -> Result<(), SlotError> {
-        if image >= self.layout.images {
-            return Err(SlotError::new(rc::ENOENT, "no such guest slot"));
-        }
         self.staging = None;
-        let bank = match self.active[image as usize] {
-            Some(running) => 1 - running,
-            None => 0,
-        };
-        let addr = self.bank_addr(image, bank);
-        self.flash.erase(addr, addr + self.layout.bank_size).map_err(flash_error)?;
-        self.banks[image as usize][bank as usize] = Bank::default();
-        Ok(())
+        self.erase_spare(image).map(|_| ())
     }
 }

@@ -190,6 +190,9 @@ fn refused_modules_leave_the_running_one() {
     let err = slots.finish(0, &[1; 32]).unwrap_err();
     assert_eq!(err.reason, "module read back from flash differs");
     assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]));
+    // A slot that does not exist is an error, not a panic.
+    assert_eq!(slots.begin(99, 10).unwrap_err().rc, rc::ENOENT);
+    assert_eq!(slots.erase(99).unwrap_err().rc, rc::ENOENT);
     // Uploading while a module is on trial is refused.
     upload(&mut slots, 0, &module(9, 400)).unwrap();
     assert_eq!(slots.begin(0, 100).unwrap_err().rc, rc::EBADSTATE);
