@@ -458,6 +458,10 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
             hash.is_none_or(|h| h == info.sha) && (hash.is_some() || !info.confirmed)
         });
         let Some(image) = running else {
+            // Confirming "whatever runs" when nothing is on trial: done.
+            if hash.is_none() && confirm {
+                return Ok(());
+            }
             return Err(SlotError::new(rc::ENOENT, "no running module with that hash"));
         };
         match (confirm, self.on_trial(image)) {
@@ -469,7 +473,13 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
     }
 
     fn erase(&mut self, image: u32) -> Result<(), SlotError> {
-        self.staging = None;
+        if self.on_trial(image) {
+            // The other bank is what a failed trial rolls back to.
+            return Err(SlotError::new(rc::EBADSTATE, "a module is on trial; confirm it first"));
+        }
+        if self.staging.as_ref().is_some_and(|s| s.image == image) {
+            self.staging = None;
+        }
         self.erase_spare(image).map(|_| ())
     }
 }

@@ -33,6 +33,11 @@ pub use guests::{GuestInfo, Guests, NoGuests};
 pub use server::{Action, Server};
 pub use slots::{ImageState, SlotError, Slots};
 
+/// Room for one response message. Clients reassemble responses of any
+/// length (only requests are bound by `buf_size`), so it is larger than the
+/// request buffer: the state list of four guest banks takes ~350 bytes.
+pub const RESPONSE_LEN: usize = 768;
+
 /// The reassembly buffer the standard clients need: at least 256 bytes
 /// (`smpmgr` sends messages of up to 169, others fill `buf_size - 4`); 384
 /// is Zephyr's default.
@@ -43,8 +48,9 @@ pub const DEFAULT_BUF_SIZE: usize = 384;
 pub struct SerialServer<S, G = NoGuests, const N: usize = DEFAULT_BUF_SIZE> {
     decoder: FrameDecoder<N>,
     server: Server<S, G>,
-    response: [u8; N],
-    scratch: [u8; N],
+    response: [u8; RESPONSE_LEN],
+    /// The framed response: length, message, CRC.
+    scratch: [u8; RESPONSE_LEN + 4],
     dropped: u32,
 }
 
@@ -61,8 +67,8 @@ impl<S: Slots, G: Guests, const N: usize> SerialServer<S, G, N> {
         SerialServer {
             decoder: FrameDecoder::new(),
             server: Server::with_guests(slots, guests, u32::try_from(N).unwrap_or(u32::MAX)),
-            response: [0; N],
-            scratch: [0; N],
+            response: [0; RESPONSE_LEN],
+            scratch: [0; RESPONSE_LEN + 4],
             dropped: 0,
         }
     }
@@ -86,8 +92,6 @@ impl<S: Slots, G: Guests, const N: usize> SerialServer<S, G, N> {
     /// returns [`Action::Reset`] if a reset was answered.
     pub fn receive(&mut self, bytes: &[u8], mut line: impl FnMut(&[u8])) -> Action {
         let mut action = Action::None;
-        // Room for the length field and the CRC around a response.
-        let max_response = N.saturating_sub(4);
         for &byte in bytes {
             let (len, act) = match self.decoder.push(byte) {
                 Received::Pending => continue,
@@ -95,16 +99,13 @@ impl<S: Slots, G: Guests, const N: usize> SerialServer<S, G, N> {
                     self.dropped = self.dropped.saturating_add(1);
                     continue;
                 }
-                Received::Message(request) => {
-                    let out = &mut self.response[..max_response];
-                    self.server.handle(request, out)
-                }
+                Received::Message(request) => self.server.handle(request, &mut self.response),
             };
             if act == Action::Reset {
                 action = Action::Reset;
             }
             if len > 0 {
-                // `len <= max_response`, so the frame fits `scratch`.
+                // `len <= RESPONSE_LEN`, so the frame fits `scratch`.
                 let _ = frame::encode(&self.response[..len], &mut self.scratch, &mut line);
             }
         }

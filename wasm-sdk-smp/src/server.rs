@@ -196,7 +196,9 @@ impl<S: Slots, G: Guests> Server<S, G> {
             }
             (GROUP_IMAGE, IMAGE_UPLOAD, Op::Write) => self.upload(body, enc),
             (GROUP_IMAGE, IMAGE_ERASE, Op::Write) => {
-                let mut slot = 0;
+                // MCUboot numbering, as the clients use it: image `i` has
+                // slots `2i` (running) and `2i + 1`; 1 when absent.
+                let mut slot = 1;
                 let parsed = fields(body, |key, d| {
                     if key == "slot" {
                         slot = d.u32()?;
@@ -208,10 +210,15 @@ impl<S: Slots, G: Guests> Server<S, G> {
                 if parsed.is_err() {
                     return Ok(Reply::Error(SlotError::new(rc::EINVAL, "malformed request")));
                 }
-                if let Err(err) = self.slots.erase(slot) {
+                if slot % 2 == 0 {
+                    let reason = "the running module cannot be erased";
+                    return Ok(Reply::Error(SlotError::new(rc::EBADSTATE, reason)));
+                }
+                let image = slot / 2;
+                if let Err(err) = self.slots.erase(image) {
                     return Ok(Reply::Error(err));
                 }
-                if self.upload.as_ref().is_some_and(|u| u.image == slot) {
+                if self.upload.as_ref().is_some_and(|u| u.image == image) {
                     self.upload = None;
                 }
                 enc.map(0)?;
@@ -458,8 +465,18 @@ fn fields<'b>(
     Ok(())
 }
 
+/// One image state entry. The flags are sent only when true (the clients
+/// default them to false): four entries then fit a 384-byte buffer.
 fn encode_state(enc: &mut Enc<'_>, s: &ImageState<'_>) -> EncResult {
-    enc.map(9)?
+    let flags = [
+        ("bootable", s.bootable),
+        ("pending", s.pending),
+        ("confirmed", s.confirmed),
+        ("active", s.active),
+        ("permanent", s.permanent),
+    ];
+    let set = flags.iter().filter(|(_, on)| *on).count() as u64;
+    enc.map(4 + set)?
         .str("image")?
         .u32(s.image)?
         .str("slot")?
@@ -467,17 +484,10 @@ fn encode_state(enc: &mut Enc<'_>, s: &ImageState<'_>) -> EncResult {
         .str("version")?
         .str(s.version)?
         .str("hash")?
-        .bytes(&s.hash)?
-        .str("bootable")?
-        .bool(s.bootable)?
-        .str("pending")?
-        .bool(s.pending)?
-        .str("confirmed")?
-        .bool(s.confirmed)?
-        .str("active")?
-        .bool(s.active)?
-        .str("permanent")?
-        .bool(s.permanent)?;
+        .bytes(&s.hash)?;
+    for (name, _) in flags.iter().filter(|(_, on)| *on) {
+        enc.str(name)?.bool(true)?;
+    }
     Ok(())
 }
 

@@ -239,3 +239,34 @@ fn a_power_cut_at_any_write_keeps_a_runnable_module() {
         assert_eq!(running.as_ref(), Some(expected), "cut at {cut} of {operations}");
     }
 }
+
+#[test]
+fn four_image_states_fit_the_buffer_and_erase_respects_the_trial() {
+    use wasm_sdk_smp::header::{Header, Op};
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+    for image in 0..2 {
+        for seed in [3, 5] {
+            upload(&mut slots, image, &module(seed + image as u8, 300)).unwrap();
+            slots.confirm(image).unwrap();
+        }
+    }
+    let mut server = wasm_sdk_smp::Server::new(slots, 384);
+    let request = |cmd: u8, op: Op, body: &[u8]| {
+        let header =
+            Header { op, version: 1, flags: 0, len: body.len() as u16, group: 1, seq: 1, cmd };
+        [&header.to_bytes()[..], body].concat()
+    };
+    let mut out = [0u8; wasm_sdk_smp::RESPONSE_LEN];
+    let (len, _) = server.handle(&request(0, Op::Read, &[0xa0]), &mut out);
+    let body = &out[8..len];
+    assert!(!body.windows(3).any(|w| w == b"rsn"), "state read fits: {len} B");
+    assert_eq!(body.windows(4).filter(|w| *w == b"hash").count(), 4);
+    // Slot 0 is the running module of image 0: never erased.
+    let (len, _) =
+        server.handle(&request(5, Op::Write, &[0xa1, 0x64, b's', b'l', b'o', b't', 0]), &mut out);
+    assert!(out[8..len].windows(3).any(|w| w == b"rsn"));
+    // While image 0 has a module on trial, its other bank is kept.
+    upload(server.slots_mut(), 0, &module(9, 200)).unwrap();
+    assert_eq!(server.slots_mut().erase(0).unwrap_err().rc, rc::EBADSTATE);
+}

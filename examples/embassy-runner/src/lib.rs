@@ -259,36 +259,56 @@ pub fn start(
 }
 
 /// Checks an uploaded module against the firmware's wiring without
-/// stopping or starting anything: every check of [`start`] (the host's
-/// load checks, then each port and wire by name). A firmware calls this
-/// before it replaces a running guest.
+/// stopping anything: exactly what [`start`] does (the host's load checks,
+/// instantiation, so data and element segments and the memory and table
+/// limits are checked too, then each port and wire by name), with a guest
+/// that never runs and is dropped at once. A firmware calls this before it
+/// replaces a running guest, so a module it accepts will start.
 ///
 /// # Errors
 ///
 /// The [`StartError`] that [`start`] would return.
 pub fn check(host: &Host<ChannelEnv>, wasm: &[u8], wiring: &Wiring) -> Result<(), StartError> {
-    let ports = host.check(wasm).map_err(StartError::Load)?;
-    in_manifest_order(PortKind::Input, &ports.inputs, wiring.inputs)?;
-    in_manifest_order(PortKind::Output, &ports.outputs, wiring.outputs)?;
-    Ok(())
+    struct Silent;
+    impl Sink for Silent {
+        fn log(&self, _guest: &str, _level: LogLevel, _message: &str) {}
+        fn report_error(&self, _guest: &str, _message: &str) {}
+    }
+    static SILENT: Silent = Silent;
+    start(host, "check", wasm, wiring, &SILENT).map(drop)
+}
+
+/// Where [`run_to_safe_point`] left a guest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SafePoint {
+    /// Waiting in `receive` with nothing queued: safe to stop or swap.
+    Waiting,
+    /// It stopped by itself (its final step).
+    Stopped(Step),
+    /// Still computing after the slices allowed: stopping it now loses the
+    /// message it is processing (a guest that spins never gets to a safe
+    /// point; the caller decides).
+    Busy,
 }
 
 /// Runs `guest` to a safe point to stop or [`swap`] it: until it waits in
-/// `receive` on an input with nothing queued (`None`), or stops (its final
-/// step). Unlike [`drive`] it never awaits a pipe, so a message is never
-/// half processed when this returns; it yields after each fuel slice.
-pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>) -> Option<Step> {
-    loop {
+/// `receive` on an input with nothing queued, or stops, or `max_slices`
+/// fuel slices are used. Unlike [`drive`] it never awaits a pipe, so a
+/// message is never half processed when it returns [`SafePoint::Waiting`];
+/// it yields after each fuel slice.
+pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -> SafePoint {
+    for _ in 0..=max_slices {
         match guest.step() {
-            Step::Blocked { .. } => return None,
+            Step::Blocked { .. } => return SafePoint::Waiting,
             Step::Preempted => {
                 let env = guest.env_mut();
                 env.preemptions = env.preemptions.wrapping_add(1);
                 embassy_futures::yield_now().await;
             }
-            done => return Some(done),
+            done => return SafePoint::Stopped(done),
         }
     }
+    SafePoint::Busy
 }
 
 /// Replaces the module `guest` runs by `wasm`, on the same wiring, name

@@ -99,9 +99,49 @@ fn a_safe_point_comes_after_the_message_in_progress() {
     LIMIT.try_send(to_message(&20_000u32).unwrap()).unwrap();
     // Preempted in the middle of the count: not a safe point yet.
     assert_eq!(primes.step(), Step::Preempted);
-    let stopped = embassy_futures::block_on(embassy_runner::run_to_safe_point(&mut primes));
-    assert_eq!(stopped, None, "waiting for the next limit");
+    let stopped = embassy_futures::block_on(embassy_runner::run_to_safe_point(&mut primes, 10_000));
+    assert_eq!(stopped, embassy_runner::SafePoint::Waiting, "waiting for the next limit");
     assert!(primes.env().preemptions > 10, "{}", primes.env().preemptions);
     let answer = COUNT.try_receive().expect("the count was finished before stopping");
     assert_eq!(wasm_sdk::from_payload::<u32>(&answer).unwrap(), 2262);
+}
+
+#[test]
+fn a_guest_that_spins_is_reported_busy_not_waited_for_forever() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring =
+        Wiring { inputs: &[("wasm_input", &IN)], outputs: &[("wasm_data", &OUT)] };
+    let spin = wat::parse_str(
+        r#"(module
+          (memory (export "memory") 1 1)
+          (func (export "run_task") (result i32) (loop $l (br $l)) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
+    )
+    .unwrap();
+    let host = Host::new(HostConfig { fuel_per_slice: Some(1_000), ..HostConfig::default() });
+    let mut guest = start(&host, "spin", &spin, &WIRING, &SINK).expect("start");
+    let point = embassy_futures::block_on(embassy_runner::run_to_safe_point(&mut guest, 50));
+    assert_eq!(point, embassy_runner::SafePoint::Busy);
+}
+
+#[test]
+fn check_instantiates_so_a_module_it_accepts_starts() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring =
+        Wiring { inputs: &[("wasm_input", &IN)], outputs: &[("wasm_data", &OUT)] };
+    // Valid, but its data segment lies outside its memory: only
+    // instantiation finds that.
+    let bad_data = wat::parse_str(
+        r#"(module
+          (memory (export "memory") 1 1)
+          (data (i32.const 65535) "ab")
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
+    )
+    .unwrap();
+    let host = Host::new(HostConfig::default());
+    let error = embassy_runner::check(&host, &bad_data, &WIRING).unwrap_err();
+    assert!(matches!(error, StartError::Load(LoadError::Instantiate(_))), "{error:?}");
 }

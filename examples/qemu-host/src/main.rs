@@ -262,7 +262,20 @@ async fn serve_forever(spawner: &Spawner) {
     let config = HostConfig { fuel_per_slice: Some(FUEL_PER_SLICE), ..HostConfig::default() };
     let (slots, module) = serve::mount(config.clone());
     let host = Host::<ChannelEnv>::new(config);
-    let guest = start(&host, "counter", &module, &guests::COUNTER_WIRING);
+    // An uploaded module that no longer starts (a changed host) must not
+    // keep the device from serving: run the built-in one this time.
+    let (guest, module) =
+        match embassy_runner::start(&host, "counter", &module, &guests::COUNTER_WIRING, &SINK) {
+            Ok(guest) => (guest, module),
+            Err(error) => {
+                hprintln!(
+                    "serve: the slot's module does not start ({}); built-in one",
+                    error.as_str()
+                );
+                let builtin = guests::COUNTER_WASM.to_vec();
+                (start(&host, "counter", &builtin, &guests::COUNTER_WIRING), builtin)
+            }
+        };
     hprintln!("serve: counter runs a {} B module; SMP on UART0", module.len());
     spawner.spawn(unwrap_spawn(serve::counter_task(host, guest)));
     spawner.spawn(unwrap_spawn(serve::smp_task(slots)));

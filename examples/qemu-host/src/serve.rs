@@ -17,11 +17,11 @@
 //!   console, so a user sees what the guest does.
 
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
 use embassy_futures::select::{Either, select};
-use embassy_runner::{ChannelEnv, drive, run_to_safe_point, swap};
+use embassy_runner::{ChannelEnv, SafePoint, drive, run_to_safe_point, swap};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::Timer;
@@ -192,6 +192,13 @@ pub const HEALTHY_AFTER: u32 = 20;
 
 /// Messages the counter answered since its module last changed.
 static ANSWERED: AtomicU32 = AtomicU32::new(0);
+/// Whether the counter runs the module the slots say it runs: false from
+/// the moment a new module is handed over until it was swapped in. The
+/// health rule only counts answers of the module on trial itself.
+static SWAPPED: AtomicBool = AtomicBool::new(true);
+/// Fuel slices a guest may take to reach a safe point before a swap stops
+/// it anyway (a spinning guest never gets there): ~0.3 s at 50,000 fuel.
+const SAFE_POINT_SLICES: u32 = 1_000;
 
 /// A new module for the counter's slot, from the SMP task.
 static NEW_MODULE: Signal<CriticalSectionRawMutex, Vec<u8>> = Signal::new();
@@ -236,6 +243,11 @@ pub async fn smp_task(slots: Slots0) {
     let mut server: SerialServer<Slots0> = SerialServer::new(slots);
     let mut received = [0u8; 256];
     loop {
+        // A failed trial first: no request may confirm it meanwhile.
+        if TRIAL_FAILED.signaled() {
+            TRIAL_FAILED.reset();
+            roll_back(&mut server);
+        }
         let mut n = 0;
         while n < received.len() {
             match uart.try_read() {
@@ -247,12 +259,9 @@ pub async fn smp_task(slots: Slots0) {
             }
         }
         if n == 0 {
-            if TRIAL_FAILED.signaled() {
-                TRIAL_FAILED.reset();
-                roll_back(&mut server);
-            }
             let slots = server.server_mut().slots_mut();
             if slots.on_trial(0)
+                && SWAPPED.load(Ordering::Relaxed)
                 && ANSWERED.load(Ordering::Relaxed) >= HEALTHY_AFTER
                 && slots.confirm(0).is_ok()
             {
@@ -265,15 +274,25 @@ pub async fn smp_task(slots: Slots0) {
         while let Some(image) = server.server_mut().slots_mut().take_changed() {
             let slots = server.server_mut().slots_mut();
             match slots.active_module(image) {
-                Ok(Some(module)) => NEW_MODULE.signal(module.to_vec()),
-                _ => NEW_MODULE.signal(guests::COUNTER_WASM.to_vec()),
+                Ok(Some(module)) => hand_over(module.to_vec()),
+                _ => hand_over(guests::COUNTER_WASM.to_vec()),
             }
         }
         if action == Action::Reset {
             hprintln!("serve: reset requested");
             cortex_m::peripheral::SCB::sys_reset();
         }
+        // A flood must not starve the guest and the other tasks.
+        embassy_futures::yield_now().await;
     }
+}
+
+/// Hands a module to the counter task; until it is swapped in, the health
+/// rule counts nothing.
+fn hand_over(module: Vec<u8>) {
+    SWAPPED.store(false, Ordering::Relaxed);
+    ANSWERED.store(0, Ordering::Relaxed);
+    NEW_MODULE.signal(module);
 }
 
 fn roll_back(server: &mut SerialServer<Slots0>) {
@@ -285,7 +304,7 @@ fn roll_back(server: &mut SerialServer<Slots0>) {
             _ => guests::COUNTER_WASM.to_vec(),
         };
         while slots.take_changed().is_some() {}
-        NEW_MODULE.signal(module);
+        hand_over(module);
     }
 }
 
@@ -304,8 +323,10 @@ pub async fn counter_task(host: Host<ChannelEnv>, mut guest: Guest<ChannelEnv>) 
             }
             Either::Second(module) => {
                 // Finish the message in progress before the swap.
-                if let Some(step) = run_to_safe_point(&mut guest).await {
-                    report(&step);
+                match run_to_safe_point(&mut guest, SAFE_POINT_SLICES).await {
+                    SafePoint::Waiting => {}
+                    SafePoint::Stopped(step) => report(&step),
+                    SafePoint::Busy => hprintln!("serve: counter busy; swapped mid-message"),
                 }
                 install(&host, &mut guest, &module);
             }
@@ -317,9 +338,16 @@ fn install(host: &Host<ChannelEnv>, guest: &mut Guest<ChannelEnv>, module: &[u8]
     match swap(host, guest, module, &COUNTER_WIRING) {
         Ok(()) => {
             ANSWERED.store(0, Ordering::Relaxed);
+            SWAPPED.store(true, Ordering::Relaxed);
             hprintln!("serve: counter now runs a {} B module", module.len());
         }
-        Err(error) => hprintln!("serve: swap refused: {}", error.as_str()),
+        Err(error) => {
+            // The install check makes this rare; if a module on trial
+            // cannot start, the trial fails and the previous module comes
+            // back.
+            hprintln!("serve: swap refused: {}", error.as_str());
+            TRIAL_FAILED.signal(());
+        }
     }
 }
 
