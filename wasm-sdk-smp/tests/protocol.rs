@@ -451,3 +451,31 @@ fn without_guests_the_group_is_unknown() {
     let mut c = Client::new();
     assert_eq!(c.request(Op::Read, 64, 0, &[0xa0]).get("rc"), Some("8"));
 }
+
+#[test]
+fn a_resent_last_chunk_is_answered_done_and_chunks_keep_their_image() {
+    let mut c = Client::new();
+    let wasm = module(250);
+    let sha = Sha256::digest(&wasm);
+    let first = cbor(|e| {
+        e.map(5).unwrap().str("image").unwrap().u32(0).unwrap();
+        e.str("len").unwrap().u64(250).unwrap().str("sha").unwrap().bytes(&sha).unwrap();
+        e.str("off").unwrap().u64(0).unwrap().str("data").unwrap().bytes(&wasm[..150]).unwrap();
+    });
+    assert_eq!(c.request(Op::Write, 1, 1, &first).get("off"), Some("150"));
+    // A later chunk naming another image is refused; the upload goes on.
+    let wrong = cbor(|e| {
+        e.map(3).unwrap().str("image").unwrap().u32(1).unwrap();
+        e.str("off").unwrap().u64(150).unwrap().str("data").unwrap().bytes(&wasm[150..]).unwrap();
+    });
+    assert_eq!(c.request(Op::Write, 1, 1, &wrong).get("rsn"), Some("chunk for another image"));
+    let last = cbor(|e| {
+        e.map(2).unwrap().str("off").unwrap().u64(150).unwrap();
+        e.str("data").unwrap().bytes(&wasm[150..]).unwrap();
+    });
+    assert_eq!(c.request(Op::Write, 1, 1, &last).get("match"), Some("true"));
+    // The answer was lost; the client sends the last chunk again.
+    let again = c.request(Op::Write, 1, 1, &last);
+    assert_eq!((again.get("off"), again.get("match")), (Some("250"), Some("true")));
+    assert_eq!(c.server.server().slots().finished, 1, "installed once");
+}
