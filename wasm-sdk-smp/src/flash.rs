@@ -144,6 +144,7 @@ impl<'s, F: NorFlash, I: Install> FlashSlots<'s, F, I> {
             return bad("flash layout has too many images or too small banks");
         }
         let geometry_ok = F::READ_SIZE == 1
+            && (layout.base as usize).is_multiple_of(F::ERASE_SIZE)
             && 4usize.is_multiple_of(F::WRITE_SIZE)
             && (layout.bank_size as usize).is_multiple_of(F::ERASE_SIZE);
         if !geometry_ok {
@@ -407,7 +408,12 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
         let module = &self.scratch[..s.len as usize];
         self.install.check(image, module)?;
         let i = image as usize;
-        let seq = self.banks[i].iter().filter(|b| b.valid).map(|b| b.seq).max().unwrap_or(0) + 1;
+        let newest = self.banks[i].iter().filter(|b| b.valid).map(|b| b.seq).max().unwrap_or(0);
+        // 2^32 uploads to one slot never happen; wrapping would make the new
+        // module look older than the old one, so refuse rather than wrap.
+        let seq = newest
+            .checked_add(1)
+            .ok_or(SlotError::new(rc::EBADSTATE, "slot sequence numbers exhausted"))?;
         let mut h = [0xffu8; HEADER_LEN as usize];
         h[0..4].copy_from_slice(&MAGIC.to_le_bytes());
         h[4..8].copy_from_slice(&seq.to_le_bytes());

@@ -280,6 +280,8 @@ pub async fn smp_task(slots: Slots0) {
         }
         if action == Action::Reset {
             hprintln!("serve: reset requested");
+            // Let the UART send the reply first (the client waits for it).
+            Timer::after_millis(50).await;
             cortex_m::peripheral::SCB::sys_reset();
         }
         // A flood must not starve the guest and the other tasks.
