@@ -458,10 +458,16 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
     }
 
     fn set_state(&mut self, hash: Option<&[u8]>, confirm: bool) -> Result<(), SlotError> {
-        let running = (0..self.layout.images).find(|&image| {
+        // The running module with that hash (any, without a hash), a module
+        // on trial first: two images may run the same module.
+        let matches = |image: u32, on_trial: bool| {
             let Some(bank) = self.active[image as usize] else { return false };
             let info = &self.banks[image as usize][bank as usize];
-            hash.is_none_or(|h| h == info.sha) && (hash.is_some() || !info.confirmed)
+            hash.is_none_or(|h| h == info.sha) && (!on_trial || !info.confirmed)
+        };
+        let images = 0..self.layout.images;
+        let running = images.clone().find(|&image| matches(image, true)).or_else(|| {
+            hash.is_some().then(|| images.clone().find(|&image| matches(image, false))).flatten()
         });
         let Some(image) = running else {
             // Confirming "whatever runs" when nothing is on trial: done.

@@ -270,3 +270,16 @@ fn four_image_states_fit_the_buffer_and_erase_respects_the_trial() {
     upload(server.slots_mut(), 0, &module(9, 200)).unwrap();
     assert_eq!(server.slots_mut().erase(0).unwrap_err().rc, rc::EBADSTATE);
 }
+
+#[test]
+fn confirming_by_hash_picks_the_image_on_trial() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+    let same = module(3, 400);
+    upload(&mut slots, 0, &same).unwrap();
+    slots.confirm(0).unwrap();
+    upload(&mut slots, 1, &same).unwrap();
+    assert!(slots.on_trial(1));
+    slots.set_state(Some(&Sha256::digest(&same)), true).unwrap();
+    assert!(!slots.on_trial(1), "image 1, the one on trial, was confirmed");
+}
