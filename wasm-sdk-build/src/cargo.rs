@@ -106,11 +106,6 @@ impl GuestCargo {
         self
     }
 
-    /// The target triple.
-    pub fn target_name(&self) -> &str {
-        &self.target
-    }
-
     /// Builds these packages of a workspace (`-p`); none: the manifest's.
     pub fn package(mut self, package: impl Into<String>) -> Self {
         self.packages.push(package.into());

@@ -58,7 +58,10 @@ impl<E: Environment + 'static> Host<E> {
     ///
     /// A [`LoadError`] saying what is wrong; nothing is instantiated then.
     pub fn load(&self, wasm: &[u8], env: E) -> Result<Guest<E>, LoadError> {
-        let (module, (input_names, output_names)) = self.compile(wasm)?;
+        let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
+        let (input_names, output_names) = check(&info, &self.config)?;
+        let module =
+            Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(describe(&e).into()))?;
         let budget = usize::try_from(self.config.memory_budget).unwrap_or(usize::MAX);
         let state = HostState {
             env,
@@ -85,39 +88,6 @@ impl<E: Environment + 'static> Host<E> {
             .map_err(|_| LoadError::RunTaskSignature)?;
         Ok(Guest::new(store, run_task, &self.config, (input_names, output_names)))
     }
-}
-
-impl<E: Environment + 'static> Host<E> {
-    /// Makes every check [`Host::load`] makes, without instantiating or
-    /// running anything, and returns the module's port names: what a
-    /// firmware does with an uploaded module before it stops the running
-    /// guest.
-    ///
-    /// # Errors
-    ///
-    /// The [`LoadError`] `load` would return.
-    pub fn check(&self, wasm: &[u8]) -> Result<ModulePorts, LoadError> {
-        let (_, (inputs, outputs)) = self.compile(wasm)?;
-        Ok(ModulePorts { inputs, outputs })
-    }
-
-    fn compile(&self, wasm: &[u8]) -> Result<(Module, Ports), LoadError> {
-        let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
-        let ports = check(&info, &self.config)?;
-        let module =
-            Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(describe(&e).into()))?;
-        Ok((module, ports))
-    }
-}
-
-/// A checked module's input and output names, from its manifest (index
-/// order).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ModulePorts {
-    /// Input names; position is the index.
-    pub inputs: Vec<String>,
-    /// Output names; position is the index.
-    pub outputs: Vec<String>,
 }
 
 /// Input and output names from the manifest, index order.

@@ -76,7 +76,7 @@ pub mod inspect;
 pub use config::HostConfig;
 pub use error::LoadError;
 pub use guest::Guest;
-pub use host::{Host, ModulePorts};
+pub use host::Host;
 pub use inspect::ModuleInfo;
 pub use wasm_sdk_abi as abi;
 pub use wasm_sdk_abi::LogLevel;
