@@ -348,7 +348,7 @@ impl<S: Slots, G: Guests> Server<S, G> {
         if let Some((image, len, sha)) = self.last_done
             && self.upload.is_none()
             && off.checked_add(data.len() as u64) == Some(len as u64)
-            && req.image_given.is_none_or(|i| i == image)
+            && req.image.is_none_or(|i| i == image)
             && (off != 0
                 || (req.len == Some(len as u64) && req.sha == sha.as_ref().map(|s| &s[..])))
         {
@@ -363,7 +363,7 @@ impl<S: Slots, G: Guests> Server<S, G> {
                     "upload at offset 0 needs `len`",
                 )));
             };
-            if let Err(err) = self.start(req.image, len, req.sha) {
+            if let Err(err) = self.start(req.image.unwrap_or(0), len, req.sha) {
                 self.upload = None;
                 return Ok(Reply::Error(err));
             }
@@ -373,7 +373,7 @@ impl<S: Slots, G: Guests> Server<S, G> {
             enc.map(1)?.str("off")?.u32(0)?;
             return Ok(Reply::Done);
         };
-        if req.image_given.is_some_and(|i| i != upload.image) {
+        if req.image.is_some_and(|i| i != upload.image) {
             return Ok(Reply::Error(SlotError::new(rc::EINVAL, "chunk for another image")));
         }
         if off != upload.off as u64 {
@@ -440,9 +440,8 @@ impl<S: Slots, G: Guests> Server<S, G> {
 
 #[derive(Default)]
 struct UploadRequest<'b> {
-    image: u32,
-    /// `image` as sent, if it was.
-    image_given: Option<u32>,
+    /// The image number, if sent (an upload starts in image 0 without).
+    image: Option<u32>,
     off: Option<u64>,
     len: Option<u64>,
     sha: Option<&'b [u8]>,
@@ -455,10 +454,7 @@ fn parse_upload<'b>(
 ) -> Result<(), minicbor::decode::Error> {
     fields(body, |key, d| {
         match key {
-            "image" => {
-                req.image = d.u32()?;
-                req.image_given = Some(req.image);
-            }
+            "image" => req.image = Some(d.u32()?),
             "off" => req.off = Some(d.u64()?),
             "len" => req.len = Some(d.u64()?),
             "sha" => req.sha = Some(d.bytes()?),

@@ -227,12 +227,18 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
         Ok(slots) => slots,
         Err(error) => crate::fail(format_args!("slots: {}", error.reason)),
     };
-    let module = match slots.active_module(0) {
-        Ok(Some(module)) => module.to_vec(),
-        _ => guests::COUNTER_WASM.to_vec(),
-    };
+    let module = running_module(&mut slots);
     while slots.take_changed().is_some() {}
     (slots, module)
+}
+
+/// The module the counter's slot runs: the uploaded one, or the built-in
+/// one when there is none.
+fn running_module(slots: &mut Slots0) -> Vec<u8> {
+    match slots.active_module(0) {
+        Ok(Some(module)) => module.to_vec(),
+        _ => guests::COUNTER_WASM.to_vec(),
+    }
 }
 
 /// Serves SMP on UART0 until QEMU is killed.
@@ -271,12 +277,10 @@ pub async fn smp_task(slots: Slots0) {
             continue;
         }
         let action = server.receive(&received[..n], |line| uart.write_all(line));
-        while let Some(image) = server.server_mut().slots_mut().take_changed() {
-            let slots = server.server_mut().slots_mut();
-            match slots.active_module(image) {
-                Ok(Some(module)) => hand_over(module.to_vec()),
-                _ => hand_over(guests::COUNTER_WASM.to_vec()),
-            }
+        // One image: any change is the counter's.
+        let slots = server.server_mut().slots_mut();
+        if slots.take_changed().is_some() {
+            hand_over(running_module(slots));
         }
         if action == Action::Reset {
             hprintln!("serve: reset requested");
@@ -301,12 +305,8 @@ fn roll_back(server: &mut SerialServer<Slots0>) {
     let slots = server.server_mut().slots_mut();
     if slots.on_trial(0) && slots.reject(0).is_ok() {
         hprintln!("serve: the module on trial stopped; rolled back");
-        let module = match slots.active_module(0) {
-            Ok(Some(module)) => module.to_vec(),
-            _ => guests::COUNTER_WASM.to_vec(),
-        };
         while slots.take_changed().is_some() {}
-        hand_over(module);
+        hand_over(running_module(slots));
     }
 }
 
