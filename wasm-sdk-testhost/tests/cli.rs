@@ -186,3 +186,25 @@ fn a_directory_that_is_not_a_guest_crate_fails_with_one_line() {
     assert!(!out.status.success() && err.lines().count() == 1, "{err}");
     assert!(err.contains("is a workspace root, not a guest crate"), "{err}");
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    // `... | head`: the reader is gone before the CLI writes anything.
+    let path = write_module(
+        "closed-stdout.wasm",
+        r#"(module
+          (memory (export "memory") 1 1)
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+    );
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_wasm-sdk-testhost"))
+        .args(["inspect", path.to_str().unwrap()])
+        .stdout(writer)
+        .output()
+        .expect("run the CLI");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
