@@ -6,13 +6,10 @@
 //! the device's `buf_size`, retries.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Args;
-use mcumgr_toolkit::MCUmgrClient;
-use mcumgr_toolkit::commands::McuMgrCommand;
 use mcumgr_toolkit::commands::image::ImageState;
-use serde::{Deserialize, Serialize};
 
 /// Arguments of `deploy`.
 #[derive(Args)]
@@ -34,46 +31,9 @@ pub struct DeployArgs {
     /// Target directory for building a guest crate (default: the crate's).
     #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
-}
-
-/// The guest group's `list` (group 64, command 0, read).
-struct ListGuests;
-
-#[derive(Serialize)]
-struct Empty {}
-
-/// One entry of the guest list.
-#[derive(Deserialize)]
-struct Guest {
-    name: String,
-    image: u32,
-    state: String,
-    fuel: u64,
-    memory: u32,
-    received: u32,
-    sent: u32,
-}
-
-#[derive(Deserialize)]
-struct GuestList {
-    guests: Vec<Guest>,
-}
-
-impl McuMgrCommand for ListGuests {
-    type Payload = Empty;
-    type Response = GuestList;
-    fn is_write_operation(&self) -> bool {
-        false
-    }
-    fn group_id(&self) -> u16 {
-        64
-    }
-    fn command_id(&self) -> u8 {
-        0
-    }
-    fn data(&self) -> &Empty {
-        &Empty {}
-    }
+    /// Sign the module with this secret key (`keygen`) before uploading.
+    #[arg(long, value_name = "SECRET_KEY_FILE")]
+    sign: Option<PathBuf>,
 }
 
 /// Runs `deploy`.
@@ -86,14 +46,15 @@ pub fn deploy(args: DeployArgs) -> Result<(), String> {
     let path = crate::module_path(&args.module, args.target_dir.as_deref())?;
     let wasm =
         std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    let timeout = Duration::from_secs(args.timeout.max(1));
-    let serial = serialport::new(&args.port, 115_200)
-        .timeout(timeout)
-        .open()
-        .map_err(|e| format!("cannot open `{}`: {e}", args.port))?;
-    let client = MCUmgrClient::new_from_serial(serial);
-    client.set_timeout(timeout).map_err(|e| format!("{e}"))?;
-    client.use_auto_frame_size().map_err(|e| format!("no SMP answer on `{}`: {e}", args.port))?;
+    let wasm = match &args.sign {
+        Some(key) => {
+            let signed = crate::sign::signed(&wasm, key)?;
+            outln!("signed with {} ({} B -> {} B)", key.display(), wasm.len(), signed.len());
+            signed
+        }
+        None => wasm,
+    };
+    let client = crate::guests::connect(&args.port, args.timeout)?;
 
     let bar = indicatif::ProgressBar::new(wasm.len() as u64).with_style(
         indicatif::ProgressStyle::with_template(
@@ -122,22 +83,8 @@ pub fn deploy(args: DeployArgs) -> Result<(), String> {
         client.image_get_state().map_err(|e| format!("state: {}", describe(&e)))?
     };
     print_states(&states, args.slot);
-    match client.raw_command(&ListGuests) {
-        Ok(list) => {
-            for g in list.guests {
-                outln!(
-                    "guest {} (slot {}): {}, fuel {}, memory {} B, {} received, {} sent",
-                    g.name,
-                    g.image,
-                    g.state,
-                    g.fuel,
-                    g.memory,
-                    g.received,
-                    g.sent
-                );
-            }
-        }
-        Err(_) => outln!("(the device has no guest group)"),
+    if crate::guests::print_list(&client).is_err() {
+        outln!("(the device has no guest group)");
     }
     Ok(())
 }
@@ -160,7 +107,7 @@ fn print_states(states: &[ImageState], slot: u32) {
 }
 
 /// The client's error with the device's reason, on one line.
-fn describe(error: &mcumgr_toolkit::client::MCUmgrClientError) -> String {
+pub fn describe(error: &mcumgr_toolkit::client::MCUmgrClientError) -> String {
     let text = format!("{error}");
     let mut source = std::error::Error::source(error);
     let mut parts = vec![text];

@@ -27,6 +27,9 @@
 
 extern crate alloc;
 
+#[cfg(feature = "update")]
+pub mod update;
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -54,6 +57,20 @@ pub trait Sink: Sync {
     fn log(&self, guest: &str, level: LogLevel, message: &str);
     /// An error guest `guest` reported.
     fn report_error(&self, guest: &str, message: &str);
+    /// What the update path did to guest `guest` (swapped a module in,
+    /// confirmed or rolled one back, ...); nothing by default.
+    #[cfg(feature = "update")]
+    fn update(&self, guest: &str, event: &update::Event<'_>) {
+        let _ = (guest, event);
+    }
+}
+
+/// A copy of every message a guest sends, besides its pipe: the update
+/// path's `outputs` command reads guest outputs without taking them from
+/// the services that consume them.
+pub trait OutputTap: Sync {
+    /// Guest output `port` sent `message` (it is in the pipe already).
+    fn tap(&self, port: &'static str, message: &[u8]);
 }
 
 /// The pipe of each port a firmware gives a guest, by port name: the names
@@ -246,14 +263,17 @@ pub fn start(
         inputs: Vec::new(),
         outputs: Vec::new(),
         sink,
+        tap: None,
         preemptions: 0,
         waits: 0,
+        received: 0,
+        sent: 0,
     };
     let mut guest = host.load(wasm, env).map_err(StartError::Load)?;
     let inputs = in_manifest_order(PortKind::Input, guest.inputs(), wiring.inputs)?;
     let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
     let env = guest.env_mut();
-    env.inputs = inputs.into_iter().map(|pipe| InputPort { pipe, head: None }).collect();
+    env.inputs = inputs.into_iter().map(|(_, pipe)| InputPort { pipe, head: None }).collect();
     env.outputs = outputs;
     Ok(guest)
 }
@@ -345,19 +365,19 @@ pub fn swap(
     Ok(())
 }
 
-/// The pipe of each of `declared` (a manifest's port names, index order)
+/// The wire (name, pipe) of each of `declared` (a manifest's port names, index order)
 /// from `wires`, which must name each of them exactly once and nothing else.
 fn in_manifest_order(
     kind: PortKind,
     declared: &[String],
     wires: &'static [(&'static str, &'static Pipe)],
-) -> Result<Vec<&'static Pipe>, StartError> {
+) -> Result<Vec<(&'static str, &'static Pipe)>, StartError> {
     let mut pipes = Vec::with_capacity(declared.len());
     for name in declared {
-        let Some(&(_, pipe)) = wires.iter().find(|(wired, _)| wired == name) else {
+        let Some(&wire) = wires.iter().find(|(wired, _)| wired == name) else {
             return Err(StartError::UnwiredPort { kind, name: name.clone() });
         };
-        pipes.push(pipe);
+        pipes.push(wire);
     }
     for (at, &(name, _)) in wires.iter().enumerate() {
         if position(declared, name).is_none() {
@@ -383,18 +403,29 @@ struct InputPort {
 pub struct ChannelEnv {
     name: &'static str,
     inputs: Vec<InputPort>,
-    outputs: Vec<&'static Pipe>,
+    /// Each output's name and pipe.
+    outputs: Vec<(&'static str, &'static Pipe)>,
     sink: &'static dyn Sink,
+    tap: Option<&'static dyn OutputTap>,
     /// Times [`drive`] yielded because the guest used its fuel slice.
     pub preemptions: u32,
     /// Times [`drive`] started awaiting an input because the guest blocked.
     pub waits: u32,
+    /// Messages the guest received.
+    pub received: u32,
+    /// Messages the guest sent.
+    pub sent: u32,
 }
 
 impl ChannelEnv {
     /// The guest's name.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Copies every message the guest sends from now on to `tap`.
+    pub fn set_tap(&mut self, tap: &'static dyn OutputTap) {
+        self.tap = Some(tap);
     }
 
     /// The input at a manifest index.
@@ -422,12 +453,18 @@ impl Environment for ChannelEnv {
 
     fn pop_input(&mut self, input: u8) {
         self.port(input).head = None;
+        self.received = self.received.wrapping_add(1);
     }
 
     fn send_output(&mut self, output: u8, message: &[u8]) -> Result<(), SendError> {
         // In range for the same reason as `port`'s index.
-        let pipe = self.outputs[usize::from(output)];
-        pipe.try_send(message.to_vec()).map_err(|_| SendError::Full)
+        let (name, pipe) = self.outputs[usize::from(output)];
+        pipe.try_send(message.to_vec()).map_err(|_| SendError::Full)?;
+        self.sent = self.sent.wrapping_add(1);
+        if let Some(tap) = self.tap {
+            tap.tap(name, message);
+        }
+        Ok(())
     }
 
     fn log(&mut self, level: LogLevel, message: &str) {
@@ -448,8 +485,20 @@ impl Environment for ChannelEnv {
 /// Dropping the future at an `.await` (to stop the guest from a `select`)
 /// loses nothing: a message not yet taken stays in its pipe.
 pub async fn drive(guest: &mut Guest<ChannelEnv>) -> Step {
+    drive_observed(guest, |_, _| {}).await
+}
+
+/// [`drive`], calling `observe` with the guest and each step it takes
+/// (before awaiting an input or yielding): the update path publishes each
+/// guest's state and counters from here.
+pub async fn drive_observed(
+    guest: &mut Guest<ChannelEnv>,
+    mut observe: impl FnMut(&Guest<ChannelEnv>, &Step),
+) -> Step {
     loop {
-        match guest.step() {
+        let step = guest.step();
+        observe(guest, &step);
+        match step {
             Step::Blocked { input } => {
                 let env = guest.env_mut();
                 env.waits = env.waits.wrapping_add(1);

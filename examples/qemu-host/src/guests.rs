@@ -66,6 +66,27 @@ impl Sink for SemihostingSink {
         self.reports.fetch_add(1, Ordering::Relaxed);
         hprintln!("[{guest}] error: {message}");
     }
+
+    #[cfg(feature = "serve")]
+    fn update(&self, guest: &str, event: &embassy_runner::update::Event<'_>) {
+        use embassy_runner::update::{Event, HEALTHY_AFTER};
+        match event {
+            Event::Swapped(len) => hprintln!("serve: {guest} now runs a {len} B module"),
+            Event::SwapRefused(why) => hprintln!("serve: {guest}: swap refused: {why}"),
+            Event::Busy => hprintln!("serve: {guest} busy; stopped mid-message"),
+            Event::Stopped(Step::Trapped(trap)) => {
+                hprintln!("serve: {guest} trapped: {}", trap.message());
+            }
+            Event::Stopped(step) => hprintln!("serve: {guest} stopped: {}", step.as_str()),
+            Event::StoppedByCommand => hprintln!("serve: {guest} stopped by command"),
+            Event::Confirmed => hprintln!(
+                "serve: {guest}: module confirmed by the health rule ({HEALTHY_AFTER} messages)"
+            ),
+            Event::RolledBack => {
+                hprintln!("serve: {guest}: the module on trial stopped; rolled back");
+            }
+        }
+    }
 }
 
 /// The sink of every guest.

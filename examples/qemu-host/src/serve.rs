@@ -1,37 +1,34 @@
 //! Serve mode (`--features serve`): the counter guest runs until QEMU is
 //! killed, and an SMP server on UART0 updates it with the standard tools.
 //!
-//! - [`smp_task`] polls the UART, feeds [`wasm_sdk_smp::SerialServer`] and
-//!   writes its response lines back. Its slots are a
+//! The update path itself is [`embassy_runner::update`], shared with the
+//! nRF5340 firmware; this module gives it QEMU's pieces:
+//!
+//! - [`smp_task`] runs [`update::serve`] on UART0 (polled). Its slots are a
 //!   [`FlashSlots`](wasm_sdk_smp::flash::FlashSlots) on [`HostFileFlash`]; an
 //!   upload passes [`embassy_runner::check`] (the host's load checks, the
-//!   counter's wiring) before anything stops.
-//! - When the running module of the counter's slot (image 0) changes, the
-//!   SMP task hands the module to [`counter_task`], which swaps it in on
-//!   the same pipes ([`embassy_runner::swap`]) while the guest waits.
-//! - A guest on trial that traps or runs out of fuel is rejected: the
-//!   previous module comes back. One that answers [`HEALTHY_AFTER`]
-//!   messages without stopping is confirmed (the health rule), as is one
-//!   confirmed with an image state write.
-//! - [`echo_task`] answers each count on the counter's output on the
+//!   counter's wiring) before anything stops. The guest group lists,
+//!   stops, starts, feeds and reads [`COUNTER`].
+//! - [`counter_task`] runs the counter with [`update::run`]: a new module
+//!   for image 0 is swapped in on the same pipes at a safe point; a module
+//!   on trial that stops is rolled back, one that passes the health rule
+//!   ([`update::HEALTHY_AFTER`] messages) confirmed.
+//! - [`echo_task`] prints each count on the counter's output on the
 //!   console, so a user sees what the guest does.
 
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
-use embassy_futures::select::{Either, select};
-use embassy_runner::{ChannelEnv, SafePoint, drive, run_to_safe_point, swap};
-use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
-use embassy_sync::signal::Signal;
+use embassy_runner::ChannelEnv;
+use embassy_runner::update::{self, Fleet, Managed, Transport};
 use embassy_time::Timer;
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
-use wasm_sdk_host::{Guest, Host, Step};
+use wasm_sdk_host::{Guest, Host};
 use wasm_sdk_smp::flash::{FlashSlots, Install, Layout};
 use wasm_sdk_smp::slots::{SlotError, rc};
-use wasm_sdk_smp::{Action, SerialServer};
+use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
 
 use crate::guests::{self, COUNTER_WIRING};
 use crate::uart::{UART0, Uart};
@@ -72,7 +69,7 @@ impl HostFileFlash {
     fn open(path: Option<&[u8]>, size: usize) -> Result<Self, FlashError> {
         let bytes = alloc::vec![0xff; size].leak();
         let Some(path) = path else { return Ok(HostFileFlash { fd: None, bytes }) };
-        let mut name = alloc::vec::Vec::from(path);
+        let mut name = Vec::from(path);
         name.push(0);
         let open = |mode: usize| {
             // SAFETY: a NUL-terminated name and its length, as SYS_OPEN takes.
@@ -153,7 +150,7 @@ impl NorFlash for HostFileFlash {
 
 /// The storage file named on QEMU's semihosting command line
 /// (`-semihosting-config arg=qemu-host,arg=FILE`), if any.
-fn storage_path() -> Option<alloc::vec::Vec<u8>> {
+fn storage_path() -> Option<Vec<u8>> {
     let mut cmdline = [0u8; 256];
     let mut block = [cmdline.as_mut_ptr() as usize, cmdline.len()];
     // SAFETY: SYS_GET_CMDLINE writes at most `block[1]` bytes to `block[0]`
@@ -184,27 +181,6 @@ impl Install for CounterCheck {
     }
 }
 
-/// The health rule: a module on trial that has answered this many messages
-/// since it was swapped in, without stopping, is confirmed. At one count a
-/// second that is 20 s, longer than any interactive `state-write
-/// --confirm` needs.
-pub const HEALTHY_AFTER: u32 = 20;
-
-/// Messages the counter answered since its module last changed.
-static ANSWERED: AtomicU32 = AtomicU32::new(0);
-/// Whether the counter runs the module the slots say it runs: false from
-/// the moment a new module is handed over until it was swapped in. The
-/// health rule only counts answers of the module on trial itself.
-static SWAPPED: AtomicBool = AtomicBool::new(true);
-/// Fuel slices a guest may take to reach a safe point before a swap stops
-/// it anyway (a spinning guest never gets there): ~0.3 s at 50,000 fuel.
-const SAFE_POINT_SLICES: u32 = 1_000;
-
-/// A new module for the counter's slot, from the SMP task.
-static NEW_MODULE: Signal<CriticalSectionRawMutex, Vec<u8>> = Signal::new();
-/// The counter's module on trial stopped (trap, fuel): roll it back.
-static TRIAL_FAILED: Signal<CriticalSectionRawMutex, ()> = Signal::new();
-
 type Slots0 = FlashSlots<'static, HostFileFlash, CounterCheck>;
 
 /// Mounts the slots and returns them with the module the counter runs now
@@ -227,137 +203,63 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
         Ok(slots) => slots,
         Err(error) => crate::fail(format_args!("slots: {}", error.reason)),
     };
-    let module = running_module(&mut slots);
+    let module = COUNTER.module(&mut slots);
     while slots.take_changed().is_some() {}
     (slots, module)
 }
 
-/// The module the counter's slot runs: the uploaded one, or the built-in
-/// one when there is none.
-fn running_module(slots: &mut Slots0) -> Vec<u8> {
-    match slots.active_module(0) {
-        Ok(Some(module)) => module.to_vec(),
-        _ => guests::COUNTER_WASM.to_vec(),
+/// The counter guest, updatable over SMP as image 0.
+pub static COUNTER: Managed =
+    Managed::new("counter", 0, &COUNTER_WIRING, guests::COUNTER_WASM, &guests::SINK);
+
+/// The guest group: every managed guest.
+static FLEET: Fleet = Fleet::new(&[&COUNTER]);
+
+/// UART0, polled every 200 µs while idle: the SMP transport.
+struct PolledUart(Uart);
+
+impl Transport for PolledUart {
+    async fn read(&mut self, buf: &mut [u8]) -> usize {
+        loop {
+            let mut n = 0;
+            while n < buf.len() {
+                let Some(byte) = self.0.try_read() else { break };
+                buf[n] = byte;
+                n += 1;
+            }
+            // Cancel-safe: bytes are taken from the UART only here, and
+            // returned at once.
+            if n > 0 {
+                return n;
+            }
+            Timer::after_micros(200).await;
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write_all(bytes);
     }
 }
 
-/// Serves SMP on UART0 until QEMU is killed.
+/// Serves SMP on UART0 until QEMU is killed, with the guest group.
 #[embassy_executor::task]
 pub async fn smp_task(slots: Slots0) {
     // SAFETY: UART0 is used by this task only.
-    let uart = unsafe { Uart::new(UART0) };
-    let mut server: SerialServer<Slots0> = SerialServer::new(slots);
-    let mut received = [0u8; 256];
-    loop {
-        // A failed trial first: no request may confirm it meanwhile.
-        if TRIAL_FAILED.signaled() {
-            TRIAL_FAILED.reset();
-            roll_back(&mut server);
-        }
-        let mut n = 0;
-        while n < received.len() {
-            match uart.try_read() {
-                Some(byte) => {
-                    received[n] = byte;
-                    n += 1;
-                }
-                None => break,
-            }
-        }
-        if n == 0 {
-            let slots = server.server_mut().slots_mut();
-            if slots.on_trial(0)
-                && SWAPPED.load(Ordering::Relaxed)
-                && ANSWERED.load(Ordering::Relaxed) >= HEALTHY_AFTER
-                && slots.confirm(0).is_ok()
-            {
-                hprintln!("serve: module confirmed by the health rule ({HEALTHY_AFTER} answers)");
-            }
-            Timer::after_micros(200).await;
-            continue;
-        }
-        let action = server.receive(&received[..n], |line| uart.write_all(line));
-        // One image: any change is the counter's.
-        let slots = server.server_mut().slots_mut();
-        if slots.take_changed().is_some() {
-            hand_over(running_module(slots));
-        }
-        if action == Action::Reset {
-            hprintln!("serve: reset requested");
-            // Let the UART send the reply first (the client waits for it).
-            Timer::after_millis(50).await;
-            cortex_m::peripheral::SCB::sys_reset();
-        }
-        // A flood must not starve the guest and the other tasks.
-        embassy_futures::yield_now().await;
-    }
+    let mut uart = PolledUart(unsafe { Uart::new(UART0) });
+    let mut server: update::Server<'static, HostFileFlash, CounterCheck, DEFAULT_BUF_SIZE> =
+        SerialServer::with_guests(slots, FLEET);
+    update::serve(&mut server, &mut uart).await;
+    hprintln!("serve: reset requested");
+    // Let the UART send the reply first (the client waits for it).
+    Timer::after_millis(50).await;
+    cortex_m::peripheral::SCB::sys_reset();
 }
 
-/// Hands a module to the counter task; until it is swapped in, the health
-/// rule counts nothing.
-fn hand_over(module: Vec<u8>) {
-    SWAPPED.store(false, Ordering::Relaxed);
-    ANSWERED.store(0, Ordering::Relaxed);
-    NEW_MODULE.signal(module);
-}
-
-fn roll_back(server: &mut SerialServer<Slots0>) {
-    let slots = server.server_mut().slots_mut();
-    if slots.on_trial(0) && slots.reject(0).is_ok() {
-        hprintln!("serve: the module on trial stopped; rolled back");
-        while slots.take_changed().is_some() {}
-        hand_over(running_module(slots));
-    }
-}
-
-/// Runs the counter guest, swapping in each new module at a safe point:
-/// while it waits for input, never in the middle of a message.
+/// Runs the counter guest for ever, swapping in each module the SMP task
+/// hands over at a safe point.
 #[embassy_executor::task]
-pub async fn counter_task(host: Host<ChannelEnv>, mut guest: Guest<ChannelEnv>) {
-    loop {
-        match select(drive(&mut guest), NEW_MODULE.wait()).await {
-            Either::First(step) => {
-                report(&step);
-                TRIAL_FAILED.signal(());
-                // Stopped for good: wait for the next module.
-                let module = NEW_MODULE.wait().await;
-                install(&host, &mut guest, &module);
-            }
-            Either::Second(module) => {
-                // Finish the message in progress before the swap.
-                match run_to_safe_point(&mut guest, SAFE_POINT_SLICES).await {
-                    SafePoint::Waiting => {}
-                    SafePoint::Stopped(step) => report(&step),
-                    SafePoint::Busy => hprintln!("serve: counter busy; swapped mid-message"),
-                }
-                install(&host, &mut guest, &module);
-            }
-        }
-    }
-}
-
-fn install(host: &Host<ChannelEnv>, guest: &mut Guest<ChannelEnv>, module: &[u8]) {
-    match swap(host, guest, module, &COUNTER_WIRING) {
-        Ok(()) => {
-            ANSWERED.store(0, Ordering::Relaxed);
-            SWAPPED.store(true, Ordering::Relaxed);
-            hprintln!("serve: counter now runs a {} B module", module.len());
-        }
-        Err(error) => {
-            // The install check makes this rare; if a module on trial
-            // cannot start, the trial fails and the previous module comes
-            // back.
-            hprintln!("serve: swap refused: {}", error.as_str());
-            TRIAL_FAILED.signal(());
-        }
-    }
-}
-
-fn report(step: &Step) {
-    match step {
-        Step::Trapped(trap) => hprintln!("serve: counter trapped: {}", trap.message()),
-        other => hprintln!("serve: counter stopped: {}", other.as_str()),
-    }
+pub async fn counter_task(host: Host<ChannelEnv>, guest: Guest<ChannelEnv>) {
+    update::run(&host, &COUNTER, guest).await
 }
 
 /// Prints every count the counter answers.
@@ -365,7 +267,6 @@ fn report(step: &Step) {
 pub async fn echo_task() {
     loop {
         let message = guests::COUNTER_OUT.receive().await;
-        ANSWERED.fetch_add(1, Ordering::Relaxed);
         let count = wasm_sdk::from_payload::<module_examples_common::Counter>(&message);
         match count {
             Ok(counter) => hprintln!("counter: {}", counter.count),

@@ -1,0 +1,216 @@
+//! `wasm-sdk-testhost guests`: the guest group (SMP group 64) of a device
+//! running wasm-sdk firmware: list its guests, stop and start one, send an
+//! input, read outputs. The group's requests and responses are documented
+//! in `wasm_sdk_smp::guests`.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use mcumgr_toolkit::MCUmgrClient;
+use mcumgr_toolkit::commands::McuMgrCommand;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The guest group's number.
+const GROUP: u16 = 64;
+
+/// Arguments of `guests`.
+#[derive(Args)]
+pub struct GuestsArgs {
+    /// The device's SMP serial port (for QEMU: the pty `./serve` prints).
+    #[arg(long, value_name = "PORT")]
+    port: String,
+    /// Seconds to wait for each response.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    timeout: u64,
+    #[command(subcommand)]
+    command: GuestCommand,
+}
+
+#[derive(Subcommand)]
+enum GuestCommand {
+    /// Each guest: slot, state, fuel used, linear memory, messages.
+    List,
+    /// Stop a guest at a safe point (waiting for input, not mid-message).
+    Stop {
+        /// The guest's name.
+        name: String,
+    },
+    /// Start a stopped guest again, from its slot's module.
+    Start {
+        /// The guest's name.
+        name: String,
+    },
+    /// Queue a message on one of a guest's inputs.
+    Send {
+        /// The guest's name.
+        name: String,
+        /// Input name and the message bytes in hex, e.g. `wasm_input=05`.
+        #[arg(value_name = "INPUT=HEX", value_parser = crate::parse_input)]
+        message: (String, Vec<u8>),
+    },
+    /// Print the guest's latest outputs not read yet, oldest first (the
+    /// device keeps the last few).
+    Outputs {
+        /// The guest's name.
+        name: String,
+    },
+}
+
+/// One request of the guest group: its command number, direction, body
+/// and response type.
+struct Request<P, R> {
+    id: u8,
+    write: bool,
+    body: P,
+    response: PhantomData<R>,
+}
+
+impl<P: Serialize, R: DeserializeOwned> McuMgrCommand for Request<P, R> {
+    type Payload = P;
+    type Response = R;
+    fn is_write_operation(&self) -> bool {
+        self.write
+    }
+    fn group_id(&self) -> u16 {
+        GROUP
+    }
+    fn command_id(&self) -> u8 {
+        self.id
+    }
+    fn data(&self) -> &P {
+        &self.body
+    }
+}
+
+fn request<P: Serialize, R: DeserializeOwned>(id: u8, write: bool, body: P) -> Request<P, R> {
+    Request { id, write, body, response: PhantomData }
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Deserialize)]
+struct Done {}
+
+#[derive(Serialize)]
+struct Named<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Send<'a> {
+    name: &'a str,
+    port: &'a str,
+    #[serde(with = "serde_bytes")]
+    data: &'a [u8],
+}
+
+/// One entry of the guest list.
+#[derive(Deserialize)]
+struct Guest {
+    name: String,
+    image: u32,
+    state: String,
+    fuel: u64,
+    memory: u32,
+    received: u32,
+    sent: u32,
+}
+
+#[derive(Deserialize)]
+struct GuestList {
+    guests: Vec<Guest>,
+}
+
+#[derive(Deserialize)]
+struct Output {
+    port: String,
+    #[serde(with = "serde_bytes")]
+    data: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct Outputs {
+    outputs: Vec<Output>,
+}
+
+/// Opens the device's SMP port and agrees on a frame size.
+///
+/// # Errors
+///
+/// The port does not open or nothing answers SMP on it.
+pub fn connect(port: &str, timeout: u64) -> Result<MCUmgrClient, String> {
+    let timeout = Duration::from_secs(timeout.max(1));
+    let serial = serialport::new(port, 115_200)
+        .timeout(timeout)
+        .open()
+        .map_err(|e| format!("cannot open `{port}`: {e}"))?;
+    let client = MCUmgrClient::new_from_serial(serial);
+    client.set_timeout(timeout).map_err(|e| format!("{e}"))?;
+    client.use_auto_frame_size().map_err(|e| format!("no SMP answer on `{port}`: {e}"))?;
+    Ok(client)
+}
+
+/// Prints the device's guests, one line each.
+///
+/// # Errors
+///
+/// The device has no guest group or did not answer.
+pub fn print_list(client: &MCUmgrClient) -> Result<(), String> {
+    let list: GuestList = client
+        .raw_command(&request(0, false, Empty {}))
+        .map_err(|e| format!("list: {}", crate::deploy::describe(&e)))?;
+    for g in list.guests {
+        outln!(
+            "guest {} (slot {}): {}, fuel {}, memory {} B, {} received, {} sent",
+            g.name,
+            g.image,
+            g.state,
+            g.fuel,
+            g.memory,
+            g.received,
+            g.sent
+        );
+    }
+    Ok(())
+}
+
+/// Runs `guests`.
+///
+/// # Errors
+///
+/// One line for the user: the port, or the device's refusal with its
+/// reason.
+pub fn guests(args: GuestsArgs) -> Result<(), String> {
+    let client = connect(&args.port, args.timeout)?;
+    let done = |what: &str, result: Result<Done, mcumgr_toolkit::client::MCUmgrClientError>| {
+        result.map(drop).map_err(|e| format!("{what}: {}", crate::deploy::describe(&e)))
+    };
+    match &args.command {
+        GuestCommand::List => print_list(&client)?,
+        GuestCommand::Stop { name } => {
+            done("stop", client.raw_command(&request(1, true, Named { name })))?;
+            outln!("stopped {name}");
+        }
+        GuestCommand::Start { name } => {
+            done("start", client.raw_command(&request(2, true, Named { name })))?;
+            outln!("started {name}");
+        }
+        GuestCommand::Send { name, message: (port, data) } => {
+            let body = Send { name, port, data };
+            done("send", client.raw_command(&request(3, true, body)))?;
+            outln!("sent {} B to {name}.{port}", data.len());
+        }
+        GuestCommand::Outputs { name } => {
+            let outputs: Outputs = client
+                .raw_command(&request(4, false, Named { name }))
+                .map_err(|e| format!("outputs: {}", crate::deploy::describe(&e)))?;
+            for output in outputs.outputs {
+                outln!("{name}.{} {}", output.port, hex::encode(&output.data));
+            }
+        }
+    }
+    Ok(())
+}
