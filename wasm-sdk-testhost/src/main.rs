@@ -11,6 +11,7 @@ macro_rules! outln {
 
 mod deploy;
 mod new;
+mod sign;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,6 +45,14 @@ enum Command {
     /// slot over SMP, with a progress bar; confirm it if asked; show the
     /// slot's state and the device's guests.
     Deploy(deploy::DeployArgs),
+    /// Write a new Ed25519 key pair for signing modules (wasmsign2's format).
+    Keygen(sign::KeygenArgs),
+    /// Sign a module (building a guest crate first) with a secret key: a
+    /// wasmsign2 `signature` section, which firmware built with the public
+    /// key requires.
+    Sign(sign::SignArgs),
+    /// Check a module's signature against a public key, as the firmware does.
+    Verify(sign::VerifyArgs),
 }
 
 #[derive(Args)]
@@ -99,6 +108,9 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Inspect(args) => inspect(args),
         Command::Deploy(args) => deploy::deploy(args),
+        Command::Keygen(args) => sign::keygen(args),
+        Command::Sign(args) => sign::sign(args),
+        Command::Verify(args) => sign::verify(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
