@@ -53,9 +53,10 @@
 //! | ed25519-dalek, no `fast` | 40,148 B | 41,592 B |
 //! | ed25519-dalek, `fast` (tables) | 47,906 B | 50,038 B |
 //!
-//! This crate as a whole ([`verify`], section parsing included) measured
-//! the same way: see the crate's README section in the repository's
-//! README ("Signed modules").
+//! This crate as a whole, measured the same way (a binary that calls
+//! [`verify`] on 300 bytes, minus an empty one of 86 B): 26,965 B at "z",
+//! 27,687 B at "s", of which SHA-256 is about 9 KiB that a firmware with
+//! `wasm-sdk-smp` already links for its upload hashes.
 //!
 //! Audit status: curve25519-dalek was audited by Quarkslab in 2019 (its
 //! CHANGELOG, 1.2.3), versions long before the 5.0 that ed25519-dalek 3.0
