@@ -10,6 +10,7 @@ macro_rules! outln {
 }
 
 mod deploy;
+mod guests;
 mod new;
 mod sign;
 
@@ -53,6 +54,9 @@ enum Command {
     Sign(sign::SignArgs),
     /// Check a module's signature against a public key, as the firmware does.
     Verify(sign::VerifyArgs),
+    /// The guests of a device over SMP: list them, stop or start one, send
+    /// an input, read outputs.
+    Guests(guests::GuestsArgs),
 }
 
 #[derive(Args)]
@@ -111,6 +115,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => sign::keygen(args),
         Command::Sign(args) => sign::sign(args),
         Command::Verify(args) => sign::verify(args),
+        Command::Guests(args) => guests::guests(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

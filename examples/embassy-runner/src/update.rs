@@ -30,7 +30,9 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use embassy_futures::select::{Either, Either3, select, select3};
+use core::pin::pin;
+
+use embassy_futures::select::{Either, Either3, select, select_slice, select3};
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
@@ -138,12 +140,11 @@ pub struct Managed {
     sink: &'static dyn Sink,
     new_module: Signal<CriticalSectionRawMutex, Vec<u8>>,
     stop: Signal<CriticalSectionRawMutex, ()>,
+    /// Wakes [`serve`]: the guest failed, became healthy or was asked to
+    /// restart.
+    wake: Signal<CriticalSectionRawMutex, ()>,
     control: Mutex<CriticalSectionRawMutex, RefCell<Control>>,
 }
-
-/// Wakes [`serve`] when a guest failed, became healthy or was asked to
-/// restart. One SMP task per firmware, so one signal.
-static WAKE: Signal<CriticalSectionRawMutex, ()> = Signal::new();
 
 impl Managed {
     /// Guest `name` in slot `image` (the SMP image number), on `wiring`,
@@ -164,6 +165,7 @@ impl Managed {
             sink,
             new_module: Signal::new(),
             stop: Signal::new(),
+            wake: Signal::new(),
             control: Mutex::new(RefCell::new(Control {
                 state: State::Waiting,
                 fuel: 0,
@@ -237,7 +239,7 @@ impl Managed {
             healthy
         });
         if wake {
-            WAKE.signal(());
+            self.wake.signal(());
         }
     }
 
@@ -248,7 +250,7 @@ impl Managed {
             c.state = State::Stopped;
             c.failed = c.current;
         });
-        WAKE.signal(());
+        self.wake.signal(());
     }
 
     /// Hands `module` to the guest's task, which swaps it in at a safe
@@ -281,7 +283,7 @@ impl Managed {
                 // back.
                 self.sink.update(self.name, &Event::SwapRefused(error.as_str()));
                 self.with(|c| c.failed = true);
-                WAKE.signal(());
+                self.wake.signal(());
             }
         }
     }
@@ -424,7 +426,7 @@ impl Guests for Fleet {
             c.restart = true;
             Ok(())
         })?;
-        WAKE.signal(());
+        managed.wake.signal(());
         Ok(())
     }
 
@@ -489,12 +491,17 @@ pub async fn serve<F: NorFlash, I: Install, T: Transport, const N: usize>(
     transport: &mut T,
 ) {
     let mut received = [0u8; 256];
+    let fleet = *server.server_mut().guests_mut();
     loop {
         settle(server);
-        let n = match select(transport.read(&mut received), WAKE.wait()).await {
-            Either::First(n) => n,
-            Either::Second(()) => continue,
-        };
+        // Futures over the guests' signals: a few bytes each, made anew per
+        // wait because a request may take a while to arrive.
+        let mut woken: Vec<_> = fleet.guests.iter().map(|managed| managed.wake.wait()).collect();
+        let n =
+            match select(transport.read(&mut received), select_slice(pin!(&mut woken[..]))).await {
+                Either::First(n) => n,
+                Either::Second(_) => continue,
+            };
         let action = server.receive(&received[..n.min(received.len())], |line| {
             transport.write(line);
         });
