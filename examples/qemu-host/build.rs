@@ -39,4 +39,8 @@ fn main() {
         ])
         .memory(MemoryMode::Tight)
         .build();
+
+    // `WASM_SDK_PUBLIC_KEY=FILE`: serve mode refuses modules not signed
+    // with that key (`cfg(signed_modules)`).
+    wasm_sdk_build::embed_public_key();
 }

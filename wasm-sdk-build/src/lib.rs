@@ -36,12 +36,15 @@
 //! [`EmbeddedGuests`] is for the other side: a firmware crate's `build.rs`
 //! that builds a workspace's guests to wasm and embeds them. It and the test
 //! host's `GuestBuilder` run the same nested build, [`GuestCargo`].
+//! [`embed_public_key`] embeds the key a firmware trusts for signed modules.
 
 mod cargo;
 mod embed;
+mod key;
 
 pub use cargo::{GuestCargo, MissingTarget, check_target, inherits_build_config, require_targets};
 pub use embed::EmbeddedGuests;
+pub use key::{PUBLIC_KEY_ENV, SIGNED_CFG, embed_public_key};
 
 use std::fmt;
 

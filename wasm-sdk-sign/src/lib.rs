@@ -79,6 +79,27 @@ pub use error::SignatureError;
 pub use key::PublicKey;
 pub use verify::verify;
 
+/// The public key embedded by `wasm_sdk_build::embed_public_key` in the
+/// firmware's build script, as a [`PublicKey`] constant; use it under
+/// `#[cfg(signed_modules)]`. A file that is not a key fails the build.
+///
+/// ```ignore
+/// #[cfg(signed_modules)]
+/// const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
+/// ```
+#[macro_export]
+macro_rules! embedded_key {
+    () => {
+        match $crate::PublicKey::from_bytes(include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/public_key.bin"
+        ))) {
+            Ok(key) => key,
+            Err(_) => panic!("WASM_SDK_PUBLIC_KEY is not a wasmsign2 ed25519 public key"),
+        }
+    };
+}
+
 /// The custom section that holds the signatures: the module's first
 /// section.
 pub const SECTION_NAME: &str = "signature";

@@ -165,8 +165,14 @@ fn storage_path() -> Option<Vec<u8>> {
     Some(path.to_vec())
 }
 
-/// The install check: every check [`embassy_runner::start`] makes, against
-/// the counter's wiring, on a host of its own.
+/// The key modules must be signed with: built in from the file
+/// `WASM_SDK_PUBLIC_KEY` names (`./serve --public-key FILE`).
+#[cfg(signed_modules)]
+const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
+
+/// The install check: the signature when the firmware was built with a
+/// key, then every check [`embassy_runner::start`] makes, against the
+/// counter's wiring, on a host of its own.
 pub struct CounterCheck {
     host: Host<ChannelEnv>,
 }
@@ -176,6 +182,10 @@ impl Install for CounterCheck {
         if image != 0 {
             return Err(SlotError::new(rc::ENOENT, "no such guest slot"));
         }
+        // Before wasmi parses a byte of it.
+        #[cfg(signed_modules)]
+        wasm_sdk_sign::verify(module, &KEY)
+            .map_err(|error| SlotError::new(rc::EACCESSDENIED, error.as_str()))?;
         embassy_runner::check(&self.host, module, &COUNTER_WIRING)
             .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
     }
@@ -196,6 +206,8 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
         Some(path) => hprintln!("serve: slots in {}", core::str::from_utf8(path).unwrap_or("?")),
         None => hprintln!("serve: slots in RAM (lost when QEMU stops)"),
     }
+    #[cfg(signed_modules)]
+    hprintln!("serve: uploads must be signed with the built-in key");
     let scratch = alloc::vec![0; BANK].leak();
     let layout = Layout { base: 0, bank_size: BANK as u32, images: 1 };
     let check = CounterCheck { host: Host::new(host_config) };
