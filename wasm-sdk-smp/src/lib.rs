@@ -13,6 +13,8 @@
 //!   validate and install an upload;
 //! - [`guests`]: the guest group (64) for what SMP lacks: list guests,
 //!   stop and start one, send an input, read outputs;
+//! - [`client`]: the upload requests a client sends, for firmware that
+//!   replays one (a measurement without a host);
 //! - [`flash`]: slots in NOR flash (`embedded-storage`): two banks per
 //!   guest, trial, confirm and rollback, safe against power cuts.
 //!
@@ -21,6 +23,7 @@
 
 #![no_std]
 
+pub mod client;
 pub mod flash;
 pub mod frame;
 pub mod guests;

@@ -267,6 +267,28 @@ fn upload_then_state_read_and_confirm() {
 }
 
 #[test]
+fn the_client_side_upload_lines_install_a_module() {
+    let mut c = Client::new();
+    let wasm = module(3000);
+    let (mut message, mut scratch) = (vec![0; 400], vec![0; 404]);
+    let mut lines = Vec::new();
+    let requests =
+        wasm_sdk_smp::client::upload_lines(1, &wasm, 300, &mut message, &mut scratch, |l| {
+            lines.extend_from_slice(l)
+        });
+    assert_eq!(requests, Some(10));
+    let (responses, _) = c.send_raw(&lines);
+    assert_eq!(responses.len(), 10, "one answer per request");
+    let errors: Vec<_> = responses.iter().filter_map(|r| r.get("rc")).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(responses[9].get("off"), Some("3000"));
+    assert_eq!(responses[9].get("match"), Some("true"));
+    let too_small =
+        wasm_sdk_smp::client::upload_lines(1, &wasm, 300, &mut [0; 100], &mut scratch, |_| {});
+    assert_eq!(too_small, None);
+}
+
+#[test]
 fn an_upload_that_stops_resumes_or_restarts() {
     let mut c = Client::new();
     let wasm = module(2000);

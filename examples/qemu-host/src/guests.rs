@@ -71,7 +71,10 @@ impl Sink for SemihostingSink {
     fn update(&self, guest: &str, event: &embassy_runner::update::Event<'_>) {
         use embassy_runner::update::{Event, HEALTHY_AFTER};
         match event {
-            Event::Swapped(len) => hprintln!("serve: {guest} now runs a {len} B module"),
+            Event::Swapped(len) => {
+                SWAPS.fetch_add(1, Ordering::Relaxed);
+                hprintln!("serve: {guest} now runs a {len} B module");
+            }
             Event::SwapRefused(why) => hprintln!("serve: {guest}: swap refused: {why}"),
             Event::Busy => hprintln!("serve: {guest} busy; stopped mid-message"),
             Event::Stopped(Step::Trapped(trap)) => {
@@ -88,6 +91,9 @@ impl Sink for SemihostingSink {
         }
     }
 }
+
+/// Modules swapped in so far (serve mode), for `--measure-update`.
+pub static SWAPS: AtomicU32 = AtomicU32::new(0);
 
 /// The sink of every guest.
 pub static SINK: SemihostingSink = SemihostingSink::new();

@@ -276,6 +276,9 @@ async fn serve_forever(spawner: &Spawner) {
                 (start(&host, "counter", &builtin, &guests::COUNTER_WIRING), builtin)
             }
         };
+    if serve::measure_requested() {
+        serve::measure_update(spawner, host, guest, slots).await;
+    }
     hprintln!("serve: counter runs a {} B module; SMP on UART0", module.len());
     spawner.spawn(unwrap_spawn(serve::counter_task(host, guest)));
     spawner.spawn(unwrap_spawn(serve::smp_task(slots)));

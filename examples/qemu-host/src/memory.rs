@@ -46,6 +46,11 @@ pub fn heap_peak() -> usize {
     HEAP.peak.load(Ordering::Relaxed)
 }
 
+/// Starts a new peak from what is allocated now (to measure one phase).
+pub fn reset_peak() {
+    HEAP.peak.store(heap_live(), Ordering::Relaxed);
+}
+
 /// An allocator that counts what passes through it.
 struct CountingHeap {
     inner: TlsfHeap,

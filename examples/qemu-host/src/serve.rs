@@ -17,6 +17,7 @@
 //!   console, so a user sees what the guest does.
 
 use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
 use embassy_runner::ChannelEnv;
@@ -148,9 +149,10 @@ impl NorFlash for HostFileFlash {
     }
 }
 
-/// The storage file named on QEMU's semihosting command line
-/// (`-semihosting-config arg=qemu-host,arg=FILE`), if any.
-fn storage_path() -> Option<Vec<u8>> {
+/// The argument on QEMU's semihosting command line
+/// (`-semihosting-config arg=qemu-host,arg=ARG`), if any: a storage file, or
+/// [`MEASURE_ARG`].
+fn cmdline_arg() -> Option<Vec<u8>> {
     let mut cmdline = [0u8; 256];
     let mut block = [cmdline.as_mut_ptr() as usize, cmdline.len()];
     // SAFETY: SYS_GET_CMDLINE writes at most `block[1]` bytes to `block[0]`
@@ -161,8 +163,21 @@ fn storage_path() -> Option<Vec<u8>> {
         return None;
     }
     let line = cmdline.get(..block[1])?;
-    let path = line.split(|&b| b == b' ').filter(|w| !w.is_empty()).nth(1)?;
-    Some(path.to_vec())
+    let arg = line.split(|&b| b == b' ').filter(|w| !w.is_empty()).nth(1)?;
+    Some(arg.to_vec())
+}
+
+/// The command-line argument of `./serve --measure-update`.
+const MEASURE_ARG: &[u8] = b"--measure-update";
+
+/// The storage file named on the command line, if any.
+fn storage_path() -> Option<Vec<u8>> {
+    cmdline_arg().filter(|arg| arg != MEASURE_ARG)
+}
+
+/// Whether to measure an update ([`measure_update`]) instead of serving.
+pub fn measure_requested() -> bool {
+    cmdline_arg().as_deref() == Some(MEASURE_ARG)
 }
 
 /// The key modules must be signed with: built in from the file
@@ -190,6 +205,9 @@ impl Install for CounterCheck {
             .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
     }
 }
+
+/// The SMP server of serve mode.
+type SmpServer = update::Server<'static, HostFileFlash, CounterCheck, DEFAULT_BUF_SIZE>;
 
 type Slots0 = FlashSlots<'static, HostFileFlash, CounterCheck>;
 
@@ -258,8 +276,7 @@ impl Transport for PolledUart {
 pub async fn smp_task(slots: Slots0) {
     // SAFETY: UART0 is used by this task only.
     let mut uart = PolledUart(unsafe { Uart::new(UART0) });
-    let mut server: update::Server<'static, HostFileFlash, CounterCheck, DEFAULT_BUF_SIZE> =
-        SerialServer::with_guests(slots, FLEET);
+    let mut server: SmpServer = SerialServer::with_guests(slots, FLEET);
     update::serve(&mut server, &mut uart).await;
     hprintln!("serve: reset requested");
     // Let the UART send the reply first (the client waits for it).
@@ -286,3 +303,98 @@ pub async fn echo_task() {
         }
     }
 }
+
+/// An upload replayed from memory, [`BURST`] bytes per read (a UART's
+/// receive FIFO or DMA burst), as fast as the firmware takes it.
+struct Replay {
+    lines: Vec<u8>,
+    at: usize,
+}
+
+/// Bytes per [`Replay`] read.
+const BURST: usize = 64;
+
+impl Transport for Replay {
+    async fn read(&mut self, buf: &mut [u8]) -> usize {
+        let rest = self.lines.get(self.at..).unwrap_or_default();
+        if rest.is_empty() {
+            core::future::pending::<()>().await;
+        }
+        let n = rest.len().min(buf.len()).min(BURST);
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.at += n;
+        n
+    }
+
+    fn write(&mut self, _bytes: &[u8]) {}
+}
+
+/// Replays the upload of [`Replay`]s through the update path.
+#[embassy_executor::task]
+async fn replay_task(slots: Slots0, mut replay: Replay) {
+    let mut server: SmpServer = SerialServer::with_guests(slots, FLEET);
+    update::serve(&mut server, &mut replay).await;
+}
+
+/// `./serve --measure-update` (QEMU with `-icount shift=0`, so SysTick
+/// counts instructions): replays an upload of the counter module (chunks of
+/// [`MEASURE_CHUNK`] bytes, as `wasm-sdk-testhost deploy` sends them to a
+/// 384-byte buffer) from memory, with no serial line in between, and prints
+/// the firmware's cost: instructions from the first byte to the new module
+/// swapped in and to its first message, and the heap it took. Then exits.
+pub async fn measure_update(
+    spawner: &embassy_executor::Spawner,
+    host: Host<ChannelEnv>,
+    guest: Guest<ChannelEnv>,
+    slots: Slots0,
+) -> ! {
+    let calibration = crate::clock::calibrate();
+    let module = guests::COUNTER_WASM;
+    let (mut message, mut scratch) = (alloc::vec![0; 512], alloc::vec![0; 516]);
+    let mut lines = Vec::new();
+    let requests = wasm_sdk_smp::client::upload_lines(
+        0,
+        module,
+        MEASURE_CHUNK,
+        &mut message,
+        &mut scratch,
+        |line| lines.extend_from_slice(line),
+    );
+    let Some(requests) = requests else { crate::fail(format_args!("measure: framing failed")) };
+    let line_bytes = lines.len();
+    drop((message, scratch));
+    spawner.spawn(crate::unwrap_spawn(counter_task(host, guest)));
+    // Let the counter start and wait for input first.
+    Timer::after_millis(1).await;
+    let swaps = guests::SWAPS.load(Ordering::Relaxed);
+    let heap_before = crate::memory::heap_live();
+    crate::memory::reset_peak();
+    let began = crate::clock::cycles();
+    spawner.spawn(crate::unwrap_spawn(replay_task(slots, Replay { lines, at: 0 })));
+    while guests::SWAPS.load(Ordering::Relaxed) == swaps {
+        embassy_futures::yield_now().await;
+    }
+    let swapped = crate::clock::cycles();
+    let input = module_examples_common::to_message(&module_examples_common::Counter { count: 41 });
+    guests::COUNTER_IN.send(input.unwrap_or_default()).await;
+    let answer = guests::COUNTER_OUT.receive().await;
+    let answered = crate::clock::cycles();
+    let peak = crate::memory::heap_peak();
+    hprintln!(
+        "measure: upload of {} B ({requests} requests, {line_bytes} B of console lines) to the first message of the new module: {} instructions (swapped in after {}), answer {answer:02x?}",
+        module.len(),
+        calibration.instructions(answered - began),
+        calibration.instructions(swapped - began),
+    );
+    hprintln!(
+        "measure: heap {heap_before} B before, peak {peak} B during upload and swap (+{} B); the SMP server's buffers {} B (static)",
+        peak - heap_before,
+        core::mem::size_of::<SmpServer>(),
+    );
+    cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_SUCCESS);
+    crate::fail(format_args!("measure: exit"))
+}
+
+/// Module bytes per upload request in [`measure_update`]: what fits a
+/// 384-byte request buffer with the first request's fields.
+pub const MEASURE_CHUNK: usize = 256;
