@@ -116,7 +116,7 @@ impl Transport for Silent {
     async fn read(&mut self, _buf: &mut [u8]) -> usize {
         core::future::pending().await
     }
-    fn write(&mut self, _bytes: &[u8]) {}
+    async fn write(&mut self, _bytes: &[u8]) {}
 }
 
 type Server = update::Server<'static, RamFlash, Check, 384>;

@@ -470,9 +470,16 @@ pub trait Transport {
     /// when a guest event comes first, and no byte may be lost then.
     async fn read(&mut self, buf: &mut [u8]) -> usize;
 
-    /// Sends a response line, waiting until it is out (or queued).
-    fn write(&mut self, bytes: &[u8]);
+    /// Sends the console lines of one response, waiting until they are out
+    /// (or queued).
+    async fn write(&mut self, bytes: &[u8]);
 }
+
+/// Room for the console lines of one framed response: a
+/// [`wasm_sdk_smp::RESPONSE_LEN`]-byte message with its length and CRC is
+/// 772 bytes, 9 lines of at most 124 base64 characters, a 2-byte marker and
+/// `\n` each.
+const RESPONSE_LINES: usize = 1088;
 
 /// The SMP server of a firmware with managed guests.
 pub type Server<'s, F, I, const N: usize> = SerialServer<FlashSlots<'s, F, I>, Fleet, N>;
@@ -491,6 +498,7 @@ pub async fn serve<F: NorFlash, I: Install, T: Transport, const N: usize>(
     transport: &mut T,
 ) {
     let mut received = [0u8; 256];
+    let mut out = [0u8; RESPONSE_LINES];
     let fleet = *server.server_mut().guests_mut();
     loop {
         settle(server);
@@ -502,12 +510,26 @@ pub async fn serve<F: NorFlash, I: Install, T: Transport, const N: usize>(
                 Either::First(n) => n,
                 Either::Second(_) => continue,
             };
-        let action = server.receive(&received[..n.min(received.len())], |line| {
-            transport.write(line);
-        });
-        settle(server);
-        if action == Action::Reset {
-            return;
+        // Piece by piece, each ending at a `\n`: a request is only ever
+        // complete at one, so each piece gets at most one response, and
+        // `out` holds it.
+        let mut rest = &received[..n.min(received.len())];
+        while !rest.is_empty() {
+            let end = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |at| at + 1);
+            let (piece, tail) = rest.split_at(end);
+            rest = tail;
+            let mut len = 0;
+            let action = server.receive(piece, |line| {
+                if let Some(room) = out.get_mut(len..len + line.len()) {
+                    room.copy_from_slice(line);
+                    len += line.len();
+                }
+            });
+            transport.write(&out[..len]).await;
+            settle(server);
+            if action == Action::Reset {
+                return;
+            }
         }
         // A flood of requests must not starve the guests and other tasks.
         embassy_futures::yield_now().await;

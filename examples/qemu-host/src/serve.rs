@@ -266,7 +266,7 @@ impl Transport for PolledUart {
         }
     }
 
-    fn write(&mut self, bytes: &[u8]) {
+    async fn write(&mut self, bytes: &[u8]) {
         self.0.write_all(bytes);
     }
 }
@@ -326,7 +326,7 @@ impl Transport for Replay {
         n
     }
 
-    fn write(&mut self, _bytes: &[u8]) {}
+    async fn write(&mut self, _bytes: &[u8]) {}
 }
 
 /// Replays the upload of [`Replay`]s through the update path.
