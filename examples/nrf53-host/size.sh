@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Flash and RAM of the nRF5340 firmware, and what the Wasm runtime costs.
 #
-#   ./size.sh            build (release) with and without the Wasm host, print figures
+#   ./size.sh            build (release) with and without the Wasm host and the
+#                        SMP server, print figures
 #   ./size.sh --no-build print figures of the ELFs already built
 #
 # Needs only cargo and binutils' `readelf` (no llvm-tools, no cargo-binutils).
@@ -16,7 +17,10 @@
 #      native stand-ins replace the guests, so wasmi, wasm-sdk-host, the
 #      bridge and the .wasm modules are dead code the linker drops; the
 #      difference is what Wasm costs, the baseline is embassy, drivers, defmt
-#      and the application.
+#      and the application. Likewise `--features no-smp` drops the SMP server
+#      and the module slots (the counter runs its built-in module): the
+#      difference is what module updates cost (server, CBOR, SHA-256, the
+#      NVMC and UARTE1 drivers, the install check's call of `start`).
 #   2. symbols: sizes of the function and object symbols of the full build
 #      in flash sections, grouped by the crate their demangled name starts
 #      with. Inlined code counts for the caller and generic instances for the
@@ -29,10 +33,13 @@ cd "$(dirname "$0")"
 ELF_DIR=target/thumbv8m.main-none-eabihf/release
 FULL=$ELF_DIR/nrf53-host
 BASE=$ELF_DIR/nrf53-host-no-wasm
+NO_SMP=$ELF_DIR/nrf53-host-no-smp
 
 if [[ "${1:-}" != "--no-build" ]]; then
     cargo build --release --quiet --features no-wasm
     cp "$FULL" "$BASE"
+    cargo build --release --quiet --features no-smp
+    cp "$FULL" "$NO_SMP"
     cargo build --release --quiet
 fi
 
@@ -74,9 +81,18 @@ if [[ -f "$BASE" ]]; then
     echo
     echo "split by difference (same firmware linked with --features no-wasm):"
     printf '  %-44s %9s\n' "embassy, drivers, defmt, services, app" "$(kib "$base_flash")"
-    printf '  %-44s %9s\n' "wasmi, wasm-sdk-host, bridge, .wasm modules" \
+    printf '  %-44s %9s\n' "wasmi, host, bridge, .wasm modules, SMP" \
         "$(kib $((full_flash - base_flash)))"
     printf '  %-44s %9s\n' "RAM of the no-wasm build (same heap)" "$(kib "$base_ram")"
+fi
+if [[ -f "$NO_SMP" ]]; then
+    read -r smp_flash smp_ram _ < <(figures "$NO_SMP")
+    echo
+    echo "split by difference (same firmware linked with --features no-smp):"
+    printf '  %-44s %9s\n' "SMP server, module slots, UARTE1, NVMC" \
+        "$(kib $((full_flash - smp_flash)))"
+    printf '  %-44s %9s\n' "its static RAM (buffers, 16 KiB scratch)" \
+        "$(kib $((full_ram - smp_ram)))"
 fi
 
 echo
@@ -109,6 +125,8 @@ readelf -s -W -C "$FULL" | awk -v secs="$flash_sections" -v total="$full_flash" 
         else if (crate ~ /^(embassy_|nrf_pac|cortex_m|defmt|cordyceps|critical_section|embedded_)/ ||
                  crate ~ /^[A-Z0-9_]+$/ || crate ~ /^(Reset|HardFault|DefaultHandler|__pre_init)/)
             group = "embassy, drivers, defmt, rt"
+        else if (crate ~ /^(wasm_sdk_smp|minicbor|sha2|digest|base64|crc|hybrid_array)$/)
+            group = "SMP crates: smp, minicbor, sha2, base64, crc"
         else if (crate == "nrf53_host") group = "application (nrf53_host)"
         else if (crate ~ /^(core|alloc|compiler_builtins|libm|__aeabi|__)/ ||
                  crate ~ /^(u8|u16|u32|u64|usize|i8|i16|i32|i64|isize|f32|f64|str|char|bool)( |>|$)/)

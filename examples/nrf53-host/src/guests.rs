@@ -8,6 +8,7 @@
 //! bounds how long a guest holds the CPU before timers and the other tasks
 //! get their turn.
 
+use alloc::boxed::Box;
 use defmt::{debug, error, info, trace, unwrap, warn};
 use embassy_executor::Spawner;
 use embassy_runner::{ChannelEnv, Sink, Wiring, drive, start};
@@ -46,25 +47,23 @@ const MAX_MESSAGE_LEN: usize = 64;
 struct GuestSpec {
     name: &'static str,
     wasm: &'static [u8],
-    wiring: Wiring,
+    wiring: &'static Wiring,
 }
+
+/// `counter`'s ports and pipes: what [`start`] wires it by, and what the
+/// SMP install check checks an upload for its slot (image 0) against.
+pub static COUNTER_WIRING: Wiring =
+    Wiring { inputs: &[("wasm_input", &COUNT_IN)], outputs: &[("wasm_data", &COUNT_OUT)] };
 
 /// The guests and the pipe of each port, by the names of their
 /// `#[task_run(inputs(..), outputs(..))]`; [`start`] refuses a guest whose
 /// manifest does not declare exactly these ports.
 static GUESTS: [GuestSpec; 3] = [
-    GuestSpec {
-        name: "counter",
-        wasm: guest_wasm!("counter"),
-        wiring: Wiring {
-            inputs: &[("wasm_input", &COUNT_IN)],
-            outputs: &[("wasm_data", &COUNT_OUT)],
-        },
-    },
+    GuestSpec { name: "counter", wasm: guest_wasm!("counter"), wiring: &COUNTER_WIRING },
     GuestSpec {
         name: "alarm",
         wasm: guest_wasm!("alarm"),
-        wiring: Wiring {
+        wiring: &Wiring {
             inputs: &[("reading", &READING), ("thresholds", &THRESHOLDS)],
             outputs: &[("alarm", &ALARM), ("average", &AVERAGE)],
         },
@@ -72,7 +71,7 @@ static GUESTS: [GuestSpec; 3] = [
     GuestSpec {
         name: "primes",
         wasm: guest_wasm!("primes"),
-        wiring: Wiring {
+        wiring: &Wiring {
             inputs: &[("limit", &PRIMES_LIMIT)],
             outputs: &[("count", &PRIMES_COUNT)],
         },
@@ -100,40 +99,65 @@ impl Sink for DefmtSink {
 
 static SINK: DefmtSink = DefmtSink;
 
-/// Checks, loads and wires every guest and spawns a task for each one that
-/// starts. A guest that fails to start is logged and left out; the others
-/// run.
-pub fn spawn_all(spawner: Spawner) {
-    let host = Host::new(HostConfig {
+/// How every guest runs.
+fn host_config() -> HostConfig {
+    HostConfig {
         fuel_per_slice: Some(FUEL_PER_SLICE),
         total_fuel: None,
         memory_budget: MEMORY_BUDGET,
         max_message_len: MAX_MESSAGE_LEN,
         ..HostConfig::default()
-    });
-    for spec in &GUESTS {
-        match start(&host, spec.name, spec.wasm, &spec.wiring, &SINK) {
-            Ok(guest) => {
-                info!(
-                    "{=str}: loaded, {=usize} B module, {=usize} B memory",
+    }
+}
+
+/// The host of every guest, and of the SMP install check: created once,
+/// kept for the firmware's lifetime (a swap loads on it too).
+pub fn host() -> &'static Host<ChannelEnv> {
+    Box::leak(Box::new(Host::new(host_config())))
+}
+
+/// Checks, loads and wires every guest and spawns a task for each one that
+/// starts. A guest that fails to start is logged and left out; the others
+/// run.
+///
+/// `counter` runs `uploaded_counter` when there is one (the confirmed
+/// module of SMP slot 0), else its built-in module; the built-in one also
+/// when the uploaded one does not start.
+pub fn spawn_all(spawner: Spawner, host: &Host<ChannelEnv>, uploaded_counter: Option<&[u8]>) {
+    for (index, spec) in GUESTS.iter().enumerate() {
+        let uploaded = uploaded_counter.filter(|_| index == 0);
+        // The uploaded module first, then the built-in one: one `start`
+        // call site (it is large, and the install check calls it too).
+        for wasm in [uploaded, Some(spec.wasm)].into_iter().flatten() {
+            let origin = if uploaded.is_some_and(|u| u.as_ptr() == wasm.as_ptr()) {
+                "uploaded"
+            } else {
+                "built-in"
+            };
+            match start(host, spec.name, wasm, spec.wiring, &SINK) {
+                Ok(guest) => {
+                    info!(
+                        "{=str}: loaded, {=usize} B {=str} module, {=usize} B memory",
+                        spec.name,
+                        wasm.len(),
+                        origin,
+                        guest.memory_size()
+                    );
+                    spawner.spawn(unwrap!(run_guest(guest)));
+                    break;
+                }
+                // `as_str` and `detail` rather than `StartError`'s
+                // `Display`, which would link `core::fmt` formatting (flash).
+                Err(error) => error!(
+                    "{=str}: {=str} module not started: {=str} {=str}",
                     spec.name,
-                    spec.wasm.len(),
-                    guest.memory_size()
-                );
-                spawner.spawn(unwrap!(run_guest(guest)));
+                    origin,
+                    error.as_str(),
+                    error.detail()
+                ),
             }
-            // `as_str` and `detail` rather than `StartError`'s `Display`,
-            // which would link `core::fmt` formatting (flash).
-            Err(error) => error!(
-                "{=str}: not started: {=str} {=str}",
-                spec.name,
-                error.as_str(),
-                error.detail()
-            ),
         }
     }
-    // Guests keep their own handle on the engine; the host's linker and
-    // config are no longer needed.
 }
 
 /// Runs one guest until it stops, then logs how and what it used.

@@ -26,6 +26,12 @@
 //! - **LED 1** (P0.28, active low): on while the alarm is raised.
 //! - **Logs**: guest logs and error reports go to defmt (RTT), mapped to
 //!   the same level.
+//! - **SMP** (UARTE1 on P1.01 TX / P1.00 RX, 115200 8N1, no flow control;
+//!   [`smp`]): the MCUmgr server of the QEMU firmware's serve mode, for
+//!   module updates with the standard tools. The pins are those of
+//!   Zephyr's `uart1` on the `nrf5340dk` (the DK's second virtual COM
+//!   port, the one its network-core console uses); any USB-serial adapter
+//!   on P1.01/P1.00 works too. Guest slot (SMP image) 0 is `counter`.
 //!
 //! At boot `primes` gets a large limit, a computation of several seconds
 //! that runs in fuel slices between everything else.
@@ -48,6 +54,39 @@
 //!
 //! Use `--release`: a debug build is about 890 KiB, most of the 1 MiB flash.
 //!
+//! # Module updates over SMP
+//!
+//! The J-Link exposes two serial ports: the console (P0.20/P0.22) and the
+//! SMP port (P1.01/P1.00); on Linux usually `/dev/ttyACM0` and
+//! `/dev/ttyACM1` (`ls -l /dev/serial/by-id/` shows which is which: the
+//! higher interface number is the second VCOM). Uploads are raw `.wasm`
+//! files (`--format any`), checked before they count: wasmi's validation,
+//! the ABI, the limits, instantiation and the counter's ports.
+//!
+//! ```text
+//! cargo build --release -p counter --target wasm32-unknown-unknown   # at the repository root
+//! smpmgr --port /dev/ttyACM1 image upload target/wasm32-unknown-unknown/release/counter.wasm --slot 0 --format any
+//! smpmgr --port /dev/ttyACM1 image state-read
+//! smpmgr --port /dev/ttyACM1 image state-write --confirm
+//! smpmgr --port /dev/ttyACM1 os reset
+//! # or, with the project's own client (mcumgr-toolkit), confirming at once:
+//! cargo run -p wasm-sdk-testhost -- deploy target/wasm32-unknown-unknown/release/counter.wasm --port /dev/ttyACM1 --slot 0 --confirm
+//! ```
+//!
+//! An upload goes to the bank that is not running and is on trial until
+//! confirmed. For now the running guest is not swapped live (see
+//! [`smp::module_changed`]): a confirmed module runs from the next boot; a
+//! module still on trial at a reset is rolled back. `image erase` drops the
+//! spare bank; `probe-rs erase` wipes the slots (flashing a firmware keeps
+//! them).
+//!
+//! # Flash layout
+//!
+//! | range | what |
+//! |---|---|
+//! | `0x0000_0000..0x000F_8000` (992 KiB) | firmware (`FLASH` in `memory.x`): vector table, code, read-only data |
+//! | `0x000F_8000..0x0010_0000` (32 KiB) | `SLOTS`: guest slot 0, two 16 KiB banks (64-byte header + module of up to 16,320 B) |
+//!
 //! # Memory
 //!
 //! The guests are built with `WASM_SDK_MEMORY=tight` (1-byte Wasm pages), so
@@ -56,17 +95,27 @@
 //! a [`HEAP_SIZE`] heap in `.bss`; the firmware logs how much of it is used
 //! once the guests are loaded, and again with each ticker report.
 //!
-//! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO):
-//! 388 KiB with wasmi's module validation on, of which about 15.7 KiB is
-//! the firmware without Wasm (embassy, drivers, defmt, services; the
-//! guests' postcard message code and the checked wiring cost 2.7 KiB of
-//! the 388). What keeps
-//! it there: wasmi's `portable-dispatch` + `indirect-dispatch` (-38 KiB
-//! measured), a panic handler that reads nothing from its `PanicInfo`
-//! (-98 KiB, see [`panic`]), host error texts that skip wasmi's `Display`
-//! impls (-15 KiB), no `core::fmt` in the firmware's own logging
-//! and printing (defmt and [`text::Line`]). Feature `no-wasm` swaps the
-//! guests for native stand-ins: a size baseline only (see `size.sh`).
+//! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO,
+//! `--icf=all`): 407.2 KiB with wasmi's module validation on and the SMP
+//! server, of which about 16 KiB is the firmware without Wasm (embassy,
+//! drivers, defmt, services; the guests' postcard message code and the
+//! checked wiring cost 2.7 KiB) and 20.9 KiB the SMP server with its
+//! slots (feature `no-smp`: 386.3 KiB). What keeps it there: wasmi's
+//! `portable-dispatch` + `indirect-dispatch` (-38 KiB measured), a panic
+//! handler that reads nothing from its `PanicInfo` (-98 KiB, see
+//! [`panic`]), host error texts that skip wasmi's `Display` impls
+//! (-15 KiB), no `core::fmt` in the firmware's own logging and printing
+//! (defmt and [`text::Line`]), sha2's compact backend (-6.5 KiB, see
+//! `.cargo/config.toml`), identical code folding (-2.3 KiB, `build.rs`).
+//! Features `no-wasm` (native stand-ins for the guests) and `no-smp` are
+//! size baselines only (see `size.sh`).
+//!
+//! The SMP server's RAM is static (21.1 KiB of `.bss`): the 16,320-byte
+//! module scratch of the slots, and the SMP task's future (5.3 KiB: the
+//! 384-byte frame buffer and 128-byte line buffer of the decoder, the
+//! 768-byte response and its 772-byte framing scratch, the slots' bank
+//! table, a 1,088-byte buffer for the response lines); its UART rings
+//! (256 + 128 B) and the install check's trial instance are on the heap.
 
 #![no_std]
 #![no_main]
@@ -81,6 +130,8 @@ mod text;
 mod guests;
 #[cfg(feature = "no-wasm")]
 mod native;
+#[cfg(not(feature = "no-smp"))]
+mod smp;
 
 use alloc::boxed::Box;
 use alloc::vec;
@@ -114,6 +165,7 @@ const UART_TX_BUFFER: usize = 512;
 
 bind_interrupts!(struct Irqs {
     SERIAL0 => buffered_uarte::InterruptHandler<peripherals::SERIAL0>;
+    SERIAL1 => buffered_uarte::InterruptHandler<peripherals::SERIAL1>;
 });
 
 #[embassy_executor::main]
@@ -153,8 +205,28 @@ async fn main(spawner: Spawner) {
     let led = Output::new(p.P0_28, Level::High, OutputDrive::Standard);
     let button = Input::new(p.P0_23, Pull::Up);
 
+    // SMP on UARTE1, P1.01 TX / P1.00 RX: the pins of Zephyr's `uart1` on
+    // the `nrf5340dk` (the DK's second VCOM). Its own TIMER1, PPI channels
+    // and group, like the console's. The slots are mounted before the
+    // guests start, so the counter starts the confirmed uploaded module.
     #[cfg(not(feature = "no-wasm"))]
-    guests::spawn_all(spawner);
+    let host = guests::host();
+    #[cfg(not(feature = "no-smp"))]
+    let mut slots = smp::mount(p.NVMC, host);
+    #[cfg(not(feature = "no-smp"))]
+    let uploaded_counter = match slots.as_mut().map(|slots| slots.active_module(0)) {
+        Some(Ok(module)) => module,
+        Some(Err(error)) => {
+            defmt::error!("slots: {=str}", error.reason);
+            None
+        }
+        None => None,
+    };
+    #[cfg(all(feature = "no-smp", not(feature = "no-wasm")))]
+    let uploaded_counter = None;
+
+    #[cfg(not(feature = "no-wasm"))]
+    guests::spawn_all(spawner, host, uploaded_counter);
     #[cfg(feature = "no-wasm")]
     native::spawn_all(spawner);
     info!("heap: {=usize} of {=usize} bytes used", heap_used(), HEAP_SIZE);
@@ -165,6 +237,27 @@ async fn main(spawner: Spawner) {
     spawner.spawn(unwrap!(services::button(button)));
     spawner.spawn(unwrap!(services::temperature()));
     services::start_primes_job();
+
+    #[cfg(not(feature = "no-smp"))]
+    if let Some(slots) = slots {
+        let rx_buffer = Box::leak(vec![0u8; smp::RX_BUFFER].into_boxed_slice());
+        let tx_buffer = Box::leak(vec![0u8; smp::TX_BUFFER].into_boxed_slice());
+        let smp_uart = BufferedUarte::new(
+            p.SERIAL1,
+            p.TIMER1,
+            p.PPI_CH2,
+            p.PPI_CH3,
+            p.PPI_GROUP1,
+            p.P1_00,
+            p.P1_01,
+            Irqs,
+            uarte::Config::default(),
+            rx_buffer,
+            tx_buffer,
+        );
+        let (smp_rx, smp_tx) = smp_uart.split();
+        spawner.spawn(unwrap!(smp::smp_task(slots, smp_rx, smp_tx)));
+    }
 }
 
 /// Bytes of the heap in use now.
