@@ -96,10 +96,10 @@
 //! once the guests are loaded, and again with each ticker report.
 //!
 //! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO,
-//! `--icf=all`): 407.2 KiB with wasmi's module validation on and the SMP
+//! `--icf=all`): 407.4 KiB with wasmi's module validation on and the SMP
 //! server, of which about 16 KiB is the firmware without Wasm (embassy,
 //! drivers, defmt, services; the guests' postcard message code and the
-//! checked wiring cost 2.7 KiB) and 20.9 KiB the SMP server with its
+//! checked wiring cost 2.7 KiB) and 21.1 KiB the SMP server with its
 //! slots (feature `no-smp`: 386.3 KiB). What keeps it there: wasmi's
 //! `portable-dispatch` + `indirect-dispatch` (-38 KiB measured), a panic
 //! handler that reads nothing from its `PanicInfo` (-98 KiB, see
