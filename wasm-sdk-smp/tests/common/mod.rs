@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod client;
+
 use sha2::{Digest, Sha256};
 use wasm_sdk_smp::slots::{ImageState, SlotError, Slots, rc};
 
