@@ -55,11 +55,15 @@ struct GuestSpec {
 pub static COUNTER_WIRING: Wiring =
     Wiring { inputs: &[("wasm_input", &COUNT_IN)], outputs: &[("wasm_data", &COUNT_OUT)] };
 
+/// `counter`'s built-in module (the one it runs until an upload is
+/// confirmed).
+pub static COUNTER_WASM: &[u8] = guest_wasm!("counter");
+
 /// The guests and the pipe of each port, by the names of their
 /// `#[task_run(inputs(..), outputs(..))]`; [`start`] refuses a guest whose
 /// manifest does not declare exactly these ports.
 static GUESTS: [GuestSpec; 3] = [
-    GuestSpec { name: "counter", wasm: guest_wasm!("counter"), wiring: &COUNTER_WIRING },
+    GuestSpec { name: "counter", wasm: COUNTER_WASM, wiring: &COUNTER_WIRING },
     GuestSpec {
         name: "alarm",
         wasm: guest_wasm!("alarm"),
@@ -79,7 +83,7 @@ static GUESTS: [GuestSpec; 3] = [
 ];
 
 /// Guest logs and error reports to defmt, at the guest's level.
-struct DefmtSink;
+pub struct DefmtSink;
 
 impl Sink for DefmtSink {
     fn log(&self, guest: &str, level: LogLevel, message: &str) {
@@ -95,9 +99,24 @@ impl Sink for DefmtSink {
     fn report_error(&self, guest: &str, message: &str) {
         error!("[{=str}] reported: {=str}", guest, message);
     }
+
+    #[cfg(feature = "smp")]
+    fn update(&self, guest: &str, event: &embassy_runner::update::Event<'_>) {
+        use embassy_runner::update::Event;
+        match event {
+            Event::Swapped(len) => info!("{=str}: now runs a {=usize} B module", guest, len),
+            Event::SwapRefused(why) => error!("{=str}: swap refused: {=str}", guest, why),
+            Event::Busy => warn!("{=str}: busy; stopped mid-message", guest),
+            Event::Stopped(step) => error!("{=str}: stopped: {=str}", guest, step.as_str()),
+            Event::StoppedByCommand => info!("{=str}: stopped by command", guest),
+            Event::Confirmed => info!("{=str}: module confirmed by the health rule", guest),
+            Event::RolledBack => warn!("{=str}: the module on trial stopped; rolled back", guest),
+        }
+    }
 }
 
-static SINK: DefmtSink = DefmtSink;
+/// The sink of every guest.
+pub static SINK: DefmtSink = DefmtSink;
 
 /// How every guest runs.
 fn host_config() -> HostConfig {
@@ -123,7 +142,11 @@ pub fn host() -> &'static Host<ChannelEnv> {
 /// `counter` runs `uploaded_counter` when there is one (the confirmed
 /// module of SMP slot 0), else its built-in module; the built-in one also
 /// when the uploaded one does not start.
-pub fn spawn_all(spawner: Spawner, host: &Host<ChannelEnv>, uploaded_counter: Option<&[u8]>) {
+pub fn spawn_all(
+    spawner: Spawner,
+    host: &'static Host<ChannelEnv>,
+    uploaded_counter: Option<&[u8]>,
+) {
     for (index, spec) in GUESTS.iter().enumerate() {
         let uploaded = uploaded_counter.filter(|_| index == 0);
         // The uploaded module first, then the built-in one: one `start`
@@ -143,6 +166,13 @@ pub fn spawn_all(spawner: Spawner, host: &Host<ChannelEnv>, uploaded_counter: Op
                         origin,
                         guest.memory_size()
                     );
+                    // With SMP, the counter is updatable: its task swaps
+                    // uploaded modules in.
+                    #[cfg(feature = "smp")]
+                    if index == 0 {
+                        spawner.spawn(unwrap!(crate::smp::counter_task(host, guest)));
+                        break;
+                    }
                     spawner.spawn(unwrap!(run_guest(guest)));
                     break;
                 }

@@ -5,14 +5,16 @@
 //!
 //! - [`mount`] mounts the slots at boot (rolling back a trial the device
 //!   reset during) and says which module the counter runs.
-//! - [`smp_task`] owns the [`SerialServer`]: it feeds it every byte UARTE1
-//!   receives and writes its response lines back. An upload is written to
-//!   the bank that is not running and passes [`CounterCheck`] (every check
-//!   [`embassy_runner::start`] makes, against the counter's wiring) before
-//!   its header makes it count.
-//! - When the module a slot runs changes (an upload installed, a trial
-//!   rejected), [`module_changed`] is called: the one place where the
-//!   running guest is to be swapped.
+//! - [`smp_task`] runs [`update::serve`] on UARTE1 ([`SmpUart`]): an
+//!   upload is written to the bank that is not running and passes
+//!   [`CounterCheck`] (every check [`embassy_runner::start`] makes, against
+//!   the counter's wiring) before its header makes it count; the guest
+//!   group lists, stops, starts, feeds and reads [`COUNTER`].
+//! - [`counter_task`] runs the counter with [`update::run`]: a new module
+//!   is swapped in live at a safe point, on the same pipes; a module on
+//!   trial that stops is rolled back, one that passes the health rule
+//!   ([`update::HEALTHY_AFTER`] messages) confirmed. The update path is the
+//!   QEMU firmware's, shared in `embassy_runner::update`.
 
 use defmt::{error, info, warn};
 use embassy_nrf::Peri;
@@ -20,13 +22,14 @@ use embassy_nrf::buffered_uarte::{BufferedUarteRx, BufferedUarteTx};
 use embassy_nrf::nvmc::Nvmc;
 use embassy_nrf::peripherals::NVMC;
 use embassy_runner::ChannelEnv;
+use embassy_runner::update::{self, Fleet, Managed, Transport};
 use embassy_time::Timer;
-use wasm_sdk_host::Host;
+use wasm_sdk_host::{Guest, Host};
 use wasm_sdk_smp::flash::{FlashSlots, HEADER_LEN, Install, Layout};
 use wasm_sdk_smp::slots::{SlotError, rc};
-use wasm_sdk_smp::{Action, SerialServer};
+use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
 
-use crate::guests::COUNTER_WIRING;
+use crate::guests::{self, COUNTER_WIRING};
 
 /// Bytes per flash bank: a 64-byte header and a module of up to
 /// 16 KiB - 64 (the counter is about 3 KiB). A multiple of the NVMC's
@@ -48,12 +51,6 @@ pub const RX_BUFFER: usize = 256;
 /// needs not hold a whole response.
 pub const TX_BUFFER: usize = 128;
 
-/// Room for the console lines of one framed response: a
-/// [`wasm_sdk_smp::RESPONSE_LEN`]-byte message with its length and CRC is
-/// 772 bytes, 9 lines of at most 124 base64 characters, a 2-byte marker
-/// and `\n` each.
-const RESPONSE_LINES: usize = 1088;
-
 // The slots' flash, reserved at the end of the app core's 1 MiB by
 // `memory.x` (`__slots_start` .. `__slots_end`).
 unsafe extern "C" {
@@ -65,7 +62,7 @@ unsafe extern "C" {
 pub type Slots = FlashSlots<'static, Nvmc<'static>, CounterCheck>;
 
 /// The SMP server [`smp_task`] runs (`buf_size` 384, Zephyr's default).
-pub type Server = SerialServer<Slots>;
+pub type Server = update::Server<'static, Nvmc<'static>, CounterCheck, DEFAULT_BUF_SIZE>;
 
 /// The install check: every check [`embassy_runner::start`] makes (the
 /// host's load checks, instantiation, the ports against the counter's
@@ -116,96 +113,66 @@ pub fn mount(nvmc: Peri<'static, NVMC>, host: &'static Host<ChannelEnv>) -> Opti
     }
 }
 
-/// Serves SMP on UARTE1 (115200 8N1): every received byte goes to the
-/// server, every response line back to the client; a reset request is
-/// answered, then the device resets.
-#[embassy_executor::task]
-pub async fn smp_task(
-    slots: Slots,
-    mut rx: BufferedUarteRx<'static>,
-    mut tx: BufferedUarteTx<'static>,
-) {
-    // Lives in this task's future, in `.bss`.
-    let mut server = Server::new(slots);
-    let mut chunk = [0u8; 64];
-    let mut out = [0u8; RESPONSE_LINES];
-    loop {
-        let n = match rx.read(&mut chunk).await {
-            Ok(n) => n,
-            Err(error) => {
+/// The counter guest, updatable over SMP as image 0.
+pub static COUNTER: Managed =
+    Managed::new("counter", 0, &COUNTER_WIRING, guests::COUNTER_WASM, &guests::SINK);
+
+/// The guest group: every managed guest.
+static FLEET: Fleet = Fleet::new(&[&COUNTER]);
+
+/// UARTE1 as the SMP transport.
+pub struct SmpUart {
+    /// Receive half: its DMA ring keeps receiving between reads, and a
+    /// read dropped before it completes takes nothing (cancel-safe).
+    pub rx: BufferedUarteRx<'static>,
+    /// Transmit half.
+    pub tx: BufferedUarteTx<'static>,
+}
+
+impl Transport for SmpUart {
+    async fn read(&mut self, buf: &mut [u8]) -> usize {
+        loop {
+            match self.rx.read(buf).await {
+                Ok(n) if n > 0 => return n,
+                Ok(_) => {}
                 // An overrun breaks the frame in progress: the decoder drops
                 // it at its CRC and the client resends.
-                warn!("smp: receive error {}", error);
-                continue;
+                Err(error) => warn!("smp: receive error {}", error),
             }
-        };
-        // Line by line: a response is only ever complete at a `\n`, so each
-        // piece yields at most one, and `out` holds it.
-        let mut rest = &chunk[..n];
-        while !rest.is_empty() {
-            let end = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
-            let (piece, tail) = rest.split_at(end);
-            rest = tail;
-            let mut len = 0;
-            let action = server.receive(piece, |line| {
-                if let Some(room) = out.get_mut(len..len + line.len()) {
-                    room.copy_from_slice(line);
-                    len += line.len();
+        }
+    }
+
+    async fn write(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            match self.tx.write(bytes).await {
+                Ok(n) => bytes = &bytes[n..],
+                Err(error) => {
+                    warn!("smp: transmit error {}", error);
+                    return;
                 }
-            });
-            send(&mut tx, &out[..len]).await;
-            let slots = server.server_mut().slots_mut();
-            while let Some(image) = slots.take_changed() {
-                module_changed(slots, image);
-            }
-            if action == Action::Reset {
-                info!("smp: reset requested");
-                // Let the reply leave the wire first: the client waits for it.
-                let _ = tx.flush().await;
-                Timer::after_millis(5).await;
-                cortex_m::peripheral::SCB::sys_reset();
-            }
-        }
-        // A flood must not starve the guests and the other tasks.
-        embassy_futures::yield_now().await;
-    }
-}
-
-/// Writes all of `bytes`, awaiting room in the transmit ring.
-async fn send(tx: &mut BufferedUarteTx<'static>, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        match tx.write(bytes).await {
-            Ok(n) => bytes = &bytes[n..],
-            Err(error) => {
-                warn!("smp: transmit error {}", error);
-                return;
             }
         }
     }
 }
 
-/// The module `image` runs changed: an upload was installed (on trial
-/// now), or a trial was rejected (the previous module, or the built-in one
-/// when `active_module` is `None`, runs again).
-///
-/// The one integration point of the live swap: the QEMU firmware's swap,
-/// safe point and health rule are moving into `embassy_runner::update`,
-/// shared by both firmwares. Until then the new module is only logged; it
-/// runs after a reset once confirmed (`smpmgr image state-write
-/// --confirm`), and an unconfirmed one is rolled back at that reset.
-pub fn module_changed(slots: &mut Slots, image: u32) {
-    let on_trial = slots.on_trial(image);
-    match slots.active_module(image) {
-        Ok(Some(module)) => {
-            info!(
-                "smp: slot {=u32} now holds a {=usize} B module (on trial: {=bool})",
-                image,
-                module.len(),
-                on_trial
-            );
-        }
-        Ok(None) => info!("smp: slot {=u32} is back to its built-in module", image),
-        Err(error) => error!("smp: slot {=u32}: {=str}", image, error.reason),
-    }
-    // TODO(update): hand over to embassy_runner::update
+/// Serves SMP on UARTE1 (115200 8N1) with [`update::serve`]: uploads,
+/// trial, confirm and rollback of the counter's module, and the guest
+/// group; a reset request is answered, then the device resets.
+#[embassy_executor::task]
+pub async fn smp_task(slots: Slots, mut uart: SmpUart) {
+    // Lives in this task's future, in `.bss`.
+    let mut server: Server = SerialServer::with_guests(slots, FLEET);
+    update::serve(&mut server, &mut uart).await;
+    info!("smp: reset requested");
+    // Let the reply leave the wire first: the client waits for it.
+    let _ = uart.tx.flush().await;
+    Timer::after_millis(5).await;
+    cortex_m::peripheral::SCB::sys_reset();
+}
+
+/// Runs the counter with [`update::run`]: each module the SMP task hands
+/// over is swapped in at a safe point, on the same pipes.
+#[embassy_executor::task]
+pub async fn counter_task(host: &'static Host<ChannelEnv>, guest: Guest<ChannelEnv>) {
+    update::run(host, &COUNTER, guest).await
 }
