@@ -111,7 +111,7 @@
 //! two of the three demo guests. What keeps it there: wasmi's
 //! `portable-dispatch` + `indirect-dispatch` (-38 KiB measured), a panic
 //! handler that reads nothing from its `PanicInfo` (-98 KiB, see
-//! [`panic`]), host error texts that skip wasmi's `Display` impls
+//! [`panic()`]), host error texts that skip wasmi's `Display` impls
 //! (-15 KiB), no `core::fmt` in the firmware's own logging and printing
 //! (defmt and [`text::Line`]), sha2's compact backend (-6.5 KiB, see
 //! `.cargo/config.toml`), identical code folding (-2.3 KiB, `build.rs`).
