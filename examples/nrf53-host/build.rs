@@ -54,6 +54,10 @@ fn main() {
             .memory(MemoryMode::Tight)
             .build();
     }
+
+    // `WASM_SDK_PUBLIC_KEY=FILE` (an absolute path): with `--features smp`
+    // the firmware refuses modules not signed with that key.
+    wasm_sdk_build::embed_public_key();
 }
 
 /// `memory.x` into `OUT_DIR` (on the linker search path) and the linker

@@ -71,11 +71,20 @@ pub struct CounterCheck {
     host: &'static Host<ChannelEnv>,
 }
 
+/// The key modules must be signed with: built in from the file
+/// `WASM_SDK_PUBLIC_KEY` names.
+#[cfg(signed_modules)]
+const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
+
 impl Install for CounterCheck {
     fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError> {
         if image != 0 {
             return Err(SlotError::new(rc::ENOENT, "no such guest slot"));
         }
+        // Before wasmi parses a byte of it.
+        #[cfg(signed_modules)]
+        wasm_sdk_sign::verify(module, &KEY)
+            .map_err(|error| SlotError::new(rc::EACCESSDENIED, error.as_str()))?;
         embassy_runner::check(self.host, module, &COUNTER_WIRING)
             .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
     }
