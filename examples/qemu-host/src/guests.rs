@@ -93,6 +93,7 @@ impl Sink for SemihostingSink {
 }
 
 /// Modules swapped in so far (serve mode), for `--measure-update`.
+#[cfg(feature = "serve")]
 pub static SWAPS: AtomicU32 = AtomicU32::new(0);
 
 /// The sink of every guest.
