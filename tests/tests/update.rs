@@ -12,14 +12,14 @@ use embassy_futures::select::{Either3, select3};
 use embassy_futures::yield_now;
 use embassy_runner::update::{self, Event, Fleet, HEALTHY_AFTER, Managed, State, Transport};
 use embassy_runner::wasm_sdk_host::{Host, HostConfig, LogLevel};
-use embassy_runner::{ChannelEnv, Pipe, Sink, Wiring, start};
+use embassy_runner::{Pipe, Sink, Wiring, start};
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
 use module_examples_common::{Counter, to_message};
 use sha2::{Digest, Sha256};
-use wasm_sdk_smp::flash::{FlashSlots, Install, Layout};
-use wasm_sdk_smp::slots::{SlotError, Slots, rc};
+use wasm_sdk_smp::flash::{FlashSlots, Layout};
+use wasm_sdk_smp::slots::{Slots, rc};
 use wasm_sdk_smp::{Guests, SerialServer};
 use wasm_sdk_testhost::GuestBuilder;
 
@@ -68,20 +68,6 @@ impl NorFlash for RamFlash {
     }
 }
 
-/// The install check of a firmware: everything `start` checks, against
-/// the guest's wiring.
-struct Check {
-    host: Host<ChannelEnv>,
-    wiring: &'static Wiring,
-}
-
-impl Install for Check {
-    fn check(&mut self, _image: u32, module: &[u8]) -> Result<(), SlotError> {
-        embassy_runner::check(&self.host, module, self.wiring)
-            .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
-    }
-}
-
 /// Records update events as text.
 struct Recorder(Mutex<Vec<String>>);
 
@@ -119,12 +105,13 @@ impl Transport for Silent {
     async fn write(&mut self, _bytes: &[u8]) {}
 }
 
-type Server = update::Server<'static, RamFlash, Check, 384>;
+type Server = update::Server<'static, RamFlash, update::Check, 384>;
 
 /// Slots with `upload` installed in image 0 as the image group would (on
 /// trial, reported changed), and its guest's server.
-fn server_with_upload(wiring: &'static Wiring, fleet: Fleet, upload: &[u8]) -> Server {
-    let check = Check { host: Host::new(HostConfig::default()), wiring };
+fn server_with_upload(fleet: Fleet, upload: &[u8]) -> Server {
+    let host = Box::leak(Box::new(Host::new(HostConfig::default())));
+    let check = update::Check::new(host, fleet);
     let layout = Layout { base: 0, bank_size: BANK as u32, images: 1 };
     let scratch = vec![0; BANK].leak();
     let mut slots =
@@ -221,7 +208,7 @@ fn a_module_on_trial_that_traps_is_rolled_back_and_the_slot_runs_on() {
     let trapping = module_with_counter_ports(
         "(drop (call $recv (i32.const 0) (i32.const 256) (i32.const 0))) (unreachable)",
     );
-    let mut server = server_with_upload(&WIRING, fleet, trapping);
+    let mut server = server_with_upload(fleet, trapping);
 
     run_with(managed, builtin, &mut server, async {
         let swapped = format!("counter: Swapped({})", trapping.len());
@@ -251,7 +238,7 @@ fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
     let (builtin, upload) = (echo_wasm(), counter_wasm());
     let managed = GUEST.get_or_init(|| Managed::new("counter", 0, &WIRING, builtin, &EVENTS));
     let mut fleet = Fleet::new(Vec::from([managed]).leak());
-    let mut server = server_with_upload(&WIRING, fleet, upload);
+    let mut server = server_with_upload(fleet, upload);
 
     run_with(managed, builtin, &mut server, async {
         let swapped = format!("counter: Swapped({})", upload.len());

@@ -459,6 +459,40 @@ impl Guests for Fleet {
     }
 }
 
+/// The install check of a firmware with managed guests, made before
+/// anything stops: the upload's image must be a guest of the [`Fleet`];
+/// then the firmware's own check of the bytes (a signature, see
+/// [`Check::verifying`]); then exactly what [`crate::start`] does against
+/// that guest's wiring ([`crate::check`]).
+pub struct Check {
+    host: &'static Host<ChannelEnv>,
+    fleet: Fleet,
+    verify: fn(&[u8]) -> Result<(), SlotError>,
+}
+
+impl Check {
+    /// Checks uploads for `fleet`'s guests, loading them on `host`.
+    pub const fn new(host: &'static Host<ChannelEnv>, fleet: Fleet) -> Self {
+        Check { host, fleet, verify: |_| Ok(()) }
+    }
+
+    /// Runs `verify` on every upload first, before wasmi parses a byte of
+    /// it: a firmware built with a public key checks the signature here.
+    pub const fn verifying(self, verify: fn(&[u8]) -> Result<(), SlotError>) -> Self {
+        Check { verify, ..self }
+    }
+}
+
+impl Install for Check {
+    fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError> {
+        let managed =
+            self.fleet.image(image).ok_or(SlotError::new(rc::ENOENT, "no such guest slot"))?;
+        (self.verify)(module)?;
+        crate::check(self.host, module, managed.wiring)
+            .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
+    }
+}
+
 /// Where [`serve`] reads requests and writes responses: a UART.
 ///
 /// `async fn` in a trait without a `Send` bound is what an embassy

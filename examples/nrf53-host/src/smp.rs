@@ -7,7 +7,7 @@
 //!   reset during) and says which module the counter runs.
 //! - [`smp_task`] runs [`update::serve`] on UARTE1 ([`SmpUart`]): an
 //!   upload is written to the bank that is not running and passes
-//!   [`CounterCheck`] (every check [`embassy_runner::start`] makes, against
+//!   [`Check`] (every check [`embassy_runner::start`] makes, against
 //!   the counter's wiring) before its header makes it count; the guest
 //!   group lists, stops, starts, feeds and reads [`COUNTER`].
 //! - [`counter_task`] runs the counter with [`update::run`]: a new module
@@ -22,11 +22,10 @@ use embassy_nrf::buffered_uarte::{BufferedUarteRx, BufferedUarteTx};
 use embassy_nrf::nvmc::Nvmc;
 use embassy_nrf::peripherals::NVMC;
 use embassy_runner::ChannelEnv;
-use embassy_runner::update::{self, Fleet, Managed, Transport};
+use embassy_runner::update::{self, Check, Fleet, Managed, Transport};
 use embassy_time::Timer;
 use wasm_sdk_host::{Guest, Host};
-use wasm_sdk_smp::flash::{FlashSlots, HEADER_LEN, Install, Layout};
-use wasm_sdk_smp::slots::{SlotError, rc};
+use wasm_sdk_smp::flash::{FlashSlots, HEADER_LEN, Layout};
 use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
 
 use crate::guests::{self, COUNTER_WIRING};
@@ -59,35 +58,28 @@ unsafe extern "C" {
 }
 
 /// The guest slots of this firmware: NVMC flash, counter install check.
-pub type Slots = FlashSlots<'static, Nvmc<'static>, CounterCheck>;
+pub type Slots = FlashSlots<'static, Nvmc<'static>, Check>;
 
 /// The SMP server [`smp_task`] runs (`buf_size` 384, Zephyr's default).
-pub type Server = update::Server<'static, Nvmc<'static>, CounterCheck, DEFAULT_BUF_SIZE>;
-
-/// The install check: every check [`embassy_runner::start`] makes (the
-/// host's load checks, instantiation, the ports against the counter's
-/// wiring by name), with a guest that never runs, on the guests' own host.
-pub struct CounterCheck {
-    host: &'static Host<ChannelEnv>,
-}
+pub type Server = update::Server<'static, Nvmc<'static>, Check, DEFAULT_BUF_SIZE>;
 
 /// The key modules must be signed with: built in from the file
 /// `WASM_SDK_PUBLIC_KEY` names.
 #[cfg(signed_modules)]
 const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
 
-impl Install for CounterCheck {
-    fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError> {
-        if image != 0 {
-            return Err(SlotError::new(rc::ENOENT, "no such guest slot"));
-        }
-        // Before wasmi parses a byte of it.
-        #[cfg(signed_modules)]
+/// The install check: the signature when the firmware was built with a
+/// key, then everything [`update::Check`] checks, on the guests' own host
+/// (one engine, one configuration: a module it accepts will start).
+fn install_check(host: &'static Host<ChannelEnv>) -> Check {
+    let check = Check::new(host, FLEET);
+    #[cfg(signed_modules)]
+    let check = check.verifying(|module| {
+        use wasm_sdk_smp::slots::{SlotError, rc};
         wasm_sdk_sign::verify(module, &KEY)
-            .map_err(|error| SlotError::new(rc::EACCESSDENIED, error.as_str()))?;
-        embassy_runner::check(self.host, module, &COUNTER_WIRING)
-            .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
-    }
+            .map_err(|error| SlotError::new(rc::EACCESSDENIED, error.as_str()))
+    });
+    check
 }
 
 /// Mounts the slots in the NVMC region `memory.x` reserves; `None` (and an
@@ -107,7 +99,7 @@ pub fn mount(nvmc: Peri<'static, NVMC>, host: &'static Host<ChannelEnv>) -> Opti
     // buffer from here on.
     let scratch = unsafe { core::slice::from_raw_parts_mut((&raw mut SCRATCH).cast(), MODULE_MAX) };
     let layout = Layout { base: start, bank_size: BANK, images: IMAGES };
-    let check = CounterCheck { host };
+    let check = install_check(host);
     match FlashSlots::mount(Nvmc::new(nvmc), layout, check, scratch) {
         Ok(mut slots) => {
             // At boot, every module is already where the guests start it.

@@ -21,14 +21,13 @@ use core::sync::atomic::Ordering;
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
 use embassy_runner::ChannelEnv;
-use embassy_runner::update::{self, Fleet, Managed, Transport};
+use embassy_runner::update::{self, Check, Fleet, Managed, Transport};
 use embassy_time::Timer;
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
 use wasm_sdk_host::{Guest, Host};
-use wasm_sdk_smp::flash::{FlashSlots, Install, Layout};
-use wasm_sdk_smp::slots::{SlotError, rc};
+use wasm_sdk_smp::flash::{FlashSlots, Layout};
 use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
 
 use crate::guests::{self, COUNTER_WIRING};
@@ -186,30 +185,23 @@ pub fn measure_requested() -> bool {
 const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
 
 /// The install check: the signature when the firmware was built with a
-/// key, then every check [`embassy_runner::start`] makes, against the
-/// counter's wiring, on a host of its own.
-pub struct CounterCheck {
-    host: Host<ChannelEnv>,
-}
-
-impl Install for CounterCheck {
-    fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError> {
-        if image != 0 {
-            return Err(SlotError::new(rc::ENOENT, "no such guest slot"));
-        }
-        // Before wasmi parses a byte of it.
-        #[cfg(signed_modules)]
+/// key, then everything [`update::Check`] checks, on a host of its own.
+fn install_check(host_config: wasm_sdk_host::HostConfig) -> Check {
+    let check =
+        Check::new(alloc::boxed::Box::leak(alloc::boxed::Box::new(Host::new(host_config))), FLEET);
+    #[cfg(signed_modules)]
+    let check = check.verifying(|module| {
+        use wasm_sdk_smp::slots::{SlotError, rc};
         wasm_sdk_sign::verify(module, &KEY)
-            .map_err(|error| SlotError::new(rc::EACCESSDENIED, error.as_str()))?;
-        embassy_runner::check(&self.host, module, &COUNTER_WIRING)
-            .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
-    }
+            .map_err(|error| SlotError::new(rc::EACCESSDENIED, error.as_str()))
+    });
+    check
 }
 
 /// The SMP server of serve mode.
-type SmpServer = update::Server<'static, HostFileFlash, CounterCheck, DEFAULT_BUF_SIZE>;
+type SmpServer = update::Server<'static, HostFileFlash, Check, DEFAULT_BUF_SIZE>;
 
-type Slots0 = FlashSlots<'static, HostFileFlash, CounterCheck>;
+type Slots0 = FlashSlots<'static, HostFileFlash, Check>;
 
 /// Mounts the slots and returns them with the module the counter runs now
 /// (the uploaded one that survived, or the built-in one).
@@ -228,7 +220,7 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
     hprintln!("serve: uploads must be signed with the built-in key");
     let scratch = alloc::vec![0; BANK].leak();
     let layout = Layout { base: 0, bank_size: BANK as u32, images: 1 };
-    let check = CounterCheck { host: Host::new(host_config) };
+    let check = install_check(host_config);
     let mut slots = match FlashSlots::mount(flash, layout, check, scratch) {
         Ok(slots) => slots,
         Err(error) => crate::fail(format_args!("slots: {}", error.reason)),
