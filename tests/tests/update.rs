@@ -12,7 +12,7 @@ use embassy_futures::select::{Either3, select3};
 use embassy_futures::yield_now;
 use embassy_runner::update::{self, Event, Fleet, HEALTHY_AFTER, Managed, State, Transport};
 use embassy_runner::wasm_sdk_host::{Host, HostConfig, LogLevel};
-use embassy_runner::{Pipe, Sink, Wiring, start};
+use embassy_runner::{Pipe, Sink, Wire, Wiring, start};
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -197,8 +197,10 @@ fn count(count: u32) -> Vec<u8> {
 fn a_module_on_trial_that_traps_is_rolled_back_and_the_slot_runs_on() {
     static IN: Pipe = Pipe::new();
     static OUT: Pipe = Pipe::new();
-    static WIRING: Wiring =
-        Wiring { inputs: &[("wasm_input", &IN)], outputs: &[("wasm_data", &OUT)] };
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
     static EVENTS: Recorder = Recorder::new();
     static COUNTER: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
     let builtin = counter_wasm();
@@ -231,8 +233,10 @@ fn a_module_on_trial_that_traps_is_rolled_back_and_the_slot_runs_on() {
 fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
     static IN: Pipe = Pipe::new();
     static OUT: Pipe = Pipe::new();
-    static WIRING: Wiring =
-        Wiring { inputs: &[("wasm_input", &IN)], outputs: &[("wasm_data", &OUT)] };
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
     static EVENTS: Recorder = Recorder::new();
     static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
     let (builtin, upload) = (echo_wasm(), counter_wasm());

@@ -13,12 +13,16 @@
 //!   one documented order, the message size limit, queue, blocking and close
 //!   semantics. Hosts supply memory and queues ([`rules::Environment`]);
 //! - [`manifest`]: the `wasm-sdk.manifest` custom section (ABI version,
-//!   port names) that `#[task_run]` embeds and hosts check;
+//!   port names and message types) that `#[task_run]` embeds and hosts
+//!   check;
+//! - [`schema`]: message types of typed ports (schema, [`schema::TypeKey`])
+//!   and the one rule that says whether a port and a channel agree;
 //! - [`run`] (feature `alloc`): the run-status vocabulary ([`run::Step`])
 //!   shared by every host;
 //! - [`queue`] (feature `alloc`): the in-memory queues of the desktop hosts.
 //!
-//! `no_std`, no dependencies; `alloc` is opt-in and guests never enable it.
+//! `no_std`; its one dependency is postcard-schema (the data model of
+//! message types). `alloc` is opt-in and guests never enable it.
 //!
 //! ```
 //! # #[cfg(feature = "alloc")] {
@@ -55,6 +59,7 @@ pub mod queue;
 pub mod rules;
 #[cfg(feature = "alloc")]
 pub mod run;
+pub mod schema;
 pub mod status;
 
 pub use imports::{
@@ -63,5 +68,7 @@ pub use imports::{
 };
 pub use status::{LogLevel, Status};
 
-/// Version of this ABI. A host refuses a module whose manifest names another.
-pub const ABI_VERSION: u16 = 1;
+/// Version of this ABI. Version 2 added message types to the manifest;
+/// hosts read versions [`manifest::MIN_ABI_VERSION`] to this one and refuse
+/// any other.
+pub const ABI_VERSION: u16 = 2;

@@ -3,8 +3,9 @@
 use alloc::string::String;
 use core::fmt;
 
-use wasm_sdk_abi::manifest::ManifestError;
+use wasm_sdk_abi::manifest::{ManifestError, PortKind};
 use wasm_sdk_abi::run::Trap;
+use wasm_sdk_abi::schema::{Mismatch, PortType, TypeKey};
 
 /// Why [`Host::load`](crate::Host::load) refused a module. Each variant
 /// names what is wrong and what was expected.
@@ -53,11 +54,35 @@ pub enum LoadError {
     AbiVersion {
         /// Version in the module.
         found: u16,
-        /// Version this host implements.
+        /// The newest version this host reads (it reads every version from
+        /// `MIN_ABI_VERSION` on).
         supported: u16,
+    },
+    /// A typed port whose message type is not the one the host's channel
+    /// carries ([`Host::load_typed`](crate::Host::load_typed)).
+    PortType {
+        /// Input or output.
+        kind: PortKind,
+        /// The port's name.
+        port: String,
+        /// What the host's channel carries.
+        declared: PortType,
+        /// The module's type for the port: its name and key.
+        found: (String, TypeKey),
     },
     /// Instantiation failed (e.g. a data segment outside memory).
     Instantiate(String),
+}
+
+impl LoadError {
+    pub(crate) fn port_type(mismatch: Mismatch<'_>) -> Self {
+        LoadError::PortType {
+            kind: mismatch.kind,
+            port: mismatch.port.into(),
+            declared: mismatch.declared,
+            found: (mismatch.found.1.into(), mismatch.found.0),
+        }
+    }
 }
 
 impl fmt::Display for LoadError {
@@ -95,7 +120,18 @@ impl fmt::Display for LoadError {
             LoadError::Manifest(e) => write!(f, "bad `wasm-sdk.manifest` section: {e}"),
             LoadError::AbiVersion { found, supported } => write!(
                 f,
-                "module was built for ABI version {found}; this host supports version {supported}"
+                "module was built for ABI version {found}; this host supports versions {} to \
+                 {supported}",
+                wasm_sdk_abi::manifest::MIN_ABI_VERSION
+            ),
+            LoadError::PortType { kind, port, declared, found } => write!(
+                f,
+                "{} `{port}` carries `{}` (key {}) but the module declares `{}` (key {})",
+                kind.as_str(),
+                declared.name,
+                declared.key,
+                found.0,
+                found.1
             ),
             LoadError::Instantiate(e) => write!(f, "instantiation failed: {e}"),
         }

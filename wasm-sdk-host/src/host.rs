@@ -3,7 +3,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasm_sdk_abi::manifest::Manifest;
+use wasm_sdk_abi::manifest::{Manifest, ManifestError};
+use wasm_sdk_abi::schema::{ChannelType, check_channels};
 use wasm_sdk_abi::{self as abi, ABI_VERSION};
 use wasmi::{CompilationMode, Config, Engine, Linker, Module, Store, StoreLimitsBuilder};
 use wasmparser::{ExternalKind, ValType};
@@ -58,8 +59,26 @@ impl<E: Environment + 'static> Host<E> {
     ///
     /// A [`LoadError`] saying what is wrong; nothing is instantiated then.
     pub fn load(&self, wasm: &[u8], env: E) -> Result<Guest<E>, LoadError> {
+        self.load_typed(wasm, env, &[])
+    }
+
+    /// [`load`](Self::load), checking first that each typed port the
+    /// `channels` name carries the message type its channel does
+    /// ([`check_channels`], the rule every host applies). A port left out
+    /// of `channels`, or untyped on either side, is not checked.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Self::load); [`LoadError::PortType`] for the first
+    /// channel whose type differs, before anything is instantiated.
+    pub fn load_typed(
+        &self,
+        wasm: &[u8],
+        env: E,
+        channels: &[ChannelType<'_>],
+    ) -> Result<Guest<E>, LoadError> {
         let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
-        let (input_names, output_names) = check(&info, &self.config)?;
+        let (input_names, output_names) = check(&info, &self.config, channels)?;
         let module =
             Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(describe(&e).into()))?;
         let budget = usize::try_from(self.config.memory_budget).unwrap_or(usize::MAX);
@@ -94,14 +113,16 @@ impl<E: Environment + 'static> Host<E> {
 pub(crate) type Ports = (Vec<String>, Vec<String>);
 
 /// The load-time checks; returns the manifest's input and output names.
-pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<Ports, LoadError> {
+pub(crate) fn check(
+    info: &ModuleInfo,
+    config: &HostConfig,
+    channels: &[ChannelType<'_>],
+) -> Result<Ports, LoadError> {
     // A module built for another ABI version is best told so, before its
     // imports are judged by this version's rules.
-    let manifest = info.manifest.as_deref().map(Manifest::parse);
-    if let Some(Ok(m)) = &manifest
-        && m.abi_version() != ABI_VERSION
+    if let Some(Err(ManifestError::Version(found))) = info.manifest.as_deref().map(Manifest::parse)
     {
-        return Err(LoadError::AbiVersion { found: m.abi_version(), supported: ABI_VERSION });
+        return Err(LoadError::AbiVersion { found, supported: ABI_VERSION });
     }
     if let Some((module, name)) = info.other_imports.first() {
         return Err(LoadError::UnknownImport { module: module.clone(), name: name.clone() });
@@ -147,12 +168,8 @@ pub(crate) fn check(info: &ModuleInfo, config: &HostConfig) -> Result<Ports, Loa
     }
     let section = info.manifest.as_deref().ok_or(LoadError::MissingManifest)?;
     let manifest = Manifest::parse(section).map_err(LoadError::Manifest)?;
-    if manifest.abi_version() != ABI_VERSION {
-        return Err(LoadError::AbiVersion {
-            found: manifest.abi_version(),
-            supported: ABI_VERSION,
-        });
-    }
+    check_channels(channels, |kind, port| manifest.type_of(kind, port))
+        .map_err(LoadError::port_type)?;
     let names = |list: wasm_sdk_abi::manifest::Names<'_>| list.iter().map(String::from).collect();
     Ok((names(manifest.inputs()), names(manifest.outputs())))
 }

@@ -4,7 +4,7 @@
 use crate::parse::{self, Args, Kind, PortList};
 use proc_macro2::{Ident, Span, TokenStream};
 use syn::spanned::Spanned;
-use wasm_sdk_abi::manifest::{MAX_NAME_LEN, MAX_PORTS};
+use wasm_sdk_abi::manifest::{MAX_NAME_LEN, MAX_PORTS, MAX_TYPES};
 
 /// Every error found so far, reported together.
 #[derive(Default)]
@@ -28,12 +28,22 @@ impl Errors {
 pub struct CheckedPort {
     /// The name in the manifest (raw identifiers lose their `r#`).
     pub name: String,
-    /// The enum variant, spanned to the name in the attribute.
+    /// The handle's name (`Input::WasmInput`), spanned to the name in the
+    /// attribute.
     pub variant: Ident,
+    /// The message type; `None`: untyped.
+    pub ty: Option<syn::Type>,
+    /// The buffer size the attribute gives, if any.
+    pub size: Option<syn::Expr>,
+    /// 0 (untyped), or 1 + the position of its type in `CheckedTask::types`.
+    pub type_index: u8,
 }
 
 /// What codegen builds from.
 pub struct CheckedTask {
+    /// The distinct message types, in first-use order (inputs first); ports
+    /// that spell a type the same way share its manifest entry.
+    pub types: Vec<syn::Type>,
     pub inputs: Vec<CheckedPort>,
     pub outputs: Vec<CheckedPort>,
     /// The function, if the item is one.
@@ -44,8 +54,10 @@ const SIGNATURE: &str = "`fn run() -> wasm_sdk::Result<()>`";
 
 pub fn check(args: Args, item: TokenStream, errors: &mut Errors) -> CheckedTask {
     let inputs = check_list(Kind::Input, args.inputs, args.given.contains(&Kind::Input), errors);
-    let outputs =
+    let mut outputs =
         check_list(Kind::Output, args.outputs, args.given.contains(&Kind::Output), errors);
+    let mut inputs = inputs;
+    let types = number_types(inputs.iter_mut().chain(outputs.iter_mut()), errors);
     let func = match syn::parse2::<syn::Item>(item) {
         Ok(syn::Item::Fn(func)) => {
             check_fn(&func, errors);
@@ -63,7 +75,34 @@ pub fn check(args: Args, item: TokenStream, errors: &mut Errors) -> CheckedTask 
             None
         }
     };
-    CheckedTask { inputs, outputs, func }
+    CheckedTask { types, inputs, outputs, func }
+}
+
+/// Gives each typed port its type's number in the manifest's type list.
+fn number_types<'a>(
+    ports: impl Iterator<Item = &'a mut CheckedPort>,
+    errors: &mut Errors,
+) -> Vec<syn::Type> {
+    let mut types: Vec<(String, syn::Type)> = Vec::new();
+    for port in ports {
+        let Some(ty) = &port.ty else { continue };
+        let key = quote::ToTokens::to_token_stream(ty).to_string();
+        let position = match types.iter().position(|(k, _)| *k == key) {
+            Some(position) => position,
+            None if types.len() == MAX_TYPES => {
+                errors
+                    .push(ty.span(), format!("a module can use at most {MAX_TYPES} message types"));
+                continue;
+            }
+            None => {
+                types.push((key, ty.clone()));
+                types.len() - 1
+            }
+        };
+        // `position < MAX_TYPES` (255), so `position + 1` fits.
+        port.type_index = (position + 1) as u8;
+    }
+    types.into_iter().map(|(_, ty)| ty).collect()
 }
 
 fn item_span(item: &syn::Item) -> Span {
@@ -102,14 +141,15 @@ fn check_list(
         );
         return Vec::new();
     };
-    if list.names.len() > MAX_PORTS {
+    if list.ports.len() > MAX_PORTS {
         errors.push(
-            list.names[MAX_PORTS].span(),
+            list.ports[MAX_PORTS].name.span(),
             format!("a module can have at most {MAX_PORTS} {}s", kind.noun()),
         );
     }
     let mut ports: Vec<CheckedPort> = Vec::new();
-    for ident in list.names.iter().take(MAX_PORTS) {
+    for spec in list.ports.into_iter().take(MAX_PORTS) {
+        let ident = &spec.name;
         let name = unraw(ident);
         let variant_name = upper_camel(&name);
         if name.len() > MAX_NAME_LEN {
@@ -146,7 +186,13 @@ fn check_list(
             );
             continue;
         }
-        ports.push(CheckedPort { variant: Ident::new(&variant_name, ident.span()), name });
+        if spec.ty.is_none()
+            && let Some(size) = &spec.size
+        {
+            errors.push(size.span(), "a buffer size needs a message type: `name: Type[size]`");
+        }
+        let variant = Ident::new(&variant_name, ident.span());
+        ports.push(CheckedPort { variant, name, ty: spec.ty, size: spec.size, type_index: 0 });
     }
     ports
 }

@@ -1,8 +1,9 @@
-//! Parse: the attribute's tokens into name lists, by hand, so every
-//! malformed piece gets its own spanned error and parsing continues.
+//! Parse: the attribute's tokens into port lists (`name`, `name: Type`,
+//! `name: Type[size]`), by hand, so every malformed piece gets its own
+//! spanned error and parsing continues.
 
 use crate::check::Errors;
-use proc_macro2::{Delimiter, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
 
 /// Which list a name belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,9 +28,18 @@ impl Kind {
     }
 }
 
+/// One port in a list: `name`, `name: Type` or `name: Type[size]`.
+pub struct PortSpec {
+    pub name: Ident,
+    /// The message type; `None` for an untyped (raw bytes) port.
+    pub ty: Option<syn::Type>,
+    /// The buffer size given in brackets, for types without `MaxSize`.
+    pub size: Option<syn::Expr>,
+}
+
 /// One `inputs(...)` or `outputs(...)` argument.
 pub struct PortList {
-    pub names: Vec<Ident>,
+    pub ports: Vec<PortSpec>,
 }
 
 /// The attribute's arguments; a list is `None` when it was not given or
@@ -43,7 +53,7 @@ pub struct Args {
 }
 
 const EXPECTED: &str = "expected `inputs(...)` or `outputs(...)`, e.g. \
-                        `#[task_run(inputs(data), outputs(result))]`";
+                        `#[task_run(inputs(sample: Sample), outputs(result))]`";
 
 pub fn parse_args(attr: TokenStream, errors: &mut Errors) -> Args {
     let mut args = Args::default();
@@ -86,7 +96,7 @@ pub fn parse_args(attr: TokenStream, errors: &mut Errors) -> Args {
                 errors.push(
                     key.span(),
                     format!(
-                        "`{k}` needs a parenthesized list of names: `{k}(name, ...)`",
+                        "`{k}` needs a parenthesized list of ports: `{k}(name, name: Type, ...)`",
                         k = kind.key()
                     ),
                 );
@@ -116,20 +126,38 @@ pub fn parse_args(attr: TokenStream, errors: &mut Errors) -> Args {
 }
 
 fn parse_list(kind: Kind, stream: TokenStream, errors: &mut Errors) -> PortList {
-    let mut names = Vec::new();
+    let mut ports = Vec::new();
     let mut tokens = stream.into_iter().peekable();
     while let Some(token) = tokens.next() {
         match token {
             TokenTree::Ident(name) => {
-                if matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':') {
-                    errors.push(
-                        name.span(),
-                        format!("{} names are plain identifiers, not paths", kind.noun()),
-                    );
-                    skip_to_comma(&mut tokens);
+                let mut ty = None;
+                let mut size = None;
+                if let Some(TokenTree::Punct(colon)) = tokens.peek()
+                    && colon.as_char() == ':'
+                {
+                    let colon = colon.clone();
+                    tokens.next();
+                    if colon.spacing() == Spacing::Joint {
+                        // `name::...`: a path where a name belongs.
+                        errors.push(
+                            name.span(),
+                            format!("{} names are plain identifiers, not paths", kind.noun()),
+                        );
+                        skip_to_comma(&mut tokens);
+                        continue;
+                    }
+                    match parse_type(&colon, take_to_comma(&mut tokens)) {
+                        Ok((t, s)) => (ty, size) = (Some(t), s),
+                        Err(error) => {
+                            errors.push(error.span(), error);
+                            continue;
+                        }
+                    }
+                    ports.push(PortSpec { name, ty, size });
                     continue;
                 }
-                names.push(name);
+                ports.push(PortSpec { name, ty, size });
             }
             TokenTree::Literal(lit) if lit.to_string().starts_with('"') => {
                 let text = lit.to_string();
@@ -160,7 +188,63 @@ fn parse_list(kind: Kind, stream: TokenStream, errors: &mut Errors) -> PortList 
             }
         }
     }
-    PortList { names }
+    PortList { ports }
+}
+
+/// The tokens of one port's type, up to the `,` that ends the port (which
+/// is consumed). Commas inside `<...>` belong to the type.
+fn take_to_comma(
+    tokens: &mut std::iter::Peekable<impl Iterator<Item = TokenTree>>,
+) -> Vec<TokenTree> {
+    let mut taken = Vec::new();
+    let mut depth = 0usize;
+    let mut after_dash = false;
+    for token in tokens.by_ref() {
+        if let TokenTree::Punct(p) = &token {
+            match p.as_char() {
+                ',' if depth == 0 => break,
+                '<' => depth += 1,
+                // `->` in a fn type closes nothing.
+                '>' if !after_dash => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            after_dash = p.as_char() == '-' && p.spacing() == Spacing::Joint;
+        } else {
+            after_dash = false;
+        }
+        taken.push(token);
+    }
+    taken
+}
+
+/// `Type` or `Type[size]`.
+fn parse_type(
+    colon: &Punct,
+    mut tokens: Vec<TokenTree>,
+) -> syn::Result<(syn::Type, Option<syn::Expr>)> {
+    if tokens.is_empty() {
+        return Err(syn::Error::new(
+            colon.span(),
+            "expected a message type after `:`, e.g. `sample: Sample`",
+        ));
+    }
+    let mut size = None;
+    if tokens.len() > 1
+        && let Some(TokenTree::Group(group)) = tokens.last()
+        && group.delimiter() == Delimiter::Bracket
+    {
+        let group = group.clone();
+        tokens.pop();
+        if group.stream().is_empty() {
+            return Err(syn::Error::new(
+                group.span(),
+                "expected a buffer size in bytes inside `[...]`, e.g. `[64]`",
+            ));
+        }
+        size = Some(syn::parse2::<syn::Expr>(group.stream())?);
+    }
+    let ty = syn::parse2::<syn::Type>(tokens.into_iter().collect())?;
+    Ok((ty, size))
 }
 
 /// Error recovery: drop tokens up to and including the next top-level `,`.

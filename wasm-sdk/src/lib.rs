@@ -112,7 +112,7 @@ pub use abi::LogLevel;
 pub use connectors::{input_len, log, receive, report_error, send};
 pub use error::{Error, PayloadError, Result};
 pub use payload::{Payload, from_payload, serialize_into};
-pub use ports::{InputIdx, OutputIdx};
+pub use ports::{Bytes, InputIdx, InputPort, MaxSize, Message, OutputIdx, OutputPort};
 pub use text::StackStr;
 
 /// Items the macros expand to. Not public API: no stability promise.

@@ -36,8 +36,10 @@
 //! compare this mock with a Wasm host call by call.
 
 use crate::abi::LogLevel;
+use crate::abi::manifest::PortKind;
 use crate::abi::queue::QueueEnv;
 use crate::abi::rules::{GuestMemory, Reply, Rules};
+use crate::abi::schema::{ChannelType, Mismatch, PortType, check_channels};
 use std::cell::{Cell, RefCell};
 use std::string::String;
 use std::vec::Vec;
@@ -121,6 +123,37 @@ pub fn take_blocked() -> Option<u8> {
     with_host(|h| h.blocked.take())
 }
 
+/// Queues a typed message on a typed input, encoded as the module's
+/// typed `receive` decodes it.
+///
+/// # Panics
+///
+/// If `message` does not encode (a serde impl that fails): a test bug.
+pub fn push<T: serde::Serialize, const N: usize>(input: crate::InputPort<T, N>, message: &T) {
+    let mut buffer = std::vec![0u8; DEFAULT_MAX_MESSAGE_LEN];
+    let n = crate::serialize_into(message, &mut buffer).expect("the message encodes with postcard");
+    push_input(input.index(), &buffer[..n]);
+}
+
+/// Takes the messages sent so far on one typed output, decoded; the other
+/// outputs' messages stay queued for [`take_outputs`].
+///
+/// # Errors
+///
+/// A message on that output that does not decode as `T`.
+pub fn take<T: serde::de::DeserializeOwned, const N: usize>(
+    output: crate::OutputPort<T, N>,
+) -> crate::Result<Vec<T>> {
+    let index = output.index();
+    let mine: Vec<(u8, Vec<u8>)> = with_host(|h| {
+        let (mine, others) =
+            core::mem::take(&mut h.env.sent).into_iter().partition(|(port, _)| *port == index);
+        h.env.sent = others;
+        mine
+    });
+    mine.iter().map(|(_, bytes)| crate::from_payload(bytes)).collect()
+}
+
 /// A `#[task_run]` module as native code: its ports and entry point.
 /// The macro generates one as `TASK` on hosted targets.
 #[derive(Clone, Copy, Debug)]
@@ -129,6 +162,10 @@ pub struct Task {
     pub inputs: &'static [&'static str],
     /// Output names, index order.
     pub outputs: &'static [&'static str],
+    /// Each input's message type, index order (`None`: untyped).
+    pub input_types: &'static [Option<PortType>],
+    /// Each output's message type, index order (`None`: untyped).
+    pub output_types: &'static [Option<PortType>],
     /// The generated `run_task` (a plain Rust function here, so a panic
     /// unwinds to [`run`] instead of aborting at an `extern "C"` edge).
     pub run_task: fn() -> i32,
@@ -148,6 +185,28 @@ impl Task {
     /// The index of the output `name`.
     pub fn output(&self, name: &str) -> Option<u8> {
         crate::abi::manifest::position(self.outputs, name)
+    }
+
+    /// The message type of port `name` of `kind` (`None`: untyped, or no
+    /// such port).
+    pub fn type_of(&self, kind: PortKind, name: &str) -> Option<PortType> {
+        let (names, types) = match kind {
+            PortKind::Input => (self.inputs, self.input_types),
+            PortKind::Output => (self.outputs, self.output_types),
+        };
+        let index = crate::abi::manifest::position(names, name)?;
+        types.get(usize::from(index)).copied().flatten()
+    }
+
+    /// Checks the channels a test declares against this task's port types,
+    /// with the rule every host applies at load
+    /// ([`check_channels`](crate::abi::schema::check_channels)).
+    ///
+    /// # Errors
+    ///
+    /// The first channel whose type differs from the port's.
+    pub fn check_channels<'a>(&self, declared: &[ChannelType<'a>]) -> Result<(), Mismatch<'a>> {
+        check_channels(declared, |kind, port| self.type_of(kind, port).map(|t| (t.key, t.name)))
     }
 }
 
@@ -380,7 +439,13 @@ mod tests {
 
     #[test]
     fn run_reports_panics_like_the_wasm_handler() {
-        let task = Task { inputs: &[], outputs: &[], run_task: panicking_task };
+        let task = Task {
+            inputs: &[],
+            outputs: &[],
+            input_types: &[],
+            output_types: &[],
+            run_task: panicking_task,
+        };
         task.reset();
         assert_eq!(run(&task), Step::Trapped(Trap::new(PANIC_TRAP)));
         let errors = take_errors();

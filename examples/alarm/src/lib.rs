@@ -5,16 +5,15 @@
 //! (a [`Reading`] with the mean of the last four readings, after each one).
 //!
 //! The module blocks on `reading`. Before each reading it checks, without
-//! blocking, whether new thresholds are queued: `input_len` says so without
-//! taking the message. It logs threshold changes and alarm transitions,
+//! blocking, whether new thresholds are queued (`try_receive`, which asks
+//! `input_len` first). It logs threshold changes and alarm transitions,
 //! building the texts with [`StackStr`] so it does not link `core::fmt`.
 
 #![no_std]
 
 use module_examples_common::{AlarmEvent, Reading, Thresholds};
 use wasm_sdk::{
-    Error, LogLevel, Payload, Result, StackStr, define_alloc_heap, define_panic_handlers,
-    input_len, log, receive, send, task_run,
+    Error, LogLevel, Result, StackStr, define_alloc_heap, define_panic_handlers, log, task_run,
 };
 
 define_alloc_heap!(1024);
@@ -26,15 +25,17 @@ pub const DEFAULT_THRESHOLDS: Thresholds = Thresholds { high: 300, low: 280 };
 /// Readings averaged for the `average` output.
 const WINDOW: usize = 4;
 
-#[task_run(inputs(reading, thresholds), outputs(alarm, average))]
+#[task_run(
+    inputs(reading: Reading, thresholds: Thresholds),
+    outputs(alarm: AlarmEvent, average: Reading)
+)]
 fn run() -> Result<()> {
-    let mut buf = [0u8; 16];
     let mut limits = DEFAULT_THRESHOLDS;
     let mut raised = false;
     let mut window = [0i16; WINDOW];
     let mut seen = 0usize;
     loop {
-        if let Some(new) = pending_thresholds(&mut buf)? {
+        if let Some(new) = pending_thresholds()? {
             limits = new;
             let mut text = StackStr::<64>::new();
             text.push_str("thresholds high=")
@@ -44,9 +45,7 @@ fn run() -> Result<()> {
             log(&text, LogLevel::Info)?;
         }
 
-        receive(&mut buf, Input::Reading)?;
-        let reading = Reading::from_payload(&buf)?;
-        let t = reading.deci_celsius;
+        let t = Input::Reading.receive()?.deci_celsius;
 
         let event = if !raised && t >= limits.high {
             raised = true;
@@ -58,8 +57,7 @@ fn run() -> Result<()> {
             None
         };
         if let Some(event) = event {
-            let n = event.serialize_into(&mut buf)?;
-            send(&buf[..n], Output::Alarm)?;
+            Output::Alarm.send(&event)?;
             let (level, what) = match event {
                 AlarmEvent::Raised { .. } => (LogLevel::Warn, "alarm raised at "),
                 AlarmEvent::Cleared { .. } => (LogLevel::Info, "alarm cleared at "),
@@ -77,25 +75,20 @@ fn run() -> Result<()> {
         // which then drops the division-by-zero panic. The mean of i16
         // values is an i16.
         let mean = (sum / filled.len().max(1) as i32) as i16;
-        let n = Reading { deci_celsius: mean }.serialize_into(&mut buf)?;
-        send(&buf[..n], Output::Average)?;
+        Output::Average.send(&Reading { deci_celsius: mean })?;
     }
 }
 
 /// New thresholds, if a message is queued on `thresholds`; never blocks.
 /// A closed `thresholds` input just means no more updates.
-fn pending_thresholds(buf: &mut [u8]) -> Result<Option<Thresholds>> {
-    match input_len(Input::Thresholds) {
-        Ok(_) => {
-            receive(buf, Input::Thresholds)?;
-            let limits = Thresholds::from_payload(buf)?;
-            if limits.low > limits.high {
-                log("ignored thresholds with low > high", LogLevel::Warn)?;
-                return Ok(None);
-            }
-            Ok(Some(limits))
+fn pending_thresholds() -> Result<Option<Thresholds>> {
+    match Input::Thresholds.try_receive() {
+        Ok(Some(limits)) if limits.low > limits.high => {
+            log("ignored thresholds with low > high", LogLevel::Warn)?;
+            Ok(None)
         }
-        Err(Error::Empty | Error::InputClosed) => Ok(None),
+        Ok(limits) => Ok(limits),
+        Err(Error::InputClosed) => Ok(None),
         Err(err) => Err(err),
     }
 }

@@ -14,6 +14,8 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+use postcard::experimental::max_size::MaxSize;
+use postcard_schema::Schema;
 use serde::{Deserialize, Serialize};
 use wasm_sdk::Result;
 
@@ -21,7 +23,7 @@ use wasm_sdk::Result;
 ///
 /// Postcard encodes `count` as a varint, so `Counter { count: 5 }` is the
 /// single byte `05` and `Counter { count: 300 }` is `ac 02`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
 pub struct Counter {
     /// The current count.
     pub count: u32,
@@ -55,14 +57,14 @@ impl Counter {
 }
 
 /// A temperature sample for the alarm module, in tenths of a degree Celsius.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
 pub struct Reading {
     /// Temperature in 0.1 °C.
     pub deci_celsius: i16,
 }
 
 /// New alarm thresholds, in tenths of a degree Celsius.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
 pub struct Thresholds {
     /// The alarm raises at or above this.
     pub high: i16,
@@ -71,7 +73,7 @@ pub struct Thresholds {
 }
 
 /// What the alarm module sends on its `alarm` output when the state changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
 pub enum AlarmEvent {
     /// The reading reached the high threshold.
     Raised {
@@ -86,7 +88,7 @@ pub enum AlarmEvent {
 }
 
 /// What the faulty module does with a command byte.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
 pub enum Fault {
     /// Echo the command back (the module works).
     Echo,

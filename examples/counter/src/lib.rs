@@ -4,17 +4,14 @@ define_alloc_heap!(HEAP_SIZE);
 define_panic_handlers!();
 
 use module_examples_common::Counter;
-use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers, receive, send};
+use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers};
 use wasm_sdk_macros::task_run;
 
-#[task_run(inputs(wasm_input), outputs(wasm_data))]
+#[task_run(inputs(wasm_input: Counter), outputs(wasm_data: Counter))]
 fn run() -> Result<()> {
-    let mut buffer = [0; 50];
     loop {
-        let n_read = receive(&mut buffer, Input::WasmInput)?;
-        let mut counter = Counter::from_payload(&buffer[..n_read])?;
+        let mut counter = Input::WasmInput.receive()?;
         counter.increment();
-        let n_write = counter.serialize_into(&mut buffer)?;
-        send(&buffer[0..n_write], Output::WasmData)?;
+        Output::WasmData.send(&counter)?;
     }
 }

@@ -36,7 +36,10 @@ use core::fmt;
 
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::channel::Channel;
+pub use wasm_sdk_host::abi::manifest::PortKind;
 use wasm_sdk_host::abi::manifest::position;
+use wasm_sdk_host::abi::schema::postcard_schema::Schema;
+use wasm_sdk_host::abi::schema::{ChannelType, PortType};
 use wasm_sdk_host::{Environment, Guest, Host, InputState, LoadError, LogLevel, SendError, Step};
 
 pub use wasm_sdk_host;
@@ -74,47 +77,63 @@ pub trait OutputTap: Sync {
 }
 
 /// The pipe of each port a firmware gives a guest, by port name: the names
-/// of the guest's `#[task_run(inputs(..), outputs(..))]`, in any order.
+/// of the guest's `#[task_run(inputs(..), outputs(..))]`, in any order,
+/// each with the message type its pipe carries.
 ///
 /// ```
-/// use embassy_runner::{Pipe, Wiring};
+/// use embassy_runner::{Pipe, Wire, Wiring};
+/// use module_examples_common::{AlarmEvent, Reading, Thresholds};
 ///
 /// static READINGS: Pipe = Pipe::new();
 /// static THRESHOLDS: Pipe = Pipe::new();
 /// static ALARMS: Pipe = Pipe::new();
 /// static AVERAGES: Pipe = Pipe::new();
 ///
-/// /// `#[task_run(inputs(reading, thresholds), outputs(alarm, average))]`
+/// /// `#[task_run(inputs(reading: Reading, thresholds: Thresholds),
+/// ///             outputs(alarm: AlarmEvent, average: Reading))]`
 /// static ALARM: Wiring = Wiring {
-///     inputs: &[("thresholds", &THRESHOLDS), ("reading", &READINGS)],
-///     outputs: &[("alarm", &ALARMS), ("average", &AVERAGES)],
+///     inputs: &[
+///         Wire::typed::<Thresholds>("thresholds", &THRESHOLDS),
+///         Wire::typed::<Reading>("reading", &READINGS),
+///     ],
+///     outputs: &[
+///         Wire::typed::<AlarmEvent>("alarm", &ALARMS),
+///         Wire::typed::<Reading>("average", &AVERAGES),
+///     ],
 /// };
 /// # let _ = &ALARM;
 /// ```
 #[derive(Clone, Copy)]
 pub struct Wiring {
     /// Each input's name and the pipe that feeds it.
-    pub inputs: &'static [(&'static str, &'static Pipe)],
+    pub inputs: &'static [Wire],
     /// Each output's name and the pipe that carries it.
-    pub outputs: &'static [(&'static str, &'static Pipe)],
+    pub outputs: &'static [Wire],
 }
 
-/// Whether a port is an input or an output of a guest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PortKind {
-    /// A port the guest receives from.
-    Input,
-    /// A port the guest sends to.
-    Output,
+/// One port of a [`Wiring`]: the port's name, its pipe, and the message
+/// type the pipe carries. [`start`] refuses a module whose port of that
+/// name declares another type ([`LoadError::PortType`]).
+#[derive(Clone, Copy)]
+pub struct Wire {
+    /// The port's name.
+    pub name: &'static str,
+    /// The pipe.
+    pub pipe: &'static Pipe,
+    /// The message type; `None`: raw bytes, checked against nothing.
+    pub ty: Option<PortType>,
 }
 
-impl PortKind {
-    /// `"input"` or `"output"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PortKind::Input => "input",
-            PortKind::Output => "output",
-        }
+impl Wire {
+    /// A pipe of `T` messages (encoded with postcard) for port `name`.
+    pub const fn typed<T: Schema>(name: &'static str, pipe: &'static Pipe) -> Self {
+        Wire { name, pipe, ty: Some(PortType::of::<T>()) }
+    }
+
+    /// A pipe of raw bytes for port `name`: a module may type that port as
+    /// it likes.
+    pub const fn raw(name: &'static str, pipe: &'static Pipe) -> Self {
+        Wire { name, pipe, ty: None }
     }
 }
 
@@ -186,6 +205,7 @@ impl StartError {
                 | LoadError::UnknownImport { name: text, .. }
                 | LoadError::ImportSignature { name: text, .. } => text,
                 LoadError::MissingExport(export) => export,
+                LoadError::PortType { port, .. } => port,
                 LoadError::Manifest(error) => error.as_str(),
                 _ => "",
             },
@@ -211,6 +231,12 @@ fn load_error_text(error: &LoadError) -> &'static str {
         LoadError::MissingManifest => "no `wasm-sdk.manifest` section",
         LoadError::Manifest(_) => "malformed `wasm-sdk.manifest` section",
         LoadError::AbiVersion { .. } => "unsupported ABI version",
+        LoadError::PortType { kind: PortKind::Input, .. } => {
+            "the module's input type differs from the firmware's channel"
+        }
+        LoadError::PortType { kind: PortKind::Output, .. } => {
+            "the module's output type differs from the firmware's channel"
+        }
         LoadError::Instantiate(_) => "instantiation failed",
         // `LoadError` is `non_exhaustive`: a newer host may refuse a module
         // for a reason this crate does not know yet.
@@ -269,12 +295,16 @@ pub fn start(
         received: 0,
         sent: 0,
     };
-    let mut guest = host.load(wasm, env).map_err(StartError::Load)?;
+    let channels: Vec<ChannelType<'_>> = (wiring.inputs.iter().map(|w| (PortKind::Input, w)))
+        .chain(wiring.outputs.iter().map(|w| (PortKind::Output, w)))
+        .filter_map(|(kind, wire)| Some(ChannelType { kind, port: wire.name, ty: wire.ty? }))
+        .collect();
+    let mut guest = host.load_typed(wasm, env, &channels).map_err(StartError::Load)?;
     let inputs = in_manifest_order(PortKind::Input, guest.inputs(), wiring.inputs)?;
     let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
     let env = guest.env_mut();
-    env.inputs = inputs.into_iter().map(|(_, pipe)| InputPort { pipe, head: None }).collect();
-    env.outputs = outputs;
+    env.inputs = inputs.into_iter().map(|wire| InputPort { pipe: wire.pipe, head: None }).collect();
+    env.outputs = outputs.into_iter().map(|wire| (wire.name, wire.pipe)).collect();
     Ok(guest)
 }
 
@@ -370,20 +400,21 @@ pub fn swap(
 fn in_manifest_order(
     kind: PortKind,
     declared: &[String],
-    wires: &'static [(&'static str, &'static Pipe)],
-) -> Result<Vec<(&'static str, &'static Pipe)>, StartError> {
+    wires: &'static [Wire],
+) -> Result<Vec<Wire>, StartError> {
     let mut pipes = Vec::with_capacity(declared.len());
     for name in declared {
-        let Some(&wire) = wires.iter().find(|(wired, _)| wired == name) else {
+        let Some(&wire) = wires.iter().find(|wire| wire.name == name) else {
             return Err(StartError::UnwiredPort { kind, name: name.clone() });
         };
         pipes.push(wire);
     }
-    for (at, &(name, _)) in wires.iter().enumerate() {
+    for (at, wire) in wires.iter().enumerate() {
+        let name = wire.name;
         if position(declared, name).is_none() {
             return Err(StartError::UnusedWire { kind, name });
         }
-        if wires[..at].iter().any(|&(earlier, _)| earlier == name) {
+        if wires[..at].iter().any(|earlier| earlier.name == name) {
             return Err(StartError::DuplicateWire { kind, name });
         }
     }

@@ -432,13 +432,13 @@ impl Guests for Fleet {
 
     fn send(&mut self, name: &str, port: &str, data: &[u8]) -> Result<(), SlotError> {
         let managed = self.named(name)?;
-        let (_, pipe) = managed
+        let wire = managed
             .wiring
             .inputs
             .iter()
-            .find(|(input, _)| *input == port)
+            .find(|wire| wire.name == port)
             .ok_or(SlotError::new(rc::ENOENT, "no such input"))?;
-        pipe.try_send(data.to_vec()).map_err(|_| SlotError::new(rc::EBADSTATE, "input full"))
+        wire.pipe.try_send(data.to_vec()).map_err(|_| SlotError::new(rc::EBADSTATE, "input full"))
     }
 
     fn outputs(

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use embassy_futures::block_on;
 use embassy_runner::wasm_sdk_host::{Host, HostConfig, LogLevel, Step};
-use embassy_runner::{Pipe, Sink, Wiring, drive, start};
+use embassy_runner::{Pipe, Sink, Wire, Wiring, drive, start};
 use module_examples_common::{Counter, count_primes, to_message};
 use wasm_sdk::from_payload;
 use wasm_sdk_testhost::GuestBuilder;
@@ -32,8 +32,10 @@ fn a_blocked_guest_waits_on_its_pipe_and_answers_every_message() {
     static INPUT: Pipe = Pipe::new();
     static OUTPUT: Pipe = Pipe::new();
     static SINK: Counting = Counting(AtomicUsize::new(0));
-    static WIRING: Wiring =
-        Wiring { inputs: &[("wasm_input", &INPUT)], outputs: &[("wasm_data", &OUTPUT)] };
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &INPUT)],
+        outputs: &[Wire::raw("wasm_data", &OUTPUT)],
+    };
     let host = Host::new(HostConfig::default());
     let mut guest = start(&host, "counter", &wasm("counter"), &WIRING, &SINK).expect("start");
 
@@ -70,7 +72,8 @@ fn a_long_computation_yields_between_slices() {
     static INPUT: Pipe = Pipe::new();
     static OUTPUT: Pipe = Pipe::new();
     static SINK: Counting = Counting(AtomicUsize::new(0));
-    static WIRING: Wiring = Wiring { inputs: &[("limit", &INPUT)], outputs: &[("count", &OUTPUT)] };
+    static WIRING: Wiring =
+        Wiring { inputs: &[Wire::raw("limit", &INPUT)], outputs: &[Wire::raw("count", &OUTPUT)] };
     let host = Host::new(HostConfig { fuel_per_slice: Some(5_000), ..HostConfig::default() });
     let mut guest = start(&host, "primes", &wasm("primes"), &WIRING, &SINK).expect("start");
 

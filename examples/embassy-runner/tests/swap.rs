@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use embassy_runner::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel, Step};
-use embassy_runner::{Pipe, Sink, StartError, Wiring, start, swap};
+use embassy_runner::{Pipe, Sink, StartError, Wire, Wiring, start, swap};
 use module_examples_common::{Counter, to_message};
 use wasm_sdk_testhost::GuestBuilder;
 
@@ -59,8 +59,10 @@ fn run_until_waiting(
 fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
     static IN: Pipe = Pipe::new();
     static OUT: Pipe = Pipe::new();
-    static WIRING: Wiring =
-        Wiring { inputs: &[("wasm_input", &IN)], outputs: &[("wasm_data", &OUT)] };
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
     let host = Host::new(HostConfig::default());
     let mut counter = start(&host, "counter", &counter_wasm(), &WIRING, &SINK).expect("start");
 
@@ -89,7 +91,8 @@ fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
 fn a_safe_point_comes_after_the_message_in_progress() {
     static LIMIT: Pipe = Pipe::new();
     static COUNT: Pipe = Pipe::new();
-    static WIRING: Wiring = Wiring { inputs: &[("limit", &LIMIT)], outputs: &[("count", &COUNT)] };
+    static WIRING: Wiring =
+        Wiring { inputs: &[Wire::raw("limit", &LIMIT)], outputs: &[Wire::raw("count", &COUNT)] };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let wasm =
         std::fs::read(GuestBuilder::for_tests().build(root.join("examples/primes")).unwrap())
@@ -110,8 +113,10 @@ fn a_safe_point_comes_after_the_message_in_progress() {
 fn a_guest_that_spins_is_reported_busy_not_waited_for_forever() {
     static IN: Pipe = Pipe::new();
     static OUT: Pipe = Pipe::new();
-    static WIRING: Wiring =
-        Wiring { inputs: &[("wasm_input", &IN)], outputs: &[("wasm_data", &OUT)] };
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
     let spin = wat::parse_str(
         r#"(module
           (memory (export "memory") 1 1)
@@ -129,8 +134,10 @@ fn a_guest_that_spins_is_reported_busy_not_waited_for_forever() {
 fn check_instantiates_so_a_module_it_accepts_starts() {
     static IN: Pipe = Pipe::new();
     static OUT: Pipe = Pipe::new();
-    static WIRING: Wiring =
-        Wiring { inputs: &[("wasm_input", &IN)], outputs: &[("wasm_data", &OUT)] };
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
     // Valid, but its data segment lies outside its memory: only
     // instantiation finds that.
     let bad_data = wat::parse_str(

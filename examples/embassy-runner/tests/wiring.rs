@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use embassy_futures::block_on;
 use embassy_futures::select::{Either, select};
 use embassy_runner::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel};
-use embassy_runner::{Pipe, PortKind, Sink, StartError, Wiring, drive, start};
+use embassy_runner::{Pipe, PortKind, Sink, StartError, Wire, Wiring, drive, start};
 use module_examples_common::{AlarmEvent, Reading, Thresholds, to_message};
 use wasm_sdk::from_payload;
 use wasm_sdk_testhost::GuestBuilder;
@@ -47,8 +47,8 @@ fn ports_wired_in_another_order_than_the_manifest_meet_their_pipes() {
     // Both lists reversed against the manifest: wired by index, readings
     // would reach `thresholds` and the alarms would come out on `average`.
     static WIRING: Wiring = Wiring {
-        inputs: &[("thresholds", &THRESHOLDS), ("reading", &READINGS)],
-        outputs: &[("average", &AVERAGES), ("alarm", &ALARMS)],
+        inputs: &[Wire::raw("thresholds", &THRESHOLDS), Wire::raw("reading", &READINGS)],
+        outputs: &[Wire::raw("average", &AVERAGES), Wire::raw("alarm", &ALARMS)],
     };
     static SINK: Lines = Lines(Mutex::new(Vec::new()));
     let mut guest = start(&host(), "alarm", &alarm_wasm(), &WIRING, &SINK).expect("start");
@@ -81,12 +81,12 @@ fn a_declared_port_without_a_pipe_is_refused() {
     static ALARMS: Pipe = Pipe::new();
     static AVERAGES: Pipe = Pipe::new();
     static NO_THRESHOLDS: Wiring = Wiring {
-        inputs: &[("reading", &READINGS)],
-        outputs: &[("alarm", &ALARMS), ("average", &AVERAGES)],
+        inputs: &[Wire::raw("reading", &READINGS)],
+        outputs: &[Wire::raw("alarm", &ALARMS), Wire::raw("average", &AVERAGES)],
     };
     static NO_AVERAGE: Wiring = Wiring {
-        inputs: &[("reading", &READINGS), ("thresholds", &READINGS)],
-        outputs: &[("alarm", &ALARMS)],
+        inputs: &[Wire::raw("reading", &READINGS), Wire::raw("thresholds", &READINGS)],
+        outputs: &[Wire::raw("alarm", &ALARMS)],
     };
     static SINK: Lines = Lines(Mutex::new(Vec::new()));
     let wasm = alarm_wasm();
@@ -112,16 +112,28 @@ fn a_pipe_for_an_undeclared_or_repeated_port_is_refused() {
     static AVERAGES: Pipe = Pipe::new();
     static SPARE: Pipe = Pipe::new();
     static EXTRA_INPUT: Wiring = Wiring {
-        inputs: &[("reading", &READINGS), ("reset", &SPARE), ("thresholds", &THRESHOLDS)],
-        outputs: &[("alarm", &ALARMS), ("average", &AVERAGES)],
+        inputs: &[
+            Wire::raw("reading", &READINGS),
+            Wire::raw("reset", &SPARE),
+            Wire::raw("thresholds", &THRESHOLDS),
+        ],
+        outputs: &[Wire::raw("alarm", &ALARMS), Wire::raw("average", &AVERAGES)],
     };
     static EXTRA_OUTPUT: Wiring = Wiring {
-        inputs: &[("reading", &READINGS), ("thresholds", &THRESHOLDS)],
-        outputs: &[("alarm", &ALARMS), ("average", &AVERAGES), ("minimum", &SPARE)],
+        inputs: &[Wire::raw("reading", &READINGS), Wire::raw("thresholds", &THRESHOLDS)],
+        outputs: &[
+            Wire::raw("alarm", &ALARMS),
+            Wire::raw("average", &AVERAGES),
+            Wire::raw("minimum", &SPARE),
+        ],
     };
     static TWICE: Wiring = Wiring {
-        inputs: &[("reading", &READINGS), ("thresholds", &THRESHOLDS)],
-        outputs: &[("alarm", &ALARMS), ("average", &AVERAGES), ("alarm", &SPARE)],
+        inputs: &[Wire::raw("reading", &READINGS), Wire::raw("thresholds", &THRESHOLDS)],
+        outputs: &[
+            Wire::raw("alarm", &ALARMS),
+            Wire::raw("average", &AVERAGES),
+            Wire::raw("alarm", &SPARE),
+        ],
     };
     static SINK: Lines = Lines(Mutex::new(Vec::new()));
     let wasm = alarm_wasm();
@@ -158,14 +170,16 @@ fn check_refuses_what_start_would_refuse_without_running_anything() {
     static C: Pipe = Pipe::new();
     static D: Pipe = Pipe::new();
     static GOOD: Wiring = Wiring {
-        inputs: &[("thresholds", &A), ("reading", &B)],
-        outputs: &[("average", &C), ("alarm", &D)],
+        inputs: &[Wire::raw("thresholds", &A), Wire::raw("reading", &B)],
+        outputs: &[Wire::raw("average", &C), Wire::raw("alarm", &D)],
     };
-    static MISSING: Wiring =
-        Wiring { inputs: &[("reading", &B)], outputs: &[("average", &C), ("alarm", &D)] };
+    static MISSING: Wiring = Wiring {
+        inputs: &[Wire::raw("reading", &B)],
+        outputs: &[Wire::raw("average", &C), Wire::raw("alarm", &D)],
+    };
     static EXTRA: Wiring = Wiring {
-        inputs: &[("thresholds", &A), ("reading", &B)],
-        outputs: &[("average", &C), ("alarm", &D), ("debug", &A)],
+        inputs: &[Wire::raw("thresholds", &A), Wire::raw("reading", &B)],
+        outputs: &[Wire::raw("average", &C), Wire::raw("alarm", &D), Wire::raw("debug", &A)],
     };
     let host = host();
     let wasm = alarm_wasm();

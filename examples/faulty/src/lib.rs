@@ -13,9 +13,7 @@
 extern crate alloc;
 
 use module_examples_common::Fault;
-use wasm_sdk::{
-    Payload, Result, define_alloc_heap, define_panic_handlers, receive, send, task_run,
-};
+use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers, send, task_run};
 
 define_alloc_heap!(1024);
 define_panic_handlers!();
@@ -23,15 +21,15 @@ define_panic_handlers!();
 /// Bytes `Fault::Exhaust` asks the 1 KiB heap for.
 pub const EXHAUST_BYTES: usize = 4096;
 
-#[task_run(inputs(command), outputs(echo))]
+#[task_run(inputs(command: Fault), outputs(echo: Fault))]
 fn run() -> Result<()> {
     let mut buf = [0u8; 8];
     loop {
-        let n = receive(&mut buf, Input::Command)?;
-        match Fault::from_payload(&buf[..n])? {
-            Fault::Echo => send(&buf[..n], Output::Echo)?,
+        let fault = Input::Command.receive()?;
+        match fault {
+            Fault::Echo => Output::Echo.send(&fault)?,
             // Output 1 does not exist: the host answers "unknown output".
-            Fault::Fail => send(&buf[..n], 1)?,
+            Fault::Fail => send(&[], 1)?,
             Fault::Panic => {
                 // `black_box` keeps the compiler from proving the index.
                 let index = core::hint::black_box(buf.len() + usize::from(buf[0]));
@@ -41,7 +39,8 @@ fn run() -> Result<()> {
                 let mut big =
                     alloc::vec::Vec::<u8>::with_capacity(core::hint::black_box(EXHAUST_BYTES));
                 big.push(1);
-                send(&big, Output::Echo)?;
+                // Raw bytes on a typed output: its index is the escape hatch.
+                send(&big, Output::Echo.index())?;
             }
         }
     }

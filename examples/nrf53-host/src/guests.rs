@@ -11,7 +11,8 @@
 use alloc::boxed::Box;
 use defmt::{debug, error, info, trace, unwrap, warn};
 use embassy_executor::Spawner;
-use embassy_runner::{ChannelEnv, Sink, Wiring, drive, start};
+use embassy_runner::{ChannelEnv, Sink, Wire, Wiring, drive, start};
+use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds};
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
 
 use crate::pipes::{
@@ -52,8 +53,10 @@ struct GuestSpec {
 
 /// `counter`'s ports and pipes: what [`start`] wires it by, and what the
 /// SMP install check checks an upload for its slot (image 0) against.
-pub static COUNTER_WIRING: Wiring =
-    Wiring { inputs: &[("wasm_input", &COUNT_IN)], outputs: &[("wasm_data", &COUNT_OUT)] };
+pub static COUNTER_WIRING: Wiring = Wiring {
+    inputs: &[Wire::typed::<Counter>("wasm_input", &COUNT_IN)],
+    outputs: &[Wire::typed::<Counter>("wasm_data", &COUNT_OUT)],
+};
 
 /// `counter`'s built-in module (the one it runs until an upload is
 /// confirmed).
@@ -68,16 +71,22 @@ static GUESTS: [GuestSpec; 3] = [
         name: "alarm",
         wasm: guest_wasm!("alarm"),
         wiring: &Wiring {
-            inputs: &[("reading", &READING), ("thresholds", &THRESHOLDS)],
-            outputs: &[("alarm", &ALARM), ("average", &AVERAGE)],
+            inputs: &[
+                Wire::typed::<Reading>("reading", &READING),
+                Wire::typed::<Thresholds>("thresholds", &THRESHOLDS),
+            ],
+            outputs: &[
+                Wire::typed::<AlarmEvent>("alarm", &ALARM),
+                Wire::typed::<Reading>("average", &AVERAGE),
+            ],
         },
     },
     GuestSpec {
         name: "primes",
         wasm: guest_wasm!("primes"),
         wiring: &Wiring {
-            inputs: &[("limit", &PRIMES_LIMIT)],
-            outputs: &[("count", &PRIMES_COUNT)],
+            inputs: &[Wire::typed::<u32>("limit", &PRIMES_LIMIT)],
+            outputs: &[Wire::typed::<u32>("count", &PRIMES_COUNT)],
         },
     },
 ];

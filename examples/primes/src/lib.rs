@@ -5,9 +5,7 @@
 
 #![no_std]
 
-use wasm_sdk::{
-    Payload, Result, define_alloc_heap, define_panic_handlers, receive, send, task_run,
-};
+use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers, task_run};
 
 define_alloc_heap!(256);
 define_panic_handlers!();
@@ -16,13 +14,10 @@ define_panic_handlers!();
 /// hosts that check it natively.
 pub use module_examples_common::count_primes;
 
-#[task_run(inputs(limit), outputs(count))]
+#[task_run(inputs(limit: u32), outputs(count: u32))]
 fn run() -> Result<()> {
-    let mut buf = [0u8; 8];
     loop {
-        receive(&mut buf, Input::Limit)?;
-        let limit = u32::from_payload(&buf)?;
-        let n = count_primes(limit).serialize_into(&mut buf)?;
-        send(&buf[..n], Output::Count)?;
+        let limit = Input::Limit.receive()?;
+        Output::Count.send(&count_primes(limit))?;
     }
 }

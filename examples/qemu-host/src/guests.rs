@@ -10,7 +10,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_semihosting::hprintln;
 use embassy_futures::select::{Either, select};
-use embassy_runner::{ChannelEnv, Pipe, Sink, Wiring, drive};
+use embassy_runner::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive};
+use module_examples_common::Counter;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use wasm_sdk_host::{Guest, LogLevel, Step};
@@ -26,17 +27,22 @@ pub static PRIMES_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/primes
 pub static COUNTER_IN: Pipe = Pipe::new();
 /// The counter's output `wasm_data`: the incremented `Counter`s.
 pub static COUNTER_OUT: Pipe = Pipe::new();
-/// `#[task_run(inputs(wasm_input), outputs(wasm_data))]`
-pub static COUNTER_WIRING: Wiring =
-    Wiring { inputs: &[("wasm_input", &COUNTER_IN)], outputs: &[("wasm_data", &COUNTER_OUT)] };
+/// `#[task_run(inputs(wasm_input: Counter), outputs(wasm_data: Counter))]`:
+/// a module whose ports carry another type is refused at load.
+pub static COUNTER_WIRING: Wiring = Wiring {
+    inputs: &[Wire::typed::<Counter>("wasm_input", &COUNTER_IN)],
+    outputs: &[Wire::typed::<Counter>("wasm_data", &COUNTER_OUT)],
+};
 
 /// The primes guest's input `limit`: a `u32`.
 pub static PRIMES_IN: Pipe = Pipe::new();
 /// The primes guest's output `count`: a `u32`.
 pub static PRIMES_OUT: Pipe = Pipe::new();
-/// `#[task_run(inputs(limit), outputs(count))]`
-pub static PRIMES_WIRING: Wiring =
-    Wiring { inputs: &[("limit", &PRIMES_IN)], outputs: &[("count", &PRIMES_OUT)] };
+/// `#[task_run(inputs(limit: u32), outputs(count: u32))]`
+pub static PRIMES_WIRING: Wiring = Wiring {
+    inputs: &[Wire::typed::<u32>("limit", &PRIMES_IN)],
+    outputs: &[Wire::typed::<u32>("count", &PRIMES_OUT)],
+};
 
 /// Guest logs and error reports go to semihosting stdout, and are counted:
 /// the checks expect none.
