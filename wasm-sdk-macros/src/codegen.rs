@@ -192,9 +192,9 @@ fn native_task(task: &CheckedTask) -> TokenStream {
             .map(|p| match &p.ty {
                 None => quote!(::core::option::Option::None),
                 Some(ty) => quote_spanned! {ty.span()=>
-                    ::core::option::Option::Some(::wasm_sdk::abi::schema::PortType {
-                        name: <#ty as ::wasm_sdk::Message>::SCHEMA.name,
+                    ::core::option::Option::Some(::wasm_sdk::abi::manifest::TypeDecl {
                         key: <#ty as ::wasm_sdk::Message>::KEY,
+                        schema: <#ty as ::wasm_sdk::Message>::SCHEMA,
                     })
                 },
             })

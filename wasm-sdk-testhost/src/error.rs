@@ -29,6 +29,8 @@ pub enum TestHostError {
     UnknownOutput(String),
     /// A typed message could not be encoded or decoded with postcard.
     Payload(postcard::Error),
+    /// A JSON message could not be encoded or decoded with its port's type.
+    Json(String),
 }
 
 impl fmt::Display for TestHostError {
@@ -43,6 +45,7 @@ impl fmt::Display for TestHostError {
             TestHostError::UnknownInput(name) => write!(f, "module has no input `{name}`"),
             TestHostError::UnknownOutput(name) => write!(f, "module has no output `{name}`"),
             TestHostError::Payload(e) => write!(f, "payload: {e}"),
+            TestHostError::Json(e) => write!(f, "json: {e}"),
         }
     }
 }

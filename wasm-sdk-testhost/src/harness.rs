@@ -4,16 +4,22 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
+use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::abi::queue::QueueEnv;
-use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
+use wasm_sdk_host::abi::schema::postcard_schema::Schema;
+use wasm_sdk_host::abi::schema::{ChannelType, PortType};
+use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, ModuleInfo, Step};
 
 use crate::error::TestHostError;
 use crate::transcript::Transcript;
+use crate::types::PortSchemas;
 
 /// Settings for a [`TestHost`]; start from [`TestHost::builder`].
 #[derive(Clone, Debug)]
 pub struct TestHostBuilder {
     config: HostConfig,
+    channels: Vec<(PortKind, String, PortType)>,
 }
 
 impl TestHostBuilder {
@@ -50,15 +56,34 @@ impl TestHostBuilder {
         self
     }
 
+    /// Declares that the firmware feeds input `name` with `T` messages: a
+    /// module whose `name` is typed otherwise is refused at load, as the
+    /// firmware refuses it ([`LoadError::PortType`](crate::LoadError::PortType)).
+    pub fn expect_input<T: Schema + ?Sized>(self, name: &str) -> Self {
+        self.channel(PortKind::Input, name, PortType::of::<T>())
+    }
+
+    /// Declares that the firmware reads `T` messages from output `name`.
+    pub fn expect_output<T: Schema + ?Sized>(self, name: &str) -> Self {
+        self.channel(PortKind::Output, name, PortType::of::<T>())
+    }
+
+    /// Declares the message type of one port's channel.
+    pub fn channel(mut self, kind: PortKind, name: &str, ty: PortType) -> Self {
+        self.channels.push((kind, name.to_owned(), ty));
+        self
+    }
+
     /// The host.
     pub fn build(self) -> TestHost {
-        TestHost { host: Host::new(self.config) }
+        TestHost { host: Host::new(self.config), channels: self.channels }
     }
 }
 
 /// Loads modules for testing; each [`TestGuest`] gets its own queues.
 pub struct TestHost {
     host: Host<QueueEnv>,
+    channels: Vec<(PortKind, String, PortType)>,
 }
 
 impl Default for TestHost {
@@ -73,7 +98,7 @@ impl TestHost {
     pub fn builder() -> TestHostBuilder {
         let config =
             HostConfig { total_fuel: Some(crate::DEFAULT_TOTAL_FUEL), ..HostConfig::default() };
-        TestHostBuilder { config }
+        TestHostBuilder { config, channels: Vec::new() }
     }
 
     /// The limits guests run under.
@@ -87,8 +112,35 @@ impl TestHost {
     ///
     /// [`TestHostError::Load`] with the host's reason.
     pub fn load(&self, wasm: &[u8]) -> Result<TestGuest, TestHostError> {
-        let guest = self.host.load(wasm, QueueEnv::default())?;
-        Ok(TestGuest { guest, status: None, slices: 0 })
+        self.load_typed(wasm, &[])
+    }
+
+    /// [`load`](Self::load), with more channel types to check than the
+    /// builder declared.
+    ///
+    /// # Errors
+    ///
+    /// [`TestHostError::Load`], with [`LoadError::PortType`](crate::LoadError::PortType)
+    /// for a port whose type differs.
+    pub fn load_typed(
+        &self,
+        wasm: &[u8],
+        channels: &[ChannelType<'_>],
+    ) -> Result<TestGuest, TestHostError> {
+        let channels: Vec<ChannelType<'_>> = self
+            .channels
+            .iter()
+            .map(|(kind, port, ty)| ChannelType { kind: *kind, port, ty: *ty })
+            .chain(channels.iter().copied())
+            .collect();
+        let guest = self.host.load_typed(wasm, QueueEnv::default(), &channels)?;
+        // `load` parsed and checked the manifest; this reads its schemas.
+        let schemas = ModuleInfo::parse(wasm)
+            .ok()
+            .and_then(|info| info.manifest)
+            .and_then(|m| Manifest::parse(&m).ok().map(|m| PortSchemas::from_manifest(&m)))
+            .unwrap_or_default();
+        Ok(TestGuest { guest, status: None, slices: 0, schemas })
     }
 
     /// Reads and loads a module file.
@@ -97,10 +149,24 @@ impl TestHost {
     ///
     /// [`TestHostError::Io`] or [`TestHostError::Load`].
     pub fn load_file(&self, path: impl AsRef<Path>) -> Result<TestGuest, TestHostError> {
+        self.load_file_typed(path, &[])
+    }
+
+    /// [`load_file`](Self::load_file) with [`load_typed`](Self::load_typed)'s
+    /// checks.
+    ///
+    /// # Errors
+    ///
+    /// [`TestHostError::Io`] or [`TestHostError::Load`].
+    pub fn load_file_typed(
+        &self,
+        path: impl AsRef<Path>,
+        channels: &[ChannelType<'_>],
+    ) -> Result<TestGuest, TestHostError> {
         let path = path.as_ref();
         let wasm = std::fs::read(path)
             .map_err(|error| TestHostError::Io { path: path.to_owned(), error })?;
-        self.load(&wasm)
+        self.load_typed(&wasm, channels)
     }
 }
 
@@ -148,6 +214,7 @@ pub struct TestGuest {
     /// The last step; `None` before the first run.
     status: Option<Step>,
     slices: u64,
+    schemas: PortSchemas,
 }
 
 impl TestGuest {
@@ -188,6 +255,33 @@ impl TestGuest {
     ) -> Result<(), TestHostError> {
         let bytes = postcard::to_allocvec(message).map_err(TestHostError::Payload)?;
         self.push_input(input, &bytes)
+    }
+
+    /// Queues a message given as JSON, encoded with the input's message
+    /// type from the module's manifest (`{"count": 5}` for a `Counter`).
+    ///
+    /// # Errors
+    ///
+    /// [`TestHostError::UnknownInput`]; [`TestHostError::Json`] when the
+    /// input is untyped or the value does not fit its type.
+    pub fn push_json<'a>(
+        &mut self,
+        input: impl Into<Port<'a>>,
+        value: &Value,
+    ) -> Result<(), TestHostError> {
+        let port = input.into();
+        let idx = self.input(port)?;
+        let schema = self.schemas.get(PortKind::Input, idx).ok_or_else(|| {
+            TestHostError::Json(format!("input `{}` is untyped (raw bytes)", port.describe()))
+        })?;
+        let bytes = schema.encode(value).map_err(TestHostError::Json)?;
+        self.guest.env_mut().push(idx, bytes);
+        Ok(())
+    }
+
+    /// Each port's message type, from the module's manifest.
+    pub fn schemas(&self) -> &PortSchemas {
+        &self.schemas
     }
 
     /// Closes an input: queued messages are still delivered, then the
@@ -250,6 +344,25 @@ impl TestGuest {
             .iter()
             .map(|m| postcard::from_bytes(m).map_err(TestHostError::Payload))
             .collect()
+    }
+
+    /// Messages sent on one typed output, decoded as JSON with its type
+    /// from the module's manifest.
+    ///
+    /// # Errors
+    ///
+    /// [`TestHostError::UnknownOutput`]; [`TestHostError::Json`] when the
+    /// output is untyped or a message does not decode.
+    pub fn outputs_json<'a>(
+        &self,
+        output: impl Into<Port<'a>>,
+    ) -> Result<Vec<Value>, TestHostError> {
+        let port = output.into();
+        let idx = self.output(port)?;
+        let schema = self.schemas.get(PortKind::Output, idx).ok_or_else(|| {
+            TestHostError::Json(format!("output `{}` is untyped (raw bytes)", port.describe()))
+        })?;
+        self.outputs(port)?.iter().map(|m| schema.decode(m).map_err(TestHostError::Json)).collect()
     }
 
     /// Every message sent, as `(output index, bytes)`, in order.

@@ -32,13 +32,17 @@ mod error;
 mod harness;
 mod scenario;
 mod transcript;
+mod types;
 
 pub use build::GuestBuilder;
 pub use error::TestHostError;
 pub use harness::{Port, TestGuest, TestHost, TestHostBuilder};
 pub use scenario::{Scenario, ScenarioError};
 pub use transcript::{LogRecord, OutputRecord, Transcript};
+pub use types::{PortSchema, PortSchemas};
+pub use wasm_sdk_host::abi::manifest::PortKind;
 pub use wasm_sdk_host::abi::queue::QueueEnv;
+pub use wasm_sdk_host::abi::schema::{PortType, TypeKey};
 pub use wasm_sdk_host::{HostConfig, LoadError, LogLevel, ModuleInfo, Step, Trap};
 
 /// Default total fuel budget of the CLI and [`TestHostBuilder`]: finite, so

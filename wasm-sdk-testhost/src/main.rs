@@ -19,9 +19,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
-use wasm_sdk_host::abi::manifest::Manifest;
+use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
-use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, Step, TestHost, Transcript};
+use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, PortSchema, Step, TestHost, Transcript};
 
 /// Create, run and inspect wasm-sdk guest modules on the desktop test host.
 #[derive(Parser)]
@@ -63,9 +63,13 @@ enum Command {
 struct RunArgs {
     /// A `.wasm` file, or a guest crate directory to build first.
     module: PathBuf,
-    /// Queue a message: input name (or index) and the bytes in hex. In order.
-    #[arg(long = "input", value_name = "NAME=HEX", value_parser = parse_input)]
-    inputs: Vec<(String, Vec<u8>)>,
+    /// Queue a message, in order: input name (or index) and the message as
+    /// JSON of the input's type (`wasm_input='{"count": 5}'`) or as hex
+    /// bytes (`wasm_input=05`). On a typed input a value that is JSON of its
+    /// type is JSON, anything else hex; `json:` or `hex:` before the value
+    /// says which. Untyped inputs take hex.
+    #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_input)]
+    inputs: Vec<(String, String)>,
     /// Close an input after the messages are queued.
     #[arg(long = "close", value_name = "NAME")]
     closes: Vec<String>,
@@ -95,14 +99,43 @@ struct InspectArgs {
     json: bool,
 }
 
-fn parse_input(arg: &str) -> Result<(String, Vec<u8>), String> {
-    let (name, hex) = arg.split_once('=').ok_or("expected NAME=HEX, e.g. wasm_input=05")?;
+fn parse_input(arg: &str) -> Result<(String, String), String> {
+    let (name, value) = arg
+        .split_once('=')
+        .ok_or(r#"expected NAME=VALUE, e.g. wasm_input=05 or wasm_input='{"count": 5}'"#)?;
     if name.is_empty() {
         return Err("the input name before `=` is empty".into());
     }
-    let hex: String = hex.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
-    let bytes = hex::decode(&hex).map_err(|e| format!("`{hex}` is not hex bytes: {e}"))?;
-    Ok((name.to_owned(), bytes))
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+/// The bytes of one `--input` value for an input of this type (`None`:
+/// untyped); see `RunArgs::inputs` for the rules.
+fn input_bytes(value: &str, schema: Option<&PortSchema>) -> Result<Vec<u8>, String> {
+    let hex = |text: &str| {
+        let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+        hex::decode(&text).map_err(|e| format!("`{text}` is not hex bytes: {e}"))
+    };
+    let json = |text: &str, schema: &PortSchema| {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON: {e}"))?;
+        schema.encode(&value)
+    };
+    if let Some(text) = value.strip_prefix("hex:") {
+        return hex(text);
+    }
+    let Some(schema) = schema else {
+        if value.starts_with("json:") {
+            return Err("the input is untyped (raw bytes): give hex".into());
+        }
+        return hex(value);
+    };
+    if let Some(text) = value.strip_prefix("json:") {
+        return json(text, schema);
+    }
+    json(value, schema).or_else(|json_error| {
+        hex(value).map_err(|_| format!("{json_error}; as hex bytes it does not parse either"))
+    })
 }
 
 fn main() -> ExitCode {
@@ -168,12 +201,19 @@ fn run(args: RunArgs) -> Result<(), String> {
     let wasm = module_path(&args.module, args.target_dir.as_deref())?;
     let host = TestHost::builder().total_fuel(args.fuel).memory_budget(args.memory_budget).build();
     let mut guest = host.load_file(&wasm).map_err(|e| e.to_string())?;
-    for (name, bytes) in &args.inputs {
-        let pushed = match name.parse::<u8>() {
-            Ok(idx) => guest.push_input(idx, bytes),
-            Err(_) => guest.push_input(name.as_str(), bytes),
+    for (name, value) in &args.inputs {
+        let idx = match name.parse::<u8>() {
+            Ok(idx) => Some(idx).filter(|i| usize::from(*i) < guest.input_names().len()),
+            Err(_) => guest.guest().input_index(name),
         };
-        pushed.map_err(|e| with_names(e.to_string(), "inputs", guest.input_names()))?;
+        let Some(idx) = idx else {
+            let unknown = format!("module has no input `{name}`");
+            return Err(with_names(unknown, "inputs", guest.input_names()));
+        };
+        let schema = guest.schemas().get(PortKind::Input, idx);
+        let bytes =
+            input_bytes(value, schema).map_err(|e| format!("--input {name}={value}: {e}"))?;
+        guest.push_input(idx, &bytes).map_err(|e| e.to_string())?;
     }
     for name in &args.closes {
         let closed = match name.parse::<u8>() {
@@ -227,7 +267,10 @@ fn print_transcript(t: &Transcript, status: Option<&Step>, guest: &wasm_sdk_test
     outln!("status: {state}");
     outln!("outputs:{}", if t.outputs.is_empty() { " none" } else { "" });
     for o in &t.outputs {
-        outln!("  {:<16} {}", o.output, o.hex);
+        match &o.value {
+            Some(value) => outln!("  {:<16} {:<12} {value}", o.output, o.hex),
+            None => outln!("  {:<16} {}", o.output, o.hex),
+        }
     }
     if !t.logs.is_empty() {
         outln!("logs:");
@@ -270,9 +313,29 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
         let manifest = match &manifest {
             None => json!(null),
             Some(Err(e)) => json!({"error": e.to_string()}),
-            Some(Ok(m)) => json!({"abi_version": m.abi_version(),
-                                  "inputs": m.inputs().iter().collect::<Vec<_>>(),
-                                  "outputs": m.outputs().iter().collect::<Vec<_>>()}),
+            Some(Ok(m)) => {
+                let ports = |kind: PortKind| {
+                    m.ports(kind)
+                        .iter()
+                        .enumerate()
+                        .map(|(i, name)| match m.port_type(kind, i) {
+                            None => json!({"name": name, "type": null}),
+                            Some(ty) => {
+                                let schema = PortSchema::from_manifest(ty.key, ty.schema);
+                                json!({"name": name, "type": {
+                                    "name": ty.name(),
+                                    "key": ty.key.to_string(),
+                                    "schema": schema.as_ref().map(PortSchema::describe).ok(),
+                                    "schema_error": schema.err(),
+                                }})
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                };
+                json!({"abi_version": m.abi_version(),
+                       "inputs": ports(PortKind::Input),
+                       "outputs": ports(PortKind::Output)})
+            }
         };
         let others: Vec<_> = info
             .other_exports
@@ -319,8 +382,23 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
         Some(Err(e)) => outln!("manifest: malformed ({e})"),
         Some(Ok(m)) => {
             outln!("manifest: ABI version {}", m.abi_version());
-            outln!("  inputs:  {}", m.inputs().iter().collect::<Vec<_>>().join(", "));
-            outln!("  outputs: {}", m.outputs().iter().collect::<Vec<_>>().join(", "));
+            for (kind, title) in [(PortKind::Input, "inputs:"), (PortKind::Output, "outputs:")] {
+                outln!("  {title}{}", if m.ports(kind).is_empty() { " none" } else { "" });
+                for (i, name) in m.ports(kind).iter().enumerate() {
+                    match m.port_type(kind, i) {
+                        None => outln!("    {name:<16} bytes (untyped)"),
+                        Some(ty) => match PortSchema::from_manifest(ty.key, ty.schema) {
+                            Ok(schema) => outln!(
+                                "    {name:<16} {} (key {}): {}",
+                                ty.name(),
+                                ty.key,
+                                schema.describe()
+                            ),
+                            Err(e) => outln!("    {name:<16} {} (key {}): {e}", ty.name(), ty.key),
+                        },
+                    }
+                }
+            }
         }
     }
     Ok(())

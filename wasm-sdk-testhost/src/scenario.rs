@@ -4,12 +4,17 @@ use std::fmt;
 use std::path::Path;
 
 use serde::Serialize;
+use serde_json::Value;
 use wasm_sdk::native::{self, Task};
-use wasm_sdk_host::{LogLevel, Step};
+use wasm_sdk_host::abi::manifest::PortKind;
+use wasm_sdk_host::abi::schema::postcard_schema::Schema;
+use wasm_sdk_host::abi::schema::{ChannelType, PortType};
+use wasm_sdk_host::{LoadError, LogLevel, Step};
 
 use crate::error::TestHostError;
 use crate::harness::TestHost;
 use crate::transcript::Transcript;
+use crate::types::PortSchemas;
 
 /// A scripted run of a module: inputs in order, closes, and what must come
 /// out. Write it once; [`Scenario::run_both`] runs it on the module's native
@@ -33,7 +38,10 @@ use crate::transcript::Transcript;
 pub struct Scenario {
     name: String,
     actions: Vec<Action>,
-    outputs: Option<Vec<(String, Vec<u8>)>>,
+    outputs: Option<Vec<(String, Message)>>,
+    /// Message types the typed pushes and expectations declare, checked
+    /// against the module's ports at load (as the firmware does).
+    channels: Vec<(PortKind, String, PortType)>,
     logs: Option<Vec<(LogLevel, String)>>,
     errors: Option<Vec<String>>,
     status: Option<Step>,
@@ -43,8 +51,16 @@ pub struct Scenario {
 
 #[derive(Clone, Debug)]
 enum Action {
-    Push(String, Vec<u8>),
+    Push(String, Message),
     Close(String),
+}
+
+/// A message as the scenario gives it: bytes, or JSON encoded with the
+/// port's type when the scenario runs.
+#[derive(Clone, Debug)]
+enum Message {
+    Bytes(Vec<u8>),
+    Json(Value),
 }
 
 /// Why a scenario failed.
@@ -55,6 +71,14 @@ pub enum ScenarioError {
     Setup(String),
     /// The test host could not load or feed the module.
     Host(TestHostError),
+    /// A typed message names a type that is not the port's: the module is
+    /// refused before it runs, as a firmware refuses it.
+    PortType {
+        /// `native` or `wasm`.
+        run: &'static str,
+        /// What differs.
+        message: String,
+    },
     /// Native and wasm runs disagree.
     Diverged {
         /// The native transcript (portable form).
@@ -80,6 +104,7 @@ impl fmt::Display for ScenarioError {
         match self {
             ScenarioError::Setup(e) => write!(f, "scenario setup: {e}"),
             ScenarioError::Host(e) => write!(f, "{e}"),
+            ScenarioError::PortType { run, message } => write!(f, "{run} run refused: {message}"),
             ScenarioError::Diverged { native, wasm } => write!(
                 f,
                 "native and wasm runs differ\n--- native\n{}\n--- wasm\n{}",
@@ -114,16 +139,33 @@ impl Scenario {
 
     /// Queues raw bytes on an input (by manifest name).
     pub fn push(mut self, input: &str, message: impl Into<Vec<u8>>) -> Self {
-        self.actions.push(Action::Push(input.into(), message.into()));
+        self.actions.push(Action::Push(input.into(), Message::Bytes(message.into())));
         self
     }
 
-    /// Queues a typed message (postcard) on an input.
-    pub fn push_message<T: Serialize + ?Sized>(self, input: &str, message: &T) -> Self {
+    /// Queues a typed message (postcard) on an input, and declares the
+    /// input's type: a module whose input is typed otherwise is refused
+    /// ([`ScenarioError::PortType`]).
+    pub fn push_message<T: Serialize + Schema + ?Sized>(self, input: &str, message: &T) -> Self {
         match postcard::to_allocvec(message) {
-            Ok(bytes) => self.push(input, bytes),
+            Ok(bytes) => {
+                self.declare(PortKind::Input, input, PortType::of::<T>()).push(input, bytes)
+            }
             Err(e) => self.invalid(format!("message for `{input}`: {e}")),
         }
+    }
+
+    /// Queues a message given as JSON, encoded with the input's type from
+    /// the module (its manifest, or the native task's ports) when the
+    /// scenario runs.
+    pub fn push_json(mut self, input: &str, value: Value) -> Self {
+        self.actions.push(Action::Push(input.into(), Message::Json(value)));
+        self
+    }
+
+    fn declare(mut self, kind: PortKind, port: &str, ty: PortType) -> Self {
+        self.channels.push((kind, port.into(), ty));
+        self
     }
 
     /// Closes an input after the messages queued so far.
@@ -135,15 +177,51 @@ impl Scenario {
     /// Expects this message next on `output`. Once any output is expected,
     /// the outputs must match exactly, in order.
     pub fn expect_output(mut self, output: &str, message: impl Into<Vec<u8>>) -> Self {
-        self.outputs.get_or_insert_with(Vec::new).push((output.into(), message.into()));
+        let message = Message::Bytes(message.into());
+        self.outputs.get_or_insert_with(Vec::new).push((output.into(), message));
         self
     }
 
-    /// Expects this typed message (postcard) next on `output`.
-    pub fn expect_message<T: Serialize + ?Sized>(self, output: &str, message: &T) -> Self {
+    /// Expects this typed message (postcard) next on `output`, and declares
+    /// the output's type.
+    pub fn expect_message<T: Serialize + Schema + ?Sized>(self, output: &str, message: &T) -> Self {
         match postcard::to_allocvec(message) {
-            Ok(bytes) => self.expect_output(output, bytes),
+            Ok(bytes) => self
+                .declare(PortKind::Output, output, PortType::of::<T>())
+                .expect_output(output, bytes),
             Err(e) => self.invalid(format!("expected message for `{output}`: {e}")),
+        }
+    }
+
+    /// Expects this message, as JSON, next on `output`: the output's bytes
+    /// decoded with its type must equal `value`.
+    pub fn expect_json(mut self, output: &str, value: Value) -> Self {
+        self.outputs.get_or_insert_with(Vec::new).push((output.into(), Message::Json(value)));
+        self
+    }
+
+    fn channels(&self) -> Vec<ChannelType<'_>> {
+        self.channels
+            .iter()
+            .map(|(kind, port, ty)| ChannelType { kind: *kind, port, ty: *ty })
+            .collect()
+    }
+
+    /// The bytes to queue: raw, or JSON encoded with the input's type.
+    fn bytes(
+        &self,
+        input: &str,
+        idx: u8,
+        message: &Message,
+        schemas: &PortSchemas,
+    ) -> Result<Vec<u8>, ScenarioError> {
+        match message {
+            Message::Bytes(bytes) => Ok(bytes.clone()),
+            Message::Json(value) => schemas
+                .get(PortKind::Input, idx)
+                .ok_or_else(|| format!("input `{input}` is untyped; push bytes to it"))
+                .and_then(|schema| schema.encode(value))
+                .map_err(|e| ScenarioError::Setup(format!("{}: {e}", self.name))),
         }
     }
 
@@ -201,14 +279,19 @@ impl Scenario {
     /// [`ScenarioError::Setup`] for an input the task does not have.
     pub fn run_native(&self, task: &Task) -> Result<Transcript, ScenarioError> {
         self.setup()?;
+        task.check_channels(&self.channels())
+            .map_err(|e| ScenarioError::PortType { run: "native", message: e.to_string() })?;
         task.reset();
+        let schemas = PortSchemas::from_task(task);
         for action in &self.actions {
             let (Action::Push(name, _) | Action::Close(name)) = action;
             let idx = task.input(name).ok_or_else(|| {
                 ScenarioError::Setup(format!("{}: module has no input `{name}`", self.name))
             })?;
             match action {
-                Action::Push(_, bytes) => native::push_input(idx, bytes),
+                Action::Push(_, message) => {
+                    native::push_input(idx, &self.bytes(name, idx, message, &schemas)?)
+                }
                 Action::Close(_) => native::close_input(idx),
             }
         }
@@ -217,6 +300,7 @@ impl Scenario {
             Some(&step),
             task.inputs,
             task.outputs,
+            &PortSchemas::from_task(task),
             &native::take_outputs(),
             &native::take_logs(),
             &native::take_errors(),
@@ -244,10 +328,21 @@ impl Scenario {
         wasm: impl AsRef<Path>,
     ) -> Result<Transcript, ScenarioError> {
         self.setup()?;
-        let mut guest = host.load_file(wasm)?;
+        let mut guest = match host.load_file_typed(wasm, &self.channels()) {
+            Err(TestHostError::Load(e @ LoadError::PortType { .. })) => {
+                return Err(ScenarioError::PortType { run: "wasm", message: e.to_string() });
+            }
+            loaded => loaded?,
+        };
         for action in &self.actions {
             match action {
-                Action::Push(name, bytes) => guest.push_input(name.as_str(), bytes)?,
+                Action::Push(name, message) => {
+                    let Some(idx) = guest.guest().input_index(name) else {
+                        return Err(TestHostError::UnknownInput(name.clone()).into());
+                    };
+                    let bytes = self.bytes(name, idx, message, guest.schemas())?;
+                    guest.push_input(idx, &bytes)?
+                }
                 Action::Close(name) => guest.close_input(name.as_str())?,
             }
         }
@@ -279,10 +374,28 @@ impl Scenario {
             })
         }
         if let Some(outputs) = &self.outputs {
+            // Each message compared as it is expected: hex, or the value
+            // its type decodes to (`null` when it does not decode).
+            let shown = |message: &Message| match message {
+                Message::Bytes(bytes) => hex::encode(bytes),
+                Message::Json(value) => value.to_string(),
+            };
             let expected: Vec<(String, String)> =
-                outputs.iter().map(|(o, b)| (o.clone(), hex::encode(b))).collect();
-            let actual: Vec<(String, String)> =
-                t.outputs.iter().map(|o| (o.output.clone(), o.hex.clone())).collect();
+                outputs.iter().map(|(o, m)| (o.clone(), shown(m))).collect();
+            let actual: Vec<(String, String)> = t
+                .outputs
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let as_json = matches!(outputs.get(i), Some((_, Message::Json(_))));
+                    let text = match &o.value {
+                        _ if !as_json => o.hex.clone(),
+                        Some(value) => value.to_string(),
+                        None => "null".into(),
+                    };
+                    (o.output.clone(), text)
+                })
+                .collect();
             differ(run, "outputs", &expected, &actual)?;
         }
         if let Some(logs) = &self.logs {

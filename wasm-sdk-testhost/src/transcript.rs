@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use wasm_sdk_host::{LogLevel, Step};
 
 use crate::harness::TestGuest;
+use crate::types::PortSchemas;
+use wasm_sdk_host::abi::manifest::PortKind;
 
 /// One sent message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +15,10 @@ pub struct OutputRecord {
     pub output: String,
     /// The bytes, lowercase hex.
     pub hex: String,
+    /// The message decoded with the output's type (typed outputs whose
+    /// bytes decode); absent from the JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
 }
 
 /// One log line.
@@ -27,7 +33,8 @@ pub struct LogRecord {
 /// Everything a run produced. Serializes to the CLI's `--json` object:
 /// `status` (`ready` before any run, then [`Step::as_str`]: `blocked` |
 /// `finished` | `trapped` | `out_of_fuel`), `exit_code`, `blocked_on`,
-/// `outputs`, `logs`, `errors`, `trap`, `fuel_consumed`.
+/// `outputs` (each `output`, `hex` and, for a typed output, the decoded
+/// `value`), `logs`, `errors`, `trap`, `fuel_consumed`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transcript {
     /// How the guest stands.
@@ -58,6 +65,7 @@ impl Transcript {
             guest.status(),
             guest.input_names(),
             guest.output_names(),
+            guest.schemas(),
             guest.sent(),
             guest.logs(),
             guest.errors(),
@@ -66,11 +74,14 @@ impl Transcript {
     }
 
     /// Builds a transcript from a run's records (`status`: the last step,
-    /// `None` before any run); the port names turn indices into names.
+    /// `None` before any run); the port names turn indices into names, and
+    /// the port types decode typed outputs.
+    #[allow(clippy::too_many_arguments)]
     pub fn from_parts<S: AsRef<str>>(
         status: Option<&Step>,
         input_names: &[S],
         output_names: &[S],
+        schemas: &PortSchemas,
         sent: &[(u8, Vec<u8>)],
         logs: &[(LogLevel, String)],
         errors: &[String],
@@ -89,6 +100,9 @@ impl Transcript {
                 .map(|(idx, bytes)| OutputRecord {
                     output: name(output_names, *idx),
                     hex: hex::encode(bytes),
+                    value: schemas
+                        .get(PortKind::Output, *idx)
+                        .and_then(|schema| schema.decode(bytes).ok()),
                 })
                 .collect(),
             logs: logs

@@ -36,7 +36,7 @@
 //! compare this mock with a Wasm host call by call.
 
 use crate::abi::LogLevel;
-use crate::abi::manifest::PortKind;
+use crate::abi::manifest::{PortKind, TypeDecl};
 use crate::abi::queue::QueueEnv;
 use crate::abi::rules::{GuestMemory, Reply, Rules};
 use crate::abi::schema::{ChannelType, Mismatch, PortType, check_channels};
@@ -163,9 +163,9 @@ pub struct Task {
     /// Output names, index order.
     pub outputs: &'static [&'static str],
     /// Each input's message type, index order (`None`: untyped).
-    pub input_types: &'static [Option<PortType>],
+    pub input_types: &'static [Option<TypeDecl>],
     /// Each output's message type, index order (`None`: untyped).
-    pub output_types: &'static [Option<PortType>],
+    pub output_types: &'static [Option<TypeDecl>],
     /// The generated `run_task` (a plain Rust function here, so a panic
     /// unwinds to [`run`] instead of aborting at an `extern "C"` edge).
     pub run_task: fn() -> i32,
@@ -195,7 +195,8 @@ impl Task {
             PortKind::Output => (self.outputs, self.output_types),
         };
         let index = crate::abi::manifest::position(names, name)?;
-        types.get(usize::from(index)).copied().flatten()
+        let decl = types.get(usize::from(index)).copied().flatten()?;
+        Some(PortType { name: decl.schema.name, key: decl.key })
     }
 
     /// Checks the channels a test declares against this task's port types,

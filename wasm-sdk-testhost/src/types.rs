@@ -1,0 +1,164 @@
+//! Typed ports on the desktop: each port's message type read from the
+//! module's manifest (or a native task), and JSON <-> postcard with it.
+//!
+//! The schema a module embeds is postcard's encoding of a postcard-schema
+//! `NamedType`; here it is read back as `OwnedNamedType`, and
+//! [`postcard_dyn`] converts between JSON (serde_json's representation of
+//! the same Rust type: structs as objects, enums externally tagged) and the
+//! postcard bytes the guest reads and writes.
+
+use postcard_schema::key::hash::fnv1a64_owned::hash_ty_path_owned;
+use postcard_schema::schema::owned::OwnedNamedType;
+use serde_json::Value;
+use wasm_sdk_host::abi::manifest::{Manifest, PortKind, TypeDecl};
+use wasm_sdk_host::abi::schema::TypeKey;
+
+/// A typed port's message type, with what it takes to encode and decode
+/// its messages without the Rust source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortSchema {
+    /// The key the module declares.
+    pub key: TypeKey,
+    /// The schema, decoded.
+    pub schema: OwnedNamedType,
+}
+
+impl PortSchema {
+    /// Reads a manifest's schema bytes. A schema whose key is not the one
+    /// the manifest gives (a module built by something else than
+    /// `#[task_run]`) is refused: tools would encode a type the module
+    /// does not expect.
+    ///
+    /// # Errors
+    ///
+    /// The bytes are not a schema, or the key differs.
+    pub fn from_manifest(key: TypeKey, schema: &[u8]) -> Result<Self, String> {
+        let schema: OwnedNamedType = postcard::from_bytes(schema)
+            .map_err(|e| format!("the manifest's schema does not decode: {e}"))?;
+        let computed = TypeKey(hash_ty_path_owned("", &schema));
+        if computed != key {
+            return Err(format!(
+                "the manifest's key {key} for `{}` is not its schema's key {computed}",
+                schema.name
+            ));
+        }
+        Ok(PortSchema { key, schema })
+    }
+
+    /// The type's name (`Counter`).
+    pub fn name(&self) -> &str {
+        &self.schema.name
+    }
+
+    /// The type as Rust-like pseudocode (`struct Counter { count: u32 }`).
+    pub fn describe(&self) -> String {
+        self.schema.to_pseudocode()
+    }
+
+    /// Encodes a JSON value as this type's postcard bytes.
+    ///
+    /// # Errors
+    ///
+    /// The value does not fit the type.
+    pub fn encode(&self, value: &Value) -> Result<Vec<u8>, String> {
+        postcard_dyn::to_stdvec_dyn(&self.schema, value)
+            .map_err(|e| format!("{value} is not a `{}`: {e:?}", self.name()))
+    }
+
+    /// Decodes postcard bytes of this type as JSON. Trailing bytes are an
+    /// error here (the guest SDK ignores them).
+    ///
+    /// # Errors
+    ///
+    /// The bytes are not a value of the type.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Value, String> {
+        postcard_dyn::from_slice_dyn(&self.schema, bytes)
+            .map_err(|e| format!("not a `{}`: {e:?}", self.name()))
+    }
+}
+
+impl From<&TypeDecl> for PortSchema {
+    fn from(decl: &TypeDecl) -> Self {
+        PortSchema { key: decl.key, schema: decl.schema.into() }
+    }
+}
+
+/// Each port's message type, index order, for inputs and outputs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortSchemas {
+    /// Inputs; `None`: untyped, or a schema that could not be read.
+    pub inputs: Vec<Option<PortSchema>>,
+    /// Outputs, likewise.
+    pub outputs: Vec<Option<PortSchema>>,
+}
+
+impl PortSchemas {
+    /// The types a manifest declares. Unreadable schemas are `None` (the
+    /// port is then handled as raw bytes, as every host does).
+    pub fn from_manifest(manifest: &Manifest<'_>) -> Self {
+        let list = |kind: PortKind| {
+            (0..manifest.ports(kind).len())
+                .map(|i| {
+                    let ty = manifest.port_type(kind, i)?;
+                    PortSchema::from_manifest(ty.key, ty.schema).ok()
+                })
+                .collect()
+        };
+        PortSchemas { inputs: list(PortKind::Input), outputs: list(PortKind::Output) }
+    }
+
+    /// The types a native task declares.
+    pub fn from_task(task: &wasm_sdk::native::Task) -> Self {
+        let list =
+            |types: &[Option<TypeDecl>]| types.iter().map(|t| t.as_ref().map(Into::into)).collect();
+        PortSchemas { inputs: list(task.input_types), outputs: list(task.output_types) }
+    }
+
+    /// The schema of port `index` of `kind`.
+    pub fn get(&self, kind: PortKind, index: u8) -> Option<&PortSchema> {
+        let list = match kind {
+            PortKind::Input => &self.inputs,
+            PortKind::Output => &self.outputs,
+        };
+        list.get(usize::from(index))?.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use module_examples_common::{AlarmEvent, Counter};
+    use postcard_schema::Schema;
+    use serde_json::json;
+
+    fn schema_of<T: Schema>() -> PortSchema {
+        let mut bytes = [0u8; 256];
+        let bytes = postcard::to_slice(T::SCHEMA, &mut bytes).unwrap();
+        PortSchema::from_manifest(TypeKey::of::<T>(), bytes).unwrap()
+    }
+
+    #[test]
+    fn json_round_trips_through_postcard() {
+        let counter = schema_of::<Counter>();
+        assert_eq!(counter.name(), "Counter");
+        assert_eq!(counter.encode(&json!({"count": 300})).unwrap(), [0xac, 0x02]);
+        assert_eq!(counter.decode(&[0xac, 0x02]).unwrap(), json!({"count": 300}));
+        assert!(counter.encode(&json!({"count": -3})).is_err());
+        assert!(counter.encode(&json!(5)).is_err());
+        assert!(counter.decode(&[0xff; 5]).is_err());
+        let alarm = schema_of::<AlarmEvent>();
+        let raised = json!({"Raised": {"deci_celsius": -3}});
+        let bytes = alarm.encode(&raised).unwrap();
+        assert_eq!(bytes, postcard::to_allocvec(&AlarmEvent::Raised { deci_celsius: -3 }).unwrap());
+        assert_eq!(alarm.decode(&bytes).unwrap(), raised);
+    }
+
+    #[test]
+    fn a_schema_with_a_foreign_key_is_refused() {
+        let mut bytes = [0u8; 64];
+        let bytes = postcard::to_slice(Counter::SCHEMA, &mut bytes).unwrap();
+        let err = PortSchema::from_manifest(TypeKey([0; 8]), bytes).unwrap_err();
+        assert!(err.contains("is not its schema's key"), "{err}");
+        assert!(PortSchema::from_manifest(TypeKey([0; 8]), &[0xff]).is_err());
+    }
+}
