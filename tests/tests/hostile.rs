@@ -438,7 +438,7 @@ fn malformed_manifest_is_refused() {
 
 #[test]
 fn wrong_abi_version_is_refused() {
-    for (section, found) in [(r"\02\00", 2), (r"\00\00", 0), (r"\00\01", 256), (r"\ff\ff", 0xffff)]
+    for (section, found) in [(r"\03\00", 3), (r"\00\00", 0), (r"\00\01", 256), (r"\ff\ff", 0xffff)]
     {
         let bytes = wasm(&format!(
             r#"(module (memory (export "memory") 1)
@@ -446,7 +446,7 @@ fn wrong_abi_version_is_refused() {
   (@custom "wasm-sdk.manifest" "{section}\01\02in\01\03out"))"#
         ));
         let e = refused(&bytes);
-        assert_eq!(e, LoadError::AbiVersion { found, supported: 1 }, "{section}");
+        assert_eq!(e, LoadError::AbiVersion { found, supported: 2 }, "{section}");
         assert!(e.to_string().contains(&found.to_string()), "{e}");
     }
 }

@@ -138,7 +138,7 @@ fn parse_list(kind: Kind, stream: TokenStream, errors: &mut Errors) -> PortList 
                 {
                     let colon = colon.clone();
                     tokens.next();
-                    if colon.spacing() == Spacing::Joint {
+                    if matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':') {
                         // `name::...`: a path where a name belongs.
                         errors.push(
                             name.span(),
@@ -241,7 +241,13 @@ fn parse_type(
                 "expected a buffer size in bytes inside `[...]`, e.g. `[64]`",
             ));
         }
-        size = Some(syn::parse2::<syn::Expr>(group.stream())?);
+        let expr = syn::parse2::<syn::Expr>(group.stream()).map_err(|e| {
+            syn::Error::new(
+                group.span(),
+                format!("expected a buffer size in bytes inside `[...]`, e.g. `[64]`: {e}"),
+            )
+        })?;
+        size = Some(expr);
     }
     let ty = syn::parse2::<syn::Type>(tokens.into_iter().collect())?;
     Ok((ty, size))

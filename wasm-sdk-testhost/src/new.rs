@@ -197,7 +197,7 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     }
     // Crates every guest links or tests with: the same name would shadow
     // them in `use` paths or clash in the dependency graph.
-    const TAKEN: [&str; 13] = [
+    const TAKEN: [&str; 15] = [
         "std",
         "core",
         "alloc",
@@ -205,6 +205,8 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         "test",
         "serde",
         "postcard",
+        "postcard_schema",
+        "serde_json",
         "wasm_sdk",
         "wasm_sdk_macros",
         "wasm_sdk_build",

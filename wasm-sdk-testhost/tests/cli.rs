@@ -44,6 +44,34 @@ fn run_builds_a_crate_and_prints_the_json_transcript() {
         "wasm_input=05",
         "--input",
         "0=ac02",
+        "--input",
+        r#"wasm_input={"count": 41}"#,
+        "--input",
+        "wasm_input=json:7",
+        "--close",
+        "wasm_input",
+        "--json",
+    ]);
+    // `json:7` is JSON of the wrong shape for a `Counter`: refused.
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--input wasm_input=json:7") && err.contains("is not a `Counter`"),
+        "{err}"
+    );
+    let out = cli(&[
+        "run",
+        counter.to_str().unwrap(),
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--input",
+        "wasm_input=05",
+        "--input",
+        "0=ac02",
+        "--input",
+        r#"wasm_input={"count": 41}"#,
+        "--input",
+        "wasm_input=hex:10",
         "--close",
         "wasm_input",
         "--json",
@@ -53,9 +81,15 @@ fn run_builds_a_crate_and_prints_the_json_transcript() {
     assert_eq!(t["exit_code"], 0);
     assert_eq!(t["blocked_on"], Value::Null);
     assert_eq!(t["trap"], Value::Null);
+    // Each output as bytes and decoded with the port's type.
     assert_eq!(
         t["outputs"],
-        serde_json::json!([{"output": "wasm_data", "hex": "06"}, {"output": "wasm_data", "hex": "ad02"}])
+        serde_json::json!([
+            {"output": "wasm_data", "hex": "06", "value": {"count": 6}},
+            {"output": "wasm_data", "hex": "ad02", "value": {"count": 301}},
+            {"output": "wasm_data", "hex": "2a", "value": {"count": 42}},
+            {"output": "wasm_data", "hex": "11", "value": {"count": 17}},
+        ])
     );
     assert_eq!(t["logs"], serde_json::json!([]));
     assert_eq!(t["errors"], serde_json::json!([]));
@@ -77,7 +111,7 @@ fn run_without_close_ends_blocked_and_prints_text() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("status: blocked on input `wasm_input`"), "{text}");
-    assert!(text.contains("wasm_data        06"), "{text}");
+    assert!(text.contains(r#"wasm_data        06           {"count":6}"#), "{text}");
 }
 
 #[test]
@@ -119,11 +153,25 @@ fn a_module_that_cannot_load_fails_with_one_line() {
 
 #[test]
 fn bad_arguments_are_reported() {
-    let out = cli(&["run", "x.wasm", "--input", "wasm_input=zz"]);
+    let path = write_module(
+        "untyped.wasm",
+        r#"(module (memory (export "memory") 1)
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#,
+    );
+    let out = cli(&["run", path.to_str().unwrap(), "--input", "in=zz"]);
     assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--input in=zz") && err.contains("not hex"), "{err}");
+    let out = cli(&["run", path.to_str().unwrap(), "--input", r#"in={"a": 1}"#]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not hex"));
+    let out = cli(&["run", path.to_str().unwrap(), "--input", "in=json:1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("untyped"));
+    let out = cli(&["run", path.to_str().unwrap(), "--input", "nope=00"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no input `nope`") && err.contains("are: in"), "{err}");
     let out = cli(&["run", "x.wasm", "--input", "no-equals"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("NAME=HEX"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NAME=VALUE"));
 }
 
 #[test]
@@ -144,14 +192,14 @@ fn inspect_prints_the_module_facts() {
     assert_eq!(info["memory"]["maximum_pages"], 2);
     assert_eq!(info["memory"]["page_size"], 65536);
     assert_eq!(info["manifest"]["abi_version"], 1);
-    assert_eq!(info["manifest"]["inputs"], serde_json::json!(["in"]));
-    assert_eq!(info["manifest"]["outputs"], serde_json::json!(["out"]));
+    assert_eq!(info["manifest"]["inputs"], serde_json::json!([{"name": "in", "type": null}]));
+    assert_eq!(info["manifest"]["outputs"], serde_json::json!([{"name": "out", "type": null}]));
     assert!(info["size"].as_u64().unwrap() > 0);
 
     let text = cli(&["inspect", path.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("connectors.log (i32, i32, i32) -> (i32)"), "{text}");
-    assert!(text.contains("inputs:  in"), "{text}");
+    assert!(text.contains("    in               bytes (untyped)"), "{text}");
 }
 
 #[test]
@@ -160,8 +208,21 @@ fn inspect_builds_a_crate_directory_first() {
     let target = target_dir();
     let args = ["inspect", counter.to_str().unwrap(), "--target-dir", target.to_str().unwrap()];
     let info = json(&cli(&[&args[..], &["--json"]].concat()));
-    assert_eq!(info["manifest"]["inputs"], serde_json::json!(["wasm_input"]));
-    assert_eq!(info["manifest"]["outputs"], serde_json::json!(["wasm_data"]));
+    let counter_type = serde_json::json!({
+        "name": "Counter",
+        "key": info["manifest"]["inputs"][0]["type"]["key"],
+        "schema": "struct Counter { count: u32 }",
+        "schema_error": null,
+    });
+    assert_eq!(
+        info["manifest"]["inputs"],
+        serde_json::json!([{"name": "wasm_input", "type": counter_type}])
+    );
+    assert_eq!(
+        info["manifest"]["outputs"],
+        serde_json::json!([{"name": "wasm_data", "type": counter_type}])
+    );
+    assert_eq!(info["manifest"]["inputs"][0]["type"]["key"].as_str().unwrap().len(), 16);
     assert_eq!(info["exports"]["functions"][0]["name"], "run_task");
     let out = cli(&args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

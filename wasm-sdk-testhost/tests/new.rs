@@ -103,6 +103,7 @@ fn a_new_project_passes_its_tests_and_runs_outside_the_repository() {
         "sends_the_running_total_and_stops_when_closed ... ok",
         "reports_a_malformed_sample ... ok",
         "totals_until_closed ... ok",
+        "a_sample_of_another_type_is_refused_at_load ... ok",
         "an_oversized_message_is_reported ... ok",
     ] {
         assert!(report.contains(test), "{test:?} did not run:\n{report}");
@@ -120,7 +121,7 @@ fn a_new_project_passes_its_tests_and_runs_outside_the_repository() {
         "--target-dir",
         guests.to_str().unwrap(),
         "--input",
-        "sample=05",
+        r#"sample={"value": 5}"#,
         "--input",
         "sample=07",
         "--close",
@@ -134,7 +135,10 @@ fn a_new_project_passes_its_tests_and_runs_outside_the_repository() {
     assert_eq!(t["exit_code"], 0);
     assert_eq!(
         t["outputs"],
-        json!([{"output": "total", "hex": "0105"}, {"output": "total", "hex": "020c"}])
+        json!([
+            {"output": "total", "hex": "0105", "value": {"count": 1, "sum": 5}},
+            {"output": "total", "hex": "020c", "value": {"count": 2, "sum": 12}},
+        ])
     );
     assert_eq!(t["errors"], json!([]));
     eprintln!(

@@ -13,12 +13,13 @@ fn run() -> Result<()> {
 
 fn main() {
     assert_eq!(Input::COUNT, 1);
-    assert_eq!(Output::ALL, [Output::WasmData]);
+    assert_eq!(Output::ALL, [wasm_sdk::OutputIdx(0)]);
     assert_eq!(Input::WasmInput.name(), "wasm_input");
     assert_eq!(Output::WasmData.index(), 0);
-    assert_eq!(Input::from_index(0), Some(Input::WasmInput));
+    assert_eq!(Input::from_index(0), Some(Input::WasmInput.into()));
     assert_eq!(Input::from_index(1), None);
-    assert_eq!(Output::from_name("wasm_data"), Some(Output::WasmData));
+    assert_eq!(Output::from_name("wasm_data"), Some(Output::WasmData.into()));
+    assert_eq!(Output::name_of(0), Some("wasm_data"));
     assert_eq!(wasm_sdk::InputIdx::from(Input::WasmInput), wasm_sdk::InputIdx(0));
 
     wasm_sdk::native::reset(Input::COUNT, Output::COUNT);

@@ -11,7 +11,7 @@ fn control() -> wasm_sdk::Result<()> {
 
 fn main() {
     assert_eq!(
-        Input::ALL.map(Input::name),
+        Input::NAMES,
         ["temperature", "set_point", "type"]
     );
     assert_eq!(Input::Type.index(), 2);

@@ -9,27 +9,27 @@
 define_alloc_heap!(4 * 1024);
 define_panic_handlers!();
 
-use wasm_sdk::{Payload, Result, define_alloc_heap, define_panic_handlers, receive, send};
+use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers};
 use wasm_sdk_macros::task_run;
 
 use {{messages_crate}}::{Sample, Total};
 
-// Generates the `Input` and `Output` enums, the exported `run_task`, the
-// manifest the host checks, and `TASK` for native tests.
-#[task_run(inputs(sample), outputs(total))]
+// Typed ports: `sample` carries `Sample`s and `total` carries `Total`s. The
+// macro generates the `Input::Sample` and `Output::Total` handles, the
+// exported `run_task`, the manifest (port names, each type's schema and key,
+// which hosts check at load), and `TASK` for native tests.
+#[task_run(inputs(sample: Sample), outputs(total: Total))]
 fn run() -> Result<()> {
-    let mut buf = [0u8; 32];
     let mut total = Total::default();
     loop {
-        // Blocks until a sample is queued. When the host closes `sample`,
+        // Blocks until a sample is queued and decodes it, in a buffer sized
+        // by `Sample`'s largest encoding. When the host closes `sample`,
         // `receive` returns `Error::InputClosed` and `?` ends the task
         // cleanly (`run_task` returns 0); any other error is reported to the
         // host and `run_task` returns -1.
-        let n = receive(&mut buf, Input::Sample)?;
-        // `n` is clamped to the buffer, so this slice cannot panic.
-        let sample = Sample::from_payload(&buf[..n])?;
+        let sample = Input::Sample.receive()?;
         total.add(sample);
-        let n = total.serialize_into(&mut buf)?;
-        send(&buf[..n], Output::Total)?;
+        // Only a `Total` compiles here.
+        Output::Total.send(&total)?;
     }
 }
