@@ -5,7 +5,10 @@
 //! Regenerate the golden files with `UPDATE_GOLDEN=1`.
 
 use module_examples_common::{AlarmEvent, Counter, Fault, Reading, Thresholds};
-use wasm_sdk_testhost::{LogLevel, Step, TestGuest, TestHost};
+use wasm_sdk_testhost::{
+    LoadError, LogLevel, PortKind, PortType, Scenario, ScenarioError, Step, TestGuest, TestHost,
+    TestHostError,
+};
 use wasm_sdk_tests::{TARGETS, build_guest, workspace_root};
 
 fn load(package: &str, target: &str, env: &[(&str, &str)]) -> TestGuest {
@@ -196,4 +199,67 @@ fn fuel_slices_preempt_without_changing_the_result() {
     assert!(sliced.preemptions() > 10, "only {} preemptions", sliced.preemptions());
     assert_eq!(whole.preemptions(), 0);
     assert_eq!(sliced.transcript(), whole.transcript());
+}
+
+/// A host whose `wasm_input` and `wasm_data` carry `Counter`s: the
+/// counter loads; `mistyped` (the same port names, `Reading` messages) is
+/// refused at load with the port, both types and both keys.
+#[test]
+fn the_test_host_refuses_a_port_of_another_type_at_load() {
+    let host = TestHost::builder()
+        .expect_input::<Counter>("wasm_input")
+        .expect_output::<Counter>("wasm_data")
+        .build();
+    let mut counter = host.load_file(build_guest("counter", TARGETS[0], &[])).unwrap();
+    counter.push_json("wasm_input", &serde_json::json!({"count": 9})).unwrap();
+    counter.run_until_idle();
+    assert_eq!(counter.outputs_json("wasm_data").unwrap(), [serde_json::json!({"count": 10})]);
+
+    let mistyped = build_guest("mistyped", TARGETS[0], &[]);
+    let Err(TestHostError::Load(error)) = host.load_file(&mistyped) else {
+        panic!("mistyped.wasm was loaded");
+    };
+    let LoadError::PortType { kind, port, declared, found } = &error else {
+        panic!("{error}");
+    };
+    assert_eq!((*kind, port.as_str()), (PortKind::Input, "wasm_input"));
+    assert_eq!(*declared, PortType::of::<Counter>());
+    assert_eq!(found, &("Reading".to_owned(), PortType::of::<Reading>().key));
+    let text = error.to_string();
+    assert!(
+        text.starts_with("input `wasm_input` carries `Counter` (key ")
+            && text.contains("but the module declares `Reading` (key "),
+        "{text}"
+    );
+    // Without declared types the same module loads (raw bytes, as before).
+    TestHost::default().load_file(&mistyped).unwrap();
+}
+
+/// A scenario that pushes `Counter`s declares the input's type: both runs,
+/// the native mock and the test host, refuse `mistyped` before it runs.
+#[test]
+fn a_scenario_refuses_a_port_of_another_type_natively_and_on_wasm() {
+    let scenario =
+        Scenario::new("counter into mistyped").push_message("wasm_input", &Counter { count: 1 });
+    let mistyped = build_guest("mistyped", TARGETS[0], &[]);
+    for (run, result) in [
+        ("native", scenario.run_native(&mistyped::TASK).map(drop)),
+        ("wasm", scenario.run_wasm(&mistyped).map(drop)),
+    ] {
+        match result {
+            Err(ScenarioError::PortType { run: r, message }) => {
+                assert_eq!(r, run);
+                assert!(message.contains("carries `Counter`"), "{message}");
+            }
+            other => panic!("{run}: {other:?}"),
+        }
+    }
+    // The counter itself passes, with JSON in and out.
+    Scenario::new("counter, typed")
+        .push_message("wasm_input", &Counter { count: 1 })
+        .push_json("wasm_input", serde_json::json!({"count": 41}))
+        .expect_message("wasm_data", &Counter { count: 2 })
+        .expect_json("wasm_data", serde_json::json!({"count": 42}))
+        .run_both(&counter::TASK, build_guest("counter", TARGETS[0], &[]))
+        .unwrap();
 }

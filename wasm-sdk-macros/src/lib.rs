@@ -14,50 +14,76 @@ mod parse;
 
 /// Turns `fn run() -> wasm_sdk::Result<()>` into a module's entry point.
 ///
+/// Each port is a name, optionally with its message type:
+///
 /// ```
+/// use module_examples_common::{Reading, Thresholds};
 /// use wasm_sdk::{Result, receive, send};
 /// use wasm_sdk_macros::task_run;
 ///
-/// #[task_run(inputs(wasm_input), outputs(wasm_data))]
+/// #[task_run(inputs(reading: Reading, limits: Thresholds, raw), outputs(average: Reading, copy))]
 /// fn run() -> Result<()> {
 ///     let mut buf = [0u8; 16];
 ///     loop {
-///         let n = receive(&mut buf, Input::WasmInput)?;
-///         send(&buf[..n], Output::WasmData)?;
+///         // Typed: decoded in a buffer sized by `Reading`'s largest encoding.
+///         let reading = Input::Reading.receive()?;
+///         // Only a `Reading` compiles here.
+///         Output::Average.send(&reading)?;
+///         // Untyped ports move raw bytes, as before.
+///         let n = receive(&mut buf, Input::Raw)?;
+///         send(&buf[..n], Output::Copy)?;
 ///     }
 /// }
 ///
 /// // Off wasm32 the module runs natively on `wasm_sdk::native`.
 /// TASK.reset();
-/// wasm_sdk::native::push_input(Input::WasmInput.index(), b"hi");
-/// wasm_sdk::native::close_input(0);
+/// wasm_sdk::native::push(Input::Reading, &Reading { deci_celsius: -3 });
+/// wasm_sdk::native::push_input(Input::Raw.index(), b"hi");
+/// wasm_sdk::native::close_input(Input::Reading.index());
 /// assert_eq!(wasm_sdk::native::run(&TASK), wasm_sdk::native::Step::Finished { exit_code: 0 });
-/// assert_eq!(wasm_sdk::native::take_outputs(), [(0, b"hi".to_vec())]);
+/// assert_eq!(wasm_sdk::native::take(Output::Average).unwrap(), [Reading { deci_celsius: -3 }]);
+/// assert_eq!(wasm_sdk::native::take_outputs(), [(1, b"hi".to_vec())]);
 /// ```
+///
+/// - `name`: an untyped port; its messages are bytes, moved with
+///   `wasm_sdk::receive` and `wasm_sdk::send` (the talk's form).
+/// - `name: Type`: a typed port. `Type` implements serde's `Serialize` and
+///   `Deserialize`, postcard-schema's `Schema` (its schema and key go into
+///   the manifest, where hosts check them at load) and postcard's
+///   `MaxSize` (which sizes the port's buffer). A type without `MaxSize` is
+///   a compile error on the type, unless the port gives its buffer size:
+/// - `name: Type[N]`: a typed port whose buffer is `N` bytes.
 ///
 /// Generates, beside the unchanged function:
 ///
-/// - `pub enum Input` and `pub enum Output`, one variant per name in
-///   declaration order, `snake_case` names as `UpperCamelCase` variants
-///   (`wasm_input` -> `Input::WasmInput`). Each has `COUNT`, `ALL`,
-///   `name()`, `index()`, `from_index()`, `from_name()`, and converts into
-///   `wasm_sdk::InputIdx` / `wasm_sdk::OutputIdx` for `receive` and `send`.
+/// - `pub enum Input {}` and `pub enum Output {}` (uninhabited: namespaces),
+///   with one associated handle per port in declaration order, `snake_case`
+///   names as `UpperCamelCase` (`wasm_input` -> `Input::WasmInput`). A
+///   handle is a `wasm_sdk::InputPort<T, N>` or `wasm_sdk::OutputPort<T, N>`
+///   (`T` = `wasm_sdk::Bytes` when untyped): `index()`, `name()`, typed
+///   `receive()` / `try_receive()` / `send(&T)`; every input handle and
+///   untyped output handle converts into `wasm_sdk::InputIdx` /
+///   `wasm_sdk::OutputIdx` for the raw calls (a typed output does not, so
+///   raw bytes cannot bypass its type). Each enum also has `COUNT`, `ALL`
+///   (indices), `NAMES`, `from_index()`, `from_name()` and `name_of()`.
 /// - `pub extern "C" fn run_task() -> i32`, exported as `run_task` on
 ///   wasm32 (a plain `pub fn` on hosted targets, so panics unwind in
 ///   tests; nothing on bare metal): calls the function; `Ok` and a closed
 ///   input (the host's clean stop) return 0; any other error is reported as `Task run error: <error>`
 ///   through `report_error` and `log` at error level, and returns -1. The
 ///   text is built without `core::fmt`.
-/// - on wasm32, the `wasm-sdk.manifest` custom section with the ABI version
-///   and the input and output names (see `wasm_sdk::abi::manifest`);
-/// - on hosted targets, `pub const TASK: wasm_sdk::native::Task` (ports
-///   and `run_task`), so tests run the module natively with
+/// - on wasm32, the `wasm-sdk.manifest` custom section with the ABI version,
+///   the input and output names, and each distinct message type's key and
+///   schema (see `wasm_sdk::abi::manifest`);
+/// - on hosted targets, `pub const TASK: wasm_sdk::native::Task` (ports,
+///   their types and `run_task`), so tests run the module natively with
 ///   `wasm_sdk::native`.
 ///
 /// Both lists are required; either may be empty. Names are identifiers,
-/// unique within their list, at most 255 bytes, at most 255 per list.
-/// The function takes no parameters, is not generic, `async`, `const`,
-/// `unsafe` or `extern`, and returns `wasm_sdk::Result<()>`.
+/// unique within their list, at most 255 bytes, at most 255 per list, at
+/// most 255 distinct types. The function takes no parameters, is not
+/// generic, `async`, `const`, `unsafe` or `extern`, and returns
+/// `wasm_sdk::Result<()>`.
 #[proc_macro_attribute]
 pub fn task_run(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = check::Errors::default();

@@ -47,8 +47,14 @@ fn ports_wired_in_another_order_than_the_manifest_meet_their_pipes() {
     // Both lists reversed against the manifest: wired by index, readings
     // would reach `thresholds` and the alarms would come out on `average`.
     static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("thresholds", &THRESHOLDS), Wire::raw("reading", &READINGS)],
-        outputs: &[Wire::raw("average", &AVERAGES), Wire::raw("alarm", &ALARMS)],
+        inputs: &[
+            Wire::typed::<Thresholds>("thresholds", &THRESHOLDS),
+            Wire::typed::<Reading>("reading", &READINGS),
+        ],
+        outputs: &[
+            Wire::typed::<Reading>("average", &AVERAGES),
+            Wire::typed::<AlarmEvent>("alarm", &ALARMS),
+        ],
     };
     static SINK: Lines = Lines(Mutex::new(Vec::new()));
     let mut guest = start(&host(), "alarm", &alarm_wasm(), &WIRING, &SINK).expect("start");
@@ -73,6 +79,41 @@ fn ports_wired_in_another_order_than_the_manifest_meet_their_pipes() {
     assert_eq!(alarm, AlarmEvent::Raised { deci_celsius: 210 });
     assert_eq!(average, Reading { deci_celsius: 210 });
     assert_eq!(*SINK.0.lock().unwrap(), ["thresholds high=200 low=150", "alarm raised at 210 dC"]);
+}
+
+/// Pipes of other message types than the module's ports: refused at load,
+/// naming the first port (inputs first) and both types. An untyped wire
+/// accepts a typed port (the firmware declares nothing to check).
+#[test]
+fn a_port_of_another_type_than_its_pipe_is_refused() {
+    static READINGS: Pipe = Pipe::new();
+    static THRESHOLDS: Pipe = Pipe::new();
+    static ALARMS: Pipe = Pipe::new();
+    static AVERAGES: Pipe = Pipe::new();
+    // `average` carries `Reading`s; this firmware expects `Thresholds`.
+    static WRONG_OUTPUT: Wiring = Wiring {
+        inputs: &[
+            Wire::typed::<Reading>("reading", &READINGS),
+            Wire::raw("thresholds", &THRESHOLDS),
+        ],
+        outputs: &[
+            Wire::typed::<AlarmEvent>("alarm", &ALARMS),
+            Wire::typed::<Thresholds>("average", &AVERAGES),
+        ],
+    };
+    static SINK: Lines = Lines(Mutex::new(Vec::new()));
+    let Err(error) = start(&host(), "alarm", &alarm_wasm(), &WRONG_OUTPUT, &SINK) else {
+        panic!("started with a mistyped output");
+    };
+    assert_eq!(error.as_str(), "the module's output type differs from the firmware's channel");
+    assert_eq!(error.detail(), "average");
+    let StartError::Load(LoadError::PortType { kind, declared, found, .. }) = &error else {
+        panic!("{error}");
+    };
+    assert_eq!(*kind, PortKind::Output);
+    assert_eq!(declared.name, "Thresholds");
+    assert_eq!(found.0, "Reading");
+    assert!(error.to_string().contains("output `average` carries `Thresholds`"), "{error}");
 }
 
 #[test]
