@@ -129,6 +129,20 @@ fn counter_release_size_is_within_budget() {
         }
     }
     let size = counter.expect("counter built");
+    // The talk's untyped slide, built from the same crate: what typed ports
+    // cost (their manifest entries) or save (buffers sized by the type).
+    let talk = build_guest("counter", TARGETS[0], &[("COUNTER_FORM", "talk")]);
+    let talk_size = std::fs::metadata(&talk).expect("module").len();
+    let manifest = |path: &std::path::Path| {
+        let info = ModuleInfo::parse(&std::fs::read(path).expect("module")).expect("parse");
+        info.manifest.expect("manifest").len()
+    };
+    report(&format!(
+        "  counter.wasm: typed ports {size} B (manifest {} B), the talk's untyped form \
+         {talk_size} B (manifest {} B)",
+        manifest(&build_guest("counter", TARGETS[0], &[])),
+        manifest(&talk)
+    ));
     assert!(size <= COUNTER_BUDGET, "counter.wasm is {size} bytes, budget {COUNTER_BUDGET}");
 }
 

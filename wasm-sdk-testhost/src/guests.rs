@@ -47,7 +47,7 @@ enum GuestCommand {
         /// The guest's name.
         name: String,
         /// Input name and the message bytes in hex, e.g. `wasm_input=05`.
-        #[arg(value_name = "INPUT=HEX", value_parser = crate::parse_input)]
+        #[arg(value_name = "INPUT=HEX", value_parser = crate::parse_hex_input)]
         message: (String, Vec<u8>),
     },
     /// Print the guest's latest outputs not read yet, oldest first (the

@@ -109,6 +109,14 @@ fn parse_input(arg: &str) -> Result<(String, String), String> {
     Ok((name.to_owned(), value.to_owned()))
 }
 
+/// `NAME=HEX` for commands that send raw bytes (`guests send`).
+fn parse_hex_input(arg: &str) -> Result<(String, Vec<u8>), String> {
+    let (name, value) = parse_input(arg)?;
+    let hex: String = value.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+    let bytes = hex::decode(&hex).map_err(|e| format!("`{hex}` is not hex bytes: {e}"))?;
+    Ok((name, bytes))
+}
+
 /// The bytes of one `--input` value for an input of this type (`None`:
 /// untyped); see `RunArgs::inputs` for the rules.
 fn input_bytes(value: &str, schema: Option<&PortSchema>) -> Result<Vec<u8>, String> {

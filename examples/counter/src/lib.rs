@@ -7,6 +7,7 @@ use module_examples_common::Counter;
 use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers};
 use wasm_sdk_macros::task_run;
 
+#[cfg(not(counter_talk_form))]
 #[task_run(inputs(wasm_input: Counter), outputs(wasm_data: Counter))]
 fn run() -> Result<()> {
     loop {
@@ -15,3 +16,7 @@ fn run() -> Result<()> {
         Output::WasmData.send(&counter)?;
     }
 }
+
+// `COUNTER_FORM=talk`: the talk's slide, for the size comparison.
+#[cfg(counter_talk_form)]
+include!("talk.rs");

@@ -11,9 +11,9 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use cortex_m_semihosting::hprintln;
 use embassy_futures::select::{Either, select};
 use embassy_runner::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive};
-use module_examples_common::Counter;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
+use module_examples_common::Counter;
 use wasm_sdk_host::{Guest, LogLevel, Step};
 
 use crate::trace;
