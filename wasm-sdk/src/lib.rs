@@ -2,12 +2,13 @@
 //!
 //! A guest is a `#![no_std]` crate compiled to `wasm32-unknown-unknown` (or
 //! the MVP-only `wasm32v1-none`). It reaches its host only through the
-//! `connectors` imports, which this crate wraps in safe functions:
-//! [`receive`], [`send`], [`log()`] and [`report_error`]. [`task_run`]
-//! generates the exported entry point and typed `Input`/`Output` enums,
+//! `connectors` imports. [`task_run`] declares its ports, typed or not,
+//! and generates the exported entry point and a handle per port:
+//! `Input::Sample.receive()` and `Output::Total.send(&total)` move typed
+//! messages (postcard bytes, in buffers sized by the type); [`receive`],
+//! [`send`], [`log()`] and [`report_error`] are the safe raw calls.
 //! [`define_alloc_heap!`] and [`define_panic_handlers!`] supply the
-//! allocator and panic handler a `no_std` module needs, and [`Payload`]
-//! moves serde types through postcard.
+//! allocator and panic handler a `no_std` module needs.
 //!
 //! # Example: the counter module
 //!
@@ -18,18 +19,15 @@
 //! define_panic_handlers!();
 //!
 //! use module_examples_common::Counter;
-//! use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers, receive, send};
+//! use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers};
 //! use wasm_sdk_macros::task_run;
 //!
-//! #[task_run(inputs(wasm_input), outputs(wasm_data))]
+//! #[task_run(inputs(wasm_input: Counter), outputs(wasm_data: Counter))]
 //! fn run() -> Result<()> {
-//!     let mut buffer = [0; 50];
 //!     loop {
-//!         receive(&mut buffer, Input::WasmInput)?;
-//!         let mut counter = Counter::from_payload(&buffer)?;
+//!         let mut counter = Input::WasmInput.receive()?;
 //!         counter.increment();
-//!         let n_write = counter.serialize_into(&mut buffer)?;
-//!         send(&buffer[0..n_write], Output::WasmData)?;
+//!         Output::WasmData.send(&counter)?;
 //!     }
 //! }
 //! # fn main() {}
@@ -38,6 +36,33 @@
 //! `run` loops until the host closes `wasm_input`; `?` turns that into a
 //! clean exit (`run_task` returns 0). Any other error is reported to the
 //! host as `Task run error: <error>` and `run_task` returns -1.
+//!
+//! # Typed ports
+//!
+//! A port's message type derives serde's `Serialize` and `Deserialize`,
+//! postcard-schema's `Schema` and postcard's `MaxSize`. Its schema and key
+//! go into the module's manifest: hosts refuse a module whose port type is
+//! not their channel's (`LoadError::PortType`), and tools encode and decode
+//! its messages as JSON without the Rust source. A port declared by name
+//! alone (`inputs(raw)`) is untyped: raw bytes with [`receive`] and
+//! [`send`], as in the talk's counter:
+//!
+//! ```no_run
+//! # use module_examples_common::Counter;
+//! # use wasm_sdk::{Result, receive, send, task_run};
+//! #[task_run(inputs(wasm_input), outputs(wasm_data))]
+//! fn run() -> Result<()> {
+//!     let mut buffer = [0; 50];
+//!     loop {
+//!         let n_read = receive(&mut buffer, Input::WasmInput)?;
+//!         let mut counter = Counter::from_payload(&buffer[..n_read])?;
+//!         counter.increment();
+//!         let n_write = counter.serialize_into(&mut buffer)?;
+//!         send(&buffer[0..n_write], Output::WasmData)?;
+//!     }
+//! }
+//! # fn main() {}
+//! ```
 //!
 //! # Writing a module
 //!
