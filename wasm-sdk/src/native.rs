@@ -201,7 +201,7 @@ impl Task {
 
     /// Checks the channels a test declares against this task's port types,
     /// with the rule every host applies at load
-    /// ([`check_channels`](crate::abi::schema::check_channels)).
+    /// ([`check_channels`]).
     ///
     /// # Errors
     ///
