@@ -4,13 +4,9 @@
 
 use core::marker::PhantomData;
 
-use serde::{Serialize, de::DeserializeOwned};
-
 use crate::abi::schema::TypeKey;
 use crate::abi::schema::postcard_schema::Schema;
 use crate::abi::schema::postcard_schema::schema::NamedType;
-use crate::error::{Error, Result};
-use crate::payload::{from_payload, serialize_into};
 
 /// Index of one of the module's inputs.
 ///
@@ -180,51 +176,60 @@ impl From<OutputPort<Bytes>> for OutputIdx {
     }
 }
 
+/// The typed calls, where the SDK has its imports (wasm32 and the native
+/// mock; firmware shares the port types, not the calls).
 #[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
-impl<T: DeserializeOwned, const N: usize> InputPort<T, N> {
-    /// Receives the next message, blocking until one is queued, and
-    /// decodes it.
-    ///
-    /// # Errors
-    ///
-    /// - [`Error::InputClosed`] when the host closed the input: the normal
-    ///   way for a module to stop;
-    /// - [`Error::Payload`] when the message does not decode as `T` (it is
-    ///   consumed; receive again for the next one);
-    /// - [`Error::BufferTooSmall`] when the message is longer than `T` can
-    ///   encode to (`N` bytes), which only a sender ignoring the type does.
-    pub fn receive(self) -> Result<T> {
-        let mut buffer = [0u8; N];
-        let n = crate::receive(&mut buffer, InputIdx(self.index))?;
-        from_payload(&buffer[..n])
-    }
+mod calls {
+    use serde::{Serialize, de::DeserializeOwned};
 
-    /// Receives and decodes the next message if one is queued, without
-    /// blocking: `Ok(None)` when nothing is.
-    ///
-    /// # Errors
-    ///
-    /// As [`receive`](Self::receive).
-    pub fn try_receive(self) -> Result<Option<T>> {
-        match crate::input_len(InputIdx(self.index)) {
-            Ok(_) => self.receive().map(Some),
-            Err(Error::Empty) => Ok(None),
-            Err(error) => Err(error),
+    use super::{InputIdx, InputPort, OutputIdx, OutputPort};
+    use crate::error::{Error, Result};
+    use crate::payload::{from_payload, serialize_into};
+
+    impl<T: DeserializeOwned, const N: usize> InputPort<T, N> {
+        /// Receives the next message, blocking until one is queued, and
+        /// decodes it.
+        ///
+        /// # Errors
+        ///
+        /// - [`Error::InputClosed`] when the host closed the input: the normal
+        ///   way for a module to stop;
+        /// - [`Error::Payload`] when the message does not decode as `T` (it is
+        ///   consumed; receive again for the next one);
+        /// - [`Error::BufferTooSmall`] when the message is longer than `T` can
+        ///   encode to (`N` bytes), which only a sender ignoring the type does.
+        pub fn receive(self) -> Result<T> {
+            let mut buffer = [0u8; N];
+            let n = crate::receive(&mut buffer, InputIdx(self.index))?;
+            from_payload(&buffer[..n])
+        }
+
+        /// Receives and decodes the next message if one is queued, without
+        /// blocking: `Ok(None)` when nothing is.
+        ///
+        /// # Errors
+        ///
+        /// As [`receive`](Self::receive).
+        pub fn try_receive(self) -> Result<Option<T>> {
+            match crate::input_len(InputIdx(self.index)) {
+                Ok(_) => self.receive().map(Some),
+                Err(Error::Empty) => Ok(None),
+                Err(error) => Err(error),
+            }
         }
     }
-}
 
-#[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
-impl<T: Serialize, const N: usize> OutputPort<T, N> {
-    /// Encodes `message` and sends it.
-    ///
-    /// # Errors
-    ///
-    /// As [`send`](crate::send); [`Error::Payload`] if `message` does not
-    /// encode in `N` bytes (a size given in `#[task_run]` that is too small).
-    pub fn send(self, message: &T) -> Result<()> {
-        let mut buffer = [0u8; N];
-        let n = serialize_into(message, &mut buffer)?;
-        crate::send(&buffer[..n], OutputIdx(self.index))
+    impl<T: Serialize, const N: usize> OutputPort<T, N> {
+        /// Encodes `message` and sends it.
+        ///
+        /// # Errors
+        ///
+        /// As [`send`](crate::send); [`Error::Payload`] if `message` does not
+        /// encode in `N` bytes (a size given in `#[task_run]` that is too small).
+        pub fn send(self, message: &T) -> Result<()> {
+            let mut buffer = [0u8; N];
+            let n = serialize_into(message, &mut buffer)?;
+            crate::send(&buffer[..n], OutputIdx(self.index))
+        }
     }
 }
