@@ -281,3 +281,52 @@ fn guests_send_takes_hex() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not hex bytes"), "{err}");
 }
+
+/// JSON in and JSON out through every example with typed ports, as a user
+/// types it: each input a JSON value of its port's type, each output
+/// decoded in the transcript.
+#[test]
+fn json_round_trips_through_every_typed_example() {
+    let cases: [(&str, &[&str], serde_json::Value); 5] = [
+        (
+            "counter",
+            &[r#"wasm_input={"count": 41}"#],
+            serde_json::json!([{"output": "wasm_data", "hex": "2a", "value": {"count": 42}}]),
+        ),
+        (
+            "alarm",
+            &[r#"thresholds={"high": 300, "low": 280}"#, r#"reading={"deci_celsius": 305}"#],
+            serde_json::json!([
+                {"output": "alarm", "hex": "00e204", "value": {"Raised": {"deci_celsius": 305}}},
+                {"output": "average", "hex": "e204", "value": {"deci_celsius": 305}},
+            ]),
+        ),
+        (
+            "primes",
+            &["limit=100"],
+            serde_json::json!([{"output": "count", "hex": "19", "value": 25}]),
+        ),
+        (
+            "faulty",
+            &[r#"command="Echo""#],
+            serde_json::json!([{"output": "echo", "hex": "00", "value": "Echo"}]),
+        ),
+        (
+            "mistyped",
+            &[r#"wasm_input={"deci_celsius": -3}"#],
+            serde_json::json!([{"output": "wasm_data", "hex": "05", "value": {"deci_celsius": -3}}]),
+        ),
+    ];
+    let target = target_dir();
+    for (example, inputs, outputs) in cases {
+        let dir = workspace().join("examples").join(example);
+        let mut args = vec!["run", dir.to_str().unwrap(), "--target-dir", target.to_str().unwrap()];
+        for input in inputs {
+            args.extend(["--input", input]);
+        }
+        args.push("--json");
+        let t = json(&cli(&args));
+        assert_eq!(t["outputs"], outputs, "{example}");
+        assert_eq!(t["errors"], serde_json::json!([]), "{example}");
+    }
+}
