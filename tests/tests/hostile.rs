@@ -835,3 +835,69 @@ fn faulty_panic_traps_without_affecting_other_guests() {
         assert!(guest.errors().is_empty(), "{:?}", guest.errors());
     }
 }
+
+/// The load-time budget: size first (nothing parsed), then functions and
+/// custom sections, then the manifest's length before it is copied.
+#[test]
+fn load_budgets_are_typed_errors() {
+    let config = TestHost::default().config().clone();
+    // A module over `max_module_size`: one big custom section.
+    let filler = "x".repeat(config.max_module_size);
+    let big = guest_wasm_with(&format!(r#"(@custom "filler" "{filler}")"#), "(i32.const 0)");
+    let e = refused(&big);
+    assert_eq!(e, LoadError::ModuleTooLarge { size: big.len(), max: config.max_module_size });
+    assert!(e.to_string().contains("bytes; the host takes at most 65536"), "{e}");
+
+    let funcs = "(func)".repeat(config.max_functions as usize);
+    let e = refused(&guest_wasm_with(&funcs, "(i32.const 0)"));
+    // Those, `$emit`, `run_task` and the five imports.
+    let found = config.max_functions + 7;
+    assert_eq!(e, LoadError::TooManyFunctions { found, max: config.max_functions });
+
+    let sections: String =
+        (0..config.max_custom_sections).map(|i| format!(r#"(@custom "extra{i}" "")"#)).collect();
+    let e = refused(&guest_wasm_with(&sections, "(i32.const 0)"));
+    // Those, the manifest and the `name` section `wat` writes.
+    let found = config.max_custom_sections + 2;
+    assert_eq!(e, LoadError::CustomSections { found, max: config.max_custom_sections });
+
+    let long = r"\00".repeat(wasm_sdk_host::abi::manifest::MAX_MANIFEST_LEN + 1);
+    let e = refused(&wasm(&format!(
+        r#"(module (memory (export "memory") 1) (func (export "run_task") (result i32) (i32.const 0))
+           (@custom "wasm-sdk.manifest" "{long}"))"#
+    )));
+    assert_eq!(e, LoadError::Manifest(ManifestError::TooLong));
+}
+
+/// `table.grow` past `max_table_elements` fails with -1 in the guest, as
+/// `memory.grow` past the memory budget does; the table keeps its size.
+#[test]
+fn table_growth_is_bounded() {
+    let max = TestHost::default().config().max_table_elements as i32;
+    let items = "(table $t 0 funcref)";
+    let body = format!(
+        "(call $emit (table.grow $t (ref.null func) (i32.const {max}))) \
+         (call $emit (table.grow $t (ref.null func) (i32.const 1))) \
+         (call $emit (table.size $t)) (i32.const 0)"
+    );
+    let mut guest = load(&guest_wasm_with(items, &body));
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
+    assert_eq!(codes(&guest), [0, -1, max]);
+}
+
+/// Recursion traps at `max_call_depth`, well before wasmi's desktop
+/// default of 1,000 frames (and its 1 MB value stack).
+#[test]
+fn recursion_depth_is_bounded() {
+    let depth = TestHost::default().config().max_call_depth;
+    let items = r#"
+      (global $depth (mut i32) (i32.const 0))
+      (func $deep (result i32)
+        (global.set $depth (i32.add (global.get $depth) (i32.const 1)))
+        (i32.store (i32.const 8) (global.get $depth))
+        (call $deep))"#;
+    let mut guest = load(&guest_wasm_with(items, "(call $deep)"));
+    assert!(matches!(guest.run_until_idle(), Step::Trapped(_)));
+    let reached = i32::from_le_bytes(guest.guest().memory()[8..12].try_into().unwrap());
+    assert!(reached > 0 && reached as usize <= depth, "{reached} frames");
+}

@@ -37,6 +37,10 @@ pub const MAX_NAME_LEN: usize = 255;
 pub const MAX_PORTS: usize = 255;
 /// Most distinct message types a manifest can list.
 pub const MAX_TYPES: usize = 255;
+/// Largest manifest section hosts read, in bytes; a larger one is refused
+/// before it is copied ([`ManifestError::TooLong`]), and `#[task_run]`
+/// does not build one.
+pub const MAX_MANIFEST_LEN: usize = 8 * 1024;
 /// The oldest manifest version hosts still read (untyped ports only).
 pub const MIN_ABI_VERSION: u16 = 1;
 
@@ -187,6 +191,8 @@ pub enum ManifestError {
     SchemaTooLong,
     /// A version this crate cannot read (the number is the version).
     Version(u16),
+    /// The section is longer than [`MAX_MANIFEST_LEN`].
+    TooLong,
 }
 
 impl ManifestError {
@@ -201,6 +207,7 @@ impl ManifestError {
             ManifestError::UnknownType => "manifest port names a type it does not list",
             ManifestError::SchemaTooLong => "manifest schema is too long",
             ManifestError::Version(_) => "manifest version is not supported",
+            ManifestError::TooLong => "manifest is too long",
         }
     }
 }
@@ -235,6 +242,9 @@ impl<'a> Manifest<'a> {
     /// The first structural problem; [`ManifestError::Version`] for any
     /// other version, whose layout is unknown.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, ManifestError> {
+        if bytes.len() > MAX_MANIFEST_LEN {
+            return Err(ManifestError::TooLong);
+        }
         let (version, rest) = bytes.split_first_chunk::<2>().ok_or(ManifestError::Truncated)?;
         let abi_version = u16::from_le_bytes(*version);
         if !(MIN_ABI_VERSION..=ABI_VERSION).contains(&abi_version) {

@@ -20,11 +20,35 @@ pub struct HostConfig {
     /// Accept modules with custom page sizes (e.g. 1-byte pages from
     /// `WASM_SDK_MEMORY=tight`).
     pub custom_page_sizes: bool,
+    /// Largest module accepted, in bytes: checked first, before any of it
+    /// is parsed ([`LoadError::ModuleTooLarge`](crate::LoadError::ModuleTooLarge)).
+    pub max_module_size: usize,
+    /// Most functions (imported and defined) a module may have
+    /// ([`LoadError::TooManyFunctions`](crate::LoadError::TooManyFunctions)).
+    pub max_functions: u32,
+    /// Most custom sections a module may have; only the manifest is read,
+    /// and it is bounded by the ABI's `MAX_MANIFEST_LEN` before it is copied
+    /// ([`LoadError::CustomSections`](crate::LoadError::CustomSections)).
+    pub max_custom_sections: u32,
+    /// Most elements a guest's table may have or grow to; `table.grow` past
+    /// it fails with -1 in the guest, as `memory.grow` does.
+    pub max_table_elements: usize,
+    /// Largest wasmi value stack (locals and operands of every active
+    /// frame), in bytes: a guest exceeding it traps with a stack overflow.
+    pub max_value_stack: usize,
+    /// Deepest call nesting of a guest before it traps.
+    pub max_call_depth: usize,
 }
 
 impl Default for HostConfig {
     /// No fuel limits, one 64 KiB page of memory, 64 KiB messages, custom
-    /// page sizes accepted.
+    /// page sizes accepted; modules up to 64 KiB with 512 functions and 16
+    /// custom sections; 256 table elements; a 16 KiB value stack and 256
+    /// nested calls. Sized for a microcontroller with a 128 KiB heap
+    /// shared by a few guests, instead of wasmi's desktop defaults (1 MB
+    /// value stack, 1,000 nested calls, no table limit): the example guests
+    /// need at most 33 functions, no table and a few hundred bytes of value
+    /// stack.
     fn default() -> Self {
         HostConfig {
             fuel_per_slice: None,
@@ -32,6 +56,12 @@ impl Default for HostConfig {
             memory_budget: 64 * 1024,
             max_message_len: DEFAULT_MAX_MESSAGE_LEN,
             custom_page_sizes: true,
+            max_module_size: 64 * 1024,
+            max_functions: 512,
+            max_custom_sections: 16,
+            max_table_elements: 256,
+            max_value_stack: 16 * 1024,
+            max_call_depth: 256,
         }
     }
 }

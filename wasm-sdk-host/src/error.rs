@@ -16,6 +16,28 @@ pub enum LoadError {
     Malformed(String),
     /// Well-formed but invalid, or uses features the host does not enable.
     Invalid(String),
+    /// The module is larger than the host's `max_module_size`; nothing of it
+    /// was parsed.
+    ModuleTooLarge {
+        /// The module's size in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// More functions than the host's `max_functions`.
+    TooManyFunctions {
+        /// The module's functions, imported and defined.
+        found: u32,
+        /// The limit.
+        max: u32,
+    },
+    /// More custom sections than the host's `max_custom_sections`.
+    CustomSections {
+        /// The module's custom sections.
+        found: u32,
+        /// The limit.
+        max: u32,
+    },
     /// An import the `connectors` ABI does not offer (other module, unknown
     /// name, or not a function).
     UnknownImport {
@@ -90,6 +112,15 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::Malformed(e) => write!(f, "not a wasm module: {e}"),
             LoadError::Invalid(e) => write!(f, "invalid module: {e}"),
+            LoadError::ModuleTooLarge { size, max } => {
+                write!(f, "module is {size} bytes; the host takes at most {max}")
+            }
+            LoadError::TooManyFunctions { found, max } => {
+                write!(f, "module has {found} functions; the host takes at most {max}")
+            }
+            LoadError::CustomSections { found, max } => {
+                write!(f, "module has {found} custom sections; the host takes at most {max}")
+            }
             LoadError::UnknownImport { module, name } => write!(
                 f,
                 "import `{module}.{name}` is not part of the `connectors` ABI; guests may only \

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasm_sdk_abi::manifest::{Manifest, ManifestError};
+use wasm_sdk_abi::manifest::{MAX_MANIFEST_LEN, Manifest, ManifestError};
 use wasm_sdk_abi::schema::{ChannelType, check_channels};
 use wasm_sdk_abi::{self as abi, ABI_VERSION};
 use wasmi::{CompilationMode, Config, Engine, Linker, Module, Store, StoreLimitsBuilder};
@@ -31,7 +31,19 @@ impl<E: Environment + 'static> Host<E> {
         let mut engine_config = Config::default();
         engine_config
             .wasm_custom_page_sizes(config.custom_page_sizes)
-            .consume_fuel(config.meters_fuel());
+            .consume_fuel(config.meters_fuel())
+            // The manifest is read from the bytes by `check`; wasmi would
+            // otherwise copy every custom section into the module and keep
+            // it for the guest's lifetime.
+            .ignore_custom_sections(true)
+            // A stack wasmi allocates for a call and keeps for the next one;
+            // wasmi's default keeps two per engine.
+            .set_max_cached_stacks(1)
+            .set_max_recursion_depth(config.max_call_depth.max(1));
+        // The minimum first, so it never exceeds a small maximum (wasmi
+        // panics on min > max in either order of setting).
+        let max_stack = config.max_value_stack.max(256);
+        engine_config.set_min_stack_height(max_stack.min(1_000)).set_max_stack_height(max_stack);
         if config.meters_fuel() {
             // With lazy compilation, running out of fuel while compiling a
             // callee is a plain error and the call is lost (wasmi PR 2032).
@@ -77,6 +89,12 @@ impl<E: Environment + 'static> Host<E> {
         env: E,
         channels: &[ChannelType<'_>],
     ) -> Result<Guest<E>, LoadError> {
+        if wasm.len() > self.config.max_module_size {
+            return Err(LoadError::ModuleTooLarge {
+                size: wasm.len(),
+                max: self.config.max_module_size,
+            });
+        }
         let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
         let (input_names, output_names) = check(&info, &self.config, channels)?;
         let module =
@@ -89,7 +107,11 @@ impl<E: Environment + 'static> Host<E> {
                 outputs: output_names.len(),
                 max_message_len: self.config.max_message_len,
             },
-            limits: StoreLimitsBuilder::new().memory_size(budget).instances(1).build(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(budget)
+                .table_elements(self.config.max_table_elements)
+                .instances(1)
+                .build(),
             memory: None,
         };
         let mut store = Store::new(&self.engine, state);
@@ -156,6 +178,18 @@ pub(crate) fn check(
     if info.has_start {
         return Err(LoadError::StartFunction);
     }
+    if info.functions > config.max_functions {
+        return Err(LoadError::TooManyFunctions {
+            found: info.functions,
+            max: config.max_functions,
+        });
+    }
+    if info.custom_section_count > config.max_custom_sections {
+        return Err(LoadError::CustomSections {
+            found: info.custom_section_count,
+            max: config.max_custom_sections,
+        });
+    }
     let [memory] = info.memories[..] else { return Err(LoadError::UnsupportedMemory) };
     if memory.memory64 || memory.shared {
         return Err(LoadError::UnsupportedMemory);
@@ -165,6 +199,9 @@ pub(crate) fn check(
             needed: memory.initial_bytes(),
             budget: config.memory_budget,
         });
+    }
+    if info.manifest_len.is_some_and(|len| len > MAX_MANIFEST_LEN) {
+        return Err(LoadError::Manifest(ManifestError::TooLong));
     }
     let section = info.manifest.as_deref().ok_or(LoadError::MissingManifest)?;
     let manifest = Manifest::parse(section).map_err(LoadError::Manifest)?;

@@ -7,7 +7,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasm_sdk_abi::manifest::MANIFEST_SECTION;
+use wasm_sdk_abi::manifest::{MANIFEST_SECTION, MAX_MANIFEST_LEN};
 pub use wasmparser::{ExternalKind, ValType};
 use wasmparser::{Parser, Payload, TypeRef};
 
@@ -51,6 +51,9 @@ impl MemoryInfo {
     }
 }
 
+/// Most custom section names [`ModuleInfo`] keeps (it counts them all).
+pub const LISTED_SECTIONS: usize = 64;
+
 /// The host-relevant contents of a module.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ModuleInfo {
@@ -68,10 +71,17 @@ pub struct ModuleInfo {
     pub memories: Vec<MemoryInfo>,
     /// Whether the module has a start function.
     pub has_start: bool,
-    /// Payload of the `wasm-sdk.manifest` section, if present.
+    /// Payload of the first `wasm-sdk.manifest` section, if present and at
+    /// most `MAX_MANIFEST_LEN` bytes (a longer one is not copied).
     pub manifest: Option<Vec<u8>>,
-    /// Names of all custom sections, in order.
+    /// Length of the first `wasm-sdk.manifest` section, copied or not.
+    pub manifest_len: Option<usize>,
+    /// Names of the first [`LISTED_SECTIONS`] custom sections, in order.
     pub custom_sections: Vec<String>,
+    /// Number of custom sections.
+    pub custom_section_count: u32,
+    /// Number of functions, imported and defined.
+    pub functions: u32,
     /// Initial value of the first mutable `i32` global (the stack pointer
     /// in Rust guests), if it is a constant.
     pub stack_pointer: Option<i32>,
@@ -161,14 +171,22 @@ impl ModuleInfo {
                 }
                 Payload::StartSection { .. } => info.has_start = true,
                 Payload::CustomSection(reader) => {
-                    info.custom_sections.push(reader.name().into());
-                    if reader.name() == MANIFEST_SECTION && info.manifest.is_none() {
-                        info.manifest = Some(reader.data().to_vec());
+                    info.custom_section_count = info.custom_section_count.saturating_add(1);
+                    if info.custom_sections.len() < LISTED_SECTIONS {
+                        info.custom_sections.push(reader.name().into());
+                    }
+                    if reader.name() == MANIFEST_SECTION && info.manifest_len.is_none() {
+                        // Bounded before it is copied.
+                        info.manifest_len = Some(reader.data().len());
+                        if reader.data().len() <= MAX_MANIFEST_LEN {
+                            info.manifest = Some(reader.data().to_vec());
+                        }
                     }
                 }
                 _ => {}
             }
         }
+        info.functions = u32::try_from(func_types.len()).unwrap_or(u32::MAX);
         for (name, kind, index) in exports {
             if kind == ExternalKind::Func {
                 let ty = func_types.get(index as usize).copied().unwrap_or(u32::MAX);

@@ -221,6 +221,9 @@ fn load_error_text(error: &LoadError) -> &'static str {
     match error {
         LoadError::Malformed(_) => "not a wasm module",
         LoadError::Invalid(_) => "invalid module",
+        LoadError::ModuleTooLarge { .. } => "module larger than the host takes",
+        LoadError::TooManyFunctions { .. } => "module has more functions than the host takes",
+        LoadError::CustomSections { .. } => "module has more custom sections than the host takes",
         LoadError::UnknownImport { .. } => "import outside the connectors ABI",
         LoadError::ImportSignature { .. } => "import with the wrong signature",
         LoadError::MissingExport(_) => "missing export",
