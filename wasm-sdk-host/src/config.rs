@@ -47,8 +47,8 @@ impl Default for HostConfig {
     /// nested calls. Sized for a microcontroller with a 128 KiB heap
     /// shared by a few guests, instead of wasmi's desktop defaults (1 MB
     /// value stack, 1,000 nested calls, no table limit): the example guests
-    /// need at most 33 functions, no table and a few hundred bytes of value
-    /// stack.
+    /// have at most 39 functions (`faulty`, with its panic path; the counter
+    /// has 9) and no table.
     fn default() -> Self {
         HostConfig {
             fuel_per_slice: None,
