@@ -27,7 +27,9 @@
 use postcard_schema::schema::NamedType;
 
 use crate::ABI_VERSION;
-use crate::schema::{MAX_SCHEMA_LEN, TypeKey, put, schema_len, schema_name, write_named_type};
+use crate::schema::{
+    MAX_SCHEMA_LEN, PortType, TypeKey, put, schema_len, schema_name, write_named_type,
+};
 
 /// Name of the custom section.
 pub const MANIFEST_SECTION: &str = "wasm-sdk.manifest";
@@ -79,6 +81,13 @@ pub struct TypeDecl {
     pub key: TypeKey,
     /// The type's schema (`<T as Schema>::SCHEMA`).
     pub schema: &'static NamedType,
+}
+
+impl TypeDecl {
+    /// The type as a host declares it for a channel.
+    pub const fn port_type(&self) -> PortType {
+        PortType { name: self.schema.name, key: self.key }
+    }
 }
 
 /// Size in bytes of the section for these ports and types.

@@ -341,6 +341,53 @@ pub fn schema_name(schema: &[u8]) -> Option<&str> {
     core::str::from_utf8(rest.get(..len)?).ok()
 }
 
+/// Whether an encoded schema (as [`encode_schema`] writes it) is well
+/// formed and nests no deeper than `max_depth` types, checked without
+/// recursing deeper than that: run it before handing a schema from a module
+/// to a decoder that recurses (serde's), so a hostile 4 KiB schema of 2,000
+/// nested `Option`s cannot overflow the reader's stack.
+pub fn schema_within_depth(schema: &[u8], max_depth: usize) -> bool {
+    scan_named_type(schema, max_depth).is_some_and(|rest| rest.is_empty())
+}
+
+/// One `NamedType`; the bytes after it, or `None` if malformed or too deep.
+fn scan_named_type(bytes: &[u8], depth: usize) -> Option<&[u8]> {
+    let depth = depth.checked_sub(1)?;
+    let bytes = scan_str(bytes)?;
+    let (tag, bytes) = read_varint(bytes)?;
+    match tag {
+        0..=17 | 19 | 20 | 28 => Some(bytes),
+        18 | 21 | 22 => scan_named_type(bytes, depth),
+        23 | 24 => scan_list(bytes, |b| scan_named_type(b, depth)),
+        25 => scan_named_type(scan_named_type(bytes, depth)?, depth),
+        26 => scan_list(bytes, |b| scan_named_type(scan_str(b)?, depth)),
+        27 => scan_list(bytes, |b| {
+            let (variant, b) = read_varint(scan_str(b)?)?;
+            match variant {
+                0 => Some(b),
+                1 => scan_named_type(b, depth),
+                2 => scan_list(b, |b| scan_named_type(b, depth)),
+                3 => scan_list(b, |b| scan_named_type(scan_str(b)?, depth)),
+                _ => None,
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn scan_list<'a>(bytes: &'a [u8], item: impl Fn(&'a [u8]) -> Option<&'a [u8]>) -> Option<&'a [u8]> {
+    let (count, mut bytes) = read_varint(bytes)?;
+    for _ in 0..count {
+        bytes = item(bytes)?;
+    }
+    Some(bytes)
+}
+
+fn scan_str(bytes: &[u8]) -> Option<&[u8]> {
+    let (len, rest) = read_varint(bytes)?;
+    rest.get(len..)
+}
+
 fn read_varint(bytes: &[u8]) -> Option<(usize, &[u8])> {
     let mut n = 0usize;
     for (i, &b) in bytes.iter().enumerate().take(5) {
@@ -479,6 +526,26 @@ mod tests {
             let expected = postcard::to_slice(&ty, &mut [0u8; 8]).unwrap().to_vec();
             assert_eq!(&out[..n], &expected[..], "{p:?}");
         }
+    }
+
+    #[test]
+    fn depth_scan_reads_what_the_encoder_writes() {
+        assert!(schema_within_depth(&ALL_BYTES, 3));
+        assert!(!schema_within_depth(&ALL_BYTES, 2));
+        for cut in 0..ALL_BYTES.len() {
+            assert!(!schema_within_depth(&ALL_BYTES[..cut], 32), "cut at {cut}");
+        }
+        let mut trailing = ALL_BYTES.to_vec();
+        trailing.push(0);
+        assert!(!schema_within_depth(&trailing, 32));
+        // 2,000 nested `Option`s in 4 KiB: refused at depth 33, no deeper.
+        let mut deep = std::vec::Vec::new();
+        for _ in 0..2000 {
+            deep.extend_from_slice(&[0, 18]);
+        }
+        deep.extend_from_slice(&[0, 2]);
+        assert!(!schema_within_depth(&deep, 32));
+        assert!(schema_within_depth(&deep, 2001));
     }
 
     #[test]

@@ -155,15 +155,11 @@ impl fmt::Display for LoadError {
                  {supported}",
                 wasm_sdk_abi::manifest::MIN_ABI_VERSION
             ),
-            LoadError::PortType { kind, port, declared, found } => write!(
-                f,
-                "{} `{port}` carries `{}` (key {}) but the module declares `{}` (key {})",
-                kind.as_str(),
-                declared.name,
-                declared.key,
-                found.0,
-                found.1
-            ),
+            // The text `Mismatch` gives, from one place.
+            LoadError::PortType { kind, port, declared, found } => {
+                Mismatch { kind: *kind, port, declared: *declared, found: (found.1, &found.0) }
+                    .fmt(f)
+            }
             LoadError::Instantiate(e) => write!(f, "instantiation failed: {e}"),
         }
     }

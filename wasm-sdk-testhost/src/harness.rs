@@ -13,13 +13,13 @@ use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, ModuleInfo, Step};
 
 use crate::error::TestHostError;
 use crate::transcript::Transcript;
-use crate::types::PortSchemas;
+use crate::types::{Channels, PortSchemas};
 
 /// Settings for a [`TestHost`]; start from [`TestHost::builder`].
 #[derive(Clone, Debug)]
 pub struct TestHostBuilder {
     config: HostConfig,
-    channels: Vec<(PortKind, String, PortType)>,
+    channels: Channels,
 }
 
 impl TestHostBuilder {
@@ -70,7 +70,7 @@ impl TestHostBuilder {
 
     /// Declares the message type of one port's channel.
     pub fn channel(mut self, kind: PortKind, name: &str, ty: PortType) -> Self {
-        self.channels.push((kind, name.to_owned(), ty));
+        self.channels.push(kind, name, ty);
         self
     }
 
@@ -83,7 +83,7 @@ impl TestHostBuilder {
 /// Loads modules for testing; each [`TestGuest`] gets its own queues.
 pub struct TestHost {
     host: Host<QueueEnv>,
-    channels: Vec<(PortKind, String, PortType)>,
+    channels: Channels,
 }
 
 impl Default for TestHost {
@@ -98,7 +98,7 @@ impl TestHost {
     pub fn builder() -> TestHostBuilder {
         let config =
             HostConfig { total_fuel: Some(crate::DEFAULT_TOTAL_FUEL), ..HostConfig::default() };
-        TestHostBuilder { config, channels: Vec::new() }
+        TestHostBuilder { config, channels: Channels::default() }
     }
 
     /// The limits guests run under.
@@ -127,12 +127,9 @@ impl TestHost {
         wasm: &[u8],
         channels: &[ChannelType<'_>],
     ) -> Result<TestGuest, TestHostError> {
-        let channels: Vec<ChannelType<'_>> = self
-            .channels
-            .iter()
-            .map(|(kind, port, ty)| ChannelType { kind: *kind, port, ty: *ty })
-            .chain(channels.iter().copied())
-            .collect();
+        let mut all = self.channels.borrowed();
+        all.extend_from_slice(channels);
+        let channels = all;
         let guest = self.host.load_typed(wasm, QueueEnv::default(), &channels)?;
         // `load` parsed and checked the manifest; this reads its schemas.
         let schemas = ModuleInfo::parse(wasm)
@@ -218,6 +215,15 @@ pub struct TestGuest {
 }
 
 impl TestGuest {
+    /// The index of an input given by index or name.
+    ///
+    /// # Errors
+    ///
+    /// [`TestHostError::UnknownInput`].
+    pub fn input_index<'a>(&self, port: impl Into<Port<'a>>) -> Result<u8, TestHostError> {
+        self.input(port.into())
+    }
+
     fn input(&self, port: Port<'_>) -> Result<u8, TestHostError> {
         port.resolve(self.guest.inputs().len(), |name| self.guest.input_index(name))
             .ok_or_else(|| TestHostError::UnknownInput(port.describe()))

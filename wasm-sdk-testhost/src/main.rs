@@ -211,13 +211,10 @@ fn run(args: RunArgs) -> Result<(), String> {
     let mut guest = host.load_file(&wasm).map_err(|e| e.to_string())?;
     for (name, value) in &args.inputs {
         let idx = match name.parse::<u8>() {
-            Ok(idx) => Some(idx).filter(|i| usize::from(*i) < guest.input_names().len()),
-            Err(_) => guest.guest().input_index(name),
+            Ok(idx) => guest.input_index(idx),
+            Err(_) => guest.input_index(name.as_str()),
         };
-        let Some(idx) = idx else {
-            let unknown = format!("module has no input `{name}`");
-            return Err(with_names(unknown, "inputs", guest.input_names()));
-        };
+        let idx = idx.map_err(|e| with_names(e.to_string(), "inputs", guest.input_names()))?;
         let schema = guest.schemas().get(PortKind::Input, idx);
         let bytes =
             input_bytes(value, schema).map_err(|e| format!("--input {name}={value}: {e}"))?;

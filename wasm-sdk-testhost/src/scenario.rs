@@ -7,14 +7,14 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_sdk::native::{self, Task};
 use wasm_sdk_host::abi::manifest::PortKind;
+use wasm_sdk_host::abi::schema::PortType;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
-use wasm_sdk_host::abi::schema::{ChannelType, PortType};
 use wasm_sdk_host::{LoadError, LogLevel, Step};
 
 use crate::error::TestHostError;
 use crate::harness::TestHost;
 use crate::transcript::Transcript;
-use crate::types::PortSchemas;
+use crate::types::{Channels, PortSchemas};
 
 /// A scripted run of a module: inputs in order, closes, and what must come
 /// out. Write it once; [`Scenario::run_both`] runs it on the module's native
@@ -41,7 +41,7 @@ pub struct Scenario {
     outputs: Option<Vec<(String, Message)>>,
     /// Message types the typed pushes and expectations declare, checked
     /// against the module's ports at load (as the firmware does).
-    channels: Vec<(PortKind, String, PortType)>,
+    channels: Channels,
     logs: Option<Vec<(LogLevel, String)>>,
     errors: Option<Vec<String>>,
     status: Option<Step>,
@@ -164,7 +164,7 @@ impl Scenario {
     }
 
     fn declare(mut self, kind: PortKind, port: &str, ty: PortType) -> Self {
-        self.channels.push((kind, port.into(), ty));
+        self.channels.push(kind, port, ty);
         self
     }
 
@@ -198,13 +198,6 @@ impl Scenario {
     pub fn expect_json(mut self, output: &str, value: Value) -> Self {
         self.outputs.get_or_insert_with(Vec::new).push((output.into(), Message::Json(value)));
         self
-    }
-
-    fn channels(&self) -> Vec<ChannelType<'_>> {
-        self.channels
-            .iter()
-            .map(|(kind, port, ty)| ChannelType { kind: *kind, port, ty: *ty })
-            .collect()
     }
 
     /// The bytes to queue: raw, or JSON encoded with the input's type.
@@ -279,7 +272,7 @@ impl Scenario {
     /// [`ScenarioError::Setup`] for an input the task does not have.
     pub fn run_native(&self, task: &Task) -> Result<Transcript, ScenarioError> {
         self.setup()?;
-        task.check_channels(&self.channels())
+        task.check_channels(&self.channels.borrowed())
             .map_err(|e| ScenarioError::PortType { run: "native", message: e.to_string() })?;
         task.reset();
         let schemas = PortSchemas::from_task(task);
@@ -328,7 +321,7 @@ impl Scenario {
         wasm: impl AsRef<Path>,
     ) -> Result<Transcript, ScenarioError> {
         self.setup()?;
-        let mut guest = match host.load_file_typed(wasm, &self.channels()) {
+        let mut guest = match host.load_file_typed(wasm, &self.channels.borrowed()) {
             Err(TestHostError::Load(e @ LoadError::PortType { .. })) => {
                 return Err(ScenarioError::PortType { run: "wasm", message: e.to_string() });
             }
@@ -337,9 +330,7 @@ impl Scenario {
         for action in &self.actions {
             match action {
                 Action::Push(name, message) => {
-                    let Some(idx) = guest.guest().input_index(name) else {
-                        return Err(TestHostError::UnknownInput(name.clone()).into());
-                    };
+                    let idx = guest.input_index(name.as_str())?;
                     let bytes = self.bytes(name, idx, message, guest.schemas())?;
                     guest.push_input(idx, &bytes)?
                 }

@@ -195,8 +195,7 @@ impl Task {
             PortKind::Output => (self.outputs, self.output_types),
         };
         let index = crate::abi::manifest::position(names, name)?;
-        let decl = types.get(usize::from(index)).copied().flatten()?;
-        Some(PortType { name: decl.schema.name, key: decl.key })
+        Some(types.get(usize::from(index))?.as_ref()?.port_type())
     }
 
     /// Checks the channels a test declares against this task's port types,
