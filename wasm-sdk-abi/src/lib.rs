@@ -41,7 +41,7 @@
 //! assert_eq!(rules.receive_input(memory.as_mut_slice(), &mut env, 4, 8, 0), Reply::Block { input: 0 });
 //! // A bad index is reported before a bad pointer.
 //! let code = rules.send_output(memory.as_slice(), &mut env, -1, 99, 5);
-//! assert_eq!(code, Status::UnknownOutput.code());
+//! assert_eq!(code, Reply::Return(Status::UnknownOutput.code()));
 //! # }
 //! ```
 

@@ -14,12 +14,22 @@ use crate::rules::{Environment, InputState, SendError};
 
 /// Input queues, captured outputs, logs and errors of one guest.
 ///
-/// Inputs are unbounded queues that can be closed; every output is taken
-/// and recorded in order.
+/// Inputs are unbounded queues that can be closed (the test fills them).
+/// Outputs are recorded in order, up to [`output_budget`](Self::output_budget)
+/// bytes held: past it the output is full and the guest waits (see
+/// [`rules`](crate::rules)) until the host takes recorded messages out of
+/// [`sent`](Self::sent). Logs and errors are bounded by the guest's text
+/// budget ([`TextBudget`](crate::rules::TextBudget)).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QueueEnv {
     inputs: Vec<VecDeque<Vec<u8>>>,
     closed: Vec<bool>,
+    /// Most message bytes held in [`sent`](Self::sent); `None`: unbounded.
+    pub output_budget: Option<usize>,
+    /// Bytes in `sent` when last counted; recounted when a send would
+    /// exceed the budget, since the host takes messages out of `sent`
+    /// directly.
+    held: usize,
     /// Every message sent, as `(output index, bytes)`, in order.
     pub sent: Vec<(u8, Vec<u8>)>,
     /// Every log line, in order.
@@ -34,10 +44,20 @@ impl QueueEnv {
         QueueEnv {
             inputs: Vec::new(),
             closed: Vec::new(),
+            output_budget: None,
+            held: 0,
             sent: Vec::new(),
             logs: Vec::new(),
             errors: Vec::new(),
         }
+    }
+
+    /// No queues, nothing recorded, and at most `bytes` of sent messages
+    /// held before outputs are full.
+    pub const fn with_output_budget(bytes: usize) -> Self {
+        let mut env = QueueEnv::new();
+        env.output_budget = Some(bytes);
+        env
     }
 
     /// Queues a message on an input. Indices are checked against the
@@ -94,6 +114,18 @@ impl Environment for QueueEnv {
     }
 
     fn send_output(&mut self, output: u8, message: &[u8]) -> Result<(), SendError> {
+        if let Some(budget) = self.output_budget {
+            if message.len() > budget {
+                return Err(SendError::TooLarge);
+            }
+            if self.held.saturating_add(message.len()) > budget {
+                self.held = self.sent.iter().map(|(_, m)| m.len()).sum();
+                if self.held + message.len() > budget {
+                    return Err(SendError::Full);
+                }
+            }
+        }
+        self.held += message.len();
         self.sent.push((output, message.to_vec()));
         Ok(())
     }
@@ -122,5 +154,17 @@ mod tests {
         env.pop_input(3);
         assert_eq!(env.input(3), InputState::Closed);
         assert_eq!((env.queued(3), env.is_closed(3), env.is_closed(0)), (0, true, false));
+    }
+
+    #[test]
+    fn outputs_fill_up_to_the_budget_and_drain() {
+        let mut env = QueueEnv { output_budget: Some(4), ..QueueEnv::default() };
+        assert_eq!(env.send_output(0, b"abc"), Ok(()));
+        assert_eq!(env.send_output(1, b"de"), Err(SendError::Full));
+        assert_eq!(env.send_output(1, b"abcde"), Err(SendError::TooLarge));
+        assert_eq!(env.send_output(1, b"d"), Ok(()));
+        env.sent.remove(0);
+        assert_eq!(env.send_output(1, b"de"), Ok(()));
+        assert_eq!(env.sent, [(1, b"d".to_vec()), (1, b"de".to_vec())]);
     }
 }

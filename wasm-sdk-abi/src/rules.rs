@@ -21,10 +21,14 @@
 //! 3. the memory range `ptr..ptr + len`: outside the guest's memory is
 //!    [`Status::BadPointer`] (the whole buffer a guest offers to `receive`
 //!    must be its own, whatever the message's length);
-//! 4. the content: a sent message longer than [`Rules::max_message_len`] is
+//! 4. the content: a sent message longer than [`Rules::max_message_len`],
+//!    or a text longer than [`TextBudget::max_len`], is
 //!    [`Status::MessageTooLarge`]; text that is not UTF-8 is
 //!    [`Status::InvalidUtf8`];
-//! 5. the queue or sink, through the [`Environment`].
+//! 5. the budgets of texts ([`TextBudget`]): past the guest's total,
+//!    [`Status::Closed`] (the host's log is closed to it); past this
+//!    step's share, [`Reply::Throttle`];
+//! 6. the queue or sink, through the [`Environment`].
 //!
 //! # Queue semantics
 //!
@@ -37,9 +41,16 @@
 //!   [`Status::MessageTooLarge`] and `input_len` tells the size needed.
 //! - **Close.** Messages queued before a close are still delivered; then
 //!   `receive_input` and `input_len` return [`Status::Closed`].
-//! - **Output backpressure.** An output that cannot take a message now
-//!   answers [`Status::OutputFull`]; the message was not taken and retrying
-//!   is safe.
+//! - **Output backpressure.** `send_output` to an output that cannot take
+//!   the message now answers [`Reply::Full`]: the host suspends the guest,
+//!   as it does on an empty input, and calls [`Rules::send_output`] again
+//!   with the same arguments once the output has room. Nothing is dropped
+//!   and a waiting guest burns no fuel. ([`Status::OutputFull`] remains in
+//!   the ABI for hosts that cannot suspend a guest.)
+//! - **Text budgets.** Logs and error reports are bounded per call, per
+//!   step and in total ([`TextBudget`], counted in a [`TextUsage`]): a
+//!   guest flooding its log cannot make one step take unbounded time, nor
+//!   make a host that keeps texts keep unbounded memory.
 
 use crate::{LogLevel, Status};
 
@@ -147,10 +158,63 @@ pub enum Reply {
         /// The input index.
         input: u8,
     },
+    /// Suspend the guest: it waits in `send_output` for room on this
+    /// output. Call [`Rules::send_output`] again with the same arguments
+    /// when the output has room (or is closed).
+    Full {
+        /// The output index.
+        output: u8,
+    },
+    /// Suspend the guest until its next step: this text would take the
+    /// step past [`TextBudget::per_step`]. Call the same import again with
+    /// the same arguments after [`TextUsage::next_step`].
+    Throttle,
+}
+
+/// How many text bytes (`log` and `report_error` together) a guest may
+/// pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextBudget {
+    /// Longest single text; longer is [`Status::MessageTooLarge`].
+    pub max_len: usize,
+    /// Text bytes per step: a text that would exceed it waits for the next
+    /// step ([`Reply::Throttle`]). The first text of a step always passes,
+    /// so a guest always progresses.
+    pub per_step: usize,
+    /// Text bytes over the guest's life; past it, `log` and `report_error`
+    /// answer [`Status::Closed`] and the text is not passed on. `None`:
+    /// unlimited (a host whose sink streams texts out and keeps none).
+    pub total: Option<u64>,
+}
+
+impl TextBudget {
+    /// 1 KiB per text, 4 KiB per step, no total: what the SDK's panic
+    /// report and formatted errors need, a few lines per step.
+    pub const DEFAULT: TextBudget = TextBudget { max_len: 1024, per_step: 4096, total: None };
+}
+
+/// The text bytes one guest has passed, checked against its
+/// [`TextBudget`]. The host keeps one per guest and calls
+/// [`next_step`](Self::next_step) when it steps the guest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextUsage {
+    /// Bytes passed in this step.
+    pub step: usize,
+    /// Bytes passed over the guest's life.
+    pub total: u64,
+    /// Texts refused because the total was used up.
+    pub refused: u32,
+}
+
+impl TextUsage {
+    /// A new step begins: its share of the budget is unused.
+    pub fn next_step(&mut self) {
+        self.step = 0;
+    }
 }
 
 /// The `connectors` rules for one guest: its port counts (from its
-/// manifest) and the host's message size limit.
+/// manifest) and the host's limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rules {
     /// Number of inputs; indices `0..inputs` are known.
@@ -159,13 +223,21 @@ pub struct Rules {
     pub outputs: usize,
     /// Largest message the guest may send; longer is `MessageTooLarge`.
     pub max_message_len: usize,
+    /// What the guest may log and report.
+    pub text: TextBudget,
 }
 
 impl Rules {
-    /// Rules for a guest with these port counts and the default message
-    /// size limit, [`DEFAULT_MAX_MESSAGE_LEN`].
+    /// Rules for a guest with these port counts, the default message size
+    /// limit ([`DEFAULT_MAX_MESSAGE_LEN`]) and text budget
+    /// ([`TextBudget::DEFAULT`]).
     pub const fn new(inputs: usize, outputs: usize) -> Self {
-        Rules { inputs, outputs, max_message_len: DEFAULT_MAX_MESSAGE_LEN }
+        Rules {
+            inputs,
+            outputs,
+            max_message_len: DEFAULT_MAX_MESSAGE_LEN,
+            text: TextBudget::DEFAULT,
+        }
     }
 
     /// `receive_input(buf, len, input_idx)`: copies the input's next message
@@ -219,7 +291,7 @@ impl Rules {
     }
 
     /// `send_output(buf, len, output_idx)`: hands a copy of the message to
-    /// the output.
+    /// the output, or suspends the guest while the output is full.
     pub fn send_output<M, E>(
         &self,
         memory: &M,
@@ -227,59 +299,93 @@ impl Rules {
         buf: M::Ptr,
         len: i32,
         output_idx: i32,
-    ) -> i32
+    ) -> Reply
     where
         M: GuestMemory + ?Sized,
         E: Environment + ?Sized,
     {
         let Some(output) = index(output_idx, self.outputs) else {
-            return Status::UnknownOutput.code();
+            return Reply::Return(Status::UnknownOutput.code());
         };
         let Some(message) = length(len).and_then(|len| memory.bytes(buf, len)) else {
-            return Status::BadPointer.code();
+            return Reply::Return(Status::BadPointer.code());
         };
         if message.len() > self.max_message_len {
-            return Status::MessageTooLarge.code();
+            return Reply::Return(Status::MessageTooLarge.code());
         }
         match env.send_output(output, message) {
-            Ok(()) => 0,
-            Err(SendError::Full) => Status::OutputFull.code(),
-            Err(SendError::TooLarge) => Status::MessageTooLarge.code(),
-            Err(SendError::Closed) => Status::Closed.code(),
+            Ok(()) => Reply::Return(0),
+            Err(SendError::Full) => Reply::Full { output },
+            Err(SendError::TooLarge) => Reply::Return(Status::MessageTooLarge.code()),
+            Err(SendError::Closed) => Reply::Return(Status::Closed.code()),
         }
     }
 
-    /// `log(ptr, len, level)`: one UTF-8 log line at a [`LogLevel`].
-    pub fn log<M, E>(&self, memory: &M, env: &mut E, ptr: M::Ptr, len: i32, level: i32) -> i32
+    /// `log(ptr, len, level)`: one UTF-8 log line at a [`LogLevel`],
+    /// counted in `usage`.
+    pub fn log<M, E>(
+        &self,
+        memory: &M,
+        env: &mut E,
+        usage: &mut TextUsage,
+        ptr: M::Ptr,
+        len: i32,
+        level: i32,
+    ) -> Reply
     where
         M: GuestMemory + ?Sized,
         E: Environment + ?Sized,
     {
         let Some(level) = LogLevel::from_code(level) else {
-            return Status::InvalidLogLevel.code();
+            return Reply::Return(Status::InvalidLogLevel.code());
         };
-        match text(memory, ptr, len) {
-            Ok(message) => {
-                env.log(level, message);
-                0
-            }
-            Err(status) => status.code(),
-        }
+        self.pass_text(memory, usage, ptr, len, |message| env.log(level, message))
     }
 
-    /// `report_error(ptr, len)`: the guest's UTF-8 error report.
-    pub fn report_error<M, E>(&self, memory: &M, env: &mut E, ptr: M::Ptr, len: i32) -> i32
+    /// `report_error(ptr, len)`: the guest's UTF-8 error report, counted
+    /// in `usage`.
+    pub fn report_error<M, E>(
+        &self,
+        memory: &M,
+        env: &mut E,
+        usage: &mut TextUsage,
+        ptr: M::Ptr,
+        len: i32,
+    ) -> Reply
     where
         M: GuestMemory + ?Sized,
         E: Environment + ?Sized,
     {
-        match text(memory, ptr, len) {
-            Ok(message) => {
-                env.report_error(message);
-                0
-            }
-            Err(status) => status.code(),
+        self.pass_text(memory, usage, ptr, len, |message| env.report_error(message))
+    }
+
+    /// Checks 2 to 5 of a text, then hands it to `sink` and counts it.
+    fn pass_text<M: GuestMemory + ?Sized>(
+        &self,
+        memory: &M,
+        usage: &mut TextUsage,
+        ptr: M::Ptr,
+        len: i32,
+        sink: impl FnOnce(&str),
+    ) -> Reply {
+        let message = match text(memory, ptr, len, self.text.max_len) {
+            Ok(message) => message,
+            Err(status) => return Reply::Return(status.code()),
+        };
+        let bytes = message.len();
+        // `usize` to `u64` is lossless on every target Rust supports.
+        let total = usage.total.saturating_add(bytes as u64);
+        if self.text.total.is_some_and(|max| total > max) {
+            usage.refused = usage.refused.saturating_add(1);
+            return Reply::Return(Status::Closed.code());
         }
+        if usage.step > 0 && usage.step.saturating_add(bytes) > self.text.per_step {
+            return Reply::Throttle;
+        }
+        sink(message);
+        usage.step = usage.step.saturating_add(bytes);
+        usage.total = total;
+        Reply::Return(0)
     }
 }
 
@@ -293,9 +399,18 @@ fn length(len: i32) -> Option<usize> {
     usize::try_from(len).ok()
 }
 
-/// The UTF-8 text at `ptr..ptr + len` (checks 2 to 4).
-fn text<M: GuestMemory + ?Sized>(memory: &M, ptr: M::Ptr, len: i32) -> Result<&str, Status> {
+/// The UTF-8 text at `ptr..ptr + len`, at most `max_len` bytes (checks 2
+/// to 4).
+fn text<M: GuestMemory + ?Sized>(
+    memory: &M,
+    ptr: M::Ptr,
+    len: i32,
+    max_len: usize,
+) -> Result<&str, Status> {
     let bytes = length(len).and_then(|len| memory.bytes(ptr, len)).ok_or(Status::BadPointer)?;
+    if bytes.len() > max_len {
+        return Err(Status::MessageTooLarge);
+    }
     core::str::from_utf8(bytes).map_err(|_| Status::InvalidUtf8)
 }
 
@@ -338,7 +453,11 @@ mod tests {
         }
     }
 
-    const RULES: Rules = Rules { inputs: 1, outputs: 1, max_message_len: 4 };
+    const RULES: Rules = Rules {
+        max_message_len: 4,
+        text: TextBudget { max_len: 5, per_step: 8, total: Some(12) },
+        ..Rules::new(1, 1)
+    };
 
     #[test]
     fn ranges_are_checked_as_unsigned_offsets() {
@@ -359,9 +478,9 @@ mod tests {
         let unknown = Reply::Return(Status::UnknownInput.code());
         assert_eq!(RULES.receive_input(mem.as_mut_slice(), &mut env, -5, -1, 1), unknown);
         let code = RULES.send_output(mem.as_slice(), &mut env, 100, 1, 7);
-        assert_eq!(code, Status::UnknownOutput.code());
-        let code = RULES.log(mem.as_slice(), &mut env, 100, -1, 9);
-        assert_eq!(code, Status::InvalidLogLevel.code());
+        assert_eq!(code, Reply::Return(Status::UnknownOutput.code()));
+        let code = RULES.log(mem.as_slice(), &mut env, &mut TextUsage::default(), 100, -1, 9);
+        assert_eq!(code, Reply::Return(Status::InvalidLogLevel.code()));
     }
 
     #[test]
@@ -387,15 +506,60 @@ mod tests {
 
     #[test]
     fn sends_over_the_limit_and_bad_text_are_refused() {
-        let mut mem = *b"abcde\xff\0\0";
+        let mem = *b"abcde\xff\0\0";
+        let mem = mem.as_slice();
         let mut env = OneMessage::default();
-        let too_large = Status::MessageTooLarge.code();
-        assert_eq!(RULES.send_output(mem.as_slice(), &mut env, 0, 5, 0), too_large);
-        assert_eq!(RULES.send_output(mem.as_slice(), &mut env, 0, 4, 0), 0);
-        let invalid = Status::InvalidUtf8.code();
-        assert_eq!(RULES.report_error(mem.as_slice(), &mut env, 0, 6), invalid);
-        assert_eq!(RULES.log(mem.as_slice(), &mut env, 0, 5, 2), 0);
-        assert_eq!(RULES.log(mem.as_mut_slice(), &mut env, 0, 9, 2), Status::BadPointer.code());
+        let mut usage = TextUsage::default();
+        let code = |status: Status| Reply::Return(status.code());
+        assert_eq!(RULES.send_output(mem, &mut env, 0, 5, 0), code(Status::MessageTooLarge));
+        assert_eq!(RULES.send_output(mem, &mut env, 0, 4, 0), Reply::Return(0));
+        assert_eq!(RULES.report_error(mem, &mut env, &mut usage, 1, 5), code(Status::InvalidUtf8));
+        assert_eq!(RULES.log(mem, &mut env, &mut usage, 0, 5, 2), Reply::Return(0));
+        assert_eq!(RULES.log(mem, &mut env, &mut usage, 0, 9, 2), code(Status::BadPointer));
         assert_eq!((env.sent, env.texts), (1, 1));
+    }
+
+    #[test]
+    fn a_full_output_suspends_the_sender() {
+        struct Full;
+        impl Environment for Full {
+            fn input(&mut self, _: u8) -> InputState<'_> {
+                InputState::Empty
+            }
+            fn pop_input(&mut self, _: u8) {}
+            fn send_output(&mut self, _: u8, _: &[u8]) -> Result<(), SendError> {
+                Err(SendError::Full)
+            }
+            fn log(&mut self, _: LogLevel, _: &str) {}
+            fn report_error(&mut self, _: &str) {}
+        }
+        let mem = [0u8; 8];
+        assert_eq!(
+            RULES.send_output(mem.as_slice(), &mut Full, 0, 4, 0),
+            Reply::Full { output: 0 }
+        );
+    }
+
+    #[test]
+    fn texts_are_bounded_per_call_per_step_and_in_total() {
+        let mem = *b"abcdefgh";
+        let mem = mem.as_slice();
+        let mut env = OneMessage::default();
+        let mut usage = TextUsage::default();
+        let too_large = Reply::Return(Status::MessageTooLarge.code());
+        assert_eq!(RULES.log(mem, &mut env, &mut usage, 0, 6, 2), too_large, "over max_len");
+        assert_eq!(RULES.log(mem, &mut env, &mut usage, 0, 5, 2), Reply::Return(0));
+        // 5 + 4 > 8 per step: wait for the next step, nothing passed on.
+        assert_eq!(RULES.report_error(mem, &mut env, &mut usage, 0, 4), Reply::Throttle);
+        assert_eq!((env.texts, usage.step, usage.total), (1, 5, 5));
+        usage.next_step();
+        assert_eq!(RULES.report_error(mem, &mut env, &mut usage, 0, 4), Reply::Return(0));
+        assert_eq!(RULES.log(mem, &mut env, &mut usage, 0, 3, 2), Reply::Return(0));
+        // 12 bytes in total: the log is closed to this guest from now on.
+        let closed = Reply::Return(Status::Closed.code());
+        usage.next_step();
+        assert_eq!(RULES.log(mem, &mut env, &mut usage, 0, 1, 2), closed);
+        assert_eq!(RULES.log(mem, &mut env, &mut usage, 0, 0, 2), Reply::Return(0));
+        assert_eq!((env.texts, usage.total, usage.refused), (4, 12, 1));
     }
 }

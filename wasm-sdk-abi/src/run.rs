@@ -17,7 +17,15 @@ pub enum Step {
         /// The input index.
         input: u8,
     },
-    /// Used up its fuel slice; step again to continue.
+    /// Waiting in `send` for room on this output, which is full (the
+    /// consumer is slower than the guest). Stepping again before there is
+    /// room runs nothing; the message is sent when there is.
+    Full {
+        /// The output index.
+        output: u8,
+    },
+    /// Used up its fuel slice or this step's share of its text budget;
+    /// step again to continue.
     Preempted,
     /// `run_task` returned this exit code (0: clean stop).
     Finished {
@@ -37,11 +45,12 @@ impl Step {
         matches!(self, Step::Finished { .. } | Step::Trapped(_) | Step::OutOfFuel)
     }
 
-    /// The step's name as transcripts spell it: `blocked`, `preempted`,
-    /// `finished`, `trapped` or `out_of_fuel`.
+    /// The step's name as transcripts spell it: `blocked`, `full`,
+    /// `preempted`, `finished`, `trapped` or `out_of_fuel`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Step::Blocked { .. } => "blocked",
+            Step::Full { .. } => "full",
             Step::Preempted => "preempted",
             Step::Finished { .. } => "finished",
             Step::Trapped(_) => "trapped",
@@ -61,6 +70,14 @@ impl Step {
     pub fn blocked_on(&self) -> Option<u8> {
         match self {
             Step::Blocked { input } => Some(*input),
+            _ => None,
+        }
+    }
+
+    /// The output waited on, when full.
+    pub fn full_on(&self) -> Option<u8> {
+        match self {
+            Step::Full { output } => Some(*output),
             _ => None,
         }
     }

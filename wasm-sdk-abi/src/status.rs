@@ -12,14 +12,18 @@ pub enum Status {
     UnknownInput = -2,
     /// The output index is not one of the module's outputs.
     UnknownOutput = -3,
-    /// The input is closed and drained, or the output is closed.
+    /// The input is closed and drained, or the output is closed; for
+    /// `log` and `report_error`, the guest's text budget is used up and
+    /// the host takes no more text from it.
     Closed = -4,
     /// The message does not fit: on receive, the guest's buffer is too small
     /// (the message stays queued); on send, it exceeds the host's limit.
     MessageTooLarge = -5,
     /// `input_len` only: nothing is queued on that input yet.
     Empty = -6,
-    /// The host did not take the message because the output is full.
+    /// The host did not take the message because the output is full. Hosts
+    /// that can suspend a guest (all of this project's Wasm hosts) make it
+    /// wait instead; this is for one that cannot.
     OutputFull = -7,
     /// Text passed to `log` or `report_error` is not UTF-8.
     InvalidUtf8 = -8,

@@ -2,13 +2,21 @@
 //!
 //! Each import splits the wasmi caller into the guest's linear memory and
 //! its host state and hands the raw arguments to [`Rules`], the ABI's one
-//! implementation of the checks and queue semantics. A [`Reply::Block`]
-//! becomes a wasmi host error ([`Blocked`]) that suspends the call;
-//! [`Guest::step`](crate::Guest::step) calls the rules again and resumes it.
+//! implementation of the checks, queue semantics and text budgets. A reply
+//! that suspends the guest ([`Reply::Block`], [`Reply::Full`],
+//! [`Reply::Throttle`]) becomes a wasmi host error ([`Pending`]) that
+//! suspends the call; [`Guest::step`](crate::Guest::step) calls the rules
+//! again with the same arguments and resumes it.
+//!
+//! Calls that move bytes also cost fuel by their length
+//! ([`HostConfig::bytes_per_fuel`](crate::HostConfig::bytes_per_fuel)), so
+//! a guest logging or sending large buffers uses its slice as fast as one
+//! computing.
 
 use core::fmt;
 
-use wasm_sdk_abi::rules::{Environment, Reply, Rules};
+use wasm_sdk_abi::rules::{Environment, Reply, Rules, TextUsage};
+use wasm_sdk_abi::run::Step;
 use wasm_sdk_abi::{self as abi};
 use wasmi::{Caller, Linker, Memory, StoreLimits};
 
@@ -17,41 +25,98 @@ pub(crate) struct HostState<E> {
     pub env: E,
     pub rules: Rules,
     pub limits: StoreLimits,
+    /// Text bytes logged and reported, against `rules.text`.
+    pub text: TextUsage,
+    /// Bytes of a call that cost one unit of fuel; 0: calls cost none.
+    pub bytes_per_fuel: u32,
     /// Set right after instantiation; `None` only before that.
     pub memory: Option<Memory>,
 }
 
-/// A `receive_input` call the rules answered with [`Reply::Block`], kept
-/// with its arguments to be answered again when the guest is stepped.
+/// Which import a suspended call is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Blocked {
-    pub input: u8,
-    pub ptr: i32,
-    pub len: i32,
+pub(crate) enum Call {
+    /// `receive_input`, on an open, empty input.
+    Receive,
+    /// `send_output`, on a full output.
+    Send,
+    /// `log` at this level, over this step's text budget.
+    Log(i32),
+    /// `report_error`, over this step's text budget.
+    ReportError,
 }
 
-impl fmt::Display for Blocked {
+/// A call the rules answered with a suspending [`Reply`], kept with its
+/// arguments to be answered again when the guest is stepped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Pending {
+    pub call: Call,
+    pub ptr: i32,
+    pub len: i32,
+    /// The port index argument (unused for texts).
+    pub idx: i32,
+    /// What the guest waits for, as its scheduler sees it.
+    pub step: Step,
+}
+
+impl fmt::Display for Pending {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "guest blocked on input {}", self.input)
+        write!(f, "guest suspended in {:?} ({})", self.call, self.step.as_str())
     }
 }
 
-impl wasmi::errors::HostError for Blocked {}
+impl wasmi::errors::HostError for Pending {}
 
 impl<E: Environment> HostState<E> {
-    /// `receive_input` against `mem`; [`Blocked`] when the guest waits.
-    pub fn receive(
+    /// Serves `call` against `mem`: its return value, or [`Pending`] when
+    /// the guest must wait.
+    pub fn serve(
         &mut self,
         mem: &mut [u8],
+        call: Call,
         ptr: i32,
         len: i32,
         idx: i32,
-    ) -> Result<i32, Blocked> {
-        match self.rules.receive_input(mem, &mut self.env, ptr, len, idx) {
-            Reply::Return(code) => Ok(code),
-            Reply::Block { input } => Err(Blocked { input, ptr, len }),
+    ) -> Result<i32, Pending> {
+        let (rules, env, text) = (&self.rules, &mut self.env, &mut self.text);
+        let reply = match call {
+            Call::Receive => rules.receive_input(mem, env, ptr, len, idx),
+            Call::Send => rules.send_output(&*mem, env, ptr, len, idx),
+            Call::Log(level) => rules.log(&*mem, env, text, ptr, len, level),
+            Call::ReportError => rules.report_error(&*mem, env, text, ptr, len),
+        };
+        let step = match reply {
+            Reply::Return(code) => return Ok(code),
+            Reply::Block { input } => Step::Blocked { input },
+            Reply::Full { output } => Step::Full { output },
+            Reply::Throttle => Step::Preempted,
+        };
+        Err(Pending { call, ptr, len, idx, step })
+    }
+
+    /// The fuel a served call costs that returned `code` and was passed
+    /// `len`: by the bytes it moved (a receive, what it copied; the others,
+    /// what they were passed; a refused call, nothing).
+    pub fn cost(&self, call: Call, code: i32, len: i32) -> u64 {
+        let moved = match call {
+            _ if code < 0 => 0,
+            Call::Receive => code,
+            _ => len,
+        };
+        match (u64::try_from(moved), self.bytes_per_fuel) {
+            (Ok(moved), per @ 1..) => moved / u64::from(per),
+            _ => 0,
         }
     }
+}
+
+/// Takes `cost` fuel from a store's tank, at most what is left: a call
+/// costing more than the slice has left ends the slice (the guest is
+/// preempted at its next instruction) and the rest is forgiven, so no
+/// call can stall a guest forever. Nothing when fuel is not metered.
+pub(crate) fn charge(fuel: Result<u64, wasmi::Error>, cost: u64) -> Option<u64> {
+    let left = fuel.ok()?;
+    (cost > 0).then(|| left.saturating_sub(cost))
 }
 
 /// Splits the caller into guest memory and host state. A guest without its
@@ -64,6 +129,22 @@ fn split<'a, E>(caller: &'a mut Caller<'_, HostState<E>>) -> (&'a mut [u8], &'a 
     }
 }
 
+/// Serves one call from a guest and charges its bytes.
+fn serve<E: Environment>(
+    caller: &mut Caller<'_, HostState<E>>,
+    call: Call,
+    (ptr, len, idx): (i32, i32, i32),
+) -> Result<i32, wasmi::Error> {
+    let (mem, state) = split(caller);
+    let code = state.serve(mem, call, ptr, len, idx).map_err(wasmi::Error::host)?;
+    let cost = state.cost(call, code, len);
+    if let Some(fuel) = charge(caller.get_fuel(), cost) {
+        // Metering is on when `get_fuel` answered, so this cannot fail.
+        let _ = caller.set_fuel(fuel);
+    }
+    Ok(code)
+}
+
 /// Defines every `connectors` import in `linker`.
 pub(crate) fn define<E: Environment + 'static>(
     linker: &mut Linker<HostState<E>>,
@@ -72,8 +153,7 @@ pub(crate) fn define<E: Environment + 'static>(
         abi::IMPORT_MODULE,
         abi::RECEIVE_INPUT,
         |mut caller: Caller<'_, HostState<E>>, ptr: i32, len: i32, idx: i32| {
-            let (mem, state) = split(&mut caller);
-            state.receive(mem, ptr, len, idx).map_err(wasmi::Error::host)
+            serve(&mut caller, Call::Receive, (ptr, len, idx))
         },
     )?;
     linker.func_wrap(
@@ -88,24 +168,21 @@ pub(crate) fn define<E: Environment + 'static>(
         abi::IMPORT_MODULE,
         abi::SEND_OUTPUT,
         |mut caller: Caller<'_, HostState<E>>, ptr: i32, len: i32, idx: i32| {
-            let (mem, state) = split(&mut caller);
-            state.rules.send_output(&*mem, &mut state.env, ptr, len, idx)
+            serve(&mut caller, Call::Send, (ptr, len, idx))
         },
     )?;
     linker.func_wrap(
         abi::IMPORT_MODULE,
         abi::LOG,
         |mut caller: Caller<'_, HostState<E>>, ptr: i32, len: i32, level: i32| {
-            let (mem, state) = split(&mut caller);
-            state.rules.log(&*mem, &mut state.env, ptr, len, level)
+            serve(&mut caller, Call::Log(level), (ptr, len, 0))
         },
     )?;
     linker.func_wrap(
         abi::IMPORT_MODULE,
         abi::REPORT_ERROR,
         |mut caller: Caller<'_, HostState<E>>, ptr: i32, len: i32| {
-            let (mem, state) = split(&mut caller);
-            state.rules.report_error(&*mem, &mut state.env, ptr, len)
+            serve(&mut caller, Call::ReportError, (ptr, len, 0))
         },
     )?;
     Ok(())

@@ -1,6 +1,6 @@
 //! Limits and fuel settings shared by every guest of a [`Host`](crate::Host).
 
-use wasm_sdk_abi::rules::DEFAULT_MAX_MESSAGE_LEN;
+use wasm_sdk_abi::rules::{DEFAULT_MAX_MESSAGE_LEN, TextBudget};
 
 /// How a [`Host`](crate::Host) runs its guests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +38,23 @@ pub struct HostConfig {
     pub max_value_stack: usize,
     /// Deepest call nesting of a guest before it traps.
     pub max_call_depth: usize,
+    /// Most locals one function may declare
+    /// ([`LoadError::TooManyLocals`](crate::LoadError::TooManyLocals)):
+    /// wasmi initializes a callee's locals on every call but charges fuel
+    /// per instruction, so a function with many locals made a unit of fuel
+    /// take hundreds of times longer than in plain code.
+    pub max_locals: u32,
+    /// What a guest may log and report: per text, per step and in total
+    /// (the ABI's [`TextBudget`], applied by its rules).
+    pub text: TextBudget,
+    /// Bytes that cost one unit of fuel when a guest sends, receives, logs
+    /// or reports them; 0: calls cost no fuel by their length.
+    pub bytes_per_fuel: u32,
+    /// Most bytes of a guest's sent messages a host holds before the
+    /// output is full and the guest waits. The test host applies it to
+    /// its record of outputs; firmware pipes hold a fixed number of
+    /// messages instead.
+    pub output_budget: usize,
 }
 
 impl Default for HostConfig {
@@ -62,6 +79,10 @@ impl Default for HostConfig {
             max_table_elements: 256,
             max_value_stack: 16 * 1024,
             max_call_depth: 256,
+            max_locals: 256,
+            text: TextBudget::DEFAULT,
+            bytes_per_fuel: 16,
+            output_budget: 256 * 1024,
         }
     }
 }

@@ -31,6 +31,16 @@ pub enum LoadError {
         /// The limit.
         max: u32,
     },
+    /// A function declares more locals (parameters included) than the
+    /// host's `max_locals`.
+    TooManyLocals {
+        /// The function's index (imports first, as in the name section).
+        function: u32,
+        /// Its locals.
+        found: u32,
+        /// The limit.
+        max: u32,
+    },
     /// More custom sections than the host's `max_custom_sections`.
     CustomSections {
         /// The module's custom sections.
@@ -118,6 +128,10 @@ impl fmt::Display for LoadError {
             LoadError::TooManyFunctions { found, max } => {
                 write!(f, "module has {found} functions; the host takes at most {max}")
             }
+            LoadError::TooManyLocals { function, found, max } => write!(
+                f,
+                "function {function} has {found} locals; the host takes at most {max} per function"
+            ),
             LoadError::CustomSections { found, max } => {
                 write!(f, "module has {found} custom sections; the host takes at most {max}")
             }

@@ -9,18 +9,25 @@ use wasmi::{
 };
 
 use wasm_sdk_abi::manifest::position;
-use wasm_sdk_abi::rules::Environment;
+use wasm_sdk_abi::rules::{Environment, TextUsage};
 use wasm_sdk_abi::run::{Step, Trap};
 
-use crate::binding::{Blocked, HostState};
+use crate::binding::{HostState, Pending, charge};
 use crate::config::HostConfig;
 use crate::error::trap;
 use crate::host::Ports;
 
+/// Where a guest stands between steps: the one state machine every host
+/// drives through [`Guest::step`].
 enum State {
+    /// Loaded; `run_task` not called yet.
     NotStarted,
+    /// Out of its fuel slice inside Wasm code.
     Preempted(TypedResumableCallOutOfFuel<i32>),
-    Blocked(TypedResumableCallHostTrap<i32>, Blocked),
+    /// Suspended inside an import call: waiting for an input, for room on
+    /// an output, or for the next step's text budget.
+    Suspended(TypedResumableCallHostTrap<i32>, Pending),
+    /// Finished, trapped or out of fuel, for good.
     Done(Step),
 }
 
@@ -61,12 +68,15 @@ impl<E: Environment + 'static> Guest<E> {
         }
     }
 
-    /// Runs the guest until it blocks, finishes, traps, or uses its slice.
+    /// Runs the guest until it blocks, waits on a full output, finishes,
+    /// traps, or uses its slice (of fuel, or of its text budget).
     ///
     /// A blocked guest is resumed only when its input has a message or is
-    /// closed; otherwise this returns [`Step::Blocked`] without running Wasm.
+    /// closed, a full one only when its output has room; otherwise this
+    /// returns [`Step::Blocked`] or [`Step::Full`] without running Wasm.
     /// After a final step (see [`Step::is_final`]) it returns that step again.
     pub fn step(&mut self) -> Step {
+        self.store.data_mut().text.next_step();
         let state = core::mem::replace(&mut self.state, State::Done(Step::OutOfFuel));
         let (step, state) = self.advance(state);
         self.state = state;
@@ -92,21 +102,28 @@ impl<E: Environment + 'static> Guest<E> {
                 self.account();
                 result
             }
-            State::Blocked(call, blocked) => {
-                let code = {
+            State::Suspended(call, pending) => {
+                let served = {
                     let Some(memory) = self.store.data().memory else {
                         return Self::done(Step::Trapped(Trap::new("guest has no memory")));
                     };
                     let (mem, state) = memory.data_and_store_mut(&mut self.store);
-                    state.receive(mem, blocked.ptr, blocked.len, i32::from(blocked.input))
+                    let Pending { call, ptr, len, idx, .. } = pending;
+                    state
+                        .serve(mem, call, ptr, len, idx)
+                        .map(|code| (code, state.cost(call, code, len)))
                 };
-                let Ok(code) = code else {
-                    // Still nothing to receive: stay suspended, run nothing.
-                    let step = Step::Blocked { input: blocked.input };
-                    return (step, State::Blocked(call, blocked));
+                let (code, cost) = match served {
+                    Ok(served) => served,
+                    // Still waiting: stay suspended, run nothing.
+                    Err(pending) => return (pending.step.clone(), State::Suspended(call, pending)),
                 };
                 if !self.refuel(0) {
                     return Self::done(Step::OutOfFuel);
+                }
+                // The call's bytes, from this step's fuel.
+                if let Some(fuel) = charge(self.store.get_fuel(), cost) {
+                    let _ = self.store.set_fuel(fuel);
                 }
                 let result = call.resume(&mut self.store, &[Val::I32(code)]);
                 self.account();
@@ -116,11 +133,9 @@ impl<E: Environment + 'static> Guest<E> {
         match result {
             Ok(TypedResumableCall::Finished(exit_code)) => Self::done(Step::Finished { exit_code }),
             Ok(TypedResumableCall::HostTrap(call)) => {
-                match call.host_error().downcast_ref::<Blocked>().copied() {
-                    Some(blocked) => {
-                        (Step::Blocked { input: blocked.input }, State::Blocked(call, blocked))
-                    }
-                    // The bound imports only ever suspend with `Blocked`.
+                match call.host_error().downcast_ref::<Pending>().cloned() {
+                    Some(pending) => (pending.step.clone(), State::Suspended(call, pending)),
+                    // The bound imports only ever suspend with `Pending`.
                     None => Self::done(Step::Trapped(trap(call.host_error()))),
                 }
             }
@@ -166,6 +181,12 @@ impl<E: Environment + 'static> Guest<E> {
         if let Some(left) = &mut self.fuel_left {
             *left = left.saturating_sub(used);
         }
+    }
+
+    /// The text bytes the guest has logged and reported, and the texts
+    /// refused past its total budget.
+    pub fn text_usage(&self) -> TextUsage {
+        self.store.data().text
     }
 
     /// Total fuel the guest has used (0 when fuel is not metered).

@@ -9,7 +9,7 @@ use wasm_sdk_abi::{self as abi, ABI_VERSION};
 use wasmi::{CompilationMode, Config, Engine, Linker, Module, Store, StoreLimitsBuilder};
 use wasmparser::{ExternalKind, ValType};
 
-use wasm_sdk_abi::rules::{Environment, Rules};
+use wasm_sdk_abi::rules::{Environment, Rules, TextUsage};
 
 use crate::binding::{self, HostState};
 use crate::config::HostConfig;
@@ -106,7 +106,10 @@ impl<E: Environment + 'static> Host<E> {
                 inputs: input_names.len(),
                 outputs: output_names.len(),
                 max_message_len: self.config.max_message_len,
+                text: self.config.text,
             },
+            text: TextUsage::default(),
+            bytes_per_fuel: self.config.bytes_per_fuel,
             limits: StoreLimitsBuilder::new()
                 .memory_size(budget)
                 .table_elements(self.config.max_table_elements)
@@ -183,6 +186,9 @@ pub(crate) fn check(
             found: info.functions,
             max: config.max_functions,
         });
+    }
+    if let Some((function, found)) = info.most_locals.filter(|&(_, n)| n > config.max_locals) {
+        return Err(LoadError::TooManyLocals { function, found, max: config.max_locals });
     }
     if info.custom_section_count > config.max_custom_sections {
         return Err(LoadError::CustomSections {

@@ -82,6 +82,9 @@ pub struct ModuleInfo {
     pub custom_section_count: u32,
     /// Number of functions, imported and defined.
     pub functions: u32,
+    /// The defined function with the most locals (parameters included), as
+    /// `(function index, locals)`; `None` without code.
+    pub most_locals: Option<(u32, u32)>,
     /// Initial value of the first mutable `i32` global (the stack pointer
     /// in Rust guests), if it is a constant.
     pub stack_pointer: Option<i32>,
@@ -109,6 +112,7 @@ impl ModuleInfo {
         let mut types: Vec<(Vec<ValType>, Vec<ValType>)> = Vec::new();
         let mut func_types: Vec<u32> = Vec::new();
         let mut exports = Vec::new();
+        let mut bodies = 0u32;
         for payload in Parser::new(0).parse_all(bytes) {
             match payload? {
                 Payload::TypeSection(reader) => {
@@ -170,6 +174,20 @@ impl ModuleInfo {
                     }
                 }
                 Payload::StartSection { .. } => info.has_start = true,
+                Payload::CodeSectionEntry(body) => {
+                    let index = u32::try_from(info.imports.len()).unwrap_or(u32::MAX);
+                    let index = index.saturating_add(bodies);
+                    bodies = bodies.saturating_add(1);
+                    let ty = func_types.get(index as usize).copied().unwrap_or(u32::MAX);
+                    let params = types.get(ty as usize).map_or(0, |(params, _)| params.len());
+                    let mut locals = u32::try_from(params).unwrap_or(u32::MAX);
+                    for group in body.get_locals_reader()? {
+                        locals = locals.saturating_add(group?.0);
+                    }
+                    if info.most_locals.is_none_or(|(_, most)| locals > most) {
+                        info.most_locals = Some((index, locals));
+                    }
+                }
                 Payload::CustomSection(reader) => {
                     info.custom_section_count = info.custom_section_count.saturating_add(1);
                     if info.custom_sections.len() < LISTED_SECTIONS {

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::abi::queue::QueueEnv;
+use wasm_sdk_host::abi::rules::TextUsage;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
 use wasm_sdk_host::abi::schema::{ChannelType, PortType};
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, ModuleInfo, Step};
@@ -56,6 +57,28 @@ impl TestHostBuilder {
         self
     }
 
+    /// Most bytes of sent messages a guest's record holds before its
+    /// output is full and it waits ([`Step::Full`]) until the test takes
+    /// them ([`TestGuest::take_sent`]); default 256 KiB.
+    pub fn output_budget(mut self, bytes: usize) -> Self {
+        self.config.output_budget = bytes;
+        self
+    }
+
+    /// Most text bytes (logs and error reports) a guest may pass in its
+    /// life, all kept in its record; past it `log` and `report_error`
+    /// answer `Closed`. Default [`DEFAULT_TEXT_TOTAL`](crate::DEFAULT_TEXT_TOTAL).
+    pub fn text_total(mut self, bytes: u64) -> Self {
+        self.config.text.total = Some(bytes);
+        self
+    }
+
+    /// Every limit at once, for what the other methods do not set.
+    pub fn config(mut self, config: HostConfig) -> Self {
+        self.config = config;
+        self
+    }
+
     /// Declares that the firmware feeds input `name` with `T` messages: a
     /// module whose `name` is typed otherwise is refused at load, as the
     /// firmware refuses it ([`LoadError::PortType`](crate::LoadError::PortType)).
@@ -96,8 +119,10 @@ impl TestHost {
     /// Defaults: total fuel [`DEFAULT_TOTAL_FUEL`](crate::DEFAULT_TOTAL_FUEL),
     /// no slicing, 64 KiB memory budget.
     pub fn builder() -> TestHostBuilder {
-        let config =
+        let mut config =
             HostConfig { total_fuel: Some(crate::DEFAULT_TOTAL_FUEL), ..HostConfig::default() };
+        // The test host keeps every text; the firmware streams them out.
+        config.text.total = Some(crate::DEFAULT_TEXT_TOTAL);
         TestHostBuilder { config, channels: Channels::default() }
     }
 
@@ -130,7 +155,8 @@ impl TestHost {
         let mut all = self.channels.borrowed();
         all.extend_from_slice(channels);
         let channels = all;
-        let guest = self.host.load_typed(wasm, QueueEnv::default(), &channels)?;
+        let env = QueueEnv::with_output_budget(self.config().output_budget);
+        let guest = self.host.load_typed(wasm, env, &channels)?;
         // `load` parsed and checked the manifest; this reads its schemas.
         let schemas = ModuleInfo::parse(wasm)
             .ok()
@@ -390,6 +416,17 @@ impl TestGuest {
     /// Every error the guest reported (`report_error`), in order.
     pub fn errors(&self) -> &[String] {
         &self.guest.env().errors
+    }
+
+    /// Most bytes of sent messages held before the guest waits
+    /// ([`TestHostBuilder::output_budget`]).
+    pub fn output_budget(&self) -> usize {
+        self.guest.env().output_budget.unwrap_or(usize::MAX)
+    }
+
+    /// The text bytes the guest passed, and texts refused past its total.
+    pub fn text_usage(&self) -> TextUsage {
+        self.guest.text_usage()
     }
 
     /// Fuel used so far (0 when unmetered).

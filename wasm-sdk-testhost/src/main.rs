@@ -265,6 +265,14 @@ fn print_transcript(t: &Transcript, status: Option<&Step>, guest: &wasm_sdk_test
                  input is open and nothing is queued (add `--close {input}` to let it stop)"
             )
         }
+        Some(Step::Full { output }) => {
+            let name = guest.output_names().get(usize::from(*output)).map_or("?", String::as_str);
+            format!(
+                "waiting on output `{name}`: the messages below fill the test host's output \
+                 budget ({} bytes); the module sends the next one when they are taken",
+                guest.output_budget()
+            )
+        }
         Some(Step::Trapped(trap)) => format!("trapped: {trap}"),
         Some(Step::OutOfFuel) => "out of fuel: the total fuel budget (--fuel) ran out".into(),
         Some(Step::Preempted) | None => "not run".into(),

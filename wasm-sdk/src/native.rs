@@ -9,11 +9,14 @@
 //! the same argument checks in the same order, the same status codes and
 //! message size limit ([`set_max_message_len`]), the same close semantics.
 //!
-//! One difference a single thread forces: it cannot block. A `receive` on an
-//! open input with nothing queued returns `Closed` (so the guest's `run`
+//! One difference a single thread forces: it cannot suspend. A `receive` on
+//! an open input with nothing queued returns `Closed` (so the guest's `run`
 //! loop returns, as it does when scripted inputs are used up) and records
 //! that the guest *would have blocked* there; [`run`] reports that as
-//! [`Step::Blocked`], the same status the wasm host gives.
+//! [`Step::Blocked`], the same status the wasm host gives. Outputs are
+//! unbounded here, so a send never waits for room, and a run is one step
+//! without a per-step share of the text budget (per-text and total limits
+//! apply as on every host).
 //!
 //! ```
 //! use wasm_sdk::{native, receive, send, Error};
@@ -38,7 +41,7 @@
 use crate::abi::LogLevel;
 use crate::abi::manifest::{PortKind, TypeDecl};
 use crate::abi::queue::QueueEnv;
-use crate::abi::rules::{GuestMemory, Reply, Rules};
+use crate::abi::rules::{GuestMemory, Reply, Rules, TextUsage};
 use crate::abi::schema::{ChannelType, Mismatch, PortType, check_channels};
 use std::cell::{Cell, RefCell};
 use std::string::String;
@@ -50,6 +53,7 @@ pub use crate::abi::run::{Step, Trap};
 struct Host {
     rules: Rules,
     env: QueueEnv,
+    text: TextUsage,
     /// The first input a `receive` would have blocked on.
     blocked: Option<u8>,
 }
@@ -57,7 +61,15 @@ struct Host {
 impl Host {
     /// Before any [`reset`], every index a manifest can name is known.
     const fn new(inputs: usize, outputs: usize) -> Self {
-        Host { rules: Rules::new(inputs, outputs), env: QueueEnv::new(), blocked: None }
+        let mut rules = Rules::new(inputs, outputs);
+        // A native run cannot be suspended until a next step.
+        rules.text.per_step = usize::MAX;
+        Host {
+            rules,
+            env: QueueEnv::new(),
+            text: TextUsage { step: 0, total: 0, refused: 0 },
+            blocked: None,
+        }
     }
 }
 
@@ -313,6 +325,7 @@ pub(crate) unsafe fn receive_input(buf: *mut u8, len: i32, input_idx: i32) -> i3
             h.blocked.get_or_insert(input);
             crate::abi::Status::Closed.code()
         }
+        other => code(other),
     })
 }
 
@@ -333,7 +346,17 @@ pub(crate) unsafe fn input_len(input_idx: i32) -> i32 {
 pub(crate) unsafe fn send_output(buf: *const u8, len: i32, output_idx: i32) -> i32 {
     // SAFETY: forwarded from the caller; `send_output` only reads.
     let mem = unsafe { ProcessMemory::new() };
-    with_host(|h| h.rules.send_output(&mem, &mut h.env, buf.cast_mut(), len, output_idx))
+    with_host(|h| code(h.rules.send_output(&mem, &mut h.env, buf.cast_mut(), len, output_idx)))
+}
+
+/// The return value of a call that cannot suspend here: outputs are
+/// unbounded and a run has no per-step text share, so it never waits.
+fn code(reply: Reply) -> i32 {
+    match reply {
+        Reply::Return(code) => code,
+        Reply::Block { .. } | Reply::Throttle => crate::abi::Status::Closed.code(),
+        Reply::Full { .. } => crate::abi::Status::OutputFull.code(),
+    }
 }
 
 /// Mock of the `log` import.
@@ -344,7 +367,7 @@ pub(crate) unsafe fn send_output(buf: *const u8, len: i32, output_idx: i32) -> i
 pub(crate) unsafe fn log(ptr: *const u8, len: i32, level: i32) -> i32 {
     // SAFETY: forwarded from the caller; `log` only reads.
     let mem = unsafe { ProcessMemory::new() };
-    with_host(|h| h.rules.log(&mem, &mut h.env, ptr.cast_mut(), len, level))
+    with_host(|h| code(h.rules.log(&mem, &mut h.env, &mut h.text, ptr.cast_mut(), len, level)))
 }
 
 /// Mock of the `report_error` import.
@@ -355,7 +378,7 @@ pub(crate) unsafe fn log(ptr: *const u8, len: i32, level: i32) -> i32 {
 pub(crate) unsafe fn report_error(ptr: *const u8, len: i32) -> i32 {
     // SAFETY: forwarded from the caller; `report_error` only reads.
     let mem = unsafe { ProcessMemory::new() };
-    with_host(|h| h.rules.report_error(&mem, &mut h.env, ptr.cast_mut(), len))
+    with_host(|h| code(h.rules.report_error(&mem, &mut h.env, &mut h.text, ptr.cast_mut(), len)))
 }
 
 pub mod raw {
@@ -381,18 +404,18 @@ pub mod raw {
     }
 
     /// `send_output(buf, len, output_idx)` on `memory`.
-    pub fn send_output(memory: &[u8], buf: i32, len: i32, output_idx: i32) -> i32 {
+    pub fn send_output(memory: &[u8], buf: i32, len: i32, output_idx: i32) -> Reply {
         with_host(|h| h.rules.send_output(memory, &mut h.env, buf, len, output_idx))
     }
 
     /// `log(ptr, len, level)` on `memory`.
-    pub fn log(memory: &[u8], ptr: i32, len: i32, level: i32) -> i32 {
-        with_host(|h| h.rules.log(memory, &mut h.env, ptr, len, level))
+    pub fn log(memory: &[u8], ptr: i32, len: i32, level: i32) -> Reply {
+        with_host(|h| h.rules.log(memory, &mut h.env, &mut h.text, ptr, len, level))
     }
 
     /// `report_error(ptr, len)` on `memory`.
-    pub fn report_error(memory: &[u8], ptr: i32, len: i32) -> i32 {
-        with_host(|h| h.rules.report_error(memory, &mut h.env, ptr, len))
+    pub fn report_error(memory: &[u8], ptr: i32, len: i32) -> Reply {
+        with_host(|h| h.rules.report_error(memory, &mut h.env, &mut h.text, ptr, len))
     }
 }
 

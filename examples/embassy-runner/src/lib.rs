@@ -47,8 +47,9 @@ pub use wasm_sdk_host;
 /// A message between a service and a guest.
 pub type Message = Vec<u8>;
 
-/// Messages a pipe holds before senders wait (inputs) or the guest gets
-/// `OutputFull` (outputs).
+/// Messages a pipe holds before senders wait: a service sending to a
+/// guest's input, or the guest sending to an output (it is suspended in
+/// `send` until the consumer takes one; see [`drive`]).
 pub const PIPE_DEPTH: usize = 4;
 
 /// A channel feeding a guest input or carrying a guest output.
@@ -223,6 +224,7 @@ fn load_error_text(error: &LoadError) -> &'static str {
         LoadError::Invalid(_) => "invalid module",
         LoadError::ModuleTooLarge { .. } => "module larger than the host takes",
         LoadError::TooManyFunctions { .. } => "module has more functions than the host takes",
+        LoadError::TooManyLocals { .. } => "a function has more locals than the host takes",
         LoadError::CustomSections { .. } => "module has more custom sections than the host takes",
         LoadError::UnknownImport { .. } => "import outside the connectors ABI",
         LoadError::ImportSignature { .. } => "import with the wrong signature",
@@ -353,7 +355,9 @@ pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -
     for _ in 0..=max_slices {
         match guest.step() {
             Step::Blocked { .. } => return SafePoint::Waiting,
-            Step::Preempted => {
+            // Waiting for room mid-message is not a safe point: let the
+            // consumer drain, as after a slice.
+            Step::Preempted | Step::Full { .. } => {
                 let env = guest.env_mut();
                 env.preemptions = env.preemptions.wrapping_add(1);
                 embassy_futures::yield_now().await;
@@ -443,7 +447,8 @@ pub struct ChannelEnv {
     tap: Option<&'static dyn OutputTap>,
     /// Times [`drive`] yielded because the guest used its fuel slice.
     pub preemptions: u32,
-    /// Times [`drive`] started awaiting an input because the guest blocked.
+    /// Times [`drive`] started awaiting a pipe because the guest blocked on
+    /// an empty input or a full output.
     pub waits: u32,
     /// Messages the guest received.
     pub received: u32,
@@ -513,8 +518,9 @@ impl Environment for ChannelEnv {
 /// Runs a guest on the current task until it finishes, traps or runs out
 /// of fuel, and returns that final step ([`Step::is_final`]).
 ///
-/// Blocked on an input: awaits that input's pipe (no CPU). Preempted by its
-/// fuel slice: yields to the executor, then continues.
+/// Blocked on an input: awaits that input's pipe (no CPU). Waiting on a
+/// full output: awaits room in that output's pipe (no CPU, no fuel).
+/// Preempted by its fuel slice: yields to the executor, then continues.
 ///
 /// Dropping the future at an `.await` (to stop the guest from a `select`)
 /// loses nothing: a message not yet taken stays in its pipe.
@@ -540,6 +546,15 @@ pub async fn drive_observed(
                 // so the port exists and holds no message.
                 let port = env.port(input);
                 port.head = Some(port.pipe.receive().await);
+            }
+            Step::Full { output } => {
+                let env = guest.env_mut();
+                env.waits = env.waits.wrapping_add(1);
+                // The guest waits only on an output of its manifest, which
+                // `start` wired. No fuel burns meanwhile: the guest is
+                // suspended in `send` and resumes when the pipe has room.
+                let (_, pipe) = env.outputs[usize::from(output)];
+                core::future::poll_fn(|cx| pipe.poll_ready_to_send(cx)).await;
             }
             Step::Preempted => {
                 let env = guest.env_mut();

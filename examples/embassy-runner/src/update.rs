@@ -221,7 +221,8 @@ impl Managed {
         let env = guest.env();
         let state = match step {
             Step::Blocked { .. } => State::Waiting,
-            Step::Preempted => State::Running,
+            // Mid-message, waiting on its consumer: still running.
+            Step::Preempted | Step::Full { .. } => State::Running,
             _ => State::Stopped,
         };
         let wake = self.with(|c| {

@@ -211,7 +211,7 @@ async fn run_guest(guest: Guest<ChannelEnv>) {
         Step::Trapped(trap) => error!("{=str}: trapped: {=str}", name, trap.message()),
         Step::OutOfFuel => error!("{=str}: out of fuel", name),
         // `drive` returns final steps only.
-        Step::Blocked { .. } | Step::Preempted => {}
+        Step::Blocked { .. } | Step::Full { .. } | Step::Preempted => {}
     }
     let env = guest.env();
     info!(

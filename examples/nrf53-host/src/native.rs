@@ -24,11 +24,11 @@ pub fn spawn_all(spawner: Spawner) {
     spawner.spawn(unwrap!(primes()));
 }
 
-/// Sends `value` on an output pipe if it has room, as a guest's `send`
-/// would report `OutputFull` and the example guests would then stop.
-fn send<T: Serialize>(pipe: &Pipe, value: &T) {
+/// Sends `value` on an output pipe, waiting for room as a guest's `send`
+/// does.
+async fn send<T: Serialize>(pipe: &Pipe, value: &T) {
     if let Ok(message) = to_message(value) {
-        let _ = pipe.try_send(message);
+        pipe.send(message).await;
     }
 }
 
@@ -38,7 +38,7 @@ async fn counter() {
     loop {
         if let Ok(mut counter) = Counter::from_payload(&COUNT_IN.receive().await) {
             counter.increment();
-            send(&COUNT_OUT, &counter);
+            send(&COUNT_OUT, &counter).await;
         }
     }
 }
@@ -71,14 +71,14 @@ async fn alarm() {
             None
         };
         if let Some(event) = event {
-            send(&ALARM, &event);
+            send(&ALARM, &event).await;
         }
         window[seen % window.len()] = t;
         seen += 1;
         let filled = &window[..seen.min(window.len())];
         let sum: i32 = filled.iter().map(|&v| i32::from(v)).sum();
         let mean = (sum / filled.len() as i32) as i16;
-        send(&AVERAGE, &Reading { deci_celsius: mean });
+        send(&AVERAGE, &Reading { deci_celsius: mean }).await;
     }
 }
 
@@ -95,6 +95,6 @@ async fn primes() {
                 embassy_futures::yield_now().await;
             }
         }
-        send(&PRIMES_COUNT, &count);
+        send(&PRIMES_COUNT, &count).await;
     }
 }

@@ -7,10 +7,10 @@
 //! - Inputs are offered with `try_send`: a full input (the guest is busy,
 //!   or has stopped) drops the message with a warning instead of stalling
 //!   the service, so a dead guest cannot freeze the UART or the ticker.
-//! - Outputs are drained by one task that never waits for the wire: the
-//!   example guests treat `OutputFull` as fatal, so their output pipes must
-//!   empty quickly. Printing copies into the UART's transmit ring; a line
-//!   that does not fit is cut and counted.
+//! - Outputs are drained by one task that never waits for the wire: a guest
+//!   whose output pipe is full waits in `send` (no fuel, no message lost),
+//!   so a slow drain would slow the guests. Printing copies into the UART's
+//!   transmit ring; a line that does not fit is cut and counted.
 
 use core::cell::RefCell;
 use core::sync::atomic::{AtomicU32, Ordering};
