@@ -901,3 +901,145 @@ fn recursion_depth_is_bounded() {
     let reached = i32::from_le_bytes(guest.guest().memory()[8..12].try_into().unwrap());
     assert!(reached > 0 && reached as usize <= depth, "{reached} frames");
 }
+
+// ---------------------------------------------------------------------------
+// Volume and time: texts, sends, locals and costly instructions.
+// ---------------------------------------------------------------------------
+
+/// A guest logging 1,000-byte lines without end: each step passes at most
+/// the text budget's per-step share (the guest is preempted and resumed,
+/// nothing lost), and past the total the log answers `Closed` and the
+/// test host keeps nothing more.
+#[test]
+fn a_log_flood_is_throttled_per_step_and_closed_past_the_total() {
+    let host = TestHost::builder().text_total(64 * 1024).build();
+    let budget = host.config().text;
+    let items = format!(r#"(data (i32.const 1024) "{}")"#, "x".repeat(1000));
+    let body = r#"
+      (local $r i32)
+      (loop $flood
+        (local.set $r (call $log (i32.const 1024) (i32.const 1000) (i32.const 2)))
+        (br_if $flood (i32.eqz (local.get $r))))
+      (call $emit (local.get $r))
+      ;; One byte over the per-text limit is refused as too large.
+      (call $emit (call $report (i32.const 1024) (i32.const 1025)))
+      (i32.const 0)"#;
+    let mut guest = load_on(&host, &guest_wasm_with(&items, body));
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
+    let passed = 64 * 1024 / 1000;
+    assert_eq!(guest.logs().len(), passed);
+    assert_eq!(codes(&guest), [Code::Closed.code(), Code::MessageTooLarge.code()]);
+    let per_step = budget.per_step / 1000;
+    assert!(guest.preemptions() >= (passed / per_step - 1) as u64, "{}", guest.preemptions());
+    let usage = guest.text_usage();
+    assert_eq!((usage.total, usage.refused), (passed as u64 * 1000, 1));
+}
+
+/// A guest sending faster than its consumer takes: the output fills, the
+/// guest waits in `send` burning no fuel, and every message arrives in
+/// order once the consumer drains.
+#[test]
+fn a_full_output_waits_without_fuel_and_loses_nothing() {
+    let host = TestHost::builder().output_budget(40).build();
+    let body = r#"
+      (local $i i32)
+      (loop $more
+        (call $emit (local.get $i))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $more (i32.lt_u (local.get $i) (i32.const 100))))
+      (i32.const 0)"#;
+    let mut guest = load_on(&host, &guest_wasm(body));
+    let mut received = Vec::new();
+    let mut waits = 0;
+    while let Step::Full { output: 0 } = guest.run_until_idle() {
+        waits += 1;
+        // Stepping a waiting guest runs nothing and burns no fuel.
+        let fuel = guest.fuel_consumed();
+        assert_eq!(guest.run_until_idle(), &Step::Full { output: 0 });
+        assert_eq!(guest.fuel_consumed(), fuel);
+        assert_eq!(guest.sent().len(), 10, "40 bytes hold ten 4-byte messages");
+        received.extend(guest.take_sent().into_iter().map(|(_, m)| code(&m)));
+    }
+    assert_eq!(guest.status(), Some(&Step::Finished { exit_code: 0 }));
+    received.extend(guest.take_sent().into_iter().map(|(_, m)| code(&m)));
+    assert_eq!(received, (0..100).collect::<Vec<_>>());
+    assert_eq!(waits, 9);
+}
+
+/// The counter example against a consumer that stalls, then drains: no
+/// message dropped, the guest never fails.
+#[test]
+fn the_counter_survives_a_slow_consumer() {
+    let host = TestHost::builder().output_budget(1).build();
+    let mut counter = load_on(&host, &example("counter"));
+    for i in 0..50u8 {
+        counter.push_input("wasm_input", &[i]).unwrap();
+    }
+    let mut out = Vec::new();
+    loop {
+        match counter.run_until_idle().clone() {
+            Step::Full { .. } => out.extend(counter.take_sent().into_iter().map(|(_, m)| m)),
+            Step::Blocked { .. } => break,
+            other => panic!("the counter ended: {other:?}"),
+        }
+    }
+    out.extend(counter.take_sent().into_iter().map(|(_, m)| m));
+    assert_eq!(out, (1..=50u8).map(|i| vec![i]).collect::<Vec<_>>());
+    assert!(counter.errors().is_empty(), "{:?}", counter.errors());
+}
+
+/// A function declaring more locals than `max_locals` is refused by name,
+/// before wasmi translates it; one at the limit loads.
+#[test]
+fn functions_with_too_many_locals_are_refused() {
+    let max = TestHost::default().config().max_locals;
+    let with_locals =
+        |n: u32| format!("(func $many (param i32) (local {}))", "i64 ".repeat(n as usize - 1));
+    load(&guest_wasm_with(&with_locals(max), "(i32.const 0)"));
+    let e = refused(&guest_wasm_with(&with_locals(16_000), "(i32.const 0)"));
+    // After the five imports and `$emit`.
+    assert_eq!(e, LoadError::TooManyLocals { function: 6, found: 16_000, max });
+    assert!(e.to_string().contains("function 6 has 16000 locals"), "{e}");
+}
+
+/// One instruction costing more fuel than a slice (a `memory.fill` of the
+/// whole 64 KiB page costs 1,024 fuel; the slice is 100) still runs: the
+/// slice is widened to what the instruction needs instead of preempting it
+/// forever.
+#[test]
+fn an_instruction_costlier_than_a_slice_does_not_livelock() {
+    let host = TestHost::builder().fuel_per_slice(100).build();
+    let body = r#"
+      (local $i i32)
+      (loop $again
+        (memory.fill (i32.const 0) (local.get $i) (i32.const 65536))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $again (i32.lt_u (local.get $i) (i32.const 20))))
+      (call $emit (i32.load8_u (i32.const 65535)))
+      (i32.const 0)"#;
+    let mut guest = load_on(&host, &guest_wasm(body));
+    let steps = (1..=1000).find(|_| guest.step() != &Step::Preempted);
+    assert_eq!(guest.status(), Some(&Step::Finished { exit_code: 0 }), "after {steps:?} steps");
+    assert_eq!(codes(&guest), [19]);
+    assert!(guest.preemptions() < 100, "{} preemptions", guest.preemptions());
+}
+
+/// Sending, receiving and logging cost fuel by their bytes
+/// (`bytes_per_fuel`), so a guest moving large buffers uses its slices as
+/// fast as one computing.
+#[test]
+fn calls_cost_fuel_by_their_bytes() {
+    let per = u64::from(TestHost::default().config().bytes_per_fuel);
+    let fuel = |len: u32| {
+        let body = format!(
+            "(drop (call $send (i32.const 1024) (i32.const {len}) (i32.const 0))) \
+             (drop (call $log (i32.const 1024) (i32.const {}) (i32.const 2))) (i32.const 0)",
+            len.min(1000)
+        );
+        let mut guest = load(&guest_wasm(&body));
+        assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
+        guest.fuel_consumed()
+    };
+    let extra = fuel(16 * 1024) - fuel(0);
+    assert_eq!(extra, (16 * 1024 + 1000) / per, "fuel of 16 KiB sent and 1,000 bytes logged");
+}

@@ -342,6 +342,16 @@ impl TestGuest {
         self.status.insert(step)
     }
 
+    /// One step, as a firmware scheduler takes them: runs until the guest
+    /// blocks, waits, finishes, or uses its slice ([`Step::Preempted`]).
+    pub fn step(&mut self) -> &Step {
+        let step = self.guest.step();
+        if step == Step::Preempted {
+            self.slices += 1;
+        }
+        self.status.insert(step)
+    }
+
     /// The step the last run ended with; `None` before the first run.
     pub fn status(&self) -> Option<&Step> {
         self.status.as_ref()

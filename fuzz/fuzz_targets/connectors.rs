@@ -1,0 +1,216 @@
+//! The `connectors` rules (`wasm_sdk_abi::rules::Rules`) called directly,
+//! as every host calls them, with arbitrary pointers, lengths, indices and
+//! levels, on a fuzz-sized memory and a `QueueEnv` with arbitrary queued
+//! messages and closed inputs.
+//!
+//! Each call is checked against a model of the documented rules (checks in
+//! order: index or level, negative length, memory range, content, queue):
+//! the exact return value, and its effects. `receive_input` returning
+//! `n >= 0` wrote exactly the head message (`n` bytes at `buf`), popped it
+//! and touched no other byte; any other answer writes nothing and pops
+//! nothing (a message too large for the buffer stays queued); `Block` only
+//! on a known, open, empty input. `input_len` changes nothing. A successful
+//! `send_output`, `log` or `report_error` records exactly the guest's bytes
+//! once; a failing one records nothing.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use wasm_sdk_abi::queue::QueueEnv;
+use wasm_sdk_abi::rules::{Environment, InputState, Reply, Rules};
+use wasm_sdk_abi::{LogLevel, Status};
+
+/// A pointer: mostly inside or near the memory, sometimes any `i32`.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Ptr {
+    Near(u16),
+    Raw(i32),
+}
+
+/// A length: mostly small, sometimes any `i32` (negative too).
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum Len {
+    Small(u16),
+    Raw(i32),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Receive { buf: Ptr, len: Len, input: i32 },
+    InputLen { input: i32 },
+    Send { buf: Ptr, len: Len, output: i32 },
+    Log { ptr: Ptr, len: Len, level: i32 },
+    ReportError { ptr: Ptr, len: Len },
+    Push { input: u8, message: Vec<u8> },
+    Close { input: u8 },
+    /// Overwrites guest memory (a guest writing text or a message).
+    Write { at: u16, bytes: Vec<u8> },
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    inputs: u8,
+    outputs: u8,
+    max_message_len: u16,
+    memory_len: u16,
+    ops: Vec<Op>,
+}
+
+fn ptr(p: Ptr, memory_len: usize) -> i32 {
+    match p {
+        Ptr::Near(n) => (usize::from(n) % (memory_len + 16)) as i32,
+        Ptr::Raw(raw) => raw,
+    }
+}
+
+fn len(l: Len) -> i32 {
+    match l {
+        Len::Small(n) => i32::from(n % 512),
+        Len::Raw(raw) => raw,
+    }
+}
+
+/// The bytes `ptr..ptr + len` of memory as the rules define them: `ptr`
+/// is an unsigned offset, `len` must not be negative.
+fn range(memory: &[u8], ptr: i32, len: i32) -> Option<std::ops::Range<usize>> {
+    let len = usize::try_from(len).ok()?;
+    let start = ptr as u32 as usize;
+    let end = start.checked_add(len)?;
+    (end <= memory.len()).then_some(start..end)
+}
+
+fn index(idx: i32, count: usize) -> Option<u8> {
+    usize::try_from(idx).ok().filter(|&i| i < count).map(|i| i as u8)
+}
+
+fuzz_target!(|input: Input| {
+    let rules = Rules {
+        inputs: usize::from(input.inputs % 8),
+        outputs: usize::from(input.outputs % 8),
+        max_message_len: usize::from(input.max_message_len),
+    };
+    let mut memory = vec![0u8; usize::from(input.memory_len % 4096)];
+    let mut env = QueueEnv::default();
+    for op in input.ops {
+        let before = memory.clone();
+        let env_before = env.clone();
+        match op {
+            Op::Receive { buf, len: l, input: idx } => {
+                let (buf, l) = (ptr(buf, memory.len()), len(l));
+                let reply = rules.receive_input(memory.as_mut_slice(), &mut env, buf, l, idx);
+                let Some(i) = index(idx, rules.inputs) else {
+                    assert_eq!(reply, Reply::Return(Status::UnknownInput.code()));
+                    assert_eq!((&memory, &env), (&before, &env_before));
+                    continue;
+                };
+                let Some(r) = range(&memory, buf, l) else {
+                    assert_eq!(reply, Reply::Return(Status::BadPointer.code()));
+                    assert_eq!((&memory, &env), (&before, &env_before));
+                    continue;
+                };
+                let mut model = env_before.clone();
+                match model.input(i) {
+                    InputState::Ready(message) if message.len() <= r.len() => {
+                        let message = message.to_vec();
+                        assert_eq!(reply, Reply::Return(message.len() as i32));
+                        let written = r.start..r.start + message.len();
+                        assert_eq!(&memory[written.clone()], &message[..]);
+                        assert_eq!(&memory[..written.start], &before[..written.start]);
+                        assert_eq!(&memory[written.end..], &before[written.end..]);
+                        assert_eq!(env.queued(i) + 1, env_before.queued(i), "popped");
+                        model.pop_input(i);
+                        assert_eq!(env, model);
+                    }
+                    InputState::Ready(_) => {
+                        assert_eq!(reply, Reply::Return(Status::MessageTooLarge.code()));
+                        assert_eq!((&memory, &env), (&before, &env_before), "stays queued");
+                    }
+                    InputState::Closed => {
+                        assert_eq!(reply, Reply::Return(Status::Closed.code()));
+                        assert_eq!((&memory, &env), (&before, &env_before));
+                    }
+                    InputState::Empty => {
+                        assert_eq!(reply, Reply::Block { input: i });
+                        assert!(!env.is_closed(i) && env.queued(i) == 0);
+                        assert_eq!((&memory, &env), (&before, &env_before));
+                    }
+                }
+            }
+            Op::InputLen { input: idx } => {
+                let got = rules.input_len(&mut env, idx);
+                let expected = match index(idx, rules.inputs) {
+                    None => Status::UnknownInput.code(),
+                    Some(i) => match env.clone().input(i) {
+                        InputState::Ready(message) => message.len() as i32,
+                        InputState::Empty => Status::Empty.code(),
+                        InputState::Closed => Status::Closed.code(),
+                    },
+                };
+                assert_eq!(got, expected);
+                assert_eq!(env, env_before);
+            }
+            Op::Send { buf, len: l, output } => {
+                let (buf, l) = (ptr(buf, memory.len()), len(l));
+                let got = rules.send_output(memory.as_slice(), &mut env, buf, l, output);
+                let expected = match (index(output, rules.outputs), range(&memory, buf, l)) {
+                    (None, _) => Status::UnknownOutput.code(),
+                    (Some(_), None) => Status::BadPointer.code(),
+                    (Some(_), Some(r)) if r.len() > rules.max_message_len => {
+                        Status::MessageTooLarge.code()
+                    }
+                    (Some(o), Some(r)) => {
+                        assert_eq!(env.sent.last(), Some(&(o, memory[r].to_vec())));
+                        0
+                    }
+                };
+                assert_eq!(got, expected);
+                let recorded = usize::from(got == 0);
+                assert_eq!(env.sent.len(), env_before.sent.len() + recorded);
+                assert_eq!((&env.logs, &env.errors), (&env_before.logs, &env_before.errors));
+            }
+            Op::Log { ptr: p, len: l, level } => {
+                let (p, l) = (ptr(p, memory.len()), len(l));
+                let got = rules.log(memory.as_slice(), &mut env, p, l, level);
+                let expected = match LogLevel::from_code(level) {
+                    None => Status::InvalidLogLevel.code(),
+                    Some(level) => text_status(&memory, p, l, |text| {
+                        assert_eq!(env.logs.last(), Some(&(level, text.to_owned())));
+                    }),
+                };
+                assert_eq!(got, expected);
+                assert_eq!(env.logs.len(), env_before.logs.len() + usize::from(got == 0));
+                assert_eq!((&env.sent, &env.errors), (&env_before.sent, &env_before.errors));
+            }
+            Op::ReportError { ptr: p, len: l } => {
+                let (p, l) = (ptr(p, memory.len()), len(l));
+                let got = rules.report_error(memory.as_slice(), &mut env, p, l);
+                let expected = text_status(&memory, p, l, |text| {
+                    assert_eq!(env.errors.last().map(String::as_str), Some(text));
+                });
+                assert_eq!(got, expected);
+                assert_eq!(env.errors.len(), env_before.errors.len() + usize::from(got == 0));
+                assert_eq!((&env.sent, &env.logs), (&env_before.sent, &env_before.logs));
+            }
+            Op::Push { input: i, message } => env.push(i % 8, message),
+            Op::Close { input: i } => env.close(i % 8),
+            Op::Write { at, bytes } => {
+                let at = usize::from(at).min(memory.len());
+                let n = bytes.len().min(memory.len() - at);
+                memory[at..at + n].copy_from_slice(&bytes[..n]);
+            }
+        }
+    }
+});
+
+/// The documented answer for text at `ptr..ptr + len`; `ok` checks what
+/// was recorded when the answer is 0.
+fn text_status(memory: &[u8], ptr: i32, len: i32, ok: impl FnOnce(&str)) -> i32 {
+    let Some(r) = range(memory, ptr, len) else { return Status::BadPointer.code() };
+    match std::str::from_utf8(&memory[r]) {
+        Ok(text) => {
+            ok(text);
+            0
+        }
+        Err(_) => Status::InvalidUtf8.code(),
+    }
+}

@@ -1,0 +1,610 @@
+//! The SMP server (`wasm-sdk-smp`): `Server::handle` with arbitrary
+//! requests, over the slot types the crate's own tests use.
+//!
+//! A run is a sequence of operations on one server: SMP requests (a header
+//! and a CBOR body built from known keys such as `off`, `len`, `data`,
+//! `hash`, `name`, with values of any type, or raw bytes), raw messages,
+//! and raw console bytes. The first byte picks the slots:
+//!
+//! - RAM slots (`tests/common/mod.rs`) and the echo guest of
+//!   `tests/protocol.rs`, behind a `SerialServer`: requests go to
+//!   `handle`, console bytes to `receive`. The slots assert what the server
+//!   promises them: chunks in order within the announced length, and the
+//!   SHA-256 it hands `finish` is that of the bytes written.
+//! - NOR flash slots (`FlashSlots` on the RAM flash of `tests/flash.rs`,
+//!   two images), with power cuts after a chosen number of flash
+//!   operations, remounts (a reset), `confirm`, `reject`, `take_changed`.
+//!
+//! Checks on every response: no panic; it fits `out`; a request gets a
+//! response with the response op, its group, sequence number and command,
+//! a length field equal to the body's length, and a body of exactly one
+//! well-formed CBOR map; a message that is not a request gets none. Console
+//! responses are lines of at most `MAX_LINE` bytes that decode to such
+//! messages. Flash slots always mount again after a power cut, list at
+//! most one running and one other module per image, and run a module
+//! whose SHA-256 is the one listed and that passed the install check.
+#![no_main]
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use arbitrary::Arbitrary;
+use embedded_storage::nor_flash::{
+    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+};
+use libfuzzer_sys::fuzz_target;
+use sha2::{Digest, Sha256};
+use wasm_sdk_smp::flash::{FlashSlots, Install, Layout};
+use wasm_sdk_smp::frame::MAX_LINE;
+use wasm_sdk_smp::header::{HEADER_LEN, Header, Op as SmpOp};
+use wasm_sdk_smp::slots::{ImageState, SlotError, Slots, rc};
+use wasm_sdk_smp::{FrameDecoder, GuestInfo, Guests, RESPONSE_LEN, Received, SerialServer, Server};
+
+// ---- The request model -------------------------------------------------
+
+#[derive(Arbitrary, Debug)]
+enum Key {
+    D,
+    Off,
+    Len,
+    Data,
+    Sha,
+    Image,
+    Hash,
+    Confirm,
+    Slot,
+    Name,
+    Port,
+    Other(String),
+}
+
+impl Key {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::D => "d",
+            Key::Off => "off",
+            Key::Len => "len",
+            Key::Data => "data",
+            Key::Sha => "sha",
+            Key::Image => "image",
+            Key::Hash => "hash",
+            Key::Confirm => "confirm",
+            Key::Slot => "slot",
+            Key::Name => "name",
+            Key::Port => "port",
+            Key::Other(s) => s,
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Value {
+    Small(u8),
+    U(u64),
+    I(i64),
+    Bytes(Vec<u8>),
+    /// `\0asm` and these bytes: what the slots' install check accepts.
+    Wasm(Vec<u8>),
+    Str(String),
+    Bool(bool),
+    Null,
+    /// The offset the server expects next (0 without an upload).
+    NextOff,
+    /// The hash of the `n`-th entry of the image state list.
+    StateHash(u8),
+    /// The guest's name, `echo`, and its input port, `in`.
+    Echo,
+    In,
+    Array(Vec<u8>),
+    /// Raw bytes, CBOR or not.
+    Raw(Vec<u8>),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Body {
+    Map(Vec<(Key, Value)>),
+    Raw(Vec<u8>),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Group {
+    Os,
+    Image,
+    Guests,
+    Raw(u16),
+}
+
+#[derive(Arbitrary, Debug)]
+struct Request {
+    op: u8,
+    version: u8,
+    flags: u8,
+    group: Group,
+    seq: u8,
+    cmd: u8,
+    /// The header's length field; `None`: the body's length.
+    len: Option<u16>,
+    body: Body,
+    /// Room for the response; `None`: `RESPONSE_LEN`.
+    out: Option<u16>,
+}
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Request(Request),
+    Raw(Vec<u8>),
+    /// RAM slots: console bytes to `SerialServer::receive`.
+    Console(Vec<u8>),
+    /// Flash slots: the power goes after `n` more flash operations.
+    PowerCut(u8),
+    /// Flash slots: a reset (power back, mount again).
+    Remount,
+    Confirm(u8),
+    Reject(u8),
+    TakeChanged,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    flash: bool,
+    ops: Vec<Op>,
+}
+
+fn encode_request<S: Slots, G: Guests>(req: &Request, server: &Server<S, G>) -> Vec<u8> {
+    let mut enc = minicbor::Encoder::new(Vec::new());
+    match &req.body {
+        Body::Raw(bytes) => enc.writer_mut().extend_from_slice(bytes),
+        Body::Map(fields) => {
+            enc.map(fields.len() as u64).unwrap();
+            for (key, value) in fields {
+                enc.str(key.as_str()).unwrap();
+                encode_value(&mut enc, value, server);
+            }
+        }
+    }
+    let body = enc.into_writer();
+    let group = match req.group {
+        Group::Os => 0,
+        Group::Image => 1,
+        Group::Guests => 64,
+        Group::Raw(g) => g,
+    };
+    let mut message = vec![
+        (req.op & 0x1f) | (req.version << 3 & 0x18),
+        req.flags,
+        0,
+        0,
+        (group >> 8) as u8,
+        group as u8,
+        req.seq,
+        req.cmd % 8,
+    ];
+    let len = req.len.unwrap_or(body.len() as u16);
+    message[2..4].copy_from_slice(&len.to_be_bytes());
+    message.extend_from_slice(&body);
+    message
+}
+
+fn encode_value<S: Slots, G: Guests>(
+    enc: &mut minicbor::Encoder<Vec<u8>>,
+    value: &Value,
+    server: &Server<S, G>,
+) {
+    match value {
+        Value::Small(n) => enc.u8(*n).map(drop),
+        Value::U(n) => enc.u64(*n).map(drop),
+        Value::I(n) => enc.i64(*n).map(drop),
+        Value::Bytes(b) => enc.bytes(b).map(drop),
+        Value::Wasm(b) => enc.bytes(&[b"\0asm", &b[..]].concat()).map(drop),
+        Value::Str(s) => enc.str(s).map(drop),
+        Value::Bool(b) => enc.bool(*b).map(drop),
+        Value::Null => enc.null().map(drop),
+        Value::NextOff => enc.u64(server.upload_offset().map_or(0, |(_, off)| off as u64)).map(drop),
+        Value::StateHash(n) => {
+            let mut hashes = Vec::new();
+            server.slots().states(&mut |s: ImageState<'_>| hashes.push(s.hash));
+            let hash = hashes.get(usize::from(*n) % hashes.len().max(1)).copied();
+            enc.bytes(&hash.unwrap_or([0; 32])).map(drop)
+        }
+        Value::Echo => enc.str("echo").map(drop),
+        Value::In => enc.str("in").map(drop),
+        Value::Array(items) => {
+            enc.array(items.len() as u64).unwrap();
+            items.iter().try_for_each(|i| enc.u8(*i).map(drop))
+        }
+        Value::Raw(bytes) => {
+            enc.writer_mut().extend_from_slice(bytes);
+            Ok(())
+        }
+    }
+    .unwrap();
+}
+
+// ---- Response checks ----------------------------------------------------
+
+/// Checks the response to `request` in `out[..len]`.
+fn check_response(request: &[u8], out: &[u8], len: usize) {
+    assert!(len <= out.len());
+    let is_request = Header::parse(request).is_some_and(|h| h.op.response().is_some());
+    if !is_request || out.len() < HEADER_LEN {
+        assert_eq!(len, 0, "no response to a message that is not a request");
+        return;
+    }
+    let req = Header::parse(request).unwrap();
+    assert!(len >= HEADER_LEN, "a request gets a response");
+    check_message(&out[..len]);
+    let rsp = Header::parse(out).unwrap();
+    assert_eq!(Some(rsp.op), req.op.response());
+    assert_eq!((rsp.version, rsp.group, rsp.seq, rsp.cmd), (req.version, req.group, req.seq, req.cmd));
+}
+
+/// A response message: a header whose length is the body's, and a body of
+/// one CBOR map, nothing after it.
+fn check_message(message: &[u8]) {
+    let h = Header::parse(message).expect("a response header");
+    assert!(matches!(h.op, SmpOp::ReadRsp | SmpOp::WriteRsp));
+    let body = &message[HEADER_LEN..];
+    assert_eq!(usize::from(h.len), body.len(), "length field");
+    if body.is_empty() {
+        // Even the error map did not fit.
+        return;
+    }
+    let mut d = minicbor::Decoder::new(body);
+    assert_eq!(d.datatype().ok(), Some(minicbor::data::Type::Map), "{body:02x?}");
+    d.skip().expect("a well-formed CBOR body");
+    assert_eq!(d.position(), body.len(), "nothing after the map");
+}
+
+// ---- RAM slots and the echo guest (the crate's tests) ------------------
+
+const RAM_CAPACITY: usize = 4096;
+
+/// `tests/common/mod.rs`: a module "validates" when it starts with the
+/// Wasm magic; an install makes it the pending slot 0 entry.
+#[derive(Default)]
+struct RamSlots {
+    staged: [Vec<u8>; 2],
+    installed: [Option<([u8; 32], bool)>; 2],
+    /// The announced length of each image's upload in progress.
+    announced: [usize; 2],
+}
+
+impl Slots for RamSlots {
+    fn count(&self) -> u32 {
+        2
+    }
+    fn capacity(&self, _image: u32) -> usize {
+        RAM_CAPACITY
+    }
+    fn begin(&mut self, image: u32, len: usize) -> Result<(), SlotError> {
+        assert!(len > 0 && len <= RAM_CAPACITY, "begin within the capacity");
+        self.staged[image as usize] = Vec::with_capacity(len);
+        self.announced[image as usize] = len;
+        Ok(())
+    }
+    fn write(&mut self, image: u32, offset: usize, data: &[u8]) -> Result<(), SlotError> {
+        let staged = &mut self.staged[image as usize];
+        assert_eq!(staged.len(), offset, "chunks arrive in order");
+        assert!(offset + data.len() <= self.announced[image as usize], "within the length");
+        staged.extend_from_slice(data);
+        Ok(())
+    }
+    fn finish(&mut self, image: u32, hash: &[u8; 32]) -> Result<(), SlotError> {
+        let staged = &self.staged[image as usize];
+        assert_eq!(staged.len(), self.announced[image as usize], "finished when complete");
+        assert_eq!(&Sha256::digest(staged)[..], hash, "the hash of what was written");
+        if !staged.starts_with(b"\0asm") {
+            return Err(SlotError::new(rc::ECORRUPT, "not a wasm module"));
+        }
+        self.installed[image as usize] = Some((*hash, false));
+        Ok(())
+    }
+    fn states(&self, each: &mut dyn FnMut(ImageState<'_>)) {
+        for (image, installed) in self.installed.iter().enumerate() {
+            if let Some((hash, confirmed)) = installed {
+                each(ImageState {
+                    image: image as u32,
+                    slot: 0,
+                    version: "0.0.0",
+                    hash: *hash,
+                    bootable: true,
+                    pending: !confirmed,
+                    confirmed: *confirmed,
+                    active: true,
+                    permanent: false,
+                });
+            }
+        }
+    }
+    fn set_state(&mut self, hash: Option<&[u8]>, confirm: bool) -> Result<(), SlotError> {
+        let entry = self
+            .installed
+            .iter_mut()
+            .flatten()
+            .find(|(h, _)| hash.is_none_or(|want| want == h))
+            .ok_or(SlotError::new(rc::ENOENT, "no module with that hash"))?;
+        entry.1 = confirm;
+        Ok(())
+    }
+    fn erase(&mut self, image: u32) -> Result<(), SlotError> {
+        let slot = self
+            .installed
+            .get_mut(image as usize)
+            .ok_or(SlotError::new(rc::ENOENT, "no such slot"))?;
+        *slot = None;
+        Ok(())
+    }
+}
+
+/// `tests/protocol.rs`: one guest, `echo`, whose input `in` echoes to its
+/// output `out`.
+#[derive(Default)]
+struct EchoGuest {
+    stopped: bool,
+    received: u32,
+    pending: VecDeque<Vec<u8>>,
+}
+
+impl EchoGuest {
+    fn known(&self, name: &str) -> Result<(), SlotError> {
+        if name == "echo" { Ok(()) } else { Err(SlotError::new(rc::ENOENT, "no such guest")) }
+    }
+}
+
+impl Guests for EchoGuest {
+    fn list(&self, each: &mut dyn FnMut(GuestInfo<'_>)) {
+        each(GuestInfo {
+            name: "echo",
+            image: 0,
+            state: if self.stopped { "stopped" } else { "waiting" },
+            fuel: 1234,
+            memory: 4416,
+            received: self.received,
+            sent: self.received,
+        });
+    }
+    fn stop(&mut self, name: &str) -> Result<(), SlotError> {
+        self.known(name)?;
+        self.stopped = true;
+        Ok(())
+    }
+    fn start(&mut self, name: &str) -> Result<(), SlotError> {
+        self.known(name)?;
+        self.stopped = false;
+        Ok(())
+    }
+    fn send(&mut self, name: &str, port: &str, data: &[u8]) -> Result<(), SlotError> {
+        self.known(name)?;
+        if port != "in" {
+            return Err(SlotError::new(rc::ENOENT, "no such port"));
+        }
+        self.received += 1;
+        self.pending.push_back(data.to_vec());
+        Ok(())
+    }
+    fn outputs(
+        &mut self,
+        name: &str,
+        each: &mut dyn FnMut(&str, &[u8]) -> bool,
+    ) -> Result<(), SlotError> {
+        self.known(name)?;
+        while let Some(front) = self.pending.front() {
+            if !each("out", front) {
+                break;
+            }
+            self.pending.pop_front();
+        }
+        Ok(())
+    }
+}
+
+// ---- NOR flash in RAM (tests/flash.rs) -----------------------------------
+
+const ERASE: usize = 1024;
+const BANK: u32 = 4 * ERASE as u32;
+const LAYOUT: Layout = Layout { base: 0, bank_size: BANK, images: 2 };
+
+/// RAM with NOR flash rules: erase sets 0xff, a write only clears bits.
+/// After `budget` more operations the power is cut: the one in progress
+/// stops halfway and every later one fails.
+#[derive(Clone)]
+struct RamFlash {
+    bytes: Vec<u8>,
+    budget: Rc<Cell<Option<usize>>>,
+}
+
+#[derive(Debug)]
+struct PowerCut;
+
+impl NorFlashError for PowerCut {
+    fn kind(&self) -> NorFlashErrorKind {
+        NorFlashErrorKind::Other
+    }
+}
+
+impl ErrorType for RamFlash {
+    type Error = PowerCut;
+}
+
+impl RamFlash {
+    fn spend(&self) -> bool {
+        match self.budget.get() {
+            None => true,
+            Some(0) => false,
+            Some(n) => {
+                self.budget.set(Some(n - 1));
+                true
+            }
+        }
+    }
+}
+
+impl ReadNorFlash for RamFlash {
+    const READ_SIZE: usize = 1;
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), PowerCut> {
+        let at = offset as usize;
+        bytes.copy_from_slice(&self.bytes[at..at + bytes.len()]);
+        Ok(())
+    }
+    fn capacity(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+impl NorFlash for RamFlash {
+    const WRITE_SIZE: usize = 4;
+    const ERASE_SIZE: usize = ERASE;
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), PowerCut> {
+        assert!((from as usize).is_multiple_of(ERASE) && (to as usize).is_multiple_of(ERASE));
+        assert!(from <= to && to as usize <= self.bytes.len(), "erase within the flash");
+        let full = self.spend();
+        let end = if full { to as usize } else { (from as usize + ERASE / 2).min(to as usize) };
+        self.bytes[from as usize..end].fill(0xff);
+        if full { Ok(()) } else { Err(PowerCut) }
+    }
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), PowerCut> {
+        assert!((offset as usize).is_multiple_of(4) && bytes.len().is_multiple_of(4), "aligned");
+        assert!(offset as usize + bytes.len() <= self.bytes.len(), "write within the flash");
+        let full = self.spend();
+        let n = if full { bytes.len() } else { bytes.len() / 2 };
+        for (cell, b) in self.bytes[offset as usize..].iter_mut().zip(&bytes[..n]) {
+            *cell &= *b;
+        }
+        if full { Ok(()) } else { Err(PowerCut) }
+    }
+}
+
+/// The install check: modules start with the Wasm magic.
+struct MagicCheck;
+
+impl Install for MagicCheck {
+    fn check(&mut self, _image: u32, module: &[u8]) -> Result<(), SlotError> {
+        if module.starts_with(b"\0asm") {
+            Ok(())
+        } else {
+            Err(SlotError::new(rc::ECORRUPT, "not a wasm module"))
+        }
+    }
+}
+
+type FlashServer<'s> = Server<FlashSlots<'s, RamFlash, MagicCheck>, EchoGuest>;
+
+fn mount(flash: RamFlash, scratch: &mut [u8]) -> FlashServer<'_> {
+    let slots = FlashSlots::mount(flash, LAYOUT, MagicCheck, scratch)
+        .expect("flash slots mount after anything, power cuts included");
+    Server::with_guests(slots, EchoGuest::default(), 384)
+}
+
+/// What flash slots promise after every operation.
+fn check_flash(server: &mut FlashServer<'_>) {
+    let mut states = Vec::new();
+    server.slots().states(&mut |s: ImageState<'_>| states.push((s.image, s.active, s.hash)));
+    for image in 0..LAYOUT.images {
+        let of_image: Vec<_> = states.iter().filter(|s| s.0 == image).collect();
+        assert!(of_image.len() <= 2, "two banks per image");
+        let active: Vec<_> = of_image.iter().filter(|s| s.1).collect();
+        assert!(active.len() <= 1, "one running module per image");
+        // A power cut makes reads fail too; nothing to check then.
+        if let Ok(Some(module)) = server.slots_mut().active_module(image) {
+            assert!(module.starts_with(b"\0asm"), "passed the install check");
+            let hash: [u8; 32] = Sha256::digest(module).into();
+            assert_eq!(active.first().map(|s| s.2), Some(hash), "runs what it lists");
+        }
+    }
+}
+
+// ---- Driving ---------------------------------------------------------------
+
+fn out_len(req: &Request) -> usize {
+    req.out.map_or(RESPONSE_LEN, |n| usize::from(n) % (RESPONSE_LEN + 32))
+}
+
+fn run_ram(ops: &[Op]) {
+    let mut serial = SerialServer::<RamSlots, EchoGuest>::with_guests(
+        RamSlots::default(),
+        EchoGuest::default(),
+    );
+    let mut out = vec![0u8; RESPONSE_LEN + 32];
+    for op in ops {
+        let message = match op {
+            Op::Request(req) => {
+                let message = encode_request(req, serial.server());
+                let out = &mut out[..out_len(req)];
+                let (len, _) = serial.server_mut().handle(&message, out);
+                check_response(&message, out, len);
+                continue;
+            }
+            Op::Raw(message) => message,
+            Op::Console(bytes) => {
+                let mut lines = Vec::new();
+                serial.receive(bytes, |line| {
+                    assert!(line.len() <= MAX_LINE && line.ends_with(b"\n"));
+                    lines.extend_from_slice(line);
+                });
+                let mut decoder = FrameDecoder::<{ RESPONSE_LEN + 4 }>::new();
+                for &b in &lines {
+                    match decoder.push(b) {
+                        Received::Pending => {}
+                        Received::Message(m) => check_message(m),
+                        Received::Dropped(e) => panic!("a response line dropped: {e:?}"),
+                    }
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let (len, _) = serial.server_mut().handle(message, &mut out[..RESPONSE_LEN]);
+        check_response(message, &out[..RESPONSE_LEN], len);
+    }
+}
+
+fn run_flash(ops: &[Op]) {
+    let mut scratch = vec![0u8; (BANK - 64) as usize];
+    let budget = Rc::new(Cell::new(None));
+    let flash = RamFlash { bytes: vec![0xff; 4 * BANK as usize], budget: budget.clone() };
+    let mut server = mount(flash, &mut scratch);
+    let mut out = vec![0u8; RESPONSE_LEN + 32];
+    for op in ops {
+        match op {
+            Op::Request(req) => {
+                let message = encode_request(req, &server);
+                let out = &mut out[..out_len(req)];
+                let (len, _) = server.handle(&message, out);
+                check_response(&message, out, len);
+            }
+            Op::Raw(message) => {
+                let (len, _) = server.handle(message, &mut out[..RESPONSE_LEN]);
+                check_response(message, &out[..RESPONSE_LEN], len);
+            }
+            Op::Console(_) => {}
+            Op::PowerCut(n) => budget.set(Some(usize::from(*n % 32))),
+            Op::Remount => {
+                let flash = server.slots().flash().clone();
+                drop(server);
+                budget.set(None);
+                server = mount(flash, &mut scratch);
+            }
+            Op::Confirm(image) => {
+                let _ = server.slots_mut().confirm(u32::from(*image % 3));
+            }
+            Op::Reject(image) => {
+                let _ = server.slots_mut().reject(u32::from(*image % 3));
+            }
+            Op::TakeChanged => {
+                if let Some(image) = server.slots_mut().take_changed() {
+                    assert!(image < LAYOUT.images);
+                }
+            }
+        }
+        check_flash(&mut server);
+    }
+}
+
+fuzz_target!(|input: Input| {
+    if input.flash {
+        run_flash(&input.ops);
+    } else {
+        run_ram(&input.ops);
+    }
+});
