@@ -37,9 +37,13 @@
 //! that builds a workspace's guests to wasm and embeds them. It and the test
 //! host's `GuestBuilder` run the same nested build, [`GuestCargo`].
 //! [`embed_public_key`] embeds the key a firmware trusts for signed modules.
+//! `hostile` (feature `hostile`) reads the repository's hostile set for the
+//! tests and firmware that run it.
 
 mod cargo;
 mod embed;
+#[cfg(feature = "hostile")]
+pub mod hostile;
 mod key;
 
 pub use cargo::{GuestCargo, MissingTarget, check_target, inherits_build_config, require_targets};
