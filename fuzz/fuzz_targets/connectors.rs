@@ -4,20 +4,25 @@
 //! messages and closed inputs.
 //!
 //! Each call is checked against a model of the documented rules (checks in
-//! order: index or level, negative length, memory range, content, queue):
-//! the exact return value, and its effects. `receive_input` returning
-//! `n >= 0` wrote exactly the head message (`n` bytes at `buf`), popped it
-//! and touched no other byte; any other answer writes nothing and pops
-//! nothing (a message too large for the buffer stays queued); `Block` only
-//! on a known, open, empty input. `input_len` changes nothing. A successful
-//! `send_output`, `log` or `report_error` records exactly the guest's bytes
-//! once; a failing one records nothing.
+//! order: index or level, negative length, memory range, content, text
+//! budgets, queue): the exact reply, and its effects. `receive_input`
+//! returning `n >= 0` wrote exactly the head message (`n` bytes at `buf`),
+//! popped it and touched no other byte; any other answer writes nothing
+//! and pops nothing (a message too large for the buffer stays queued);
+//! `Block` only on a known, open, empty input. `input_len` changes nothing.
+//! `send_output` records exactly the guest's bytes once, or answers `Full`
+//! when the `QueueEnv`'s output budget is used (and records nothing). `log`
+//! and `report_error` record exactly the guest's text once, or record
+//! nothing: longer than the text budget's `max_len` is `MessageTooLarge`,
+//! past its total `Closed` (counted as refused), past the step's share
+//! (unless it is the step's first text) `Throttle`; the `TextUsage`
+//! counts exactly what passed.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use wasm_sdk_abi::queue::QueueEnv;
-use wasm_sdk_abi::rules::{Environment, InputState, Reply, Rules};
+use wasm_sdk_abi::rules::{Environment, InputState, Reply, Rules, TextBudget, TextUsage};
 use wasm_sdk_abi::{LogLevel, Status};
 
 /// A pointer: mostly inside or near the memory, sometimes any `i32`.
@@ -36,15 +41,44 @@ enum Len {
 
 #[derive(Arbitrary, Debug)]
 enum Op {
-    Receive { buf: Ptr, len: Len, input: i32 },
-    InputLen { input: i32 },
-    Send { buf: Ptr, len: Len, output: i32 },
-    Log { ptr: Ptr, len: Len, level: i32 },
-    ReportError { ptr: Ptr, len: Len },
-    Push { input: u8, message: Vec<u8> },
-    Close { input: u8 },
+    Receive {
+        buf: Ptr,
+        len: Len,
+        input: i32,
+    },
+    InputLen {
+        input: i32,
+    },
+    Send {
+        buf: Ptr,
+        len: Len,
+        output: i32,
+    },
+    Log {
+        ptr: Ptr,
+        len: Len,
+        level: i32,
+    },
+    ReportError {
+        ptr: Ptr,
+        len: Len,
+    },
+    Push {
+        input: u8,
+        message: Vec<u8>,
+    },
+    Close {
+        input: u8,
+    },
+    /// The host takes the oldest recorded output (room on a full output).
+    TakeOutput,
+    /// A new step: this step's text budget is unused again.
+    NextStep,
     /// Overwrites guest memory (a guest writing text or a message).
-    Write { at: u16, bytes: Vec<u8> },
+    Write {
+        at: u16,
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -52,6 +86,10 @@ struct Input {
     inputs: u8,
     outputs: u8,
     max_message_len: u16,
+    text_max_len: u16,
+    text_per_step: u16,
+    text_total: Option<u16>,
+    output_budget: Option<u16>,
     memory_len: u16,
     ops: Vec<Op>,
 }
@@ -88,9 +126,16 @@ fuzz_target!(|input: Input| {
         inputs: usize::from(input.inputs % 8),
         outputs: usize::from(input.outputs % 8),
         max_message_len: usize::from(input.max_message_len),
+        text: TextBudget {
+            max_len: usize::from(input.text_max_len),
+            per_step: usize::from(input.text_per_step),
+            total: input.text_total.map(u64::from),
+        },
     };
     let mut memory = vec![0u8; usize::from(input.memory_len % 4096)];
     let mut env = QueueEnv::default();
+    env.output_budget = input.output_budget.map(usize::from);
+    let mut usage = TextUsage::default();
     for op in input.ops {
         let before = memory.clone();
         let env_before = env.clone();
@@ -152,47 +197,66 @@ fuzz_target!(|input: Input| {
             Op::Send { buf, len: l, output } => {
                 let (buf, l) = (ptr(buf, memory.len()), len(l));
                 let got = rules.send_output(memory.as_slice(), &mut env, buf, l, output);
+                let held: usize = env_before.sent.iter().map(|(_, m)| m.len()).sum();
                 let expected = match (index(output, rules.outputs), range(&memory, buf, l)) {
-                    (None, _) => Status::UnknownOutput.code(),
-                    (Some(_), None) => Status::BadPointer.code(),
+                    (None, _) => Reply::Return(Status::UnknownOutput.code()),
+                    (Some(_), None) => Reply::Return(Status::BadPointer.code()),
                     (Some(_), Some(r)) if r.len() > rules.max_message_len => {
-                        Status::MessageTooLarge.code()
+                        Reply::Return(Status::MessageTooLarge.code())
+                    }
+                    (Some(_), Some(r)) if env.output_budget.is_some_and(|b| r.len() > b) => {
+                        Reply::Return(Status::MessageTooLarge.code())
+                    }
+                    (Some(o), Some(r)) if env.output_budget.is_some_and(|b| held + r.len() > b) => {
+                        Reply::Full { output: o }
                     }
                     (Some(o), Some(r)) => {
                         assert_eq!(env.sent.last(), Some(&(o, memory[r].to_vec())));
-                        0
+                        Reply::Return(0)
                     }
                 };
                 assert_eq!(got, expected);
-                let recorded = usize::from(got == 0);
+                let recorded = usize::from(got == Reply::Return(0));
                 assert_eq!(env.sent.len(), env_before.sent.len() + recorded);
                 assert_eq!((&env.logs, &env.errors), (&env_before.logs, &env_before.errors));
             }
             Op::Log { ptr: p, len: l, level } => {
                 let (p, l) = (ptr(p, memory.len()), len(l));
-                let got = rules.log(memory.as_slice(), &mut env, p, l, level);
+                let before_usage = usage;
+                let got = rules.log(memory.as_slice(), &mut env, &mut usage, p, l, level);
+                let mut model = before_usage;
                 let expected = match LogLevel::from_code(level) {
-                    None => Status::InvalidLogLevel.code(),
-                    Some(level) => text_status(&memory, p, l, |text| {
+                    None => Reply::Return(Status::InvalidLogLevel.code()),
+                    Some(level) => text_model(&rules, &mut model, &memory, p, l, |text| {
                         assert_eq!(env.logs.last(), Some(&(level, text.to_owned())));
                     }),
                 };
-                assert_eq!(got, expected);
-                assert_eq!(env.logs.len(), env_before.logs.len() + usize::from(got == 0));
+                assert_eq!((got, usage), (expected, model));
+                let recorded = usize::from(got == Reply::Return(0));
+                assert_eq!(env.logs.len(), env_before.logs.len() + recorded);
                 assert_eq!((&env.sent, &env.errors), (&env_before.sent, &env_before.errors));
             }
             Op::ReportError { ptr: p, len: l } => {
                 let (p, l) = (ptr(p, memory.len()), len(l));
-                let got = rules.report_error(memory.as_slice(), &mut env, p, l);
-                let expected = text_status(&memory, p, l, |text| {
+                let before_usage = usage;
+                let got = rules.report_error(memory.as_slice(), &mut env, &mut usage, p, l);
+                let mut model = before_usage;
+                let expected = text_model(&rules, &mut model, &memory, p, l, |text| {
                     assert_eq!(env.errors.last().map(String::as_str), Some(text));
                 });
-                assert_eq!(got, expected);
-                assert_eq!(env.errors.len(), env_before.errors.len() + usize::from(got == 0));
+                assert_eq!((got, usage), (expected, model));
+                let recorded = usize::from(got == Reply::Return(0));
+                assert_eq!(env.errors.len(), env_before.errors.len() + recorded);
                 assert_eq!((&env.sent, &env.logs), (&env_before.sent, &env_before.logs));
             }
             Op::Push { input: i, message } => env.push(i % 8, message),
             Op::Close { input: i } => env.close(i % 8),
+            Op::TakeOutput => {
+                if !env.sent.is_empty() {
+                    env.sent.remove(0);
+                }
+            }
+            Op::NextStep => usage.next_step(),
             Op::Write { at, bytes } => {
                 let at = usize::from(at).min(memory.len());
                 let n = bytes.len().min(memory.len() - at);
@@ -202,15 +266,32 @@ fuzz_target!(|input: Input| {
     }
 });
 
-/// The documented answer for text at `ptr..ptr + len`; `ok` checks what
-/// was recorded when the answer is 0.
-fn text_status(memory: &[u8], ptr: i32, len: i32, ok: impl FnOnce(&str)) -> i32 {
-    let Some(r) = range(memory, ptr, len) else { return Status::BadPointer.code() };
-    match std::str::from_utf8(&memory[r]) {
-        Ok(text) => {
-            ok(text);
-            0
-        }
-        Err(_) => Status::InvalidUtf8.code(),
+/// The documented reply for text at `ptr..ptr + len`, applied to the
+/// model's `usage`; `passed` checks what was recorded when the text passed.
+fn text_model(
+    rules: &Rules,
+    usage: &mut TextUsage,
+    memory: &[u8],
+    ptr: i32,
+    len: i32,
+    passed: impl FnOnce(&str),
+) -> Reply {
+    let code = |status: Status| Reply::Return(status.code());
+    let Some(r) = range(memory, ptr, len) else { return code(Status::BadPointer) };
+    if r.len() > rules.text.max_len {
+        return code(Status::MessageTooLarge);
     }
+    let Ok(text) = std::str::from_utf8(&memory[r]) else { return code(Status::InvalidUtf8) };
+    let total = usage.total + text.len() as u64;
+    if rules.text.total.is_some_and(|max| total > max) {
+        usage.refused += 1;
+        return code(Status::Closed);
+    }
+    if usage.step > 0 && usage.step + text.len() > rules.text.per_step {
+        return Reply::Throttle;
+    }
+    passed(text);
+    usage.step += text.len();
+    usage.total = total;
+    Reply::Return(0)
 }

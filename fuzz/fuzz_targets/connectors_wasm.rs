@@ -15,11 +15,13 @@
 //! Checks that no argument a guest passes panics the host, with fuel
 //! slices, blocking and resuming, and the host's promises after each step
 //! (`common::run`). A manifest with two inputs and two outputs lets index
-//! checks see known and unknown indices.
+//! checks see known and unknown indices; a small text budget and output
+//! budget let texts be throttled and refused and outputs fill up.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use wasm_sdk_abi::queue::QueueEnv;
+use wasm_sdk_abi::rules::TextBudget;
 use wasm_sdk_host::{Guest, Host, HostConfig};
 
 mod common;
@@ -81,6 +83,8 @@ thread_local! {
     static HOST: Host<QueueEnv> = Host::new(HostConfig {
         fuel_per_slice: Some(10_000),
         total_fuel: Some(TOTAL_FUEL),
+        // Small, so texts reach every limit.
+        text: TextBudget { max_len: 256, per_step: 512, total: Some(4096) },
         ..HostConfig::default()
     });
     static WASM: Vec<u8> = wat::parse_str(GUEST).expect("the guest's WAT");
@@ -88,14 +92,13 @@ thread_local! {
 
 fuzz_target!(|data: &[u8]| {
     HOST.with(|host| {
-        let mut guest: Guest<QueueEnv> = WASM
-            .with(|wasm| host.load(wasm, QueueEnv::default()))
-            .expect("the fixed guest loads");
+        let mut guest: Guest<QueueEnv> =
+            WASM.with(|wasm| host.load(wasm, common::env())).expect("the fixed guest loads");
         // `program_len: u16 LE, program`, then `len: u8, message` pairs,
         // alternating between the inputs.
-        let (len, rest) = data.split_first_chunk::<2>().map_or((0, data), |(l, r)| {
-            (usize::from(u16::from_le_bytes(*l)), r)
-        });
+        let (len, rest) = data
+            .split_first_chunk::<2>()
+            .map_or((0, data), |(l, r)| (usize::from(u16::from_le_bytes(*l)), r));
         let (program, mut rest) = rest.split_at(len.min(rest.len()));
         guest.env_mut().push(0, program.to_vec());
         let mut input = 1;

@@ -31,7 +31,7 @@ thread_local! {
 fuzz_target!(|data: &[u8]| {
     let info = ModuleInfo::parse(data);
     HOST.with(|host| {
-        let mut guest = match host.load(data, QueueEnv::default()) {
+        let mut guest = match host.load(data, common::env()) {
             Ok(guest) => guest,
             Err(LoadError::ModuleTooLarge { .. }) => {
                 assert!(data.len() > host.config().max_module_size);

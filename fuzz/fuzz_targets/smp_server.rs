@@ -200,7 +200,9 @@ fn encode_value<S: Slots, G: Guests>(
         Value::Str(s) => enc.str(s).map(drop),
         Value::Bool(b) => enc.bool(*b).map(drop),
         Value::Null => enc.null().map(drop),
-        Value::NextOff => enc.u64(server.upload_offset().map_or(0, |(_, off)| off as u64)).map(drop),
+        Value::NextOff => {
+            enc.u64(server.upload_offset().map_or(0, |(_, off)| off as u64)).map(drop)
+        }
         Value::StateHash(n) => {
             let mut hashes = Vec::new();
             server.slots().states(&mut |s: ImageState<'_>| hashes.push(s.hash));
@@ -236,7 +238,10 @@ fn check_response(request: &[u8], out: &[u8], len: usize) {
     check_message(&out[..len]);
     let rsp = Header::parse(out).unwrap();
     assert_eq!(Some(rsp.op), req.op.response());
-    assert_eq!((rsp.version, rsp.group, rsp.seq, rsp.cmd), (req.version, req.group, req.seq, req.cmd));
+    assert_eq!(
+        (rsp.version, rsp.group, rsp.seq, rsp.cmd),
+        (req.version, req.group, req.seq, req.cmd)
+    );
 }
 
 /// A response message: a header whose length is the body's, and a body of
@@ -521,10 +526,8 @@ fn out_len(req: &Request) -> usize {
 }
 
 fn run_ram(ops: &[Op]) {
-    let mut serial = SerialServer::<RamSlots, EchoGuest>::with_guests(
-        RamSlots::default(),
-        EchoGuest::default(),
-    );
+    let mut serial =
+        SerialServer::<RamSlots, EchoGuest>::with_guests(RamSlots::default(), EchoGuest::default());
     let mut out = vec![0u8; RESPONSE_LEN + 32];
     for op in ops {
         let message = match op {
