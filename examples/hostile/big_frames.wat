@@ -1,5 +1,5 @@
 ;; hostile: recurses with 200 locals per frame
-;; limit: max_value_stack (16 KiB)
+;; limit: max_value_stack (8 KiB)
 ;; test-host: trapped call stack exhausted
 ;; firmware: trapped call stack exhausted
 (module

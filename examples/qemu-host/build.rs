@@ -11,6 +11,10 @@ use std::env;
 use std::fs;
 use std::path::PathBuf;
 
+use std::fmt::Write as _;
+use std::path::Path;
+
+use wasm_sdk_build::hostile::read_set;
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
 
 fn main() {
@@ -40,7 +44,37 @@ fn main() {
         .memory(MemoryMode::Tight)
         .build();
 
+    embed_hostile_set(&manifest_dir, &out_dir);
+
     // `WASM_SDK_PUBLIC_KEY=FILE`: serve mode refuses modules not signed
     // with that key (`cfg(signed_modules)`).
     wasm_sdk_build::embed_public_key();
+}
+
+/// The repository's hostile set (`examples/hostile`, read by
+/// `wasm_sdk_build::hostile`): each module compiled to
+/// `$OUT_DIR/hostile/<name>.wasm`, and `$OUT_DIR/hostile.rs` listing them
+/// with the outcome their header names for the firmware (check 6).
+fn embed_hostile_set(manifest_dir: &Path, out_dir: &Path) {
+    let dir = manifest_dir.join("../hostile");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let set = read_set(&dir).unwrap_or_else(|e| panic!("the hostile set: {e}"));
+    let wasm_dir = out_dir.join("hostile");
+    fs::create_dir_all(&wasm_dir).expect("create $OUT_DIR/hostile");
+    let mut table = String::from("&[\n");
+    for module in &set {
+        let path = wasm_dir.join(format!("{}.wasm", module.name));
+        fs::write(&path, &module.wasm).expect("write a hostile module");
+        writeln!(
+            table,
+            "    HostileModule {{ name: {:?}, wasm: include_bytes!({:?}), kind: {:?}, text: {:?} }},",
+            module.name,
+            path.display().to_string(),
+            module.firmware.kind,
+            module.firmware.text,
+        )
+        .expect("write to a String");
+    }
+    table.push(']');
+    fs::write(out_dir.join("hostile.rs"), table).expect("write hostile.rs");
 }

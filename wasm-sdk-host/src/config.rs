@@ -35,6 +35,10 @@ pub struct HostConfig {
     pub max_table_elements: usize,
     /// Largest wasmi value stack (locals and operands of every active
     /// frame), in bytes: a guest exceeding it traps with a stack overflow.
+    /// wasmi grows it by reallocating, so a guest reaching it briefly holds
+    /// about 1.5x this much heap: at 16 KiB, a guest recursing with large
+    /// frames beside the counter ran the QEMU firmware's 128 KiB heap out
+    /// (check 6 of `examples/qemu-host`); 8 KiB leaves ~14 KiB spare.
     pub max_value_stack: usize,
     /// Deepest call nesting of a guest before it traps.
     pub max_call_depth: usize,
@@ -66,7 +70,7 @@ impl Default for HostConfig {
     /// No fuel limits, one 64 KiB page of memory, 64 KiB messages, custom
     /// page sizes accepted; modules up to 64 KiB with 512 functions, 256
     /// locals per function and 16 custom sections; 256 table elements; a
-    /// 16 KiB value stack and 256 nested calls; texts of 1 KiB, 4 KiB per
+    /// 8 KiB value stack and 256 nested calls; texts of 1 KiB, 4 KiB per
     /// step, unbounded in total (a firmware streams them out); 4 bytes per
     /// unit of fuel; 256 KiB of held outputs. Sized for a microcontroller
     /// with a 128 KiB heap
@@ -85,7 +89,7 @@ impl Default for HostConfig {
             max_functions: 512,
             max_custom_sections: 16,
             max_table_elements: 256,
-            max_value_stack: 16 * 1024,
+            max_value_stack: 8 * 1024,
             max_call_depth: 256,
             max_locals: 256,
             text: TextBudget::DEFAULT,

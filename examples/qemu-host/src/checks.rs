@@ -368,12 +368,12 @@ async fn ask(input: &Pipe, output: &Pipe, message: Message) -> Option<Message> {
 
 /// `value` as the postcard message a guest decodes, or the end of the run
 /// (none of the checks' values comes near `to_message`'s capacity).
-fn message<T: Serialize>(value: &T) -> Message {
+pub fn message<T: Serialize>(value: &T) -> Message {
     to_message(value)
         .unwrap_or_else(|error| fail(format_args!("encoding a message: {}", error.as_str())))
 }
 
 /// The count of a `Counter` message; `None` if it does not decode.
-fn decode_counter(bytes: &[u8]) -> Option<u32> {
+pub fn decode_counter(bytes: &[u8]) -> Option<u32> {
     Counter::from_payload(bytes).ok().map(|counter| counter.count)
 }

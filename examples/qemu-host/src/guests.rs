@@ -10,7 +10,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_semihosting::hprintln;
 use embassy_futures::select::{Either, select};
-use embassy_runner::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive};
+use embassy_runner::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive_observed};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use module_examples_common::Counter;
@@ -111,6 +111,9 @@ pub struct GuestReport {
     /// How the guest stopped by itself, or `None`: it was still running
     /// (blocked or preempted) when asked to stop.
     pub stopped: Option<Step>,
+    /// The last step it took (`Blocked`, `Full` or `Preempted` when it was
+    /// still running).
+    pub last: Option<Step>,
     /// `ChannelEnv::waits`: times the guest blocked and its task awaited
     /// an input pipe.
     pub waits: u32,
@@ -127,12 +130,29 @@ pub struct GuestControl {
     stop: Signal<CriticalSectionRawMutex, ()>,
     report: Signal<CriticalSectionRawMutex, GuestReport>,
     task_id: AtomicU32,
+    /// Whether a guest stopping by itself goes unannounced (the hostile
+    /// set's check prints its own line).
+    quiet: bool,
 }
 
 impl GuestControl {
     /// A handle for a guest task not spawned yet.
     pub const fn new() -> Self {
-        GuestControl { stop: Signal::new(), report: Signal::new(), task_id: AtomicU32::new(0) }
+        Self::with_quiet(false)
+    }
+
+    /// [`new`](Self::new), for guests whose stop the caller reports.
+    pub const fn quiet() -> Self {
+        Self::with_quiet(true)
+    }
+
+    const fn with_quiet(quiet: bool) -> Self {
+        GuestControl {
+            stop: Signal::new(),
+            report: Signal::new(),
+            task_id: AtomicU32::new(0),
+            quiet,
+        }
     }
 
     /// The guest task's id in [`trace`] (0 until it first ran).
@@ -143,7 +163,16 @@ impl GuestControl {
     /// Stops the guest task and returns the guest's counters.
     pub async fn stop(&self) -> GuestReport {
         self.stop.signal(());
-        self.report.wait().await
+        let report = self.report.wait().await;
+        // A guest that had stopped by itself left the request unread; the
+        // next guest on this handle must not see it.
+        self.stop.reset();
+        report
+    }
+
+    /// Whether the guest stopped by itself (its report is waiting).
+    pub fn has_stopped(&self) -> bool {
+        self.report.signaled()
     }
 }
 
@@ -152,23 +181,26 @@ pub static COUNTER: GuestControl = GuestControl::new();
 /// The primes guest's handle.
 pub static PRIMES: GuestControl = GuestControl::new();
 
-/// Runs `guest` with [`drive`] until it stops by itself or `control` asks
-/// it to stop, then reports on `control`.
+/// Runs `guest` with [`drive`](embassy_runner::drive) until it stops by
+/// itself or `control` asks it to stop, then reports on `control`.
 ///
 /// Stopping drops `drive`'s future, which is safe at any `.await`: a
 /// message the guest was waiting for stays in its pipe.
 #[embassy_executor::task(pool_size = 2)]
 pub async fn guest_task(mut guest: Guest<ChannelEnv>, control: &'static GuestControl) {
     control.task_id.store(trace::watch_current_task(), Ordering::Relaxed);
-    let stopped = match select(drive(&mut guest), control.stop.wait()).await {
-        Either::First(step) => {
-            hprintln!("[{}] stopped: {step:?}", guest.env().name());
-            Some(step)
-        }
+    let mut last = None;
+    let run = drive_observed(&mut guest, |_, step| last = Some(step.clone()));
+    let stopped = match select(run, control.stop.wait()).await {
+        Either::First(step) => Some(step),
         Either::Second(()) => None,
     };
+    if let Some(step) = stopped.as_ref().filter(|_| !control.quiet) {
+        hprintln!("[{}] stopped: {step:?}", guest.env().name());
+    }
     control.report.signal(GuestReport {
         stopped,
+        last,
         waits: guest.env().waits,
         preemptions: guest.env().preemptions,
         fuel: guest.fuel_consumed(),
