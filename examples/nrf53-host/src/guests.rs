@@ -156,6 +156,21 @@ pub fn spawn_all(
     host: &'static Host<ChannelEnv>,
     uploaded_counter: Option<&[u8]>,
 ) {
+    let budget = host.config();
+    info!(
+        "budget per guest: {=u64} fuel a slice, {=u64} B memory, {=usize} B modules, {=u32} functions, {=u32} locals a function, {=usize} table elements, {=usize} B value stack, {=usize} calls deep, texts {=usize} B each and {=usize} B a step, {=usize} B messages",
+        budget.fuel_per_slice.unwrap_or(0),
+        budget.memory_budget,
+        budget.max_module_size,
+        budget.max_functions,
+        budget.max_locals,
+        budget.max_table_elements,
+        budget.max_value_stack,
+        budget.max_call_depth,
+        budget.text.max_len,
+        budget.text.per_step,
+        budget.max_message_len
+    );
     for (index, spec) in GUESTS.iter().enumerate() {
         let uploaded = uploaded_counter.filter(|_| index == 0);
         // The uploaded module first, then the built-in one: one `start`
@@ -214,11 +229,15 @@ async fn run_guest(guest: Guest<ChannelEnv>) {
         Step::Blocked { .. } | Step::Full { .. } | Step::Preempted => {}
     }
     let env = guest.env();
+    let text = guest.text_usage();
     info!(
-        "{=str}: used {=u64} fuel, {=u32} preemptions, {=u32} waits",
+        "{=str}: used {=u64} fuel, {=u32} preemptions, {=u32} waits, {=usize} B memory, {=u64} B of texts ({=u32} refused)",
         name,
         guest.fuel_consumed(),
         env.preemptions,
-        env.waits
+        env.waits,
+        guest.memory_size(),
+        text.total,
+        text.refused
     );
 }
