@@ -330,7 +330,16 @@ pub fn check(host: &Host<ChannelEnv>, wasm: &[u8], wiring: &Wiring) -> Result<()
         fn report_error(&self, _guest: &str, _message: &str) {}
     }
     static SILENT: Silent = Silent;
-    start(host, "check", wasm, wiring, &SILENT).map(drop)
+    start(&fresh(host), "check", wasm, wiring, &SILENT).map(drop)
+}
+
+/// A host with `host`'s configuration and an engine of its own: wasmi keeps
+/// a module's compiled code in its engine until the engine is dropped, so
+/// loading module after module on one engine grew the heap by ~500 B each
+/// (QEMU check 6). A module loaded on a fresh engine frees all of it with
+/// its guest.
+fn fresh(host: &Host<ChannelEnv>) -> Host<ChannelEnv> {
+    Host::new(host.config().clone())
 }
 
 /// Where [`run_to_safe_point`] left a guest.
@@ -369,7 +378,8 @@ pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -
 }
 
 /// Replaces the module `guest` runs by `wasm`, on the same wiring, name
-/// and sink: the update path's swap.
+/// and sink: the update path's swap. The new module is loaded with
+/// `host`'s configuration on an engine of its own, freed with it.
 ///
 /// The new module gets every check of [`start`] first; if one fails,
 /// `guest` is left as it was and the error returned. Otherwise the old
@@ -390,7 +400,7 @@ pub fn swap(
     wiring: &Wiring,
 ) -> Result<(), StartError> {
     let (name, sink) = (guest.env().name, guest.env().sink);
-    let mut new = start(host, name, wasm, wiring, sink)?;
+    let mut new = start(&fresh(host), name, wasm, wiring, sink)?;
     let names: Vec<String> = guest.inputs().to_vec();
     for (name, port) in names.iter().zip(&mut guest.env_mut().inputs) {
         let Some(head) = port.head.take() else { continue };
