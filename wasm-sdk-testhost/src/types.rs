@@ -87,7 +87,8 @@ impl PortSchema {
 /// Deepest nesting of types a schema from a module may have.
 const MAX_DEPTH: usize = 32;
 
-/// The fewest bytes a value of `ty` encodes in; refuses sequences and maps
+/// The fewest bytes a value of `ty` encodes in; refuses types the JSON
+/// conversion cannot handle, and sequences and maps
 /// whose entries can take no bytes, for which the decoder would build as
 /// many entries as a 5-byte length names, from a 5-byte message. A schema
 /// comes from the module, so a hostile module chooses it; with this, every
@@ -134,7 +135,13 @@ fn min_size(ty: &OwnedDataModelType) -> Result<usize, String> {
             // The variant index.
             1
         }
-        // Every scalar, string and byte array takes at least one byte.
+        // postcard-dyn, which converts JSON, has no conversion for these
+        // (it panics: found by `fuzz/` target `payload`).
+        T::Char => return Err("the schema has a `char`, which JSON conversion lacks".to_owned()),
+        T::Schema => {
+            return Err("the schema has a schema type, which JSON conversion lacks".to_owned());
+        }
+        // Every other scalar, string and byte array takes at least one byte.
         _ => 1,
     })
 }
@@ -250,7 +257,16 @@ mod tests {
                 ty: OwnedDataModelType::Option(Box::new(nested)),
             };
         }
-        for (hostile, reason) in [(units, "take no bytes"), (nested, "deeper than")] {
+        // JSON conversion would panic on these (fuzz/regressions/payload).
+        let char_ty = OwnedNamedType { name: "char".into(), ty: OwnedDataModelType::Char };
+        let schema_ty = OwnedNamedType { name: "S".into(), ty: OwnedDataModelType::Schema };
+        let cases = [
+            (units, "take no bytes"),
+            (nested, "deeper than"),
+            (char_ty, "`char`"),
+            (schema_ty, "schema type"),
+        ];
+        for (hostile, reason) in cases {
             // (The nesting case is small here; `wasm-sdk-abi`'s test shows
             // the scan stopping a 2,000-deep one without recursing.)
             let bytes = postcard::to_allocvec(&hostile).unwrap();
