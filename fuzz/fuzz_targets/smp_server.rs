@@ -1,9 +1,12 @@
 //! The SMP server (`wasm-sdk-smp`): `Server::handle` with arbitrary
 //! requests, over the slot types the crate's own tests use.
 //!
-//! A run is a sequence of operations on one server: SMP requests (a header
-//! and a CBOR body built from known keys such as `off`, `len`, `data`,
-//! `hash`, `name`, with values of any type, or raw bytes), raw messages,
+//! A run is a sequence of operations on one server: well-formed commands
+//! that change state (upload chunks with the offset expected next and the
+//! length and SHA-256 of their data or other values, image state read and
+//! write with a listed hash, erase, the guest group), free-form requests (a
+//! header and a CBOR map of known keys such as `off`, `len`, `data`,
+//! `hash`, `name` with values of any type, or a raw body), raw messages,
 //! and raw console bytes. The first byte picks the slots:
 //!
 //! - RAM slots (`tests/common/mod.rs`) and the echo guest of
@@ -91,6 +94,12 @@ enum Value {
     Null,
     /// The offset the server expects next (0 without an upload).
     NextOff,
+    /// The length of this map's `data` (an upload in one chunk), or that
+    /// plus `n` (the rest follows in more chunks).
+    LenOfData,
+    LenPlus(u16),
+    /// The SHA-256 of this map's `data`.
+    ShaOfData,
     /// The hash of the `n`-th entry of the image state list.
     StateHash(u8),
     /// The guest's name, `echo`, and its input port, `in`.
@@ -133,6 +142,7 @@ struct Request {
 #[derive(Arbitrary, Debug)]
 enum Op {
     Request(Request),
+    Command(Command),
     Raw(Vec<u8>),
     /// RAM slots: console bytes to `SerialServer::receive`.
     Console(Vec<u8>),
@@ -143,6 +153,107 @@ enum Op {
     Confirm(u8),
     Reject(u8),
     TakeChanged,
+}
+
+/// Well-formed requests of the commands that change state, so uploads
+/// complete and guests get messages (a `Request` rarely is one).
+#[derive(Arbitrary, Debug)]
+enum Command {
+    Upload { image: Option<u8>, off: Off, len: UploadLen, sha: Sha, wasm: bool, data: Vec<u8> },
+    StateRead,
+    StateWrite { hash: Option<u8>, confirm: bool },
+    Erase { slot: Option<u8> },
+    Guest { cmd: u8, echo: bool, port_in: bool, data: Vec<u8> },
+}
+
+#[derive(Arbitrary, Debug)]
+enum Off {
+    Next,
+    Raw(u32),
+}
+
+#[derive(Arbitrary, Debug)]
+enum UploadLen {
+    Absent,
+    OfData,
+    Plus(u16),
+    Raw(u32),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Sha {
+    Absent,
+    OfData,
+    Raw(Vec<u8>),
+}
+
+impl Command {
+    fn request(&self, seq: u8) -> Request {
+        let (op, group, cmd, fields) = match self {
+            Command::Upload { image, off, len, sha, wasm, data } => {
+                let mut f = vec![];
+                if let Some(i) = image {
+                    f.push((Key::Image, Value::Small(i % 3)));
+                }
+                f.push((
+                    Key::Off,
+                    match off {
+                        Off::Next => Value::NextOff,
+                        Off::Raw(n) => Value::U(u64::from(*n)),
+                    },
+                ));
+                match len {
+                    UploadLen::Absent => {}
+                    UploadLen::OfData => f.push((Key::Len, Value::LenOfData)),
+                    UploadLen::Plus(n) => f.push((Key::Len, Value::LenPlus(*n))),
+                    UploadLen::Raw(n) => f.push((Key::Len, Value::U(u64::from(*n)))),
+                }
+                match sha {
+                    Sha::Absent => {}
+                    Sha::OfData => f.push((Key::Sha, Value::ShaOfData)),
+                    Sha::Raw(b) => f.push((Key::Sha, Value::Bytes(b.clone()))),
+                }
+                let data =
+                    if *wasm { Value::Wasm(data.clone()) } else { Value::Bytes(data.clone()) };
+                f.push((Key::Data, data));
+                (2, Group::Image, 1, f)
+            }
+            Command::StateRead => (0, Group::Image, 0, vec![]),
+            Command::StateWrite { hash, confirm } => {
+                let mut f = vec![(Key::Confirm, Value::Bool(*confirm))];
+                if let Some(n) = hash {
+                    f.push((Key::Hash, Value::StateHash(*n)));
+                }
+                (2, Group::Image, 0, f)
+            }
+            Command::Erase { slot } => {
+                let f = slot.iter().map(|s| (Key::Slot, Value::Small(*s))).collect();
+                (2, Group::Image, 5, f)
+            }
+            Command::Guest { cmd, echo, port_in, data } => {
+                let cmd = cmd % 5;
+                let name = if *echo { Value::Echo } else { Value::Str("other".into()) };
+                let port = if *port_in { Value::In } else { Value::Str("out".into()) };
+                let f = vec![
+                    (Key::Name, name),
+                    (Key::Port, port),
+                    (Key::Data, Value::Bytes(data.clone())),
+                ];
+                (if cmd == 0 || cmd == 4 { 0 } else { 2 }, Group::Guests, cmd, f)
+            }
+        };
+        Request {
+            op,
+            version: 1,
+            flags: 0,
+            group,
+            seq,
+            cmd,
+            len: None,
+            body: Body::Map(fields),
+            out: None,
+        }
+    }
 }
 
 #[derive(Arbitrary, Debug)]
@@ -156,10 +267,16 @@ fn encode_request<S: Slots, G: Guests>(req: &Request, server: &Server<S, G>) -> 
     match &req.body {
         Body::Raw(bytes) => enc.writer_mut().extend_from_slice(bytes),
         Body::Map(fields) => {
+            let data = fields.iter().find_map(|(key, value)| match (key, value) {
+                (Key::Data, Value::Bytes(b)) => Some(b.clone()),
+                (Key::Data, Value::Wasm(b)) => Some([b"\0asm", &b[..]].concat()),
+                _ => None,
+            });
+            let data = data.unwrap_or_default();
             enc.map(fields.len() as u64).unwrap();
             for (key, value) in fields {
                 enc.str(key.as_str()).unwrap();
-                encode_value(&mut enc, value, server);
+                encode_value(&mut enc, value, server, &data);
             }
         }
     }
@@ -190,6 +307,7 @@ fn encode_value<S: Slots, G: Guests>(
     enc: &mut minicbor::Encoder<Vec<u8>>,
     value: &Value,
     server: &Server<S, G>,
+    data: &[u8],
 ) {
     match value {
         Value::Small(n) => enc.u8(*n).map(drop),
@@ -203,6 +321,9 @@ fn encode_value<S: Slots, G: Guests>(
         Value::NextOff => {
             enc.u64(server.upload_offset().map_or(0, |(_, off)| off as u64)).map(drop)
         }
+        Value::LenOfData => enc.u64(data.len() as u64).map(drop),
+        Value::LenPlus(n) => enc.u64(data.len() as u64 + u64::from(*n)).map(drop),
+        Value::ShaOfData => enc.bytes(&Sha256::digest(data)).map(drop),
         Value::StateHash(n) => {
             let mut hashes = Vec::new();
             server.slots().states(&mut |s: ImageState<'_>| hashes.push(s.hash));
@@ -529,7 +650,15 @@ fn run_ram(ops: &[Op]) {
     let mut serial =
         SerialServer::<RamSlots, EchoGuest>::with_guests(RamSlots::default(), EchoGuest::default());
     let mut out = vec![0u8; RESPONSE_LEN + 32];
-    for op in ops {
+    for (seq, op) in ops.iter().enumerate() {
+        let command;
+        let op = match op {
+            Op::Command(c) => {
+                command = Op::Request(c.request(seq as u8));
+                &command
+            }
+            op => op,
+        };
         let message = match op {
             Op::Request(req) => {
                 let message = encode_request(req, serial.server());
@@ -568,7 +697,15 @@ fn run_flash(ops: &[Op]) {
     let flash = RamFlash { bytes: vec![0xff; 4 * BANK as usize], budget: budget.clone() };
     let mut server = mount(flash, &mut scratch);
     let mut out = vec![0u8; RESPONSE_LEN + 32];
-    for op in ops {
+    for (seq, op) in ops.iter().enumerate() {
+        let command;
+        let op = match op {
+            Op::Command(c) => {
+                command = Op::Request(c.request(seq as u8));
+                &command
+            }
+            op => op,
+        };
         match op {
             Op::Request(req) => {
                 let message = encode_request(req, &server);
@@ -580,7 +717,7 @@ fn run_flash(ops: &[Op]) {
                 let (len, _) = server.handle(message, &mut out[..RESPONSE_LEN]);
                 check_response(message, &out[..RESPONSE_LEN], len);
             }
-            Op::Console(_) => {}
+            Op::Console(_) | Op::Command(_) => {}
             Op::PowerCut(n) => budget.set(Some(usize::from(*n % 32))),
             Op::Remount => {
                 let flash = server.slots().flash().clone();
