@@ -1043,3 +1043,35 @@ fn calls_cost_fuel_by_their_bytes() {
     let extra = fuel(16 * 1024) - fuel(0);
     assert_eq!(extra, (16 * 1024 + 1000) / per, "fuel of 16 KiB sent and 1,000 bytes logged");
 }
+
+/// A call whose bytes cost more than the slice has ends the step after it
+/// (the guest is preempted with the call done): moving bytes cannot
+/// stretch a slice, and nothing is sent twice.
+#[test]
+fn bytes_beyond_the_slice_end_the_step() {
+    let host = TestHost::builder().fuel_per_slice(1_000).build();
+    let body = r#"
+      (local $i i32)
+      (loop $more
+        (drop (call $send (i32.const 1024) (i32.const 16384) (i32.const 0)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $more (i32.lt_u (local.get $i) (i32.const 10))))
+      (i32.const 0)"#;
+    let mut guest = load_on(&host, &guest_wasm(body));
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
+    assert_eq!(guest.sent().len(), 10);
+    assert!(guest.preemptions() >= 10, "{} preemptions", guest.preemptions());
+    let per = u64::from(host.config().bytes_per_fuel);
+    assert!(guest.fuel_consumed() >= 10 * 16_384 / per, "{}", guest.fuel_consumed());
+}
+
+/// Operators after a function's final `end` (found by `fuzz/`, target
+/// `module_load`): refused, in test builds too, where wasmi's translator
+/// has a debug assertion about it.
+#[test]
+fn operators_after_the_final_end_are_refused() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let path = root.join("fuzz/regressions/module_load/wasmi-debug-assert-ops-after-end.wasm");
+    let wasm = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(matches!(refused(&wasm), LoadError::Invalid(_) | LoadError::Malformed(_)));
+}

@@ -11,7 +11,10 @@
 //! Calls that move bytes also cost fuel by their length
 //! ([`HostConfig::bytes_per_fuel`](crate::HostConfig::bytes_per_fuel)), so
 //! a guest logging or sending large buffers uses its slice as fast as one
-//! computing.
+//! computing. The cost is booked as a debt that the step settles
+//! ([`Guest::step`](crate::Guest::step)), not taken from the store's fuel
+//! at each call: reading and setting wasmi's fuel on every call cut the
+//! echo benchmark's ratio from 0.86 to 0.65.
 
 use core::fmt;
 
@@ -27,8 +30,13 @@ pub(crate) struct HostState<E> {
     pub limits: StoreLimits,
     /// Text bytes logged and reported, against `rules.text`.
     pub text: TextUsage,
-    /// Bytes of a call that cost one unit of fuel; 0: calls cost none.
+    /// Bytes of a call that cost one unit of fuel; 0: calls cost none
+    /// (also when fuel is not metered).
     pub bytes_per_fuel: u32,
+    /// Fuel this step's calls cost so far, settled when the step ends.
+    pub debt: u64,
+    /// The fuel this step was given: a debt reaching it ends the step.
+    pub step_fuel: u64,
     /// Set right after instantiation; `None` only before that.
     pub memory: Option<Memory>,
 }
@@ -44,6 +52,9 @@ pub(crate) enum Call {
     Log(i32),
     /// `report_error`, over this step's text budget.
     ReportError,
+    /// A call already served whose bytes used up the step's fuel: it
+    /// returns this value when the guest resumes.
+    Done(i32),
 }
 
 /// A call the rules answered with a suspending [`Reply`], kept with its
@@ -84,6 +95,7 @@ impl<E: Environment> HostState<E> {
             Call::Send => rules.send_output(&*mem, env, ptr, len, idx),
             Call::Log(level) => rules.log(&*mem, env, text, ptr, len, level),
             Call::ReportError => rules.report_error(&*mem, env, text, ptr, len),
+            Call::Done(code) => return Ok(code),
         };
         let step = match reply {
             Reply::Return(code) => return Ok(code),
@@ -100,6 +112,7 @@ impl<E: Environment> HostState<E> {
     pub fn cost(&self, call: Call, code: i32, len: i32) -> u64 {
         let moved = match call {
             _ if code < 0 => 0,
+            Call::Done(_) => 0,
             Call::Receive => code,
             _ => len,
         };
@@ -108,15 +121,6 @@ impl<E: Environment> HostState<E> {
             _ => 0,
         }
     }
-}
-
-/// Takes `cost` fuel from a store's tank, at most what is left: a call
-/// costing more than the slice has left ends the slice (the guest is
-/// preempted at its next instruction) and the rest is forgiven, so no
-/// call can stall a guest forever. Nothing when fuel is not metered.
-pub(crate) fn charge(fuel: Result<u64, wasmi::Error>, cost: u64) -> Option<u64> {
-    let left = fuel.ok()?;
-    (cost > 0).then(|| left.saturating_sub(cost))
 }
 
 /// Splits the caller into guest memory and host state. A guest without its
@@ -129,7 +133,9 @@ fn split<'a, E>(caller: &'a mut Caller<'_, HostState<E>>) -> (&'a mut [u8], &'a 
     }
 }
 
-/// Serves one call from a guest and charges its bytes.
+/// Serves one call from a guest and books its bytes' fuel. A debt that
+/// reaches the step's fuel ends the step after the call (the guest is
+/// preempted with the call done), so moving bytes cannot stretch a slice.
 fn serve<E: Environment>(
     caller: &mut Caller<'_, HostState<E>>,
     call: Call,
@@ -138,9 +144,18 @@ fn serve<E: Environment>(
     let (mem, state) = split(caller);
     let code = state.serve(mem, call, ptr, len, idx).map_err(wasmi::Error::host)?;
     let cost = state.cost(call, code, len);
-    if let Some(fuel) = charge(caller.get_fuel(), cost) {
-        // Metering is on when `get_fuel` answered, so this cannot fail.
-        let _ = caller.set_fuel(fuel);
+    if cost > 0 {
+        state.debt = state.debt.saturating_add(cost);
+        if state.debt >= state.step_fuel {
+            let step = Step::Preempted;
+            return Err(wasmi::Error::host(Pending {
+                call: Call::Done(code),
+                ptr,
+                len,
+                idx,
+                step,
+            }));
+        }
     }
     Ok(code)
 }

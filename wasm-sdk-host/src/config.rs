@@ -57,7 +57,8 @@ pub struct HostConfig {
     /// loop logging 1,000-byte lines took 10x the time per unit of fuel of
     /// a plain loop; at 4, 0.6x, and one sending 1 KiB messages 0.3x
     /// (`cargo bench -p wasm-sdk-testhost --bench fuel_time` on the test
-    /// host): no call makes fuel slower than plain code.
+    /// host): no call makes fuel slower than plain code. A step whose calls
+    /// cost its whole fuel ends after the call that did it.
     pub bytes_per_fuel: u32,
     /// Most bytes of a guest's sent messages a host holds before the
     /// output is full and the guest waits. The test host applies it to

@@ -12,7 +12,7 @@ use wasm_sdk_abi::manifest::position;
 use wasm_sdk_abi::rules::{Environment, TextUsage};
 use wasm_sdk_abi::run::{Step, Trap};
 
-use crate::binding::{HostState, Pending, charge};
+use crate::binding::{HostState, Pending};
 use crate::config::HostConfig;
 use crate::error::trap;
 use crate::host::Ports;
@@ -122,9 +122,7 @@ impl<E: Environment + 'static> Guest<E> {
                     return Self::done(Step::OutOfFuel);
                 }
                 // The call's bytes, from this step's fuel.
-                if let Some(fuel) = charge(self.store.get_fuel(), cost) {
-                    let _ = self.store.set_fuel(fuel);
-                }
+                self.store.data_mut().debt = cost;
                 let result = call.resume(&mut self.store, &[Val::I32(code)]);
                 self.account();
                 result
@@ -157,6 +155,7 @@ impl<E: Environment + 'static> Guest<E> {
     /// Puts this step's fuel into the store: one slice, at least `required`,
     /// at most what is left. Returns `false` when the budget cannot cover it.
     fn refuel(&mut self, required: u64) -> bool {
+        self.store.data_mut().debt = 0;
         if !self.metered {
             return true;
         }
@@ -167,16 +166,20 @@ impl<E: Environment + 'static> Guest<E> {
             None => wanted,
         };
         self.fuel_given = fuel;
+        self.store.data_mut().step_fuel = fuel;
         // Fuel metering is on whenever `metered` is, so this cannot fail.
         self.store.set_fuel(fuel).is_ok()
     }
 
-    /// Books the fuel the last run used.
+    /// Books the fuel the last run used: what its instructions took from
+    /// the store, and its calls' debt.
     fn account(&mut self) {
         if !self.metered {
             return;
         }
+        let debt = core::mem::take(&mut self.store.data_mut().debt);
         let used = self.fuel_given.saturating_sub(self.store.get_fuel().unwrap_or(0));
+        let used = used.saturating_add(debt);
         self.fuel_consumed = self.fuel_consumed.saturating_add(used);
         if let Some(left) = &mut self.fuel_left {
             *left = left.saturating_sub(used);

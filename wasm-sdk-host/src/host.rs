@@ -109,7 +109,9 @@ impl<E: Environment + 'static> Host<E> {
                 text: self.config.text,
             },
             text: TextUsage::default(),
-            bytes_per_fuel: self.config.bytes_per_fuel,
+            bytes_per_fuel: if self.config.meters_fuel() { self.config.bytes_per_fuel } else { 0 },
+            debt: 0,
+            step_fuel: u64::MAX,
             limits: StoreLimitsBuilder::new()
                 .memory_size(budget)
                 .table_elements(self.config.max_table_elements)

@@ -10,7 +10,7 @@ use wasm_sdk_host::abi::queue::QueueEnv;
 use wasm_sdk_host::abi::rules::TextUsage;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
 use wasm_sdk_host::abi::schema::{ChannelType, PortType};
-use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, ModuleInfo, Step};
+use wasm_sdk_host::{Guest, Host, HostConfig, LoadError, LogLevel, ModuleInfo, Step};
 
 use crate::error::TestHostError;
 use crate::transcript::Transcript;
@@ -156,7 +156,16 @@ impl TestHost {
         all.extend_from_slice(channels);
         let channels = all;
         let env = QueueEnv::with_output_budget(self.config().output_budget);
-        let guest = self.host.load_typed(wasm, env, &channels)?;
+        // A project building this crate with debug assertions also builds
+        // wasmi with them, and one of its translator's assertions panics on
+        // a malformed module that release builds refuse (`fuzz/`): a
+        // module must not crash the test host, so that panic is a refusal.
+        let load = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.host.load_typed(wasm, env, &channels)
+        }));
+        let guest = load.unwrap_or_else(|_| {
+            Err(LoadError::Invalid("the runtime panicked translating the module".into()))
+        })?;
         // `load` parsed and checked the manifest; this reads its schemas.
         let schemas = ModuleInfo::parse(wasm)
             .ok()
