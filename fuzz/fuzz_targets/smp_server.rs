@@ -29,20 +29,16 @@
 #![no_main]
 
 use std::cell::Cell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use arbitrary::Arbitrary;
-use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
-};
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
-use wasm_sdk_smp::flash::{FlashSlots, Install, Layout};
+use wasm_sdk_smp::flash::FlashSlots;
 use wasm_sdk_smp::frame::MAX_LINE;
 use wasm_sdk_smp::header::{HEADER_LEN, Header, Op as SmpOp};
-use wasm_sdk_smp::slots::{ImageState, SlotError, Slots, rc};
-use wasm_sdk_smp::{FrameDecoder, GuestInfo, Guests, RESPONSE_LEN, Received, SerialServer, Server};
+use wasm_sdk_smp::slots::{ImageState, Slots};
+use wasm_sdk_smp::{FrameDecoder, Guests, RESPONSE_LEN, Received, SerialServer, Server};
 
 // ---- The request model -------------------------------------------------
 
@@ -382,237 +378,13 @@ fn check_message(message: &[u8]) {
     assert_eq!(d.position(), body.len(), "nothing after the map");
 }
 
-// ---- RAM slots and the echo guest (the crate's tests) ------------------
+// ---- The crate's test doubles: RAM slots, the echo guest, NOR flash in
+// RAM with power cuts (one file, shared with `wasm-sdk-smp/tests`).
 
-const RAM_CAPACITY: usize = 4096;
+#[path = "../../wasm-sdk-smp/tests/common/doubles.rs"]
+mod doubles;
 
-/// `tests/common/mod.rs`: a module "validates" when it starts with the
-/// Wasm magic; an install makes it the pending slot 0 entry.
-#[derive(Default)]
-struct RamSlots {
-    staged: [Vec<u8>; 2],
-    installed: [Option<([u8; 32], bool)>; 2],
-    /// The announced length of each image's upload in progress.
-    announced: [usize; 2],
-}
-
-impl Slots for RamSlots {
-    fn count(&self) -> u32 {
-        2
-    }
-    fn capacity(&self, _image: u32) -> usize {
-        RAM_CAPACITY
-    }
-    fn begin(&mut self, image: u32, len: usize) -> Result<(), SlotError> {
-        assert!(len > 0 && len <= RAM_CAPACITY, "begin within the capacity");
-        self.staged[image as usize] = Vec::with_capacity(len);
-        self.announced[image as usize] = len;
-        Ok(())
-    }
-    fn write(&mut self, image: u32, offset: usize, data: &[u8]) -> Result<(), SlotError> {
-        let staged = &mut self.staged[image as usize];
-        assert_eq!(staged.len(), offset, "chunks arrive in order");
-        assert!(offset + data.len() <= self.announced[image as usize], "within the length");
-        staged.extend_from_slice(data);
-        Ok(())
-    }
-    fn finish(&mut self, image: u32, hash: &[u8; 32]) -> Result<(), SlotError> {
-        let staged = &self.staged[image as usize];
-        assert_eq!(staged.len(), self.announced[image as usize], "finished when complete");
-        assert_eq!(&Sha256::digest(staged)[..], hash, "the hash of what was written");
-        if !staged.starts_with(b"\0asm") {
-            return Err(SlotError::new(rc::ECORRUPT, "not a wasm module"));
-        }
-        self.installed[image as usize] = Some((*hash, false));
-        Ok(())
-    }
-    fn states(&self, each: &mut dyn FnMut(ImageState<'_>)) {
-        for (image, installed) in self.installed.iter().enumerate() {
-            if let Some((hash, confirmed)) = installed {
-                each(ImageState {
-                    image: image as u32,
-                    slot: 0,
-                    version: "0.0.0",
-                    hash: *hash,
-                    bootable: true,
-                    pending: !confirmed,
-                    confirmed: *confirmed,
-                    active: true,
-                    permanent: false,
-                });
-            }
-        }
-    }
-    fn set_state(&mut self, hash: Option<&[u8]>, confirm: bool) -> Result<(), SlotError> {
-        let entry = self
-            .installed
-            .iter_mut()
-            .flatten()
-            .find(|(h, _)| hash.is_none_or(|want| want == h))
-            .ok_or(SlotError::new(rc::ENOENT, "no module with that hash"))?;
-        entry.1 = confirm;
-        Ok(())
-    }
-    fn erase(&mut self, image: u32) -> Result<(), SlotError> {
-        let slot = self
-            .installed
-            .get_mut(image as usize)
-            .ok_or(SlotError::new(rc::ENOENT, "no such slot"))?;
-        *slot = None;
-        Ok(())
-    }
-}
-
-/// `tests/protocol.rs`: one guest, `echo`, whose input `in` echoes to its
-/// output `out`.
-#[derive(Default)]
-struct EchoGuest {
-    stopped: bool,
-    received: u32,
-    pending: VecDeque<Vec<u8>>,
-}
-
-impl EchoGuest {
-    fn known(&self, name: &str) -> Result<(), SlotError> {
-        if name == "echo" { Ok(()) } else { Err(SlotError::new(rc::ENOENT, "no such guest")) }
-    }
-}
-
-impl Guests for EchoGuest {
-    fn list(&self, each: &mut dyn FnMut(GuestInfo<'_>)) {
-        each(GuestInfo {
-            name: "echo",
-            image: 0,
-            state: if self.stopped { "stopped" } else { "waiting" },
-            fuel: 1234,
-            memory: 4416,
-            received: self.received,
-            sent: self.received,
-        });
-    }
-    fn stop(&mut self, name: &str) -> Result<(), SlotError> {
-        self.known(name)?;
-        self.stopped = true;
-        Ok(())
-    }
-    fn start(&mut self, name: &str) -> Result<(), SlotError> {
-        self.known(name)?;
-        self.stopped = false;
-        Ok(())
-    }
-    fn send(&mut self, name: &str, port: &str, data: &[u8]) -> Result<(), SlotError> {
-        self.known(name)?;
-        if port != "in" {
-            return Err(SlotError::new(rc::ENOENT, "no such port"));
-        }
-        self.received += 1;
-        self.pending.push_back(data.to_vec());
-        Ok(())
-    }
-    fn outputs(
-        &mut self,
-        name: &str,
-        each: &mut dyn FnMut(&str, &[u8]) -> bool,
-    ) -> Result<(), SlotError> {
-        self.known(name)?;
-        while let Some(front) = self.pending.front() {
-            if !each("out", front) {
-                break;
-            }
-            self.pending.pop_front();
-        }
-        Ok(())
-    }
-}
-
-// ---- NOR flash in RAM (tests/flash.rs) -----------------------------------
-
-const ERASE: usize = 1024;
-const BANK: u32 = 4 * ERASE as u32;
-const LAYOUT: Layout = Layout { base: 0, bank_size: BANK, images: 2 };
-
-/// RAM with NOR flash rules: erase sets 0xff, a write only clears bits.
-/// After `budget` more operations the power is cut: the one in progress
-/// stops halfway and every later one fails.
-#[derive(Clone)]
-struct RamFlash {
-    bytes: Vec<u8>,
-    budget: Rc<Cell<Option<usize>>>,
-}
-
-#[derive(Debug)]
-struct PowerCut;
-
-impl NorFlashError for PowerCut {
-    fn kind(&self) -> NorFlashErrorKind {
-        NorFlashErrorKind::Other
-    }
-}
-
-impl ErrorType for RamFlash {
-    type Error = PowerCut;
-}
-
-impl RamFlash {
-    fn spend(&self) -> bool {
-        match self.budget.get() {
-            None => true,
-            Some(0) => false,
-            Some(n) => {
-                self.budget.set(Some(n - 1));
-                true
-            }
-        }
-    }
-}
-
-impl ReadNorFlash for RamFlash {
-    const READ_SIZE: usize = 1;
-    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), PowerCut> {
-        let at = offset as usize;
-        bytes.copy_from_slice(&self.bytes[at..at + bytes.len()]);
-        Ok(())
-    }
-    fn capacity(&self) -> usize {
-        self.bytes.len()
-    }
-}
-
-impl NorFlash for RamFlash {
-    const WRITE_SIZE: usize = 4;
-    const ERASE_SIZE: usize = ERASE;
-    fn erase(&mut self, from: u32, to: u32) -> Result<(), PowerCut> {
-        assert!((from as usize).is_multiple_of(ERASE) && (to as usize).is_multiple_of(ERASE));
-        assert!(from <= to && to as usize <= self.bytes.len(), "erase within the flash");
-        let full = self.spend();
-        let end = if full { to as usize } else { (from as usize + ERASE / 2).min(to as usize) };
-        self.bytes[from as usize..end].fill(0xff);
-        if full { Ok(()) } else { Err(PowerCut) }
-    }
-    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), PowerCut> {
-        assert!((offset as usize).is_multiple_of(4) && bytes.len().is_multiple_of(4), "aligned");
-        assert!(offset as usize + bytes.len() <= self.bytes.len(), "write within the flash");
-        let full = self.spend();
-        let n = if full { bytes.len() } else { bytes.len() / 2 };
-        for (cell, b) in self.bytes[offset as usize..].iter_mut().zip(&bytes[..n]) {
-            *cell &= *b;
-        }
-        if full { Ok(()) } else { Err(PowerCut) }
-    }
-}
-
-/// The install check: modules start with the Wasm magic.
-struct MagicCheck;
-
-impl Install for MagicCheck {
-    fn check(&mut self, _image: u32, module: &[u8]) -> Result<(), SlotError> {
-        if module.starts_with(b"\0asm") {
-            Ok(())
-        } else {
-            Err(SlotError::new(rc::ECORRUPT, "not a wasm module"))
-        }
-    }
-}
+use doubles::{BANK, EchoGuest, LAYOUT, MagicCheck, RamFlash, RamSlots};
 
 type FlashServer<'s> = Server<FlashSlots<'s, RamFlash, MagicCheck>, EchoGuest>;
 

@@ -2,106 +2,15 @@
 //! cut at every single flash write of an update, through the SMP server as
 //! a client drives it.
 
+mod common;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
-use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
-};
+use common::doubles::{BANK, LAYOUT, MagicCheck, RamFlash};
 use sha2::{Digest, Sha256};
-use wasm_sdk_smp::flash::{FlashSlots, Install, Layout};
+use wasm_sdk_smp::flash::FlashSlots;
 use wasm_sdk_smp::slots::{ImageState, SlotError, Slots, rc};
-
-const ERASE: usize = 1024;
-const BANK: u32 = 4 * ERASE as u32;
-
-/// RAM with NOR flash rules: erase sets 0xff per page, a write can only
-/// clear bits. After `budget` more write or erase operations the power is
-/// cut: the operation in progress stops halfway and every later one fails.
-#[derive(Clone)]
-struct RamFlash {
-    bytes: Vec<u8>,
-    budget: Rc<Cell<Option<usize>>>,
-}
-
-#[derive(Debug)]
-struct PowerCut;
-
-impl NorFlashError for PowerCut {
-    fn kind(&self) -> NorFlashErrorKind {
-        NorFlashErrorKind::Other
-    }
-}
-
-impl ErrorType for RamFlash {
-    type Error = PowerCut;
-}
-
-impl RamFlash {
-    fn new(size: usize) -> Self {
-        RamFlash { bytes: vec![0xff; size], budget: Rc::new(Cell::new(None)) }
-    }
-
-    /// Whether the next operation may run in full; `false` cuts it.
-    fn spend(&self) -> bool {
-        match self.budget.get() {
-            None => true,
-            Some(0) => false,
-            Some(n) => {
-                self.budget.set(Some(n - 1));
-                true
-            }
-        }
-    }
-}
-
-impl ReadNorFlash for RamFlash {
-    const READ_SIZE: usize = 1;
-    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), PowerCut> {
-        let at = offset as usize;
-        bytes.copy_from_slice(&self.bytes[at..at + bytes.len()]);
-        Ok(())
-    }
-    fn capacity(&self) -> usize {
-        self.bytes.len()
-    }
-}
-
-impl NorFlash for RamFlash {
-    const WRITE_SIZE: usize = 4;
-    const ERASE_SIZE: usize = ERASE;
-    fn erase(&mut self, from: u32, to: u32) -> Result<(), PowerCut> {
-        assert!((from as usize).is_multiple_of(ERASE) && (to as usize).is_multiple_of(ERASE));
-        let full = self.spend();
-        let end = if full { to as usize } else { from as usize + ERASE / 2 };
-        self.bytes[from as usize..end].fill(0xff);
-        if full { Ok(()) } else { Err(PowerCut) }
-    }
-    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), PowerCut> {
-        assert!((offset as usize).is_multiple_of(4) && bytes.len().is_multiple_of(4), "aligned");
-        let full = self.spend();
-        let n = if full { bytes.len() } else { bytes.len() / 2 };
-        for (cell, b) in self.bytes[offset as usize..].iter_mut().zip(&bytes[..n]) {
-            *cell &= *b;
-        }
-        if full { Ok(()) } else { Err(PowerCut) }
-    }
-}
-
-/// Accepts modules that start with the Wasm magic.
-struct MagicCheck;
-
-impl Install for MagicCheck {
-    fn check(&mut self, _image: u32, module: &[u8]) -> Result<(), SlotError> {
-        if module.starts_with(b"\0asm") {
-            Ok(())
-        } else {
-            Err(SlotError::new(rc::ECORRUPT, "not a wasm module"))
-        }
-    }
-}
-
-const LAYOUT: Layout = Layout { base: 0, bank_size: BANK, images: 2 };
 
 fn module(seed: u8, len: usize) -> Vec<u8> {
     let mut m = b"\0asm\x01\0\0\0".to_vec();

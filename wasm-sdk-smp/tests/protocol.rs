@@ -7,75 +7,12 @@
 
 mod common;
 
-use common::CAPACITY;
 use common::client::{self as smp, Memory, cbor, hex, module, upload};
+use common::doubles::CAPACITY;
+use common::doubles::EchoGuest;
 use sha2::{Digest, Sha256};
 use wasm_sdk_smp::Action;
 use wasm_sdk_smp::header::Op;
-use wasm_sdk_smp::slots::{SlotError, rc};
-use wasm_sdk_smp::{GuestInfo, Guests};
-
-/// One guest, `echo`, whose input `in` echoes to its output `out`
-/// (outputs wait until taken).
-#[derive(Default)]
-struct EchoGuest {
-    stopped: bool,
-    received: u32,
-    pending: std::collections::VecDeque<Vec<u8>>,
-}
-
-impl Guests for EchoGuest {
-    fn list(&self, each: &mut dyn FnMut(GuestInfo<'_>)) {
-        each(GuestInfo {
-            name: "echo",
-            image: 0,
-            state: if self.stopped { "stopped" } else { "waiting" },
-            fuel: 1234,
-            memory: 4416,
-            received: self.received,
-            sent: self.received,
-        });
-    }
-    fn stop(&mut self, name: &str) -> Result<(), SlotError> {
-        self.known(name)?;
-        self.stopped = true;
-        Ok(())
-    }
-    fn start(&mut self, name: &str) -> Result<(), SlotError> {
-        self.known(name)?;
-        self.stopped = false;
-        Ok(())
-    }
-    fn send(&mut self, name: &str, port: &str, data: &[u8]) -> Result<(), SlotError> {
-        self.known(name)?;
-        if port != "in" {
-            return Err(SlotError::new(rc::ENOENT, "no such port"));
-        }
-        self.received += 1;
-        self.pending.push_back(data.to_vec());
-        Ok(())
-    }
-    fn outputs(
-        &mut self,
-        name: &str,
-        each: &mut dyn FnMut(&str, &[u8]) -> bool,
-    ) -> Result<(), SlotError> {
-        self.known(name)?;
-        while let Some(front) = self.pending.front() {
-            if !each("out", front) {
-                break;
-            }
-            self.pending.pop_front();
-        }
-        Ok(())
-    }
-}
-
-impl EchoGuest {
-    fn known(&self, name: &str) -> Result<(), SlotError> {
-        if name == "echo" { Ok(()) } else { Err(SlotError::new(rc::ENOENT, "no such guest")) }
-    }
-}
 
 type Client<G = wasm_sdk_smp::NoGuests> = common::client::Client<Memory<G>>;
 
