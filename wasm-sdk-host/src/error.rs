@@ -1,6 +1,7 @@
 //! Why a module was refused, and why a guest trapped.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use wasm_sdk_abi::manifest::{ManifestError, PortKind};
@@ -104,6 +105,14 @@ pub enum LoadError {
     },
     /// Instantiation failed (e.g. a data segment outside memory).
     Instantiate(String),
+    /// [`Host::load_trusted`](crate::Host::load_trusted): the module carries
+    /// no `wasm-sdk.validated` stamp for this host's engine configuration
+    /// ([`HostConfig::engine_stamp`](crate::HostConfig::engine_stamp));
+    /// [`Host::stamp`](crate::Host::stamp): it carries another one.
+    NotValidated {
+        /// The stamp it carries, if any.
+        found: Option<Vec<u8>>,
+    },
 }
 
 impl LoadError {
@@ -175,6 +184,14 @@ impl fmt::Display for LoadError {
                     .fmt(f)
             }
             LoadError::Instantiate(e) => write!(f, "instantiation failed: {e}"),
+            LoadError::NotValidated { found: None } => f.write_str(
+                "module is not stamped as validated (`wasm-sdk.validated`); this host does not \
+                 validate modules itself: stamp and sign it (`wasm-sdk-testhost sign`)",
+            ),
+            LoadError::NotValidated { found: Some(found) } => write!(
+                f,
+                "module was validated for another engine configuration (stamp {found:02x?})"
+            ),
         }
     }
 }

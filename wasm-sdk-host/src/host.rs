@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use wasm_sdk_abi::manifest::{MAX_MANIFEST_LEN, Manifest, ManifestError};
 use wasm_sdk_abi::schema::{ChannelType, check_channels};
 use wasm_sdk_abi::{self as abi, ABI_VERSION};
-use wasmi::{CompilationMode, Config, Engine, Linker, Module, Store, StoreLimitsBuilder};
+use wasmi::{CompilationMode, Config, Engine, Extern, Instance, Module, Store, StoreLimitsBuilder};
 use wasmparser::{ExternalKind, ValType};
 
 use wasm_sdk_abi::rules::{Environment, Rules, TextUsage};
@@ -16,21 +16,28 @@ use crate::config::HostConfig;
 use crate::error::{LoadError, describe};
 use crate::guest::Guest;
 use crate::inspect::ModuleInfo;
+#[cfg(feature = "validate")]
+use crate::trust;
+use crate::trust::Trusted;
 
 /// Loads guests for one kind of [`Environment`]; all its guests share the
 /// engine, the bound imports and the [`HostConfig`].
 pub struct Host<E> {
     engine: Engine,
-    linker: Linker<HostState<E>>,
     config: HostConfig,
+    env: core::marker::PhantomData<fn(E)>,
 }
 
 impl<E: Environment + 'static> Host<E> {
     /// A host with these limits.
     pub fn new(config: HostConfig) -> Self {
         let mut engine_config = Config::default();
+        // Without validation wasmi has no Wasm feature switches: what a
+        // module may use was decided by the validating host that stamped it
+        // (`engine_stamp` names the choice).
+        #[cfg(feature = "validate")]
+        engine_config.wasm_custom_page_sizes(config.custom_page_sizes);
         engine_config
-            .wasm_custom_page_sizes(config.custom_page_sizes)
             .consume_fuel(config.meters_fuel())
             // The manifest is read from the bytes by `check`; wasmi would
             // otherwise copy every custom section into the module and keep
@@ -49,13 +56,7 @@ impl<E: Environment + 'static> Host<E> {
             // callee is a plain error and the call is lost (wasmi PR 2032).
             engine_config.compilation_mode(CompilationMode::Eager);
         }
-        let engine = Engine::new(&engine_config);
-        let mut linker = Linker::new(&engine);
-        // Defining five distinct names in a fresh linker cannot collide.
-        if let Err(err) = binding::define(&mut linker) {
-            unreachable!("binding the connectors ABI failed: {err}");
-        }
-        Host { engine, linker, config }
+        Host { engine: Engine::new(&engine_config), config, env: core::marker::PhantomData }
     }
 
     /// The limits guests run under.
@@ -70,6 +71,7 @@ impl<E: Environment + 'static> Host<E> {
     /// # Errors
     ///
     /// A [`LoadError`] saying what is wrong; nothing is instantiated then.
+    #[cfg(feature = "validate")]
     pub fn load(&self, wasm: &[u8], env: E) -> Result<Guest<E>, LoadError> {
         self.load_typed(wasm, env, &[])
     }
@@ -83,12 +85,77 @@ impl<E: Environment + 'static> Host<E> {
     ///
     /// As [`load`](Self::load); [`LoadError::PortType`] for the first
     /// channel whose type differs, before anything is instantiated.
+    #[cfg(feature = "validate")]
     pub fn load_typed(
         &self,
         wasm: &[u8],
         env: E,
         channels: &[ChannelType<'_>],
     ) -> Result<Guest<E>, LoadError> {
+        let (_, ports) = self.checked(wasm, channels)?;
+        let module =
+            Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(describe(&e).into()))?;
+        self.instantiate(&module, env, ports)
+    }
+
+    /// Checks `wasm` exactly as [`load`](Self::load) does, wasmi's
+    /// validation included, and returns it with a `wasm-sdk.validated`
+    /// section holding this configuration's
+    /// [`engine_stamp`](HostConfig::engine_stamp), for a device that loads
+    /// it with [`load_trusted`](Self::load_trusted). A module stamped for
+    /// this configuration already is returned unchanged.
+    ///
+    /// # Errors
+    ///
+    /// What [`load`](Self::load) would refuse the module for;
+    /// [`LoadError::NotValidated`] if it carries another configuration's
+    /// stamp.
+    #[cfg(feature = "validate")]
+    pub fn stamp(&self, wasm: &[u8]) -> Result<Vec<u8>, LoadError> {
+        let (info, _) = self.checked(wasm, &[])?;
+        Module::validate(&self.engine, wasm)
+            .map_err(|e| LoadError::Invalid(describe(&e).into()))?;
+        let stamp = self.config.engine_stamp();
+        match info.stamp {
+            Some(found) if found == stamp => Ok(wasm.to_vec()),
+            Some(found) => Err(LoadError::NotValidated { found: Some(found) }),
+            None => Ok(trust::append_custom_section(wasm, trust::STAMP_SECTION, &stamp)),
+        }
+    }
+
+    /// [`load_typed`](Self::load_typed) for a module validated off the
+    /// device: every check of this crate runs, wasmi's validation does not
+    /// (see [`trust`](crate::trust) for the trust model). The module must
+    /// carry the stamp of [`stamp`](Self::stamp) for this configuration.
+    ///
+    /// # Errors
+    ///
+    /// As [`load_typed`](Self::load_typed), with
+    /// [`LoadError::NotValidated`] for a missing or foreign stamp.
+    pub fn load_trusted(
+        &self,
+        wasm: Trusted<'_>,
+        env: E,
+        channels: &[ChannelType<'_>],
+    ) -> Result<Guest<E>, LoadError> {
+        let (info, ports) = self.checked(wasm.bytes(), channels)?;
+        if info.stamp.as_deref() != Some(&self.config.engine_stamp()[..]) {
+            return Err(LoadError::NotValidated { found: info.stamp });
+        }
+        // SAFETY: `Trusted::new`'s contract: the module passed `stamp`'s
+        // validation with an engine configuration whose stamp it carries,
+        // which is this engine's.
+        let module = unsafe { Module::new_unchecked(&self.engine, wasm.bytes()) }
+            .map_err(|e| LoadError::Invalid(describe(&e).into()))?;
+        self.instantiate(&module, env, ports)
+    }
+
+    /// The size bound, the structure and this crate's checks.
+    fn checked(
+        &self,
+        wasm: &[u8],
+        channels: &[ChannelType<'_>],
+    ) -> Result<(ModuleInfo, Ports), LoadError> {
         if wasm.len() > self.config.max_module_size {
             return Err(LoadError::ModuleTooLarge {
                 size: wasm.len(),
@@ -96,15 +163,18 @@ impl<E: Environment + 'static> Host<E> {
             });
         }
         let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;
-        let (input_names, output_names) = check(&info, &self.config, channels)?;
-        let module =
-            Module::new(&self.engine, wasm).map_err(|e| LoadError::Invalid(describe(&e).into()))?;
+        let ports = check(&info, &self.config, channels)?;
+        Ok((info, ports))
+    }
+
+    /// Instantiates a checked module in a store of its own.
+    fn instantiate(&self, module: &Module, env: E, ports: Ports) -> Result<Guest<E>, LoadError> {
         let budget = usize::try_from(self.config.memory_budget).unwrap_or(usize::MAX);
         let state = HostState {
             env,
             rules: Rules {
-                inputs: input_names.len(),
-                outputs: output_names.len(),
+                inputs: ports.0.len(),
+                outputs: ports.1.len(),
                 max_message_len: self.config.max_message_len,
                 text: self.config.text,
             },
@@ -121,9 +191,13 @@ impl<E: Environment + 'static> Host<E> {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
-        let instance = self
-            .linker
-            .instantiate_and_start(&mut store, &module)
+        // `check` admitted only `connectors` functions the ABI offers.
+        let imports = module
+            .imports()
+            .map(|import| binding::import(&mut store, import.name()).map(Extern::Func))
+            .collect::<Option<Vec<_>>>()
+            .ok_or(LoadError::Instantiate("unknown import".into()))?;
+        let instance = Instance::new(&mut store, module, &imports)
             .map_err(|e| LoadError::Instantiate(describe(&e).into()))?;
         let memory = instance
             .get_memory(&store, abi::MEMORY_EXPORT)
@@ -132,7 +206,7 @@ impl<E: Environment + 'static> Host<E> {
         let run_task = instance
             .get_typed_func::<(), i32>(&store, abi::RUN_TASK_EXPORT)
             .map_err(|_| LoadError::RunTaskSignature)?;
-        Ok(Guest::new(store, run_task, &self.config, (input_names, output_names)))
+        Ok(Guest::new(store, run_task, &self.config, ports))
     }
 }
 

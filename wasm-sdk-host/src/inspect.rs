@@ -80,6 +80,11 @@ pub struct ModuleInfo {
     pub custom_sections: Vec<String>,
     /// Number of custom sections.
     pub custom_section_count: u32,
+    /// Payload of the first `wasm-sdk.validated` section (the stamp of
+    /// [`Host::stamp`](crate::Host::stamp)), if present and at most
+    /// [`crate::trust::STAMP_LEN`] bytes long; longer ones are kept empty,
+    /// which matches no stamp.
+    pub stamp: Option<Vec<u8>>,
     /// Number of functions, imported and defined.
     pub functions: u32,
     /// The defined function with the most locals (parameters included), as
@@ -192,6 +197,11 @@ impl ModuleInfo {
                     info.custom_section_count = info.custom_section_count.saturating_add(1);
                     if info.custom_sections.len() < LISTED_SECTIONS {
                         info.custom_sections.push(reader.name().into());
+                    }
+                    if reader.name() == crate::trust::STAMP_SECTION && info.stamp.is_none() {
+                        let data = reader.data();
+                        let kept = if data.len() <= crate::trust::STAMP_LEN { data } else { &[] };
+                        info.stamp = Some(kept.to_vec());
                     }
                     if reader.name() == MANIFEST_SECTION && info.manifest_len.is_none() {
                         // Bounded before it is copied.

@@ -72,12 +72,14 @@ mod error;
 mod guest;
 mod host;
 pub mod inspect;
+pub mod trust;
 
 pub use config::HostConfig;
 pub use error::LoadError;
 pub use guest::Guest;
 pub use host::Host;
 pub use inspect::ModuleInfo;
+pub use trust::Trusted;
 pub use wasm_sdk_abi as abi;
 pub use wasm_sdk_abi::LogLevel;
 pub use wasm_sdk_abi::rules::{Environment, InputState, SendError};

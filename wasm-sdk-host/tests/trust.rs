@@ -1,0 +1,125 @@
+//! Trusted loading: stamped off the device, loaded without validation.
+
+use wasm_sdk_host::trust::STAMP_SECTION;
+use wasm_sdk_host::{
+    Environment, Host, HostConfig, InputState, LoadError, LogLevel, SendError, Step, Trusted,
+};
+
+#[derive(Default)]
+struct Env {
+    queued: Option<Vec<u8>>,
+    sent: Vec<Vec<u8>>,
+}
+
+impl Environment for Env {
+    fn input(&mut self, _input: u8) -> InputState<'_> {
+        self.queued.as_deref().map_or(InputState::Empty, InputState::Ready)
+    }
+    fn pop_input(&mut self, _input: u8) {
+        self.queued = None;
+    }
+    fn send_output(&mut self, _output: u8, message: &[u8]) -> Result<(), SendError> {
+        self.sent.push(message.to_vec());
+        Ok(())
+    }
+    fn log(&mut self, _level: LogLevel, _message: &str) {}
+    fn report_error(&mut self, _message: &str) {}
+}
+
+/// An echo guest with `body` as the run_task's extra code.
+fn module(extra: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+  (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
+  (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1 1)
+  (func (export "run_task") (result i32) (local $n i32)
+    {extra}
+    (loop $next
+      (local.set $n (call $recv (i32.const 0) (i32.const 64) (i32.const 0)))
+      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
+      (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))
+      (br $next))
+    (unreachable))
+  (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#
+    ))
+    .unwrap()
+}
+
+fn trusted(wasm: &[u8]) -> Trusted<'_> {
+    // SAFETY: the tests pass modules `Host::stamp` produced, or ones the
+    // host must refuse before translating them (no or a foreign stamp).
+    unsafe { Trusted::new(wasm) }
+}
+
+#[test]
+fn a_stamped_module_loads_and_runs_without_validation() {
+    let host = Host::new(HostConfig::default());
+    let wasm = module("");
+    let stamped = host.stamp(&wasm).unwrap();
+    assert!(stamped.len() > wasm.len());
+    assert_eq!(host.stamp(&stamped).unwrap(), stamped, "stamping twice changes nothing");
+    let mut guest = host.load_trusted(trusted(&stamped), Env::default(), &[]).unwrap();
+    assert_eq!(guest.step(), Step::Blocked { input: 0 });
+    guest.env_mut().queued = Some(b"hi".to_vec());
+    assert_eq!(guest.step(), Step::Blocked { input: 0 });
+    assert_eq!(guest.env().sent, [b"hi".to_vec()]);
+}
+
+#[test]
+fn an_unstamped_module_is_refused() {
+    let host = Host::new(HostConfig::default());
+    let err = host.load_trusted(trusted(&module("")), Env::default(), &[]).err().unwrap();
+    assert_eq!(err, LoadError::NotValidated { found: None });
+    assert!(err.to_string().contains("not stamped"), "{err}");
+}
+
+#[test]
+fn a_stamp_for_another_configuration_is_refused() {
+    let other = Host::<Env>::new(HostConfig { custom_page_sizes: false, ..HostConfig::default() });
+    let host = Host::<Env>::new(HostConfig { custom_page_sizes: true, ..HostConfig::default() });
+    assert_ne!(other.config().engine_stamp(), host.config().engine_stamp());
+    let stamped = other.stamp(&module("")).unwrap();
+    let err = host.load_trusted(trusted(&stamped), Env::default(), &[]).err().unwrap();
+    assert_eq!(
+        err,
+        LoadError::NotValidated { found: Some(other.config().engine_stamp().to_vec()) }
+    );
+    assert!(matches!(host.stamp(&stamped), Err(LoadError::NotValidated { .. })));
+}
+
+#[test]
+fn a_forged_stamp_of_the_wrong_length_is_refused() {
+    let host = Host::<Env>::new(HostConfig::default());
+    let mut wasm = module("");
+    // A custom section `wasm-sdk.validated` with 5 bytes: kept empty.
+    let mut section = vec![STAMP_SECTION.len() as u8];
+    section.extend_from_slice(STAMP_SECTION.as_bytes());
+    section.extend_from_slice(&host.config().engine_stamp());
+    section.push(0);
+    wasm.push(0);
+    wasm.push(section.len() as u8);
+    wasm.extend_from_slice(&section);
+    let err = host.load_trusted(trusted(&wasm), Env::default(), &[]).err().unwrap();
+    assert_eq!(err, LoadError::NotValidated { found: Some(Vec::new()) });
+}
+
+#[test]
+fn stamping_validates_and_runs_every_load_check() {
+    let host = Host::<Env>::new(HostConfig::default());
+    // Type error: an i64 where the loop expects nothing.
+    let invalid = module("(drop (i32.add (i64.const 1) (i32.const 2)))");
+    assert!(matches!(host.stamp(&invalid), Err(LoadError::Invalid(_))));
+    // Valid Wasm, but over the host's limit on locals.
+    let locals = module(&format!("(local {})", "i32 ".repeat(300)));
+    assert!(matches!(host.stamp(&locals), Err(LoadError::TooManyLocals { .. })));
+}
+
+#[test]
+fn trusted_loading_still_runs_the_hosts_own_checks() {
+    let host = Host::<Env>::new(HostConfig::default());
+    let stamped = host.stamp(&module("")).unwrap();
+    let small = Host::<Env>::new(HostConfig { max_module_size: 64, ..HostConfig::default() });
+    let err = small.load_trusted(trusted(&stamped), Env::default(), &[]).err().unwrap();
+    assert!(matches!(err, LoadError::ModuleTooLarge { .. }), "{err}");
+}
