@@ -10,6 +10,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use wasm_sdk_host::abi::queue::QueueEnv;
+use wasm_sdk_host::{Host, HostConfig};
 use wasmsign2::{KeyPair, Module, SecretKey};
 
 /// Arguments of `keygen`.
@@ -114,13 +116,19 @@ pub fn sign(args: SignArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// `wasm` signed with the secret key in `key_file` (a signature it had is
-/// replaced). Used by `sign` and `deploy --sign`.
+/// `wasm` stamped and signed with the secret key in `key_file` (a
+/// signature it had is replaced). Used by `sign` and `deploy --sign`.
+///
+/// Signing vouches for the module, so it is first checked as a device
+/// loads it, wasmi's validation included, with the reference firmwares'
+/// configuration (`HostConfig::default()`), and stamped as validated
+/// (`wasm_sdk_host::trust`): a firmware built without on-device validation
+/// loads it once the signature verifies.
 ///
 /// # Errors
 ///
-/// One line: the key cannot be read or is not a secret key, or `wasm` is
-/// not a module.
+/// One line: the key cannot be read or is not a secret key, or a host
+/// would refuse the module (the reason).
 pub fn signed(wasm: &[u8], key_file: &Path) -> Result<Vec<u8>, String> {
     let key = SecretKey::from_any(&read(key_file)?).map_err(|_| {
         format!(
@@ -128,8 +136,11 @@ pub fn signed(wasm: &[u8], key_file: &Path) -> Result<Vec<u8>, String> {
             key_file.display()
         )
     })?;
+    let stamped = Host::<QueueEnv>::new(HostConfig::default())
+        .stamp(wasm)
+        .map_err(|e| format!("not signed: the module is refused: {e}"))?;
     let module =
-        Module::deserialize(&mut &wasm[..]).map_err(|e| format!("not a wasm module: {e}"))?;
+        Module::deserialize(&mut &stamped[..]).map_err(|e| format!("not a wasm module: {e}"))?;
     let module = key.sign(module, None).map_err(|e| format!("cannot sign: {e}"))?;
     let mut out = Vec::with_capacity(wasm.len() + 128);
     module.serialize(&mut out).map_err(|e| format!("cannot sign: {e}"))?;

@@ -76,6 +76,24 @@ fn keygen_sign_verify_and_the_signed_module_runs() {
     let run = ok(&cli(&["run", s(&signed), "--input", "in=c0ffee", "--close", "in"]));
     assert!(run.contains("status: finished") && run.contains("c0ffee"), "{run}");
 
+    // Signed modules are stamped as validated for the default engine
+    // configuration, so a firmware without on-device validation loads
+    // them (`Host::load_trusted`).
+    let bytes = std::fs::read(&signed).unwrap();
+    let host = wasm_sdk_host::Host::new(wasm_sdk_host::HostConfig::default());
+    // SAFETY: `sign` validated the module before stamping it.
+    let trusted = unsafe { wasm_sdk_host::Trusted::new(&bytes) };
+    let env = wasm_sdk_testhost::QueueEnv::default();
+    assert!(host.load_trusted(trusted, env, &[]).is_ok());
+
+    // A module a host would refuse is not signed.
+    let invalid = dir.join("invalid.wasm");
+    let text = ECHO
+        .replace("(local $n i32)", "(local $n i32) (drop (i64.add (i32.const 1) (i64.const 2)))");
+    std::fs::write(&invalid, wat::parse_str(text).unwrap()).unwrap();
+    let refused = error(&cli(&["sign", s(&invalid), "--secret-key", s(&sk)]));
+    assert!(refused.contains("not signed: the module is refused: invalid module"), "{refused}");
+
     // Refusals, with the firmware's reasons.
     let unsigned = error(&cli(&["verify", s(&module), "--public-key", s(&pk)]));
     assert!(unsigned.contains("the module is not signed"), "{unsigned}");
