@@ -11,6 +11,9 @@
 //!    with `include_bytes!`. `WASM_SDK_MEMORY=tight` gives them 1-byte pages:
 //!    each guest's linear memory is its stack plus data, a few KiB, instead
 //!    of a 64 KiB page.
+//! 3. Validates and stamps them (`Host::stamp`) with the firmware's own
+//!    `HostConfig` (`src/config.rs`, a module of both), for trusted
+//!    loading.
 //!
 //! `wasm_sdk_build::EmbeddedGuests` builds them into their own target
 //! directory under `OUT_DIR` (the workspace's may be locked by a concurrent
@@ -21,6 +24,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
+use wasm_sdk_host::Host;
+use wasm_sdk_host::abi::queue::QueueEnv;
+
+/// The firmware's configuration: `host_config()`.
+#[allow(dead_code)]
+#[path = "src/config.rs"]
+mod config;
 
 /// What the guests are built from, relative to the workspace root: a change
 /// there rebuilds them.
@@ -53,11 +63,27 @@ fn main() {
             .watch(GUEST_SOURCES)
             .memory(MemoryMode::Tight)
             .build();
+        for guest in ["counter", "alarm", "primes"] {
+            stamp(&out_dir.join(format!("{guest}.wasm")));
+        }
     }
 
     // `WASM_SDK_PUBLIC_KEY=FILE` (an absolute path): with `--features smp`
     // the firmware refuses modules not signed with that key.
     wasm_sdk_build::embed_public_key();
+}
+
+/// Validates a built-in guest as the firmware's host loads it and stamps it
+/// in place (`Host::stamp`), so a build without on-device validation
+/// (`--no-default-features`) loads it with `Host::load_trusted`. A module
+/// the host would refuse fails the build here, with the reason.
+fn stamp(path: &Path) {
+    let wasm = fs::read(path).expect("read the built guest");
+    let host = Host::<QueueEnv>::new(config::host_config());
+    match host.stamp(&wasm) {
+        Ok(stamped) => fs::write(path, stamped).expect("write the stamped guest"),
+        Err(error) => panic!("{}: the host refuses it: {error}", path.display()),
+    }
 }
 
 /// `memory.x` into `OUT_DIR` (on the linker search path) and the linker

@@ -40,7 +40,9 @@ pub use wasm_sdk_host::abi::manifest::PortKind;
 use wasm_sdk_host::abi::manifest::position;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
 use wasm_sdk_host::abi::schema::{ChannelType, PortType};
-use wasm_sdk_host::{Environment, Guest, Host, InputState, LoadError, LogLevel, SendError, Step};
+use wasm_sdk_host::{
+    Environment, Guest, Host, InputState, LoadError, LogLevel, SendError, Step, Trusted,
+};
 
 pub use wasm_sdk_host;
 
@@ -269,6 +271,80 @@ impl core::error::Error for StartError {
     }
 }
 
+/// A module as a firmware hands it to [`start`], [`check`] and [`swap`].
+///
+/// With this crate's `validate` feature (the default) a plain `&[u8]` is
+/// one, and the host validates it on load. A firmware built without it
+/// has no validator: it passes [`Trusted`] modules, validated and stamped
+/// off the device ([`wasm_sdk_host::trust`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Wasm<'a> {
+    /// Bytes the host validates as it loads them.
+    #[cfg(feature = "validate")]
+    Checked(&'a [u8]),
+    /// Bytes validated off the device, loaded with
+    /// [`Host::load_trusted`] (validated again when the `validate` feature
+    /// is on).
+    Trusted(Trusted<'a>),
+}
+
+impl<'a> Wasm<'a> {
+    /// A module this firmware vouches for: [`Wasm::Checked`] with
+    /// validation on, else [`Wasm::Trusted`]. One call site for both
+    /// builds.
+    ///
+    /// # Safety
+    ///
+    /// Without the `validate` feature, that of [`Trusted::new`]: the
+    /// module was stamped by [`Host::stamp`] for this host's configuration
+    /// (a built-in module, by the firmware's build script) and is
+    /// authentic (an upload, by its verified signature). With validation
+    /// on, none: the host validates it.
+    pub unsafe fn vouched(bytes: &'a [u8]) -> Self {
+        #[cfg(feature = "validate")]
+        return Wasm::Checked(bytes);
+        // SAFETY: the caller's, above.
+        #[cfg(not(feature = "validate"))]
+        Wasm::Trusted(unsafe { Trusted::new(bytes) })
+    }
+
+    /// The module's bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        match self {
+            #[cfg(feature = "validate")]
+            Wasm::Checked(bytes) => bytes,
+            Wasm::Trusted(trusted) => trusted.bytes(),
+        }
+    }
+}
+
+#[cfg(feature = "validate")]
+impl<'a> From<&'a [u8]> for Wasm<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Wasm::Checked(bytes)
+    }
+}
+
+#[cfg(feature = "validate")]
+impl<'a> From<&'a Vec<u8>> for Wasm<'a> {
+    fn from(bytes: &'a Vec<u8>) -> Self {
+        Wasm::Checked(bytes)
+    }
+}
+
+#[cfg(feature = "validate")]
+impl<'a, const N: usize> From<&'a [u8; N]> for Wasm<'a> {
+    fn from(bytes: &'a [u8; N]) -> Self {
+        Wasm::Checked(bytes)
+    }
+}
+
+impl<'a> From<Trusted<'a>> for Wasm<'a> {
+    fn from(trusted: Trusted<'a>) -> Self {
+        Wasm::Trusted(trusted)
+    }
+}
+
 /// Loads `wasm` as guest `name` with `host`, wires each port its manifest
 /// declares to the pipe [`Wiring`] gives it by name, and returns the guest,
 /// ready for [`drive`].
@@ -280,10 +356,10 @@ impl core::error::Error for StartError {
 /// [`StartError::UnwiredPort`]; then, on the first wire (in wiring order)
 /// whose name the module does not declare or that repeats a name,
 /// [`StartError::UnusedWire`] or [`StartError::DuplicateWire`].
-pub fn start(
+pub fn start<'a>(
     host: &Host<ChannelEnv>,
     name: &'static str,
-    wasm: &[u8],
+    wasm: impl Into<Wasm<'a>>,
     wiring: &Wiring,
     sink: &'static dyn Sink,
 ) -> Result<Guest<ChannelEnv>, StartError> {
@@ -304,7 +380,15 @@ pub fn start(
         .chain(wiring.outputs.iter().map(|w| (PortKind::Output, w)))
         .filter_map(|(kind, wire)| Some(ChannelType { kind, port: wire.name, ty: wire.ty? }))
         .collect();
-    let mut guest = host.load_typed(wasm, env, &channels).map_err(StartError::Load)?;
+    // With validation on, trusted modules are validated too: one load
+    // path, and `load_trusted` is not linked (3.5 KiB of nRF5340 flash).
+    #[cfg(feature = "validate")]
+    let loaded = host.load_typed(wasm.into().bytes(), env, &channels);
+    #[cfg(not(feature = "validate"))]
+    let loaded = match wasm.into() {
+        Wasm::Trusted(trusted) => host.load_trusted(trusted, env, &channels),
+    };
+    let mut guest = loaded.map_err(StartError::Load)?;
     let inputs = in_manifest_order(PortKind::Input, guest.inputs(), wiring.inputs)?;
     let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
     let env = guest.env_mut();
@@ -323,7 +407,11 @@ pub fn start(
 /// # Errors
 ///
 /// The [`StartError`] that [`start`] would return.
-pub fn check(host: &Host<ChannelEnv>, wasm: &[u8], wiring: &Wiring) -> Result<(), StartError> {
+pub fn check<'a>(
+    host: &Host<ChannelEnv>,
+    wasm: impl Into<Wasm<'a>>,
+    wiring: &Wiring,
+) -> Result<(), StartError> {
     struct Silent;
     impl Sink for Silent {
         fn log(&self, _guest: &str, _level: LogLevel, _message: &str) {}
@@ -393,10 +481,10 @@ pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -
 /// # Errors
 ///
 /// The new module's [`StartError`]; `guest` is unchanged.
-pub fn swap(
+pub fn swap<'a>(
     host: &Host<ChannelEnv>,
     guest: &mut Guest<ChannelEnv>,
-    wasm: &[u8],
+    wasm: impl Into<Wasm<'a>>,
     wiring: &Wiring,
 ) -> Result<(), StartError> {
     let (name, sink) = (guest.env().name, guest.env().sink);

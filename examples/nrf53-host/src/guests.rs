@@ -4,16 +4,18 @@
 //!
 //! All guests share one executor with the services. A guest runs only
 //! inside [`drive`]: blocked in `receive`, its task awaits the input's pipe;
-//! out of its fuel slice, its task yields. [`FUEL_PER_SLICE`] therefore
+//! out of its fuel slice, its task yields. [`FUEL_PER_SLICE`](crate::config::FUEL_PER_SLICE) therefore
 //! bounds how long a guest holds the CPU before timers and the other tasks
 //! get their turn.
 
 use alloc::boxed::Box;
 use defmt::{debug, error, info, trace, unwrap, warn};
 use embassy_executor::Spawner;
-use embassy_runner::{ChannelEnv, Sink, Wire, Wiring, drive, start};
+use embassy_runner::{ChannelEnv, Sink, Wasm, Wire, Wiring, drive, start};
 use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds};
-use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
+use wasm_sdk_host::{Guest, Host, LogLevel, Step};
+
+use crate::config::host_config;
 
 use crate::pipes::{
     ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,
@@ -26,23 +28,6 @@ macro_rules! guest_wasm {
         include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".wasm"))
     };
 }
-
-/// Fuel (about one unit per Wasm instruction) a guest may use before it is
-/// preempted, so the longest a guest holds the CPU. At the app core's
-/// 64 MHz that is estimated at 1 to 2 ms of interpretation (not measured:
-/// no hardware here); the temperature ticker logs the lateness it actually
-/// sees, which is what to tune this by.
-pub const FUEL_PER_SLICE: u64 = 20_000;
-
-/// Largest linear memory a guest may have. The tight guests have 4.3
-/// (counter), 8.4 (alarm) and 4.5 KiB (primes): stack, data, heap arena.
-const MEMORY_BUDGET: u64 = 16 * 1024;
-
-/// Largest message a guest may send. Each queued message is a heap
-/// allocation, so this bounds what a misbehaving guest can hold in its
-/// output pipes (`PIPE_DEPTH` messages each); the examples send at most a
-/// few bytes.
-const MAX_MESSAGE_LEN: usize = 64;
 
 /// One guest to start: its name (for logs), module and wiring.
 struct GuestSpec {
@@ -127,17 +112,6 @@ impl Sink for DefmtSink {
 /// The sink of every guest.
 pub static SINK: DefmtSink = DefmtSink;
 
-/// How every guest runs.
-fn host_config() -> HostConfig {
-    HostConfig {
-        fuel_per_slice: Some(FUEL_PER_SLICE),
-        total_fuel: None,
-        memory_budget: MEMORY_BUDGET,
-        max_message_len: MAX_MESSAGE_LEN,
-        ..HostConfig::default()
-    }
-}
-
 /// The host of every guest, and of the SMP install check: created once,
 /// kept for the firmware's lifetime (a swap loads on it too).
 pub fn host() -> &'static Host<ChannelEnv> {
@@ -181,7 +155,13 @@ pub fn spawn_all(
             } else {
                 "built-in"
             };
-            match start(host, spec.name, wasm, spec.wiring, &SINK) {
+            // SAFETY: without on-device validation, the built-in modules
+            // were validated and stamped by `build.rs`, and an uploaded one
+            // reached its slot through the install check, which verified
+            // its signature first (`smp.rs`; without a key it refuses
+            // every upload).
+            let module = unsafe { Wasm::vouched(wasm) };
+            match start(host, spec.name, module, spec.wiring, &SINK) {
                 Ok(guest) => {
                     info!(
                         "{=str}: loaded, {=usize} B {=str} module, {=usize} B memory",

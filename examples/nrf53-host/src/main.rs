@@ -140,6 +140,8 @@ mod services;
 mod text;
 
 #[cfg(not(feature = "no-wasm"))]
+mod config;
+#[cfg(not(feature = "no-wasm"))]
 mod guests;
 #[cfg(feature = "no-wasm")]
 mod native;

@@ -1,0 +1,35 @@
+//! How every guest runs: the host's configuration.
+//!
+//! A module of the firmware and of its build script, which validates and stamps the built-in guests with it:
+//! the engine settings in it must be the firmware's
+//! (`HostConfig::engine_stamp`).
+
+use wasm_sdk_host::HostConfig;
+
+/// Fuel (about one unit per Wasm instruction) a guest may use before it is
+/// preempted, so the longest a guest holds the CPU. At the app core's
+/// 64 MHz that is estimated at 1 to 2 ms of interpretation (not measured:
+/// no hardware here); the temperature ticker logs the lateness it actually
+/// sees, which is what to tune this by.
+pub const FUEL_PER_SLICE: u64 = 20_000;
+
+/// Largest linear memory a guest may have. The tight guests have 4.3
+/// (counter), 8.4 (alarm) and 4.5 KiB (primes): stack, data, heap arena.
+pub const MEMORY_BUDGET: u64 = 16 * 1024;
+
+/// Largest message a guest may send. Each queued message is a heap
+/// allocation, so this bounds what a misbehaving guest can hold in its
+/// output pipes (`PIPE_DEPTH` messages each); the examples send at most a
+/// few bytes.
+pub const MAX_MESSAGE_LEN: usize = 64;
+
+/// How every guest runs.
+pub fn host_config() -> HostConfig {
+    HostConfig {
+        fuel_per_slice: Some(FUEL_PER_SLICE),
+        total_fuel: None,
+        memory_budget: MEMORY_BUDGET,
+        max_message_len: MAX_MESSAGE_LEN,
+        ..HostConfig::default()
+    }
+}
