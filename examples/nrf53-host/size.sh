@@ -22,6 +22,10 @@
 #      SHA-256, module slots, `embassy_runner::update`, the guest group, the
 #      NVMC and UARTE1 drivers). The budget applies to the default build;
 #      the smp build's figure and verdict are printed.
+#      Trusted loading (`--no-default-features`: no on-device validation,
+#      guests stamped at build time, uploads signed) is linked the same
+#      ways; its smp build with a public key (a fixed one: flash does not
+#      depend on which) includes the signature check it relies on.
 #   2. symbols: sizes of the function and object symbols of the full build
 #      in flash sections, grouped by the crate their demangled name starts
 #      with. Inlined code counts for the caller and generic instances for the
@@ -35,12 +39,21 @@ ELF_DIR=target/thumbv8m.main-none-eabihf/release
 FULL=$ELF_DIR/nrf53-host
 BASE=$ELF_DIR/nrf53-host-no-wasm
 SMP=$ELF_DIR/nrf53-host-smp
+TRUSTED=$ELF_DIR/nrf53-host-trusted
+TRUSTED_SMP=$ELF_DIR/nrf53-host-trusted-smp
 
 if [[ "${1:-}" != "--no-build" ]]; then
     cargo build --release --quiet --features no-wasm
     cp "$FULL" "$BASE"
     cargo build --release --quiet --features smp
     cp "$FULL" "$SMP"
+    cargo build --release --quiet --no-default-features
+    cp "$FULL" "$TRUSTED"
+    key=$(mktemp)
+    { printf '\001'; printf 'size.sh: fixed public key, 32 B.' ; } >"$key"
+    WASM_SDK_PUBLIC_KEY=$key cargo build --release --quiet --no-default-features --features smp
+    rm -f "$key"
+    cp "$FULL" "$TRUSTED_SMP"
     cargo build --release --quiet
 fi
 
@@ -97,6 +110,21 @@ if [[ -f "$SMP" ]]; then
         "$(kib $((smp_flash - full_flash)))"
     printf '  %-44s %9s\n' "their static RAM (buffers, 16 KiB scratch)" \
         "$(kib $((smp_ram - full_ram)))"
+fi
+
+if [[ -f "$TRUSTED" && -f "$TRUSTED_SMP" ]]; then
+    read -r trusted_flash _ _ < <(figures "$TRUSTED")
+    read -r tsmp_flash _ _ < <(figures "$TRUSTED_SMP")
+    echo
+    echo "trusted loading (--no-default-features: validated and stamped off the device):"
+    printf '  %-44s %9s (%d B), validation saves %s\n' "flash" "$(kib "$trusted_flash")" \
+        "$trusted_flash" "$(kib $((full_flash - trusted_flash)))"
+    if [[ -f "$BASE" ]]; then
+        printf '  %-44s %9s\n' "wasmi, host, bridge, .wasm modules" \
+            "$(kib $((trusted_flash - base_flash)))"
+    fi
+    printf '  %-44s %9s (%d B)\n' "with live updates and the signature check" \
+        "$(kib "$tsmp_flash")" "$tsmp_flash"
 fi
 
 echo
