@@ -43,7 +43,10 @@ fn the_coremark_guest_is_bit_exact_with_the_native_crate() {
         let native = COUNTS.map(|n| message(run(n, Seeds::PERFORMANCE)));
         assert_eq!(reports, native, "{target}");
         for r in &reports[..3] {
-            assert_eq!((r.seedcrc, r.crclist, r.crcmatrix, r.crcstate), (0xe9f5, 0xe714, 0x1fd7, 0x8e3a));
+            assert_eq!(
+                (r.seedcrc, r.crclist, r.crcmatrix, r.crcstate),
+                (0xe9f5, 0xe714, 0x1fd7, 0x8e3a)
+            );
         }
         // The native reports pass the reference's check (the guest's are equal).
         assert_eq!(validate(&run(5, Seeds::PERFORMANCE)), Ok(KnownRun::Performance2K));

@@ -367,12 +367,10 @@ mod tests {
     fn known_runs_validate() {
         let perf = run(1, Seeds::PERFORMANCE);
         assert_eq!(validate(&perf), Ok(KnownRun::Performance2K));
-        assert_eq!(
-            (perf.crclist, perf.crcmatrix, perf.crcstate),
-            (0xe714, 0x1fd7, 0x8e3a)
-        );
+        assert_eq!((perf.crclist, perf.crcmatrix, perf.crcstate), (0xe714, 0x1fd7, 0x8e3a));
         assert_eq!(validate(&run(2, Seeds::VALIDATION)), Ok(KnownRun::Validation2K));
-        let profile = CoreMark::with_data_size(Seeds::PROFILE, PROFILE_DATA_SIZE).unwrap().iterate(1);
+        let profile =
+            CoreMark::with_data_size(Seeds::PROFILE, PROFILE_DATA_SIZE).unwrap().iterate(1);
         assert_eq!(validate(&profile), Ok(KnownRun::Profile));
     }
 

@@ -43,8 +43,12 @@ impl List {
     pub(crate) fn new(block: usize, seed: i16) -> Self {
         let size = block / 20 - 2;
         assert!((4..=CAPACITY).contains(&size), "list block size");
-        let mut list =
-            List { head: 0, next: [NIL; CAPACITY], info: [0; CAPACITY], data: [Data::default(); CAPACITY] };
+        let mut list = List {
+            head: 0,
+            next: [NIL; CAPACITY],
+            info: [0; CAPACITY],
+            data: [Data::default(); CAPACITY],
+        };
         list.data[0] = Data { data16: 0x8080_u16 as i16, idx: 0 };
         let mut free = 1;
         let mut info = Data { data16: -1, idx: 0x7fff };
@@ -152,7 +156,11 @@ impl List {
 
     /// `core_list_mergesort`: the reference's iterative, stable merge sort;
     /// `cmp` gets the data array and the two cells' data indices.
-    fn mergesort(&mut self, mut list: u8, mut cmp: impl FnMut(&mut [Data; CAPACITY], usize, usize) -> i32) -> u8 {
+    fn mergesort(
+        &mut self,
+        mut list: u8,
+        mut cmp: impl FnMut(&mut [Data; CAPACITY], usize, usize) -> i32,
+    ) -> u8 {
         let mut insize = 1;
         loop {
             let mut p = list;
@@ -172,28 +180,25 @@ impl List {
                 }
                 let mut qsize = insize;
                 while psize > 0 || (qsize > 0 && q != NIL) {
-                    let e;
-                    if psize == 0 {
-                        e = q;
-                        q = self.next(q);
-                        qsize -= 1;
+                    // From q when p is empty, or both have cells and q's is
+                    // lower; from p on ties (the sort is stable).
+                    let from_q = if psize == 0 {
+                        true
                     } else if qsize == 0 || q == NIL {
-                        e = p;
-                        p = self.next(p);
-                        psize -= 1;
-                    } else if cmp(
-                        &mut self.data,
-                        usize::from(self.info[usize::from(p)]),
-                        usize::from(self.info[usize::from(q)]),
-                    ) <= 0
-                    {
-                        e = p;
-                        p = self.next(p);
-                        psize -= 1;
+                        false
                     } else {
+                        let (a, b) = (self.info[usize::from(p)], self.info[usize::from(q)]);
+                        cmp(&mut self.data, usize::from(a), usize::from(b)) > 0
+                    };
+                    let e;
+                    if from_q {
                         e = q;
                         q = self.next(q);
                         qsize -= 1;
+                    } else {
+                        e = p;
+                        p = self.next(p);
+                        psize -= 1;
                     }
                     if tail == NIL {
                         list = e;

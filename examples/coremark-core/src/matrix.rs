@@ -33,15 +33,13 @@ impl Matrices {
         assert!(n <= MAX_N, "matrix block too large");
         let mut m = Matrices { n, a: [0; CAPACITY], b: [0; CAPACITY], c: [0; CAPACITY] };
         let mut seed = if seed == 0 { 1 } else { seed };
-        let mut order: i32 = 1;
-        for k in 0..n * n {
+        for (k, order) in (0..n * n).zip(1_i32..) {
             seed = order.wrapping_mul(seed) % 65536;
             // `matrix_clip(val, 0)` keeps all 16 bits: a no-op on an `i16`.
             let val = seed.wrapping_add(order) as i16;
             m.b[k] = val;
             let val = (i32::from(val) + order) as i16;
             m.a[k] = val & 0xff;
-            order += 1;
         }
         m
     }
@@ -133,7 +131,8 @@ impl Matrices {
             for j in 0..n {
                 let mut acc: i32 = 0;
                 for k in 0..n {
-                    acc = acc.wrapping_add(i32::from(self.a[i * n + k]) * i32::from(self.b[k * n + j]));
+                    acc = acc
+                        .wrapping_add(i32::from(self.a[i * n + k]) * i32::from(self.b[k * n + j]));
                 }
                 self.c[i * n + j] = acc;
             }

@@ -173,12 +173,10 @@ fn transition(input: &[u8], pos: &mut usize, counts: &mut [u32; NUM_STATES]) -> 
                 state = if is_digit(c) { SCIENTIFIC } else { INVALID };
                 counts[EXPONENT] += 1;
             }
-            SCIENTIFIC => {
-                // The reference counts this exit as INVALID's.
-                if !is_digit(c) {
-                    state = INVALID;
-                    counts[INVALID] += 1;
-                }
+            // The reference counts this exit as INVALID's.
+            SCIENTIFIC if !is_digit(c) => {
+                state = INVALID;
+                counts[INVALID] += 1;
             }
             _ => {}
         }
