@@ -17,7 +17,7 @@ struct Guest {
     stack: i32,
 }
 
-const GUESTS: [Guest; 5] = [
+const GUESTS: [Guest; 6] = [
     Guest { package: "counter", inputs: &["wasm_input"], outputs: &["wasm_data"], stack: 4096 },
     Guest {
         package: "alarm",
@@ -28,6 +28,7 @@ const GUESTS: [Guest; 5] = [
     Guest { package: "faulty", inputs: &["command"], outputs: &["echo"], stack: 8192 },
     Guest { package: "primes", inputs: &["limit"], outputs: &["count"], stack: 4096 },
     Guest { package: "echo", inputs: &["input"], outputs: &["output"], stack: 4096 },
+    Guest { package: "coremark", inputs: &["iterations"], outputs: &["report"], stack: 8192 },
 ];
 
 /// Largest release `counter.wasm` we accept.

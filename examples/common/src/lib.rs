@@ -100,6 +100,27 @@ pub enum Fault {
     Exhaust,
 }
 
+/// What the `coremark` guest sends for a run: CoreMark's report (the
+/// reference's output lines, less the timing), computed by the
+/// `coremark-core` crate, whose `Report` has the same fields.
+///
+/// Postcard encodes each field as a varint: at most 20 bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
+pub struct CoreMarkReport {
+    /// Iterations run.
+    pub iterations: u32,
+    /// CRC of the seeds and the data size: names the reference's run.
+    pub seedcrc: u16,
+    /// The running CRC after the first iteration.
+    pub crclist: u16,
+    /// The first matrix CRC.
+    pub crcmatrix: u16,
+    /// The first state machine CRC.
+    pub crcstate: u16,
+    /// The running CRC after the last iteration.
+    pub crcfinal: u16,
+}
+
 /// Number of primes below `limit`, by trial division: the work of the
 /// `primes` guest, and the native reference the hosts compare it with.
 ///
@@ -142,8 +163,9 @@ pub fn is_prime(n: u32) -> bool {
     prime
 }
 
-/// Room [`to_message`] encodes into; the largest type here, [`Thresholds`],
-/// takes at most 6 bytes (two zigzag varints of an `i16`).
+/// Room [`to_message`] encodes into; the largest type here,
+/// [`CoreMarkReport`], takes at most 20 bytes (a `u32` and five `u16`
+/// varints).
 #[cfg(feature = "alloc")]
 const MESSAGE_CAPACITY: usize = 32;
 
@@ -202,6 +224,16 @@ mod tests {
         assert_eq!(message, buf[..len]);
         assert_eq!(AlarmEvent::from_payload(&message).unwrap(), event);
         assert!(to_message(&[0u8; 40][..]).is_err());
+        let max = CoreMarkReport {
+            iterations: u32::MAX,
+            seedcrc: u16::MAX,
+            crclist: u16::MAX,
+            crcmatrix: u16::MAX,
+            crcstate: u16::MAX,
+            crcfinal: u16::MAX,
+        };
+        assert_eq!(to_message(&max).unwrap().len(), CoreMarkReport::POSTCARD_MAX_SIZE);
+        assert_eq!(CoreMarkReport::POSTCARD_MAX_SIZE, 20);
     }
 
     #[test]
