@@ -32,9 +32,12 @@ fn main() {
     EmbeddedGuests::new("../..")
         .guest("counter")
         .guest("primes")
+        .guest("coremark-guest")
         .watch([
             "examples/counter",
             "examples/primes",
+            "examples/coremark",
+            "examples/coremark-core",
             "examples/common",
             "wasm-sdk",
             "wasm-sdk-abi",

@@ -68,7 +68,8 @@ impl EmbeddedGuests {
         self
     }
 
-    /// Builds the guests and copies each to `$OUT_DIR/<package>.wasm`.
+    /// Builds the guests and copies each to `$OUT_DIR/<crate>.wasm`, named
+    /// as cargo names the artifact (the package name with `-` as `_`).
     ///
     /// A missing Rust target is one `cargo::error` line naming the
     /// `rustup target add` command (the build script then fails cleanly).

@@ -188,7 +188,7 @@ pub const PRIMES_LIMIT: u32 = 100_000;
 /// π(100,000), the number of primes below [`PRIMES_LIMIT`]; the firmware
 /// also counts them natively, with the guest's own [`count_primes`], as a
 /// cross-check.
-const PRIMES_EXPECTED: u32 = 9_592;
+pub const PRIMES_EXPECTED: u32 = 9_592;
 
 /// The ticker's period during check 2.
 const TICK: Duration = Duration::from_millis(10);

@@ -15,7 +15,11 @@
 //! 6. the repository's hostile set, each module beside the counter, which
 //!    runs at interrupt priority: each ends as its header names, the
 //!    counter's worst round trip stays within 2x of its idle worst, and no
-//!    heap is leaked ([`hostile`]).
+//!    heap is leaked ([`hostile`]);
+//! 7. what one guest costs: the counter's heap by part (engine, module and
+//!    instance, linear memory, stacks), all of it given back when dropped;
+//!    CoreMark's workload natively and in its guest, bit-exact, in
+//!    instructions ([`bench`]).
 //!
 //! Each guest is started with [`embassy_runner::start`], which matches the
 //! ports of its manifest with the pipes of [`guests`] by name, and every
@@ -36,6 +40,7 @@
 
 extern crate alloc;
 
+mod bench;
 mod checks;
 mod clock;
 mod guests;
@@ -97,6 +102,18 @@ async fn main(spawner: Spawner) {
         ..HostConfig::default()
     };
     print_budget(&config);
+    // Before any task allocates: the heap figures are the whole heap's.
+    let ram = bench::counter_ram(&config);
+    hprintln!(
+        "[7] counter guest RAM: {} B in all: engine {} B, module and instance {} B, linear memory {} B, stacks {} B; {} B left behind when dropped",
+        ram.total(),
+        ram.engine,
+        ram.module,
+        ram.linear_memory,
+        ram.stacks,
+        ram.left_behind,
+    );
+    summary.check("7a a guest's heap comes back when it is dropped", ram.left_behind == 0);
     let host = Host::<ChannelEnv>::new(config.clone());
     let heap_before = memory::heap_live();
     let counter = start(&host, "counter", guests::COUNTER_WASM, &guests::COUNTER_WIRING);
@@ -144,6 +161,28 @@ async fn main(spawner: Spawner) {
     summary.check("5  no guest logs or errors", SINK.reports() == 0);
 
     drop(host);
+    // The guest tasks have stopped: the primes pipes are free.
+    let coremark = bench::coremark(&config, &calibration);
+    hprintln!(
+        "[7] coremark, {} iterations: native {} instructions, guest {} ({}x); reports equal: {}; reference CRCs: {}",
+        bench::ITERATIONS,
+        coremark.native_instructions,
+        coremark.guest_instructions,
+        Fixed(coremark.ratio_percent(), 100),
+        coremark.bit_exact(),
+        coremark.reference_crcs,
+    );
+    summary.check(
+        "7b coremark: guest bit-exact with native, reference CRCs",
+        coremark.bit_exact() && coremark.reference_crcs,
+    );
+    let (primes_native, primes_guest, primes_right) = bench::primes(&config, &calibration);
+    hprintln!(
+        "[7] primes below {}, unmetered: native {primes_native} instructions, guest {primes_guest} ({}x)",
+        checks::PRIMES_LIMIT,
+        Fixed(primes_guest * 100 / primes_native.max(1), 100),
+    );
+    summary.check("7c primes: guest and native count right", primes_right);
     let hostile = hostile::hostile_set(&spawner, &config, &calibration).await;
     let all = hostile.modules;
     summary.check("6a every hostile module ends as its header says", hostile.as_expected == all);
@@ -179,6 +218,25 @@ async fn main(spawner: Spawner) {
         "  counter round trip at interrupt priority: worst {} instructions idle, {} beside the hostile guests",
         hostile.idle_max,
         hostile.loaded_max,
+    );
+    hprintln!(
+        "  counter guest RAM: {} B in all (target 12,288): engine {} B, module and instance {} B, linear memory {} B, stacks {} B",
+        ram.total(),
+        ram.engine,
+        ram.module,
+        ram.linear_memory,
+        ram.stacks,
+    );
+    hprintln!(
+        "  coremark: native {} iterations per 10^9 instructions, guest {} (native/guest {}x; target 10x)",
+        coremark.native_per_giga(),
+        coremark.guest_per_giga(),
+        Fixed(coremark.ratio_percent(), 100),
+    );
+    hprintln!(
+        "  primes below {}, unmetered: guest/native {}x (target 10x)",
+        checks::PRIMES_LIMIT,
+        Fixed(primes_guest * 100 / primes_native.max(1), 100),
     );
     hprintln!(
         "  RAM: heap peak {} B of {} B ({heap_guests} B for both guests), stack peak {} B of {} B",
