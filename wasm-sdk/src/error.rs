@@ -103,8 +103,13 @@ impl Error {
     #[inline(always)]
     #[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
     pub(crate) fn from_code(code: i32, input: bool) -> Self {
+        // Closed on an output is tested first: the nine statuses then map
+        // by one subtraction (`-1 - code`), not a jump table with a store
+        // per case.
+        if !input && code == Status::Closed.code() {
+            return Error::OutputClosed;
+        }
         match Status::from_code(code) {
-            Some(Status::Closed) if !input => Error::OutputClosed,
             Some(status) => Error::from_status(status),
             None => Error::UnknownStatus(code),
         }
