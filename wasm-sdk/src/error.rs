@@ -16,7 +16,9 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 pub enum Error {
     // The first nine variants follow the order of the ABI's status codes
     // (-1, -2, ...): mapping a status to an error is then arithmetic, not a
-    // jump table, in every module.
+    // jump table, in every module. All variants but `Payload` have their
+    // text at their own index in `TEXT_LIST`, and `Payload` comes last, so
+    // finding a text is one comparison, not a jump table.
     /// The host found a pointer or length outside the module's memory.
     BadPointer,
     /// The input index is not one of the module's inputs.
@@ -44,10 +46,10 @@ pub enum Error {
         /// Length of the queued message.
         needed: usize,
     },
-    /// A payload could not be decoded or encoded.
-    Payload(PayloadError),
     /// The host returned a status this SDK version does not know.
     UnknownStatus(i32),
+    /// A payload could not be decoded or encoded.
+    Payload(PayloadError),
 }
 
 /// Why a [`Payload`](crate::Payload) could not be decoded or encoded.
@@ -72,10 +74,10 @@ impl PayloadError {
 
     fn text_id(self) -> u8 {
         match self {
-            PayloadError::Truncated => 11,
-            PayloadError::Malformed => 12,
-            PayloadError::BufferFull => 13,
-            PayloadError::Unsupported => 14,
+            PayloadError::Truncated => 12,
+            PayloadError::Malformed => 13,
+            PayloadError::BufferFull => 14,
+            PayloadError::Unsupported => 15,
         }
     }
 }
@@ -152,11 +154,11 @@ const TEXT_LIST: [&str; TEXT_COUNT] = [
     "invalid log level",
     "output closed",
     "receive buffer too small",
+    "unknown host status",
     "payload truncated",
     "payload malformed",
     "payload buffer full",
     "payload unsupported",
-    "unknown host status",
 ];
 
 /// Number of texts in [`TEXT_LIST`].
@@ -254,8 +256,8 @@ impl Error {
             Error::InvalidLogLevel => 8,
             Error::OutputClosed => 9,
             Error::BufferTooSmall { .. } => 10,
+            Error::UnknownStatus(_) => 11,
             Error::Payload(err) => err.text_id(),
-            Error::UnknownStatus(_) => 15,
         }
     }
 }
