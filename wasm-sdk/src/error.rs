@@ -225,10 +225,15 @@ fn text(id: u8) -> &'static str {
     let id = usize::from(id);
     match (TEXT_STARTS.get(id), TEXT_STARTS.get(id + 1)) {
         (Some(&start), Some(&end)) => {
-            let bytes = TEXTS.get(usize::from(start)..usize::from(end));
-            // SAFETY: `TEXTS` is ASCII (checked when it is built), so every
-            // byte range of it is UTF-8.
-            unsafe { core::str::from_utf8_unchecked(bytes.unwrap_or_default()) }
+            // SAFETY: the starts ascend and the last one is `TEXTS_LEN`
+            // (`TEXT_STARTS` is built that way), so the range is in bounds;
+            // `TEXTS` is ASCII (checked when it is built), so every byte
+            // range of it is UTF-8.
+            unsafe {
+                core::str::from_utf8_unchecked(
+                    TEXTS.get_unchecked(usize::from(start)..usize::from(end)),
+                )
+            }
         }
         _ => "",
     }
