@@ -31,8 +31,9 @@ const GUESTS: [Guest; 6] = [
     Guest { package: "coremark", inputs: &["iterations"], outputs: &["report"], stack: 8192 },
 ];
 
-/// Largest release `counter.wasm` we accept.
-const COUNTER_BUDGET: usize = 2048;
+/// Largest release `counter.wasm` we accept (1,746 B when set; the
+/// issue's goal of 1,536 B is not reached: README, "Keeping modules small").
+const COUNTER_BUDGET: usize = 1792;
 /// Largest tight-mode linear memory for the counter.
 const COUNTER_TIGHT_BUDGET: u64 = 16 * 1024;
 

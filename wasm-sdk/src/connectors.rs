@@ -6,6 +6,8 @@
 //! bare-metal targets (firmware) `lib.rs` leaves this module out: firmware
 //! shares the SDK's message types and payloads, never its imports.
 
+use core::mem::MaybeUninit;
+
 use crate::abi::{LogLevel, Status};
 use crate::error::{Error, MAX_TEXT_LEN, Result};
 use crate::ports::{InputIdx, OutputIdx};
@@ -189,19 +191,21 @@ pub fn run_task_result(result: Result<()>) -> i32 {
         Ok(()) | Err(Error::InputClosed) => return 0,
         Err(err) => err,
     };
-    let text = err.as_str();
-    let mut buf = [0u8; PREFIX.len() + MAX_TEXT_LEN];
+    let text = err.as_str().as_bytes();
+    // Every text fits the buffer; the `min` lets the optimizer see it.
+    let len = text.len().min(MAX_TEXT_LEN);
+    let mut buf = [MaybeUninit::<u8>::uninit(); PREFIX.len() + MAX_TEXT_LEN];
     let (head, tail) = buf.split_at_mut(PREFIX.len());
-    head.copy_from_slice(PREFIX.as_bytes());
-    let len = match tail.get_mut(..text.len()) {
-        Some(dst) => {
-            dst.copy_from_slice(text.as_bytes());
-            PREFIX.len() + text.len()
-        }
-        None => PREFIX.len(),
+    head.write_copy_of_slice(PREFIX.as_bytes());
+    tail[..len].write_copy_of_slice(&text[..len]);
+    // SAFETY: the first `PREFIX.len() + len` bytes were written just above:
+    // the prefix followed by a whole `str` (ASCII, so any prefix of it too).
+    let message = unsafe {
+        core::str::from_utf8_unchecked(core::slice::from_raw_parts(
+            buf.as_ptr().cast::<u8>(),
+            PREFIX.len() + len,
+        ))
     };
-    // SAFETY: `buf[..len]` is the prefix followed by a whole `str`.
-    let message = unsafe { core::str::from_utf8_unchecked(buf.get(..len).unwrap_or_default()) };
     // Nothing better can be done if the host refuses the report: the exit
     // code still says the task failed.
     let _ = report_error(message);

@@ -16,7 +16,9 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 pub enum Error {
     // The first nine variants follow the order of the ABI's status codes
     // (-1, -2, ...): mapping a status to an error is then arithmetic, not a
-    // jump table, in every module.
+    // jump table, in every module. All variants but `Payload` have their
+    // text at their own index in `TEXT_LIST`, and `Payload` comes last, so
+    // finding a text is one comparison, not a jump table.
     /// The host found a pointer or length outside the module's memory.
     BadPointer,
     /// The input index is not one of the module's inputs.
@@ -44,10 +46,10 @@ pub enum Error {
         /// Length of the queued message.
         needed: usize,
     },
-    /// A payload could not be decoded or encoded.
-    Payload(PayloadError),
     /// The host returned a status this SDK version does not know.
     UnknownStatus(i32),
+    /// A payload could not be decoded or encoded.
+    Payload(PayloadError),
 }
 
 /// Why a [`Payload`](crate::Payload) could not be decoded or encoded.
@@ -72,10 +74,10 @@ impl PayloadError {
 
     fn text_id(self) -> u8 {
         match self {
-            PayloadError::Truncated => 11,
-            PayloadError::Malformed => 12,
-            PayloadError::BufferFull => 13,
-            PayloadError::Unsupported => 14,
+            PayloadError::Truncated => 12,
+            PayloadError::Malformed => 13,
+            PayloadError::BufferFull => 14,
+            PayloadError::Unsupported => 15,
         }
     }
 }
@@ -103,8 +105,13 @@ impl Error {
     #[inline(always)]
     #[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
     pub(crate) fn from_code(code: i32, input: bool) -> Self {
+        // Closed on an output is tested first: the nine statuses then map
+        // by one subtraction (`-1 - code`), not a jump table with a store
+        // per case.
+        if !input && code == Status::Closed.code() {
+            return Error::OutputClosed;
+        }
         match Status::from_code(code) {
-            Some(Status::Closed) if !input => Error::OutputClosed,
             Some(status) => Error::from_status(status),
             None => Error::UnknownStatus(code),
         }
@@ -130,32 +137,71 @@ impl Error {
     }
 }
 
-/// Every error text, NUL-separated, in [`Error::text_id`] order. One string
-/// scanned at run time costs less module size than a table of `&str`s or a
-/// `match` of string literals, and reporting an error needs nothing else.
-const TEXTS: &str = "bad pointer\0unknown input\0unknown output\0input closed\0\
-                     message too large\0input empty\0output full\0invalid utf-8\0\
-                     invalid log level\0output closed\0receive buffer too small\0\
-                     payload truncated\0payload malformed\0payload buffer full\0\
-                     payload unsupported\0unknown host status\0";
+/// Every error text, in [`Error::text_id`] order. They are stored as one
+/// run of bytes, [`TEXTS`], with a `u8` start per text ([`TEXT_STARTS`]):
+/// less module size than a table of `&str`s (8 bytes each), a `match` of
+/// string literals, or NUL separators, and reporting an error needs nothing
+/// else.
+const TEXT_LIST: [&str; TEXT_COUNT] = [
+    "bad pointer",
+    "unknown input",
+    "unknown output",
+    "input closed",
+    "message too large",
+    "input empty",
+    "output full",
+    "invalid utf-8",
+    "invalid log level",
+    "output closed",
+    "receive buffer too small",
+    "unknown host status",
+    "payload truncated",
+    "payload malformed",
+    "payload buffer full",
+    "payload unsupported",
+];
 
-/// Number of texts in [`TEXTS`].
+/// Number of texts in [`TEXT_LIST`].
 const TEXT_COUNT: usize = 16;
 
-/// Where each text of [`TEXTS`] starts, computed at compile time.
-const TEXT_STARTS: [u16; TEXT_COUNT + 1] = {
-    let bytes = TEXTS.as_bytes();
-    let mut starts = [0u16; TEXT_COUNT + 1];
-    let (mut at, mut id) = (0, 1);
-    while at < bytes.len() {
-        if bytes[at] == 0 {
-            assert!(id <= TEXT_COUNT, "`TEXT_COUNT` is too small");
-            starts[id] = (at + 1) as u16;
-            id += 1;
-        }
-        at += 1;
+/// Bytes of all texts together.
+const TEXTS_LEN: usize = {
+    let mut len = 0;
+    let mut id = 0;
+    while id < TEXT_COUNT {
+        len += TEXT_LIST[id].len();
+        id += 1;
     }
-    assert!(id == TEXT_COUNT + 1, "`TEXT_COUNT` is too large");
+    len
+};
+
+/// [`TEXT_LIST`] concatenated, checked to be ASCII at compile time.
+const TEXTS: [u8; TEXTS_LEN] = {
+    let mut bytes = [0u8; TEXTS_LEN];
+    let (mut at, mut id) = (0, 0);
+    while id < TEXT_COUNT {
+        let text = TEXT_LIST[id].as_bytes();
+        let mut i = 0;
+        while i < text.len() {
+            assert!(text[i].is_ascii(), "error texts are ASCII");
+            bytes[at] = text[i];
+            at += 1;
+            i += 1;
+        }
+        id += 1;
+    }
+    bytes
+};
+
+/// Where each text of [`TEXTS`] starts, and where the last one ends.
+const TEXT_STARTS: [u8; TEXT_COUNT + 1] = {
+    assert!(TEXTS_LEN <= u8::MAX as usize, "`TEXTS` is too long for `u8` starts");
+    let mut starts = [0u8; TEXT_COUNT + 1];
+    let mut id = 0;
+    while id < TEXT_COUNT {
+        starts[id + 1] = starts[id] + TEXT_LIST[id].len() as u8;
+        id += 1;
+    }
     starts
 };
 
@@ -165,9 +211,8 @@ pub(crate) const MAX_TEXT_LEN: usize = {
     let mut max = 0;
     let mut id = 0;
     while id < TEXT_COUNT {
-        let len = (TEXT_STARTS[id + 1] - TEXT_STARTS[id] - 1) as usize;
-        if len > max {
-            max = len;
+        if TEXT_LIST[id].len() > max {
+            max = TEXT_LIST[id].len();
         }
         id += 1;
     }
@@ -180,10 +225,15 @@ fn text(id: u8) -> &'static str {
     let id = usize::from(id);
     match (TEXT_STARTS.get(id), TEXT_STARTS.get(id + 1)) {
         (Some(&start), Some(&end)) => {
-            // `end - 1` drops the text's NUL terminator.
-            let bytes = TEXTS.as_bytes().get(usize::from(start)..usize::from(end) - 1);
-            // SAFETY: `TEXTS` is ASCII, so every byte range of it is UTF-8.
-            unsafe { core::str::from_utf8_unchecked(bytes.unwrap_or_default()) }
+            // SAFETY: the starts ascend and the last one is `TEXTS_LEN`
+            // (`TEXT_STARTS` is built that way), so the range is in bounds;
+            // `TEXTS` is ASCII (checked when it is built), so every byte
+            // range of it is UTF-8.
+            unsafe {
+                core::str::from_utf8_unchecked(
+                    TEXTS.get_unchecked(usize::from(start)..usize::from(end)),
+                )
+            }
         }
         _ => "",
     }
@@ -211,8 +261,8 @@ impl Error {
             Error::InvalidLogLevel => 8,
             Error::OutputClosed => 9,
             Error::BufferTooSmall { .. } => 10,
+            Error::UnknownStatus(_) => 11,
             Error::Payload(err) => err.text_id(),
-            Error::UnknownStatus(_) => 15,
         }
     }
 }
@@ -264,7 +314,7 @@ mod tests {
             Error::UnknownStatus(-42),
         ];
         let texts: std::vec::Vec<_> = errors.iter().map(ToString::to_string).collect();
-        assert_eq!(texts.len(), TEXTS.split('\0').filter(|t| !t.is_empty()).count());
+        assert_eq!(texts.len(), TEXT_LIST.len());
         for (i, t) in texts.iter().enumerate() {
             assert!(!t.is_empty() && !texts[..i].contains(t), "{t:?}");
         }
