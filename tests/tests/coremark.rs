@@ -4,23 +4,12 @@
 //! known CRCs for the 2K performance run hold. The fuel per iteration is
 //! printed, not checked.
 
-use coremark_core::{KnownRun, Report, Seeds, run, validate};
+use coremark_core::{KnownRun, Seeds, run, validate};
 use module_examples_common::CoreMarkReport;
 use wasm_sdk_testhost::{Step, TestHost};
 use wasm_sdk_tests::{TARGETS, build_guest, report};
 
 const COUNTS: [u32; 4] = [1, 2, 5, 0];
-
-fn message(r: Report) -> CoreMarkReport {
-    CoreMarkReport {
-        iterations: r.iterations,
-        seedcrc: r.seedcrc,
-        crclist: r.crclist,
-        crcmatrix: r.crcmatrix,
-        crcstate: r.crcstate,
-        crcfinal: r.crcfinal,
-    }
-}
 
 #[test]
 fn the_coremark_guest_is_bit_exact_with_the_native_crate() {
@@ -40,7 +29,7 @@ fn the_coremark_guest_is_bit_exact_with_the_native_crate() {
         assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 }, "{target}");
         assert!(guest.errors().is_empty(), "{target}: {:?}", guest.errors());
         let reports = guest.outputs_as::<CoreMarkReport>("report").unwrap();
-        let native = COUNTS.map(|n| message(run(n, Seeds::PERFORMANCE)));
+        let native = COUNTS.map(|n| CoreMarkReport::from(run(n, Seeds::PERFORMANCE)));
         assert_eq!(reports, native, "{target}");
         for r in &reports[..3] {
             assert_eq!(

@@ -1,32 +1,10 @@
 //! Trusted loading: stamped off the device, loaded without validation.
 
+use wasm_sdk_host::abi::queue::QueueEnv as Env;
 use wasm_sdk_host::trust::STAMP_SECTION;
-use wasm_sdk_host::{
-    Environment, Host, HostConfig, InputState, LoadError, LogLevel, SendError, Step, Trusted,
-};
+use wasm_sdk_host::{Host, HostConfig, LoadError, Step, Trusted};
 
-#[derive(Default)]
-struct Env {
-    queued: Option<Vec<u8>>,
-    sent: Vec<Vec<u8>>,
-}
-
-impl Environment for Env {
-    fn input(&mut self, _input: u8) -> InputState<'_> {
-        self.queued.as_deref().map_or(InputState::Empty, InputState::Ready)
-    }
-    fn pop_input(&mut self, _input: u8) {
-        self.queued = None;
-    }
-    fn send_output(&mut self, _output: u8, message: &[u8]) -> Result<(), SendError> {
-        self.sent.push(message.to_vec());
-        Ok(())
-    }
-    fn log(&mut self, _level: LogLevel, _message: &str) {}
-    fn report_error(&mut self, _message: &str) {}
-}
-
-/// An echo guest with `body` as the run_task's extra code.
+/// An echo guest with `extra` at the start of `run_task`.
 fn module(extra: &str) -> Vec<u8> {
     wat::parse_str(format!(
         r#"(module
@@ -61,9 +39,9 @@ fn a_stamped_module_loads_and_runs_without_validation() {
     assert_eq!(host.stamp(&stamped).unwrap(), stamped, "stamping twice changes nothing");
     let mut guest = host.load_trusted(trusted(&stamped), Env::default(), &[]).unwrap();
     assert_eq!(guest.step(), Step::Blocked { input: 0 });
-    guest.env_mut().queued = Some(b"hi".to_vec());
+    guest.env_mut().push(0, b"hi".to_vec());
     assert_eq!(guest.step(), Step::Blocked { input: 0 });
-    assert_eq!(guest.env().sent, [b"hi".to_vec()]);
+    assert_eq!(guest.env().sent, [(0, b"hi".to_vec())]);
 }
 
 #[test]

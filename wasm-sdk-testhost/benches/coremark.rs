@@ -28,17 +28,6 @@ const ROUNDS: usize = 5;
 /// What firmware gives a guest before preempting it.
 const FUEL_PER_SLICE: u64 = 100_000;
 
-fn message(r: Report) -> CoreMarkReport {
-    CoreMarkReport {
-        iterations: r.iterations,
-        seedcrc: r.seedcrc,
-        crclist: r.crclist,
-        crcmatrix: r.crcmatrix,
-        crcstate: r.crcstate,
-        crcfinal: r.crcfinal,
-    }
-}
-
 fn native(iterations: u32) -> Report {
     black_box(run(black_box(iterations), black_box(Seeds::PERFORMANCE)))
 }
@@ -85,7 +74,7 @@ fn main() {
         let (what, n) = only.split_once(':').expect("COREMARK_ONLY=native:N or wasm:N");
         let n: u32 = n.parse().expect("iterations");
         let report = match what {
-            "native" => message(native(n)),
+            "native" => CoreMarkReport::from(native(n)),
             "wasm" => on_host(&unmetered, &wasm, n).1,
             other => panic!("COREMARK_ONLY: `{other}` is not native or wasm"),
         };
@@ -94,7 +83,7 @@ fn main() {
     }
 
     let native_n = WASM_ITERATIONS * 10;
-    let expected = message(native(WASM_ITERATIONS));
+    let expected = CoreMarkReport::from(native(WASM_ITERATIONS));
     let mut native_times = Vec::new();
     let mut unmetered_times = Vec::new();
     let mut metered_times = Vec::new();

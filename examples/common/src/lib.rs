@@ -121,6 +121,20 @@ pub struct CoreMarkReport {
     pub crcfinal: u16,
 }
 
+#[cfg(feature = "coremark")]
+impl From<coremark_core::Report> for CoreMarkReport {
+    fn from(r: coremark_core::Report) -> Self {
+        CoreMarkReport {
+            iterations: r.iterations,
+            seedcrc: r.seedcrc,
+            crclist: r.crclist,
+            crcmatrix: r.crcmatrix,
+            crcstate: r.crcstate,
+            crcfinal: r.crcfinal,
+        }
+    }
+}
+
 /// Number of primes below `limit`, by trial division: the work of the
 /// `primes` guest, and the native reference the hosts compare it with.
 ///

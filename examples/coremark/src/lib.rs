@@ -9,7 +9,7 @@
 
 use core::hint::black_box;
 
-use coremark_core::{Report, Seeds};
+use coremark_core::Seeds;
 use module_examples_common::CoreMarkReport;
 use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers, task_run};
 
@@ -20,15 +20,7 @@ define_panic_handlers!();
 /// compare.
 pub fn coremark(iterations: u32) -> CoreMarkReport {
     // Seeds the compiler cannot see, as the reference requires.
-    let r: Report = coremark_core::run(iterations, black_box(Seeds::PERFORMANCE));
-    CoreMarkReport {
-        iterations: r.iterations,
-        seedcrc: r.seedcrc,
-        crclist: r.crclist,
-        crcmatrix: r.crcmatrix,
-        crcstate: r.crcstate,
-        crcfinal: r.crcfinal,
-    }
+    coremark_core::run(iterations, black_box(Seeds::PERFORMANCE)).into()
 }
 
 #[task_run(inputs(iterations: u32), outputs(report: CoreMarkReport))]
