@@ -16,6 +16,8 @@ use std::path::Path;
 
 use wasm_sdk_build::hostile::read_set;
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
+use wasm_sdk_host::abi::queue::QueueEnv;
+use wasm_sdk_host::{Host, HostConfig};
 
 fn main() {
     let manifest_dir =
@@ -46,6 +48,17 @@ fn main() {
         ])
         .memory(MemoryMode::Tight)
         .build();
+
+    // The built-in counter, validated and stamped for a build without
+    // on-device validation (`./serve --trusted`). Serve mode runs it on
+    // `HostConfig::default()`'s engine settings (fuel slices aside, which
+    // the stamp does not name).
+    let counter = out_dir.join("counter.wasm");
+    let wasm = fs::read(&counter).expect("read the built counter");
+    let stamped = Host::<QueueEnv>::new(HostConfig::default())
+        .stamp(&wasm)
+        .unwrap_or_else(|error| panic!("the host refuses the counter: {error}"));
+    fs::write(&counter, stamped).expect("write the stamped counter");
 
     embed_hostile_set(&manifest_dir, &out_dir);
 

@@ -71,8 +71,9 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
     let start = memory::heap_live();
     let host = Host::<ChannelEnv>::new(config.clone());
     let with_engine = memory::heap_live();
-    let mut guest = embassy_runner::start(&host, "ram", COUNTER_WASM, &COUNTER_WIRING, &SINK)
-        .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
+    let mut guest =
+        embassy_runner::start(&host, "ram", crate::vouched(COUNTER_WASM), &COUNTER_WIRING, &SINK)
+            .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
     let loaded = memory::heap_live();
     let step = guest.step();
     let waiting = memory::heap_live();
@@ -178,7 +179,7 @@ fn once(
 ) -> (Option<Vec<u8>>, u64) {
     let unmetered = HostConfig { fuel_per_slice: None, total_fuel: None, ..config.clone() };
     let host = Host::<ChannelEnv>::new(unmetered);
-    let mut guest = embassy_runner::start(&host, name, wasm, wiring, &SINK)
+    let mut guest = embassy_runner::start(&host, name, crate::vouched(wasm), wiring, &SINK)
         .unwrap_or_else(|error| crate::fail(format_args!("starting {name}: {error}")));
     let (Some(input), Some(output)) = (wiring.inputs.first(), wiring.outputs.first()) else {
         return (None, 0);

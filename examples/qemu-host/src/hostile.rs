@@ -272,19 +272,24 @@ async fn run_one(spawner: &Spawner, config: &HostConfig, module: &HostileModule)
     // engine until the engine is dropped, so guests loaded one after
     // another on one engine grew the heap by ~500 B each.
     let host = Host::<ChannelEnv>::new(config.clone());
-    let (kind, description, probe) =
-        match embassy_runner::start(&host, module.name, module.wasm, &HOSTILE_WIRING, &TEXTS) {
-            Err(error) => ("refused", error.to_string(), probe_round(TRIPS).await),
-            Ok(guest) => {
-                spawner.spawn(unwrap_spawn(guests::guest_task(guest, &HOSTILE)));
-                let probe = run_beside(module).await;
-                let report = HOSTILE.stop().await;
-                // What the guest left in its pipes goes with it.
-                while HOSTILE_OUT.try_receive().is_ok() {}
-                let (kind, description) = outcome(&report);
-                (kind, description, probe)
-            }
-        };
+    let (kind, description, probe) = match embassy_runner::start(
+        &host,
+        module.name,
+        crate::vouched(module.wasm),
+        &HOSTILE_WIRING,
+        &TEXTS,
+    ) {
+        Err(error) => ("refused", error.to_string(), probe_round(TRIPS).await),
+        Ok(guest) => {
+            spawner.spawn(unwrap_spawn(guests::guest_task(guest, &HOSTILE)));
+            let probe = run_beside(module).await;
+            let report = HOSTILE.stop().await;
+            // What the guest left in its pipes goes with it.
+            while HOSTILE_OUT.try_receive().is_ok() {}
+            let (kind, description) = outcome(&report);
+            (kind, description, probe)
+        }
+    };
     let (texts, bytes) = TEXTS.take();
     let expected = kind == module.kind && description.contains(module.text);
     hprintln!(

@@ -58,7 +58,7 @@ use core::fmt;
 use cortex_m_rt::{ExceptionFrame, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use embassy_executor::{SpawnError, SpawnToken, Spawner};
-use embassy_runner::{ChannelEnv, Wiring};
+use embassy_runner::{ChannelEnv, Wasm, Wiring};
 use embassy_time::Timer;
 use wasm_sdk_host::{Guest, Host, HostConfig};
 
@@ -72,6 +72,23 @@ use crate::guests::{COUNTER, GuestReport, PRIMES, SINK};
 /// instructions, estimated from runs at 5,000 and 50,000) stays under 1 %.
 /// A counter message (~330 fuel) always fits in one slice.
 const FUEL_PER_SLICE: u64 = 50_000;
+
+#[cfg(not(any(feature = "validate", feature = "serve")))]
+compile_error!(
+    "without `validate` (trusted loading) this firmware runs serve mode only: add `--features serve`"
+);
+
+/// A module this firmware loads, as `embassy_runner::start` takes it.
+///
+/// With validation on (every build that runs the checks) the host
+/// validates it. Without (`./serve --trusted`), only serve mode runs:
+/// `serve_forever` never returns, and its modules are the built-in
+/// counter, stamped by `build.rs`, and uploads whose signature the install
+/// check verified.
+fn vouched(wasm: &[u8]) -> Wasm<'_> {
+    // SAFETY: as above; `Wasm::vouched` needs nothing with validation on.
+    unsafe { Wasm::vouched(wasm) }
+}
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
@@ -281,7 +298,7 @@ fn start(
     wasm: &[u8],
     wiring: &Wiring,
 ) -> Guest<ChannelEnv> {
-    embassy_runner::start(host, name, wasm, wiring, &SINK)
+    embassy_runner::start(host, name, vouched(wasm), wiring, &SINK)
         .unwrap_or_else(|error| fail(format_args!("starting {name}: {error}")))
 }
 
@@ -363,18 +380,20 @@ async fn serve_forever(spawner: &Spawner) {
     let host = Host::<ChannelEnv>::new(config);
     // An uploaded module that no longer starts (a changed host) must not
     // keep the device from serving: run the built-in one this time.
-    let (guest, module) =
-        match embassy_runner::start(&host, "counter", &module, &guests::COUNTER_WIRING, &SINK) {
-            Ok(guest) => (guest, module),
-            Err(error) => {
-                hprintln!(
-                    "serve: the slot's module does not start ({}); built-in one",
-                    error.as_str()
-                );
-                let builtin = guests::COUNTER_WASM.to_vec();
-                (start(&host, "counter", &builtin, &guests::COUNTER_WIRING), builtin)
-            }
-        };
+    let (guest, module) = match embassy_runner::start(
+        &host,
+        "counter",
+        vouched(&module),
+        &guests::COUNTER_WIRING,
+        &SINK,
+    ) {
+        Ok(guest) => (guest, module),
+        Err(error) => {
+            hprintln!("serve: the slot's module does not start ({}); built-in one", error.as_str());
+            let builtin = guests::COUNTER_WASM.to_vec();
+            (start(&host, "counter", &builtin, &guests::COUNTER_WIRING), builtin)
+        }
+    };
     if serve::measure_requested() {
         serve::measure_update(spawner, host, guest, slots).await;
     }

@@ -218,6 +218,10 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
     }
     #[cfg(signed_modules)]
     hprintln!("serve: uploads must be signed with the built-in key");
+    #[cfg(not(feature = "validate"))]
+    hprintln!(
+        "serve: no on-device validation: modules must be stamped and signed (trusted loading)"
+    );
     let scratch = alloc::vec![0; BANK].leak();
     let layout = Layout { base: 0, bank_size: BANK as u32, images: 1 };
     let check = install_check(host_config);
