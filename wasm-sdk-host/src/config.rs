@@ -39,8 +39,19 @@ pub struct HostConfig {
     /// about 1.5x this much heap: at 16 KiB, a guest recursing with large
     /// frames beside the counter ran the QEMU firmware's 128 KiB heap out
     /// (check 6 of `examples/qemu-host`); 8 KiB leaves ~14 KiB spare.
+    ///
+    /// Nothing is allocated up front: the host sets wasmi's initial value
+    /// stack to 0 (wasmi's default is 1,000 B a call) and keeps no stacks
+    /// of finished calls, so a guest holds the stacks it uses: 408 B for
+    /// the counter blocked in `receive` on the QEMU firmware (check 7),
+    /// 1,192 B with wasmi's defaults.
     pub max_value_stack: usize,
-    /// Deepest call nesting of a guest before it traps.
+    /// Deepest call nesting of a guest before it traps. wasmi's call stack
+    /// grows as deep as the guest calls (the counter: a few frames); at
+    /// 256 a guest recursing without end traps beside the counter within
+    /// the QEMU firmware's 128 KiB heap (check 6, `deep_recursion` and
+    /// `big_frames`), where wasmi's default of 1,000 is not bounded by the
+    /// value stack alone.
     pub max_call_depth: usize,
     /// Most locals one function may declare
     /// ([`LoadError::TooManyLocals`](crate::LoadError::TooManyLocals)):

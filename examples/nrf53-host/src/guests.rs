@@ -115,7 +115,10 @@ pub static SINK: DefmtSink = DefmtSink;
 /// The host of every guest, and of the SMP install check: created once,
 /// kept for the firmware's lifetime (a swap loads on it too).
 pub fn host() -> &'static Host<ChannelEnv> {
-    Box::leak(Box::new(Host::new(host_config())))
+    let before = crate::heap_used();
+    let host = Box::leak(Box::new(Host::new(host_config())));
+    info!("engine: {=usize} B heap", crate::heap_used().saturating_sub(before));
+    host
 }
 
 /// Checks, loads and wires every guest and spawns a task for each one that
@@ -161,14 +164,25 @@ pub fn spawn_all(
             // its signature first (`smp.rs`; without a key it refuses
             // every upload).
             let module = unsafe { Wasm::vouched(wasm) };
+            let before = crate::heap_used();
             match start(host, spec.name, module, spec.wiring, &SINK) {
                 Ok(guest) => {
+                    // The heap the guest took, by part: its stacks come
+                    // with its first step (the counter's: ~500 B, QEMU
+                    // check 7). The first guest's figure includes the
+                    // compiler buffers and code slots wasmi keeps in the
+                    // shared engine.
+                    let heap = crate::heap_used().saturating_sub(before);
+                    let memory = guest.memory_size();
                     info!(
-                        "{=str}: loaded, {=usize} B {=str} module, {=usize} B memory",
+                        "{=str}: loaded, {=usize} B {=str} module, {=usize} B memory; heap {=usize} B: module and instance {=usize} B, linear memory {=usize} B",
                         spec.name,
                         wasm.len(),
                         origin,
-                        guest.memory_size()
+                        memory,
+                        heap,
+                        heap.saturating_sub(memory),
+                        memory
                     );
                     // With SMP, the counter is updatable: its task swaps
                     // uploaded modules in.

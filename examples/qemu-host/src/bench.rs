@@ -4,7 +4,8 @@
 //! - RAM: a fresh [`Host`] (its engine), the counter started on it
 //!   (module, instance and linear memory), then stepped until it blocks
 //!   (the stacks wasmi keeps while the call is suspended), each as the
-//!   heap grew; dropping both must give all of it back.
+//!   heap grew; then a second counter on the same host (what a further
+//!   guest costs); dropping all must give all of it back.
 //! - CoreMark: `coremark-core`, the crate `examples/coremark` runs inside
 //!   its guest, run here natively and then by that guest on an unmetered
 //!   host (the peers' figures are unmetered), both timed in instructions
@@ -56,6 +57,11 @@ pub struct GuestRam {
     pub stacks: usize,
     /// Heap still taken after the guest and its host were dropped.
     pub left_behind: usize,
+    /// Heap a second counter on the same host takes, started and blocked
+    /// (module, instance, linear memory and stacks): what each further
+    /// guest costs once the engine has compiled one (wasmi keeps its
+    /// compiler's buffers and a block of code slots in the engine).
+    pub another: usize,
 }
 
 impl GuestRam {
@@ -81,6 +87,13 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
         crate::fail(format_args!("the counter did not block: {}", step.as_str()));
     }
     let linear_memory = guest.memory_size();
+    let mut second = embassy_runner::start(&host, "ram2", COUNTER_WASM, &COUNTER_WIRING, &SINK)
+        .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
+    if !matches!(second.step(), Step::Blocked { .. }) {
+        crate::fail(format_args!("the second counter did not block"));
+    }
+    let another = memory::heap_live() - waiting;
+    drop(second);
     drop(guest);
     drop(host);
     GuestRam {
@@ -89,6 +102,7 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
         linear_memory,
         stacks: waiting - loaded,
         left_behind: memory::heap_live().saturating_sub(start),
+        another,
     }
 }
 

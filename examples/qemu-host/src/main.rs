@@ -122,12 +122,13 @@ async fn main(spawner: Spawner) {
     // Before any task allocates: the heap figures are the whole heap's.
     let ram = bench::counter_ram(&config);
     hprintln!(
-        "[7] counter guest RAM: {} B in all: engine {} B, module and instance {} B, linear memory {} B, stacks {} B; {} B left behind when dropped",
+        "[7] counter guest RAM: {} B in all: engine {} B, module and instance {} B, linear memory {} B, stacks {} B; a second counter on the same host {} B; {} B left behind when dropped",
         ram.total(),
         ram.engine,
         ram.module,
         ram.linear_memory,
         ram.stacks,
+        ram.another,
         ram.left_behind,
     );
     summary.check("7a a guest's heap comes back when it is dropped", ram.left_behind == 0);
@@ -237,12 +238,13 @@ async fn main(spawner: Spawner) {
         hostile.loaded_max,
     );
     hprintln!(
-        "  counter guest RAM: {} B in all (target 12,288): engine {} B, module and instance {} B, linear memory {} B, stacks {} B",
+        "  counter guest RAM: {} B in all (target 12,288): engine {} B, module and instance {} B, linear memory {} B, stacks {} B; a second one on the same host {} B",
         ram.total(),
         ram.engine,
         ram.module,
         ram.linear_memory,
         ram.stacks,
+        ram.another,
     );
     hprintln!(
         "  coremark: native {} iterations per 10^9 instructions, guest {} (native/guest {}x; target 10x)",
