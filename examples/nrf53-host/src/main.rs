@@ -74,7 +74,9 @@
 //! ```
 //!
 //! SMP is the `smp` feature (`cargo build --release --features smp`): with
-//! validation on, it does not fit the 400 KiB budget yet (below). An upload
+//! validation on, it does not fit the 400 KiB budget (below); with trusted
+//! loading and a key (`--no-default-features --features smp`,
+//! `WASM_SDK_PUBLIC_KEY`) it does. An upload
 //! goes to the bank that is not running, is swapped in live at a safe
 //! point (`embassy_runner::update`, as on QEMU) and runs on trial until
 //! confirmed, by `state-write --confirm` or the health rule (20 messages
@@ -104,15 +106,16 @@
 //! once the guests are loaded, and again with each ticker report.
 //!
 //! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO,
-//! `--icf=all`): 386.3 KiB with wasmi's module validation on, of which
-//! about 16 KiB is the firmware without Wasm (embassy, drivers, defmt,
-//! services; the guests' postcard message code and the checked wiring cost
-//! 2.7 KiB). With `--features smp` 414.2 KiB, 14.6 KB over the budget: live
-//! updates cost 27.9 KiB (SMP server, CBOR, SHA-256, slots, the update path
-//! and guest group, UARTE1, NVMC). What would have to give: wasmi's
-//! on-device validation (wasmparser's 101 KiB; modules validated at deploy
-//! time and signed instead, the footprint work's trusted-loading mode), or
-//! two of the three demo guests. What keeps it there: wasmi's
+//! `--icf=all`): 384.7 KiB with wasmi's module validation on, of which
+//! 16.7 KiB is the firmware without Wasm (embassy, drivers, defmt,
+//! services). With `--features smp` 413.4 KiB, over the budget: live
+//! updates cost 28.7 KiB (SMP server, CBOR, SHA-256, slots, the update path
+//! and guest group, UARTE1, NVMC). Without on-device validation
+//! (`--no-default-features`, trusted loading: `build.rs` validates and
+//! stamps the built-in guests, uploads must be signed by
+//! `wasm-sdk-testhost sign`, which validates and stamps them) it is
+//! 270.4 KiB, and 316.3 KiB with live updates and the signature check.
+//! What keeps it there: wasmi's
 //! `portable-dispatch` + `indirect-dispatch` (-38 KiB measured), a panic
 //! handler that reads nothing from its `PanicInfo` (-98 KiB, see
 //! [`panic()`]), host error texts that skip wasmi's `Display` impls
