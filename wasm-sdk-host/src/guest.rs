@@ -88,8 +88,8 @@ impl<E: Environment + 'static> Guest<E> {
             },
             State::NotStarted | State::Preempted(_) => (0, 0),
         };
-        let state = core::mem::replace(&mut self.state, State::Done(Step::OutOfFuel));
-        let result = match state {
+        // Moved out once, straight into the call that consumes it.
+        let result = match core::mem::replace(&mut self.state, State::Done(Step::OutOfFuel)) {
             State::NotStarted => {
                 if !self.refuel(0) {
                     return self.done(Step::OutOfFuel);
