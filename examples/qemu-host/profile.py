@@ -92,7 +92,7 @@ def phase_of(chain):
                 ):
                     return "wasmi: suspend, resume, host call"
                 return name
-    return "other: " + (chain[0].split(" @ ")[0] if chain else "?")
+    return "other (drop glue, small helpers)"
 
 
 # Booked again by the phase that called them (the last other one).
