@@ -4,8 +4,8 @@
 //! its host state and hands the raw arguments to [`Rules`], the ABI's one
 //! implementation of the checks, queue semantics and text budgets. A reply
 //! that suspends the guest ([`Reply::Block`], [`Reply::Full`],
-//! [`Reply::Throttle`]) becomes a wasmi host error ([`Pending`]) that
-//! suspends the call; [`Guest::step`](crate::Guest::step) calls the rules
+//! [`Reply::Throttle`]) is kept as [`Pending`] in the host state and
+//! suspends the call with a wasmi host error ([`Suspend`]); [`Guest::step`](crate::Guest::step) calls the rules
 //! again with the same arguments and resumes it.
 //!
 //! Calls that move bytes also cost fuel by their length
@@ -39,6 +39,9 @@ pub(crate) struct HostState<E> {
     pub step_fuel: u64,
     /// Set right after instantiation; `None` only before that.
     pub memory: Option<Memory>,
+    /// The call the guest is suspended in, while it is (set with the
+    /// [`Suspend`] it returns to wasmi).
+    pub pending: Option<Pending>,
 }
 
 /// Which import a suspended call is in.
@@ -59,11 +62,6 @@ pub(crate) enum Call {
 
 /// A call the rules answered with a suspending [`Reply`], kept with its
 /// arguments to be answered again when the guest is stepped.
-///
-/// Its `Debug` and `Display` (which wasmi requires of a host error) name
-/// the call only: derived or formatted ones linked `core::fmt`'s struct
-/// and string escaping into firmware, 6,932 B of nRF5340 flash (measured
-/// with `examples/nrf53-host/size.sh`).
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Pending {
     pub call: Call,
@@ -75,25 +73,32 @@ pub(crate) struct Pending {
     pub step: Step,
 }
 
-impl fmt::Display for Pending {
+/// The host error a bound import suspends the guest with; the call itself
+/// is kept in [`HostState::pending`]. Zero-sized, so wasmi's box of it
+/// allocates nothing: the guest suspends once per message it waits for.
+///
+/// Its `Debug` and `Display` (which wasmi requires of a host error) are
+/// constant: when the suspended call's derived `Debug` was formatted here,
+/// `core::fmt`'s struct and string escaping cost 6,932 B of nRF5340 flash
+/// (measured with `examples/nrf53-host/size.sh`).
+#[derive(Debug)]
+pub(crate) struct Suspend;
+
+impl fmt::Display for Suspend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.call {
-            Call::Receive => "guest suspended in receive_input",
-            Call::Send => "guest suspended in send_output",
-            Call::Log(_) => "guest suspended in log",
-            Call::ReportError => "guest suspended in report_error",
-            Call::Done(_) => "guest preempted after a call",
-        })
+        f.write_str("guest suspended in a host call")
     }
 }
 
-impl fmt::Debug for Pending {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+impl wasmi::errors::HostError for Suspend {}
+
+impl<E> HostState<E> {
+    /// Suspends the guest in `pending`.
+    fn suspend(&mut self, pending: Pending) -> wasmi::Error {
+        self.pending = Some(pending);
+        wasmi::Error::host(Suspend)
     }
 }
-
-impl wasmi::errors::HostError for Pending {}
 
 impl<E: Environment> HostState<E> {
     /// Serves `call` against `mem`: its return value, or [`Pending`] when
@@ -159,19 +164,16 @@ fn serve<E: Environment>(
     (ptr, len, idx): (i32, i32, i32),
 ) -> Result<i32, wasmi::Error> {
     let (mem, state) = split(caller);
-    let code = state.serve(mem, call, ptr, len, idx).map_err(wasmi::Error::host)?;
+    let code = match state.serve(mem, call, ptr, len, idx) {
+        Ok(code) => code,
+        Err(pending) => return Err(state.suspend(pending)),
+    };
     let cost = state.cost(call, code, len);
     if cost > 0 {
         state.debt = state.debt.saturating_add(cost);
         if state.debt >= state.step_fuel {
             let step = Step::Preempted;
-            return Err(wasmi::Error::host(Pending {
-                call: Call::Done(code),
-                ptr,
-                len,
-                idx,
-                step,
-            }));
+            return Err(state.suspend(Pending { call: Call::Done(code), ptr, len, idx, step }));
         }
     }
     Ok(code)

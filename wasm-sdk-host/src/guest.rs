@@ -12,7 +12,7 @@ use wasm_sdk_abi::manifest::position;
 use wasm_sdk_abi::rules::{Environment, TextUsage};
 use wasm_sdk_abi::run::{Step, Trap};
 
-use crate::binding::{HostState, Pending};
+use crate::binding::{HostState, Pending, Suspend};
 use crate::config::HostConfig;
 use crate::error::trap;
 use crate::host::Ports;
@@ -25,8 +25,9 @@ enum State {
     /// Out of its fuel slice inside Wasm code.
     Preempted(TypedResumableCallOutOfFuel<i32>),
     /// Suspended inside an import call: waiting for an input, for room on
-    /// an output, or for the next step's text budget.
-    Suspended(TypedResumableCallHostTrap<i32>, Pending),
+    /// an output, or for the next step's text budget. The call is the host
+    /// state's [`pending`](HostState::pending).
+    Suspended(TypedResumableCallHostTrap<i32>),
     /// Finished, trapped or out of fuel, for good.
     Done(Step),
 }
@@ -77,79 +78,98 @@ impl<E: Environment + 'static> Guest<E> {
     /// After a final step (see [`Step::is_final`]) it returns that step again.
     pub fn step(&mut self) -> Step {
         self.store.data_mut().text.next_step();
-        let state = core::mem::replace(&mut self.state, State::Done(Step::OutOfFuel));
-        let (step, state) = self.advance(state);
-        self.state = state;
-        step
-    }
-
-    fn advance(&mut self, state: State) -> (Step, State) {
-        let result = match state {
-            State::Done(step) => return (step.clone(), State::Done(step)),
+        // A suspended call is served in place first: while it still waits,
+        // the state (and wasmi's call in it) is not moved at all.
+        let (code, cost) = match &self.state {
+            State::Done(step) => return step.clone(),
+            State::Suspended(_) => match self.serve_pending() {
+                Ok(served) => served,
+                Err(step) => return step,
+            },
+            State::NotStarted | State::Preempted(_) => (0, 0),
+        };
+        // Moved out once, straight into the call that consumes it.
+        let result = match core::mem::replace(&mut self.state, State::Done(Step::OutOfFuel)) {
             State::NotStarted => {
                 if !self.refuel(0) {
-                    return Self::done(Step::OutOfFuel);
+                    return self.done(Step::OutOfFuel);
                 }
-                let result = self.run_task.call_resumable(&mut self.store, ());
-                self.account();
-                result
+                self.run_task.call_resumable(&mut self.store, ())
             }
             State::Preempted(call) => {
                 if !self.refuel(call.required_fuel()) {
-                    return Self::done(Step::OutOfFuel);
+                    return self.done(Step::OutOfFuel);
                 }
-                let result = call.resume(&mut self.store);
-                self.account();
-                result
+                call.resume(&mut self.store)
             }
-            State::Suspended(call, pending) => {
-                let served = {
-                    let Some(memory) = self.store.data().memory else {
-                        return Self::done(Step::Trapped(Trap::new("guest has no memory")));
-                    };
-                    let (mem, state) = memory.data_and_store_mut(&mut self.store);
-                    let Pending { call, ptr, len, idx, .. } = pending;
-                    state
-                        .serve(mem, call, ptr, len, idx)
-                        .map(|code| (code, state.cost(call, code, len)))
-                };
-                let (code, cost) = match served {
-                    Ok(served) => served,
-                    // Still waiting: stay suspended, run nothing.
-                    Err(pending) => return (pending.step.clone(), State::Suspended(call, pending)),
-                };
+            State::Suspended(call) => {
                 if !self.refuel(0) {
-                    return Self::done(Step::OutOfFuel);
+                    return self.done(Step::OutOfFuel);
                 }
                 // The call's bytes, from this step's fuel.
                 self.store.data_mut().debt = cost;
-                let result = call.resume(&mut self.store, &[Val::I32(code)]);
-                self.account();
-                result
+                call.resume(&mut self.store, &[Val::I32(code)])
             }
+            // Returned above.
+            State::Done(step) => return self.done(step),
         };
+        self.account();
         match result {
-            Ok(TypedResumableCall::Finished(exit_code)) => Self::done(Step::Finished { exit_code }),
+            Ok(TypedResumableCall::Finished(exit_code)) => self.done(Step::Finished { exit_code }),
             Ok(TypedResumableCall::HostTrap(call)) => {
-                match call.host_error().downcast_ref::<Pending>().cloned() {
-                    Some(pending) => (pending.step.clone(), State::Suspended(call, pending)),
-                    // The bound imports only ever suspend with `Pending`.
-                    None => Self::done(Step::Trapped(trap(call.host_error()))),
+                let pending = match call.host_error().downcast_ref::<Suspend>() {
+                    Some(Suspend) => self.store.data().pending.as_ref().map(|p| p.step.clone()),
+                    None => None,
+                };
+                match pending {
+                    Some(step) => {
+                        self.state = State::Suspended(call);
+                        step
+                    }
+                    // The bound imports only ever suspend with `Suspend`.
+                    None => self.done(Step::Trapped(trap(call.host_error()))),
                 }
             }
             Ok(TypedResumableCall::OutOfFuel(call)) => {
                 if self.fuel_left.is_some_and(|left| left < call.required_fuel().max(1)) {
-                    Self::done(Step::OutOfFuel)
+                    self.done(Step::OutOfFuel)
                 } else {
-                    (Step::Preempted, State::Preempted(call))
+                    self.state = State::Preempted(call);
+                    Step::Preempted
                 }
             }
-            Err(error) => Self::done(Step::Trapped(trap(&error))),
+            Err(error) => self.done(Step::Trapped(trap(&error))),
         }
     }
 
-    fn done(step: Step) -> (Step, State) {
-        (step.clone(), State::Done(step))
+    /// Serves the call the guest is suspended in: its return value and the
+    /// fuel its bytes cost, or the step to return while it still waits.
+    fn serve_pending(&mut self) -> Result<(i32, u64), Step> {
+        let Some(memory) = self.store.data().memory else {
+            return Err(self.done(Step::Trapped(Trap::new("guest has no memory"))));
+        };
+        let (mem, state) = memory.data_and_store_mut(&mut self.store);
+        let Some(Pending { call, ptr, len, idx, .. }) = state.pending else {
+            return Err(self.done(Step::Trapped(Trap::new("suspended outside a host call"))));
+        };
+        match state.serve(mem, call, ptr, len, idx) {
+            Ok(code) => {
+                state.pending = None;
+                Ok((code, state.cost(call, code, len)))
+            }
+            // Still waiting: stay suspended, run nothing.
+            Err(pending) => {
+                let step = pending.step.clone();
+                state.pending = Some(pending);
+                Err(step)
+            }
+        }
+    }
+
+    /// Ends the guest for good with `step`, and returns it.
+    fn done(&mut self, step: Step) -> Step {
+        self.state = State::Done(step.clone());
+        step
     }
 
     /// Puts this step's fuel into the store: one slice, at least `required`,

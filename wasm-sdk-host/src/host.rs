@@ -187,6 +187,7 @@ impl<E: Environment + 'static> Host<E> {
             bytes_per_fuel: if self.config.meters_fuel() { self.config.bytes_per_fuel } else { 0 },
             debt: 0,
             step_fuel: u64::MAX,
+            pending: None,
             limits: StoreLimitsBuilder::new()
                 .memory_size(budget)
                 .table_elements(self.config.max_table_elements)

@@ -35,7 +35,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
-use embassy_sync::channel::Channel;
+use embassy_sync::channel::{Channel, TrySendError};
 pub use wasm_sdk_host::abi::manifest::PortKind;
 use wasm_sdk_host::abi::manifest::position;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
@@ -375,6 +375,7 @@ pub fn start<'a>(
         waits: 0,
         received: 0,
         sent: 0,
+        spare: Vec::new(),
     };
     let channels: Vec<ChannelType<'_>> = (wiring.inputs.iter().map(|w| (PortKind::Input, w)))
         .chain(wiring.outputs.iter().map(|w| (PortKind::Output, w)))
@@ -552,7 +553,14 @@ pub struct ChannelEnv {
     pub received: u32,
     /// Messages the guest sent.
     pub sent: u32,
+    /// The buffer of the last message the guest received, emptied, for its
+    /// next output: a guest that answers each message sends without a heap
+    /// allocation of its own (at most [`SPARE_CAPACITY`] bytes are kept).
+    spare: Message,
 }
+
+/// The largest buffer [`ChannelEnv`] keeps for the guest's next output.
+const SPARE_CAPACITY: usize = 64;
 
 impl ChannelEnv {
     /// The guest's name.
@@ -563,6 +571,15 @@ impl ChannelEnv {
     /// Copies every message the guest sends from now on to `tap`.
     pub fn set_tap(&mut self, tap: &'static dyn OutputTap) {
         self.tap = Some(tap);
+    }
+
+    /// Keeps `buffer`, emptied, for the guest's next output, unless it is
+    /// larger than [`SPARE_CAPACITY`].
+    fn keep_spare(&mut self, mut buffer: Message) {
+        if buffer.capacity() <= SPARE_CAPACITY {
+            buffer.clear();
+            self.spare = buffer;
+        }
     }
 
     /// The input at a manifest index.
@@ -589,14 +606,21 @@ impl Environment for ChannelEnv {
     }
 
     fn pop_input(&mut self, input: u8) {
-        self.port(input).head = None;
+        if let Some(head) = self.port(input).head.take() {
+            self.keep_spare(head);
+        }
         self.received = self.received.wrapping_add(1);
     }
 
     fn send_output(&mut self, output: u8, message: &[u8]) -> Result<(), SendError> {
         // In range for the same reason as `port`'s index.
         let (name, pipe) = self.outputs[usize::from(output)];
-        pipe.try_send(message.to_vec()).map_err(|_| SendError::Full)?;
+        let mut copy = core::mem::take(&mut self.spare);
+        copy.extend_from_slice(message);
+        if let Err(TrySendError::Full(copy)) = pipe.try_send(copy) {
+            self.keep_spare(copy);
+            return Err(SendError::Full);
+        }
         self.sent = self.sent.wrapping_add(1);
         if let Some(tap) = self.tap {
             tap.tap(name, message);

@@ -3,6 +3,7 @@
 //! `main` turns the results into PASS / FAIL lines.
 
 use core::cell::Cell;
+use core::ops::Range;
 
 use cortex_m_semihosting::hprintln;
 use critical_section::Mutex;
@@ -158,19 +159,7 @@ pub const ROUND_TRIPS: u32 = 1_000;
 pub async fn round_trips(calibration: &Calibration) -> Option<u64> {
     trace::set_enabled(false);
     let start = clock::cycles();
-    // One timeout for the whole run, not one timer per message.
-    let run = with_timeout(ANSWER_TIMEOUT, async {
-        let mut wrong = 0;
-        for count in 0..ROUND_TRIPS {
-            guests::COUNTER_IN.send(message(&Counter { count })).await;
-            let answer = guests::COUNTER_OUT.receive().await;
-            if decode_counter(&answer) != Some(count + 1) {
-                wrong += 1;
-            }
-        }
-        wrong
-    });
-    let wrong = run.await.unwrap_or(ROUND_TRIPS);
+    let wrong = counter_round_trips(0..ROUND_TRIPS, |_| {}).await;
     let cycles = clock::cycles() - start;
     trace::set_enabled(true);
     let per_trip = calibration.instructions(cycles) / u64::from(ROUND_TRIPS);
@@ -179,6 +168,27 @@ pub async fn round_trips(calibration: &Calibration) -> Option<u64> {
         Ms(cycles)
     );
     (wrong == 0).then_some(per_trip)
+}
+
+/// Check 4's loop: a round trip for each count in `counts`, back to
+/// back, under one timeout for the whole run (not one timer per message);
+/// `between` runs before each round trip with its count (the profile build's marker,
+/// `src/profile.rs`). Returns the number of wrong or missing answers.
+pub async fn counter_round_trips(counts: Range<u32>, mut between: impl FnMut(u32)) -> u32 {
+    let len = counts.len() as u32;
+    let run = with_timeout(ANSWER_TIMEOUT, async {
+        let mut wrong = 0;
+        for count in counts {
+            between(count);
+            guests::COUNTER_IN.send(message(&Counter { count })).await;
+            let answer = guests::COUNTER_OUT.receive().await;
+            if decode_counter(&answer) != Some(count + 1) {
+                wrong += 1;
+            }
+        }
+        wrong
+    });
+    run.await.unwrap_or(len)
 }
 
 /// The primes guest's job in check 2: count the primes below this. Trial

@@ -46,6 +46,9 @@ const RELOAD: u32 = PERIOD_CYCLES as u32 - 1;
 const CYCLES_PER_TICK: u64 = SYSTICK_HZ / embassy_time_driver::TICK_HZ;
 
 const _: () = assert!(SYSTICK_HZ.is_multiple_of(embassy_time_driver::TICK_HZ));
+/// `embassy-time` ticks per SysTick period.
+const PERIOD_TICKS: u64 = PERIOD_CYCLES / CYCLES_PER_TICK;
+const _: () = assert!(PERIOD_CYCLES.is_multiple_of(CYCLES_PER_TICK));
 const _: () = assert!(PERIOD_CYCLES <= 1 << 24, "SysTick is a 24-bit counter");
 
 /// Completed SysTick periods since [`init`], counted by the interrupt.
@@ -81,14 +84,28 @@ pub fn cycles() -> u64 {
 /// not counted that period yet: add it, and re-read the counter, which is
 /// now surely past the wrap.
 fn cycles_in(cs: CriticalSection<'_>) -> u64 {
+    let (periods, into_period) = position_in(cs);
+    periods * PERIOD_CYCLES + u64::from(into_period)
+}
+
+/// `cycles_in(cs) / CYCLES_PER_TICK`, without its 64-bit division (a
+/// library call of ~45 instructions on Cortex-M, twice per timer poll):
+/// a period is a whole number of ticks.
+fn ticks_in(cs: CriticalSection<'_>) -> u64 {
+    let (periods, into_period) = position_in(cs);
+    periods * PERIOD_TICKS + u64::from(into_period / CYCLES_PER_TICK as u32)
+}
+
+/// Whole periods since [`init`] and cycles into the current one.
+fn position_in(cs: CriticalSection<'_>) -> (u64, u32) {
     let mut periods = PERIODS.borrow(cs).get();
     let mut current = SYST::get_current();
     if SCB::is_pendst_pending() {
         periods += 1;
         current = SYST::get_current();
     }
-    let into_period = if current == 0 { 0 } else { PERIOD_CYCLES - u64::from(current) };
-    periods * PERIOD_CYCLES + into_period
+    let into_period = if current == 0 { 0 } else { PERIOD_CYCLES as u32 - current };
+    (periods, into_period)
 }
 
 #[exception]
@@ -96,7 +113,7 @@ fn SysTick() {
     critical_section::with(|cs| {
         let periods = PERIODS.borrow(cs);
         periods.set(periods.get() + 1);
-        ALARMS.borrow_ref_mut(cs).wake_due(cycles_in(cs) / CYCLES_PER_TICK);
+        ALARMS.borrow_ref_mut(cs).wake_due(ticks_in(cs));
     });
 }
 
@@ -105,12 +122,12 @@ struct SysTickDriver;
 
 impl Driver for SysTickDriver {
     fn now(&self) -> u64 {
-        cycles() / CYCLES_PER_TICK
+        critical_section::with(ticks_in)
     }
 
     fn schedule_wake(&self, at: u64, waker: &Waker) {
         critical_section::with(|cs| {
-            if at <= cycles_in(cs) / CYCLES_PER_TICK {
+            if at <= ticks_in(cs) {
                 waker.wake_by_ref();
             } else {
                 ALARMS.borrow_ref_mut(cs).insert(at, waker);

@@ -46,6 +46,8 @@ mod clock;
 mod guests;
 mod hostile;
 mod memory;
+#[cfg(feature = "profile")]
+mod profile;
 #[cfg(feature = "serve")]
 mod serve;
 mod trace;
@@ -148,6 +150,8 @@ async fn main(spawner: Spawner) {
     spawner.spawn(unwrap_spawn(guests::guest_task(primes, &PRIMES)));
     // Let both guests start and block on their empty inputs.
     Timer::after_millis(1).await;
+    #[cfg(feature = "profile")]
+    profile::run().await;
 
     let right = checks::counter_script().await;
     summary.check("1  counter answers scripted inputs", right == checks::SCRIPT_MESSAGES);
