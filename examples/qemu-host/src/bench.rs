@@ -71,6 +71,21 @@ impl GuestRam {
     }
 }
 
+impl core::fmt::Display for GuestRam {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{} B in all: engine {} B, module and instance {} B, linear memory {} B, stacks {} B; a second counter on the same host {} B",
+            self.total(),
+            self.engine,
+            self.module,
+            self.linear_memory,
+            self.stacks,
+            self.another,
+        )
+    }
+}
+
 /// Measures [`GuestRam`] for the counter on `config`. Run it while no other
 /// task allocates (the heap figures are the whole heap's).
 pub fn counter_ram(config: &HostConfig) -> GuestRam {
@@ -87,8 +102,9 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
         crate::fail(format_args!("the counter did not block: {}", step.as_str()));
     }
     let linear_memory = guest.memory_size();
-    let mut second = embassy_runner::start(&host, "ram2", COUNTER_WASM, &COUNTER_WIRING, &SINK)
-        .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
+    let mut second =
+        embassy_runner::start(&host, "ram2", crate::vouched(COUNTER_WASM), &COUNTER_WIRING, &SINK)
+            .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
     if !matches!(second.step(), Step::Blocked { .. }) {
         crate::fail(format_args!("the second counter did not block"));
     }

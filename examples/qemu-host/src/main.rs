@@ -123,16 +123,7 @@ async fn main(spawner: Spawner) {
     print_budget(&config);
     // Before any task allocates: the heap figures are the whole heap's.
     let ram = bench::counter_ram(&config);
-    hprintln!(
-        "[7] counter guest RAM: {} B in all: engine {} B, module and instance {} B, linear memory {} B, stacks {} B; a second counter on the same host {} B; {} B left behind when dropped",
-        ram.total(),
-        ram.engine,
-        ram.module,
-        ram.linear_memory,
-        ram.stacks,
-        ram.another,
-        ram.left_behind,
-    );
+    hprintln!("[7] counter guest RAM: {ram}; {} B left behind when dropped", ram.left_behind);
     summary.check("7a a guest's heap comes back when it is dropped", ram.left_behind == 0);
     let host = Host::<ChannelEnv>::new(config.clone());
     let heap_before = memory::heap_live();
@@ -241,15 +232,7 @@ async fn main(spawner: Spawner) {
         hostile.idle_max,
         hostile.loaded_max,
     );
-    hprintln!(
-        "  counter guest RAM: {} B in all (target 12,288): engine {} B, module and instance {} B, linear memory {} B, stacks {} B; a second one on the same host {} B",
-        ram.total(),
-        ram.engine,
-        ram.module,
-        ram.linear_memory,
-        ram.stacks,
-        ram.another,
-    );
+    hprintln!("  counter guest RAM (target 12,288 B): {ram}");
     hprintln!(
         "  coremark: native {} iterations per 10^9 instructions, guest {} (native/guest {}x; target 10x)",
         coremark.native_per_giga(),
