@@ -106,15 +106,15 @@
 //! once the guests are loaded, and again with each ticker report.
 //!
 //! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO,
-//! `--icf=all`): 384.7 KiB with wasmi's module validation on, of which
+//! `--icf=all`): 385.1 KiB with wasmi's module validation on, of which
 //! 16.7 KiB is the firmware without Wasm (embassy, drivers, defmt,
-//! services). With `--features smp` 413.4 KiB, over the budget: live
-//! updates cost 28.7 KiB (SMP server, CBOR, SHA-256, slots, the update path
+//! services). With `--features smp` 414.0 KiB, over the budget: live
+//! updates cost 28.9 KiB (SMP server, CBOR, SHA-256, slots, the update path
 //! and guest group, UARTE1, NVMC). Without on-device validation
 //! (`--no-default-features`, trusted loading: `build.rs` validates and
 //! stamps the built-in guests, uploads must be signed by
 //! `wasm-sdk-testhost sign`, which validates and stamps them) it is
-//! 270.4 KiB, and 316.3 KiB with live updates and the signature check.
+//! 271.0 KiB, and 316.7 KiB with live updates and the signature check.
 //! What keeps it there: wasmi's
 //! `portable-dispatch` + `indirect-dispatch` (-38 KiB measured), a panic
 //! handler that reads nothing from its `PanicInfo` (-98 KiB, see
