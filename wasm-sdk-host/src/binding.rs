@@ -5,8 +5,9 @@
 //! implementation of the checks, queue semantics and text budgets. A reply
 //! that suspends the guest ([`Reply::Block`], [`Reply::Full`],
 //! [`Reply::Throttle`]) is kept as [`Pending`] in the host state and
-//! suspends the call with a wasmi host error ([`Suspend`]); [`Guest::step`](crate::Guest::step) calls the rules
-//! again with the same arguments and resumes it.
+//! suspends the call with a wasmi host error ([`Suspend`]);
+//! [`Guest::step`](crate::Guest::step) calls the rules again with the same
+//! arguments and resumes it.
 //!
 //! Calls that move bytes also cost fuel by their length
 //! ([`HostConfig::bytes_per_fuel`](crate::HostConfig::bytes_per_fuel)), so

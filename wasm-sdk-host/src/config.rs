@@ -42,7 +42,7 @@ pub struct HostConfig {
     ///
     /// Nothing is allocated up front: the host sets wasmi's initial value
     /// stack to 0 (wasmi's default is 1,000 B a call) and keeps no stacks
-    /// of finished calls, so a guest holds the stacks it uses: 408 B for
+    /// of finished calls, so a guest holds the stacks it uses: 376 B for
     /// the counter blocked in `receive` on the QEMU firmware (check 7),
     /// 1,192 B with wasmi's defaults.
     pub max_value_stack: usize,

@@ -21,7 +21,7 @@ use crate::trust;
 use crate::trust::Trusted;
 
 /// Loads guests for one kind of [`Environment`]; all its guests share the
-/// engine, the bound imports and the [`HostConfig`].
+/// engine and the [`HostConfig`] (each gets its own store and imports).
 pub struct Host<E> {
     engine: Engine,
     config: HostConfig,
@@ -52,8 +52,8 @@ impl<E: Environment + 'static> Host<E> {
             .set_max_recursion_depth(config.max_call_depth.max(1))
             // No value stack up front (wasmi's default allocates 1,000 B on
             // each call): it grows to what the guest uses, up to the maximum.
-            // The counter's suspended call then holds 496 B of stacks on the
-            // QEMU firmware instead of 1,192 B.
+            // The counter's suspended call then holds 376 B of stacks on the
+            // QEMU firmware instead of 1,192 B (check 7).
             .set_min_stack_height(0)
             .set_max_stack_height(config.max_value_stack.max(256));
         if config.meters_fuel() {
@@ -202,7 +202,7 @@ impl<E: Environment + 'static> Host<E> {
             .imports()
             .map(|import| binding::import(&mut store, import.name()).map(Extern::Func))
             .collect::<Option<Vec<_>>>()
-            .ok_or(LoadError::Instantiate("unknown import".into()))?;
+            .ok_or_else(|| LoadError::Instantiate("unknown import".into()))?;
         let instance = Instance::new(&mut store, module, &imports)
             .map_err(|e| LoadError::Instantiate(describe(&e).into()))?;
         let memory = instance

@@ -382,7 +382,7 @@ pub fn start<'a>(
         .filter_map(|(kind, wire)| Some(ChannelType { kind, port: wire.name, ty: wire.ty? }))
         .collect();
     // With validation on, trusted modules are validated too: one load
-    // path, and `load_trusted` is not linked (3.5 KiB of nRF5340 flash).
+    // path, and `load_trusted` is not linked (2,104 B of nRF5340 flash).
     #[cfg(feature = "validate")]
     let loaded = host.load_typed(wasm.into().bytes(), env, &channels);
     #[cfg(not(feature = "validate"))]

@@ -168,7 +168,7 @@ pub fn spawn_all(
             match start(host, spec.name, module, spec.wiring, &SINK) {
                 Ok(guest) => {
                     // The heap the guest took, by part: its stacks come
-                    // with its first step (the counter's: ~500 B, QEMU
+                    // with its first step (the counter's: 376 B, QEMU
                     // check 7). The first guest's figure includes the
                     // compiler buffers and code slots wasmi keeps in the
                     // shared engine.
