@@ -33,6 +33,31 @@ use crate::schema::{
 
 /// Name of the custom section.
 pub const MANIFEST_SECTION: &str = "wasm-sdk.manifest";
+
+/// Appends a custom section `name` holding `payload` to the module
+/// `wasm`: how a manifest, or a host's stamp, is added to a module built
+/// without one (test fixtures, the host's `stamp`).
+#[cfg(feature = "alloc")]
+pub fn append_custom_section(wasm: &mut alloc::vec::Vec<u8>, name: &str, payload: &[u8]) {
+    fn leb128(out: &mut alloc::vec::Vec<u8>, mut value: usize) {
+        loop {
+            let byte = (value & 0x7f) as u8;
+            value >>= 7;
+            if value == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let mut name_len = alloc::vec::Vec::new();
+    leb128(&mut name_len, name.len());
+    wasm.push(0);
+    leb128(wasm, name_len.len() + name.len() + payload.len());
+    wasm.extend_from_slice(&name_len);
+    wasm.extend_from_slice(name.as_bytes());
+    wasm.extend_from_slice(payload);
+}
 /// Longest input or output name, in bytes.
 pub const MAX_NAME_LEN: usize = 255;
 /// Most inputs (and most outputs) a module can declare.

@@ -38,10 +38,13 @@
 //! host's `GuestBuilder` run the same nested build, [`GuestCargo`].
 //! [`embed_public_key`] embeds the key a firmware trusts for signed modules.
 //! `hostile` (feature `hostile`) reads the repository's hostile set for the
-//! tests and firmware that run it.
+//! tests and firmware that run it, and `heavy` makes modules that are
+//! small and heavy to load.
 
 mod cargo;
 mod embed;
+#[cfg(feature = "hostile")]
+pub mod heavy;
 #[cfg(feature = "hostile")]
 pub mod hostile;
 mod key;

@@ -76,6 +76,17 @@ pub struct HostConfig {
     /// its record of outputs; firmware pipes hold a fixed number of
     /// messages instead.
     pub output_budget: usize,
+    /// Most heap loading one module may take, beside its linear memory:
+    /// the engine's copy of its types, functions, imports, exports,
+    /// globals, tables and segments, its compiled code, and the
+    /// translator's work space. Checked on the module's
+    /// [`Shape`](crate::Shape) before the engine sees it
+    /// ([`LoadError::ModuleHeap`](crate::LoadError::ModuleHeap)), so that
+    /// checking any module that fits the size limit cannot run the heap
+    /// out. A firmware derives it from the heap it keeps for loading
+    /// (a new module is checked while the running one still holds its
+    /// share).
+    pub module_heap: usize,
 }
 
 impl Default for HostConfig {
@@ -84,7 +95,8 @@ impl Default for HostConfig {
     /// locals per function and 16 custom sections; 256 table elements; a
     /// 8 KiB value stack and 256 nested calls; texts of 1 KiB, 4 KiB per
     /// step, unbounded in total (a firmware streams them out); 4 bytes per
-    /// unit of fuel; 256 KiB of held outputs. Sized for a microcontroller
+    /// unit of fuel; 256 KiB of held outputs; 128 KiB of heap to load a
+    /// module (every example guest fits). Sized for a microcontroller
     /// with a 128 KiB heap
     /// shared by a few guests, instead of wasmi's desktop defaults (1 MB
     /// value stack, 1,000 nested calls, no table limit): the example guests
@@ -107,6 +119,7 @@ impl Default for HostConfig {
             text: TextBudget::DEFAULT,
             bytes_per_fuel: 4,
             output_budget: 256 * 1024,
+            module_heap: 128 * 1024,
         }
     }
 }

@@ -8,6 +8,8 @@ use wasm_sdk_abi::manifest::{ManifestError, PortKind};
 use wasm_sdk_abi::run::Trap;
 use wasm_sdk_abi::schema::{Mismatch, PortType, TypeKey};
 
+use crate::shape::Part;
+
 /// Why [`Host::load`](crate::Host::load) refused a module. Each variant
 /// names what is wrong and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +80,19 @@ pub enum LoadError {
         needed: u64,
         /// The host's budget in bytes.
         budget: u64,
+    },
+    /// Loading the module would take more heap than the host's
+    /// `module_heap` budget ([`Shape::heap`](crate::Shape::heap)); nothing
+    /// of it was loaded.
+    ModuleHeap {
+        /// The estimated heap, in bytes.
+        estimated: u64,
+        /// The budget (`HostConfig::module_heap`).
+        budget: u64,
+        /// The part of the module that costs most.
+        part: Part,
+        /// That part's bytes.
+        part_bytes: u64,
     },
     /// No `wasm-sdk.manifest` section: not built with `#[task_run]`.
     MissingManifest,
@@ -167,6 +182,13 @@ impl fmt::Display for LoadError {
             LoadError::MemoryTooLarge { needed, budget } => write!(
                 f,
                 "module needs {needed} bytes of memory at start; the budget is {budget} bytes"
+            ),
+            LoadError::ModuleHeap { estimated, budget, part, part_bytes } => write!(
+                f,
+                "loading the module would take up to {estimated} bytes of heap, {part_bytes} of \
+                 them for its {}; the host's budget is {budget} bytes \
+                 (`HostConfig::module_heap`: raise it if the heap allows, or shrink the module)",
+                part.as_str()
             ),
             LoadError::MissingManifest => f.write_str(
                 "module has no `wasm-sdk.manifest` section; build it with `#[task_run]`",

@@ -16,6 +16,7 @@ use crate::config::HostConfig;
 use crate::error::{LoadError, describe};
 use crate::guest::Guest;
 use crate::inspect::ModuleInfo;
+use crate::shape::{Costs, Shape};
 #[cfg(feature = "validate")]
 use crate::trust;
 use crate::trust::Trusted;
@@ -165,6 +166,21 @@ impl<E: Environment + 'static> Host<E> {
             return Err(LoadError::ModuleTooLarge {
                 size: wasm.len(),
                 max: self.config.max_module_size,
+            });
+        }
+        // Counted before anything allocates for the module's contents:
+        // `ModuleInfo` copies its types and exports, wasmi all of it.
+        crate::inspect::check_header(wasm).map_err(LoadError::Malformed)?;
+        let shape = Shape::scan(wasm).map_err(|e| LoadError::Malformed(alloc::format!("{e}")))?;
+        let estimate = shape.heap(&Costs::MEASURED);
+        let budget = u64::try_from(self.config.module_heap).unwrap_or(u64::MAX);
+        if estimate.total() > budget {
+            let (part, part_bytes) = estimate.largest();
+            return Err(LoadError::ModuleHeap {
+                estimated: estimate.total(),
+                budget,
+                part,
+                part_bytes,
             });
         }
         let info = ModuleInfo::parse(wasm).map_err(LoadError::Malformed)?;

@@ -103,12 +103,7 @@ impl ModuleInfo {
     ///
     /// A message when the bytes are not a well-formed module.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        if !bytes.starts_with(b"\0asm") {
-            return Err("missing the `\\0asm` magic number".into());
-        }
-        if bytes.get(4..8).is_some_and(|version| version != [1, 0, 0, 0]) {
-            return Err("not a core Wasm module (version 1); components are not supported".into());
-        }
+        check_header(bytes)?;
         Self::parse_inner(bytes).map_err(|e| alloc::format!("{e}"))
     }
 
@@ -236,6 +231,18 @@ impl ModuleInfo {
     pub fn has_export(&self, name: &str, kind: ExternalKind) -> bool {
         self.other_exports.iter().any(|(n, k)| n == name && *k == kind)
     }
+}
+
+/// The magic number and version of a core module, with a text saying
+/// what else the bytes are.
+pub(crate) fn check_header(bytes: &[u8]) -> Result<(), String> {
+    if !bytes.starts_with(b"\0asm") {
+        return Err("missing the `\\0asm` magic number".into());
+    }
+    if bytes.get(4..8).is_some_and(|version| version != [1, 0, 0, 0]) {
+        return Err("not a core Wasm module (version 1); components are not supported".into());
+    }
+    Ok(())
 }
 
 fn lookup(types: &[(Vec<ValType>, Vec<ValType>)], ty: u32) -> (Vec<ValType>, Vec<ValType>) {

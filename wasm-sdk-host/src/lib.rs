@@ -72,6 +72,7 @@ mod error;
 mod guest;
 mod host;
 pub mod inspect;
+pub mod shape;
 pub mod trust;
 
 pub use config::HostConfig;
@@ -79,6 +80,7 @@ pub use error::LoadError;
 pub use guest::Guest;
 pub use host::Host;
 pub use inspect::ModuleInfo;
+pub use shape::{HeapEstimate, Shape};
 pub use trust::Trusted;
 pub use wasm_sdk_abi as abi;
 pub use wasm_sdk_abi::LogLevel;

@@ -90,26 +90,9 @@ pub(crate) fn append_custom_section(
     name: &str,
     payload: &[u8],
 ) -> alloc::vec::Vec<u8> {
-    fn leb128(out: &mut alloc::vec::Vec<u8>, mut value: usize) {
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            if value == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-    let mut body = alloc::vec::Vec::with_capacity(name.len() + payload.len() + 2);
-    leb128(&mut body, name.len());
-    body.extend_from_slice(name.as_bytes());
-    body.extend_from_slice(payload);
-    let mut out = alloc::vec::Vec::with_capacity(wasm.len() + body.len() + 6);
+    let mut out = alloc::vec::Vec::with_capacity(wasm.len() + name.len() + payload.len() + 8);
     out.extend_from_slice(wasm);
-    out.push(0);
-    leb128(&mut out, body.len());
-    out.extend_from_slice(&body);
+    wasm_sdk_abi::manifest::append_custom_section(&mut out, name, payload);
     out
 }
 

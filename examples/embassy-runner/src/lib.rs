@@ -235,6 +235,9 @@ fn load_error_text(error: &LoadError) -> &'static str {
         LoadError::StartFunction => "module has a start function",
         LoadError::UnsupportedMemory => "module memory is not one 32-bit unshared memory",
         LoadError::MemoryTooLarge { .. } => "initial memory over the host's budget",
+        LoadError::ModuleHeap { .. } => {
+            "loading the module would take more heap than `HostConfig::module_heap`"
+        }
         LoadError::MissingManifest => "no `wasm-sdk.manifest` section",
         LoadError::Manifest(_) => "malformed `wasm-sdk.manifest` section",
         LoadError::AbiVersion { .. } => "unsupported ABI version",
