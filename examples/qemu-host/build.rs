@@ -14,10 +14,11 @@ use std::path::PathBuf;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use wasm_sdk_build::heavy::{HEAVY_KINDS, heavy};
 use wasm_sdk_build::hostile::read_set;
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
 use wasm_sdk_host::abi::queue::QueueEnv;
-use wasm_sdk_host::{Host, HostConfig};
+use wasm_sdk_host::{Host, HostConfig, ModuleInfo};
 
 fn main() {
     let manifest_dir =
@@ -61,6 +62,7 @@ fn main() {
     fs::write(&counter, stamped).expect("write the stamped counter");
 
     embed_hostile_set(&manifest_dir, &out_dir);
+    embed_heavy_sweep(&wasm, &out_dir);
 
     // `WASM_SDK_PUBLIC_KEY=FILE`: serve mode refuses modules not signed
     // with that key (`cfg(signed_modules)`).
@@ -93,4 +95,55 @@ fn embed_hostile_set(manifest_dir: &Path, out_dir: &Path) {
     }
     table.push(']');
     fs::write(out_dir.join("hostile.rs"), table).expect("write hostile.rs");
+}
+
+/// Module bytes an update slot of the serve mode holds (`src/serve.rs`:
+/// a 16 KiB bank less its 64-byte header): the largest module an attacker
+/// gets to the install check.
+const SLOT: usize = 16 * 1024 - 64;
+
+/// Check 8's sweep: for each kind of [`heavy`] module, with the counter's
+/// own manifest (so each would start in the counter's place), a ladder of
+/// counts up to the most that fit an update slot, compiled to
+/// `$OUT_DIR/heavy/<kind>-<count>.wasm` and listed in `$OUT_DIR/heavy.rs`.
+fn embed_heavy_sweep(counter: &[u8], out_dir: &Path) {
+    let info = ModuleInfo::parse(counter).expect("the counter parses");
+    let manifest = info.manifest.expect("the counter has a manifest");
+    let module = |kind: &str, count: u32| {
+        heavy(kind, count, &manifest).unwrap_or_else(|e| panic!("heavy {kind} x{count}: {e}"))
+    };
+    let dir = out_dir.join("heavy");
+    fs::create_dir_all(&dir).expect("create $OUT_DIR/heavy");
+    let mut table = String::from("&[\n");
+    let mut add = |kind: &str, count: u32, wasm: &[u8]| {
+        let path = dir.join(format!("{kind}-{count}.wasm"));
+        fs::write(&path, wasm).expect("write a heavy module");
+        writeln!(
+            table,
+            "    HeavyModule {{ kind: {kind:?}, count: {count}, wasm: include_bytes!({:?}) }},",
+            path.display().to_string(),
+        )
+        .expect("write to a String");
+    };
+    add("empty", 0, &module("functions", 0).wasm);
+    for kind in HEAVY_KINDS {
+        // The most that fit the slot: the step doubles until a module is
+        // too large, then halves (a binary search below that one).
+        let (mut fits, mut step, mut growing) = (0u32, 1u32, true);
+        while step > 0 {
+            let count = fits.saturating_add(step);
+            if count < 1 << 24 && module(kind, count).wasm.len() <= SLOT {
+                fits = count;
+                step = if growing { step.saturating_mul(2) } else { step / 2 };
+            } else {
+                growing = false;
+                step /= 2;
+            }
+        }
+        for count in [16, 64, 128, 256, 512, 1024].into_iter().filter(|&n| n < fits).chain([fits]) {
+            add(kind, count, &module(kind, count).wasm);
+        }
+    }
+    table.push(']');
+    fs::write(out_dir.join("heavy.rs"), table).expect("write heavy.rs");
 }

@@ -24,7 +24,7 @@ pub struct Heavy {
 }
 
 /// The kinds of item [`heavy`] makes modules of.
-pub const HEAVY_KINDS: [&str; 16] = [
+pub const HEAVY_KINDS: [&str; 18] = [
     "types",
     "globals",
     "exports",
@@ -35,6 +35,8 @@ pub const HEAVY_KINDS: [&str; 16] = [
     "br-table",
     "operands",
     "code",
+    "straight",
+    "blocks",
     "elements",
     "element-segments",
     "data-segments",
@@ -109,6 +111,13 @@ pub fn heavy(kind: &str, count: u32, manifest: &[u8]) -> Result<Heavy, String> {
                 "(if (local.get 0) (then (local.set 0 (i32.const 1))))".repeat(n)
             );
         }
+        "straight" => {
+            s = format!(
+                "(func (local i32) {})",
+                "(local.set 0 (i32.add (local.get 0) (i32.const 1)))".repeat(n)
+            );
+        }
+        "blocks" => s = format!("(func {})", "(block)".repeat(n)),
         "elements" => {
             s = format!("(table {n} funcref) (func $f) (elem (i32.const 0) {})", "$f ".repeat(n));
         }

@@ -95,7 +95,7 @@ impl Default for HostConfig {
     /// locals per function and 16 custom sections; 256 table elements; a
     /// 8 KiB value stack and 256 nested calls; texts of 1 KiB, 4 KiB per
     /// step, unbounded in total (a firmware streams them out); 4 bytes per
-    /// unit of fuel; 256 KiB of held outputs; 128 KiB of heap to load a
+    /// unit of fuel; 256 KiB of held outputs; 192 KiB of heap to load a
     /// module (every example guest fits). Sized for a microcontroller
     /// with a 128 KiB heap
     /// shared by a few guests, instead of wasmi's desktop defaults (1 MB
@@ -119,7 +119,7 @@ impl Default for HostConfig {
             text: TextBudget::DEFAULT,
             bytes_per_fuel: 4,
             output_budget: 256 * 1024,
-            module_heap: 128 * 1024,
+            module_heap: 192 * 1024,
         }
     }
 }

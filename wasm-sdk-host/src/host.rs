@@ -57,11 +57,13 @@ impl<E: Environment + 'static> Host<E> {
             // QEMU firmware instead of 1,192 B (check 7).
             .set_min_stack_height(0)
             .set_max_stack_height(config.max_value_stack.max(256));
-        if config.meters_fuel() {
-            // With lazy compilation, running out of fuel while compiling a
-            // callee is a plain error and the call is lost (wasmi PR 2032).
-            engine_config.compilation_mode(CompilationMode::Eager);
-        }
+        // Every function is compiled at load, never lazily on its first
+        // call: what compiling takes is then checked against the module
+        // budget (`HostConfig::module_heap`) before the guest runs, so no
+        // allocation of a size the guest chose happens mid-run; and with
+        // fuel, running out while compiling a callee would be a plain
+        // error and the call lost (wasmi PR 2032).
+        engine_config.compilation_mode(CompilationMode::Eager);
         Host { engine: Engine::new(&engine_config), config, env: core::marker::PhantomData }
     }
 

@@ -56,6 +56,14 @@ pub struct Shape {
     pub data_bytes: u32,
     /// Bytes of all function bodies.
     pub code_bytes: u32,
+    /// Operators of all function bodies.
+    pub operators: u32,
+    /// Blocks, loops, ifs and try blocks of all function bodies.
+    pub blocks: u32,
+    /// The most operand pushes of one body: operators that only push
+    /// (`local.get`, constants, ...), calls and blocks. The operand stack
+    /// cannot grow higher than that while it is compiled.
+    pub most_pushes: u32,
     /// The largest function body, in bytes.
     pub largest_body: u32,
     /// Operators of the largest function body, by count.
@@ -99,11 +107,14 @@ pub struct Costs {
     pub element_item: u32,
     /// A data segment, plus its bytes (kept to initialize memory).
     pub data_segment: u32,
-    /// A byte of function bodies (compiled code).
-    pub code_byte: u32,
-    /// An operator of the largest body (the translator's operand stack
-    /// while it is compiled).
+    /// An operator of any body (its compiled code).
     pub operator: u32,
+    /// A block of any body, beyond its operators (branches, and the fuel
+    /// metering wasmi adds per block).
+    pub block: u32,
+    /// An operand push of the body with the most (the translator's and
+    /// validator's operand stacks while it is compiled).
+    pub operand: u32,
     /// A level of block nesting (the validator's and translator's control
     /// frames).
     pub nesting: u32,
@@ -128,31 +139,33 @@ impl Costs {
             element_segment: 192,
             element_item: 40,
             data_segment: 144,
-            code_byte: 2,
-            operator: 8,
-            nesting: 112,
+            operator: 16,
+            block: 128,
+            operand: 24,
+            nesting: 448,
         }
     } else {
         // 32-bit firmware: check 8 of `examples/qemu-host` prints each
         // item's measured cost on the firmware's allocator; these round
         // them up.
         Costs {
-            base: 12 * 1024,
-            ty: 384,
-            type_value: 16,
-            import: 256,
-            function: 288,
-            export: 384,
+            base: 10 * 1024,
+            ty: 256,
+            type_value: 8,
+            import: 192,
+            function: 160,
+            export: 256,
             name_byte: 2,
             global: 112,
             table: 192,
             table_slot: 16,
-            element_segment: 192,
-            element_item: 40,
-            data_segment: 144,
-            code_byte: 2,
-            operator: 8,
-            nesting: 112,
+            element_segment: 256,
+            element_item: 48,
+            data_segment: 112,
+            operator: 12,
+            block: 96,
+            operand: 16,
+            nesting: 320,
         }
     };
 }
@@ -178,7 +191,7 @@ pub enum Part {
     Elements,
     /// Data segments and their bytes.
     Data,
-    /// Compiled code.
+    /// Compiled code, by operator.
     Code,
     /// Translating the largest body: its operands and nested blocks.
     Translation,
@@ -212,7 +225,7 @@ impl Part {
             Part::Tables => "table slots",
             Part::Elements => "element items",
             Part::Data => "data segments",
-            Part::Code => "code bytes",
+            Part::Code => "code",
             Part::Translation => "nested blocks and operands of one body",
         }
     }
@@ -317,9 +330,10 @@ impl Shape {
     /// Nesting, `br_table` targets and operators of one body.
     fn scan_body(&mut self, body: &wasmparser::FunctionBody<'_>) -> wasmparser::Result<()> {
         let mut reader = body.get_operators_reader()?;
-        let (mut depth, mut operators) = (0u32, 0u32);
+        let (mut depth, mut operators, mut pushes) = (0u32, 0u32, 0u32);
         while !reader.eof() {
-            match reader.read()? {
+            let operator = reader.read()?;
+            match operator {
                 Operator::Block { .. }
                 | Operator::Loop { .. }
                 | Operator::If { .. }
@@ -327,16 +341,32 @@ impl Shape {
                 | Operator::TryTable { .. } => {
                     depth = depth.saturating_add(1);
                     self.deepest_nesting = self.deepest_nesting.max(depth);
+                    self.blocks = self.blocks.saturating_add(1);
+                    pushes = pushes.saturating_add(1);
                 }
                 Operator::End | Operator::Delegate { .. } => depth = depth.saturating_sub(1),
                 Operator::BrTable { targets } => {
                     self.largest_br_table = self.largest_br_table.max(targets.len());
                 }
+                Operator::LocalGet { .. }
+                | Operator::GlobalGet { .. }
+                | Operator::I32Const { .. }
+                | Operator::I64Const { .. }
+                | Operator::F32Const { .. }
+                | Operator::F64Const { .. }
+                | Operator::RefNull { .. }
+                | Operator::RefFunc { .. }
+                | Operator::MemorySize { .. }
+                | Operator::TableSize { .. }
+                | Operator::Call { .. }
+                | Operator::CallIndirect { .. } => pushes = pushes.saturating_add(1),
                 _ => {}
             }
             operators = operators.saturating_add(1);
         }
         self.most_operators = self.most_operators.max(operators);
+        self.most_pushes = self.most_pushes.max(pushes);
+        self.operators = self.operators.saturating_add(operators);
         Ok(())
     }
 
@@ -370,8 +400,9 @@ impl Shape {
             times(self.element_segments.into(), c.element_segment)
                 .saturating_add(times(self.element_items.into(), c.element_item)),
             times(self.data_segments.into(), c.data_segment).saturating_add(self.data_bytes.into()),
-            times(self.code_bytes.into(), c.code_byte),
-            times(self.most_operators.into(), c.operator)
+            times(self.operators.into(), c.operator)
+                .saturating_add(times(self.blocks.into(), c.block)),
+            times(self.most_pushes.into(), c.operand)
                 .saturating_add(times(self.deepest_nesting.into(), c.nesting)),
         ];
         HeapEstimate { parts }

@@ -19,7 +19,10 @@
 //! 7. what one guest costs: the counter's heap by part (engine, module and
 //!    instance, linear memory, stacks), all of it given back when dropped;
 //!    CoreMark's workload natively and in its guest, bit-exact, in
-//!    instructions ([`bench`]).
+//!    instructions ([`bench`]);
+//! 8. the install check on modules small in bytes and heavy to load: each
+//!    refused by the heap budget, or checked within the host's estimate of
+//!    its heap ([`install`]).
 //!
 //! Each guest is started with [`embassy_runner::start`], which matches the
 //! ports of its manifest with the pipes of [`guests`] by name, and every
@@ -45,6 +48,7 @@ mod checks;
 mod clock;
 mod guests;
 mod hostile;
+mod install;
 mod memory;
 #[cfg(feature = "profile")]
 mod profile;
@@ -118,6 +122,10 @@ async fn main(spawner: Spawner) {
     let config = HostConfig {
         fuel_per_slice: Some(FUEL_PER_SLICE),
         total_fuel: None,
+        // Built-in modules are known to fit (check 7 measures them): the
+        // budget guards uploads, which check 8 and serve mode derive from
+        // the heap.
+        module_heap: usize::MAX,
         ..HostConfig::default()
     };
     print_budget(&config);
@@ -204,6 +212,13 @@ async fn main(spawner: Spawner) {
         hostile.on_time == all && hostile.answers_right,
     );
     summary.check("6c no heap left behind by a hostile guest", hostile.no_leak == all);
+    // The checks' own peak; the sweep measures its modules from a reset.
+    let heap_peak = memory::heap_peak();
+    let sweep = install::install_sweep(&config);
+    summary.check(
+        "8  install check: heavy modules refused by the heap budget or within their estimate",
+        sweep.as_expected == sweep.modules && sweep.checked > 0,
+    );
 
     hprintln!("\nsummary:");
     summary.checks.sort_by_key(|&(label, _)| label);
@@ -234,6 +249,15 @@ async fn main(spawner: Spawner) {
     );
     hprintln!("  counter guest RAM (target 12,288 B): {ram}");
     hprintln!(
+        "  install check: worst heap peak {} B ({} x{}) with a module budget of {} B; {} of {} heavy modules checked, the rest refused",
+        sweep.worst.0,
+        sweep.worst.1,
+        sweep.worst.2,
+        sweep.module_heap,
+        sweep.checked,
+        sweep.modules,
+    );
+    hprintln!(
         "  coremark: native {} iterations per 10^9 instructions, guest {} (native/guest {}x; target 10x)",
         coremark.native_per_giga(),
         coremark.guest_per_giga(),
@@ -246,7 +270,7 @@ async fn main(spawner: Spawner) {
     );
     hprintln!(
         "  RAM: heap peak {} B of {} B ({heap_guests} B for both guests), stack peak {} B of {} B",
-        memory::heap_peak(),
+        heap_peak,
         memory::HEAP_SIZE,
         memory::stack_peak(),
         memory::stack_size(),
@@ -365,6 +389,7 @@ impl fmt::Display for Percent {
 #[cfg(feature = "serve")]
 async fn serve_forever(spawner: &Spawner) {
     let config = HostConfig { fuel_per_slice: Some(FUEL_PER_SLICE), ..HostConfig::default() };
+    let config = HostConfig { module_heap: serve::module_heap(&config), ..config };
     let (slots, module) = serve::mount(config.clone());
     let host = Host::<ChannelEnv>::new(config);
     // An uploaded module that no longer starts (a changed host) must not

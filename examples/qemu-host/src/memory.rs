@@ -56,7 +56,6 @@ pub fn heap_peak() -> usize {
 }
 
 /// Starts a new peak from what is allocated now (to measure one phase).
-#[cfg(feature = "serve")]
 pub fn reset_peak() {
     HEAP.peak.store(heap_live(), Ordering::Relaxed);
 }

@@ -38,6 +38,22 @@ const BANK: usize = 16 * 1024;
 /// Flash erase page.
 const PAGE: usize = 4096;
 
+/// Heap kept beside the guests and the slots' buffers: the executor's
+/// tasks, the SMP task's futures, messages in flight, allocator overhead.
+const HEAP_MARGIN: usize = 16 * 1024;
+
+/// The heap budget of one module's load
+/// ([`HostConfig::module_heap`](wasm_sdk_host::HostConfig::module_heap)),
+/// derived from the heap: while an upload is checked, the running guest
+/// (which may be an earlier upload) and the one being checked each hold up
+/// to this much and their linear memory, beside the slots' flash copy and
+/// scratch buffer ([`mount`]).
+pub fn module_heap(config: &wasm_sdk_host::HostConfig) -> usize {
+    let memory = usize::try_from(config.memory_budget).unwrap_or(usize::MAX);
+    let slots = 3 * BANK;
+    (crate::memory::HEAP_SIZE.saturating_sub(slots + HEAP_MARGIN) / 2).saturating_sub(memory)
+}
+
 /// The flash of the slots: a file on the host, through semihosting file
 /// I/O, with NOR rules (erase sets 0xff, a write only clears bits), so the
 /// slots survive a QEMU restart. Without a file (`./serve` without
