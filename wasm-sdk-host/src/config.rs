@@ -2,6 +2,8 @@
 
 use wasm_sdk_abi::rules::{DEFAULT_MAX_MESSAGE_LEN, TextBudget};
 
+use crate::shape::Costs;
+
 /// How a [`Host`](crate::Host) runs its guests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostConfig {
@@ -87,6 +89,12 @@ pub struct HostConfig {
     /// (a new module is checked while the running one still holds its
     /// share).
     pub module_heap: usize,
+    /// What each item of a module costs to load, for
+    /// [`module_heap`](Self::module_heap)'s check: the target's own
+    /// ([`Costs::NATIVE`]) unless modules are checked for another (a
+    /// firmware's build script stamps for a 32-bit device on a 64-bit
+    /// desktop: [`Costs::POINTER_32`]).
+    pub module_costs: Costs,
 }
 
 impl Default for HostConfig {
@@ -95,7 +103,7 @@ impl Default for HostConfig {
     /// locals per function and 16 custom sections; 256 table elements; a
     /// 8 KiB value stack and 256 nested calls; texts of 1 KiB, 4 KiB per
     /// step, unbounded in total (a firmware streams them out); 4 bytes per
-    /// unit of fuel; 256 KiB of held outputs; 192 KiB of heap to load a
+    /// unit of fuel; 256 KiB of held outputs; 256 KiB of heap to load a
     /// module (every example guest fits). Sized for a microcontroller
     /// with a 128 KiB heap
     /// shared by a few guests, instead of wasmi's desktop defaults (1 MB
@@ -119,7 +127,8 @@ impl Default for HostConfig {
             text: TextBudget::DEFAULT,
             bytes_per_fuel: 4,
             output_budget: 256 * 1024,
-            module_heap: 192 * 1024,
+            module_heap: 256 * 1024,
+            module_costs: Costs::NATIVE,
         }
     }
 }

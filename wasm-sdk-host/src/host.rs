@@ -16,7 +16,7 @@ use crate::config::HostConfig;
 use crate::error::{LoadError, describe};
 use crate::guest::Guest;
 use crate::inspect::ModuleInfo;
-use crate::shape::{Costs, Shape};
+use crate::shape::Shape;
 #[cfg(feature = "validate")]
 use crate::trust;
 use crate::trust::Trusted;
@@ -174,7 +174,7 @@ impl<E: Environment + 'static> Host<E> {
         // `ModuleInfo` copies its types and exports, wasmi all of it.
         crate::inspect::check_header(wasm).map_err(LoadError::Malformed)?;
         let shape = Shape::scan(wasm).map_err(|e| LoadError::Malformed(alloc::format!("{e}")))?;
-        let estimate = shape.heap(&Costs::MEASURED);
+        let estimate = shape.heap(&self.config.module_costs);
         let budget = u64::try_from(self.config.module_heap).unwrap_or(u64::MAX);
         if estimate.total() > budget {
             let (part, part_bytes) = estimate.largest();

@@ -121,53 +121,58 @@ pub struct Costs {
 }
 
 impl Costs {
-    /// The costs measured for this target's pointer width.
-    pub const MEASURED: Costs = if cfg!(target_pointer_width = "64") {
-        // Desktop: `cargo test -p wasm-sdk-host --test shape -- --nocapture`
-        // prints each item's measured cost; these round them up.
-        Costs {
-            base: 12 * 1024,
-            ty: 384,
-            type_value: 16,
-            import: 256,
-            function: 288,
-            export: 384,
-            name_byte: 2,
-            global: 112,
-            table: 192,
-            table_slot: 16,
-            element_segment: 192,
-            element_item: 40,
-            data_segment: 144,
-            operator: 16,
-            block: 128,
-            operand: 24,
-            nesting: 448,
-        }
-    } else {
-        // 32-bit firmware: check 8 of `examples/qemu-host` prints each
-        // item's measured cost on the firmware's allocator; these round
-        // them up.
-        Costs {
-            base: 10 * 1024,
-            ty: 256,
-            type_value: 8,
-            import: 192,
-            function: 160,
-            export: 256,
-            name_byte: 2,
-            global: 112,
-            table: 192,
-            table_slot: 16,
-            element_segment: 256,
-            element_item: 48,
-            data_segment: 112,
-            operator: 12,
-            block: 96,
-            operand: 16,
-            nesting: 320,
-        }
+    /// The costs measured on a 64-bit desktop:
+    /// `cargo test -p wasm-sdk-host --test shape -- --nocapture` prints
+    /// each item's cost; these round them up.
+    pub const POINTER_64: Costs = Costs {
+        base: 12 * 1024,
+        ty: 384,
+        type_value: 16,
+        import: 256,
+        function: 288,
+        export: 384,
+        name_byte: 2,
+        global: 112,
+        table: 192,
+        table_slot: 16,
+        element_segment: 192,
+        element_item: 40,
+        data_segment: 144,
+        operator: 16,
+        block: 128,
+        operand: 24,
+        nesting: 448,
     };
+
+    /// The costs measured on a 32-bit microcontroller: check 8 of
+    /// `examples/qemu-host` prints each item's cost on the firmware's
+    /// allocator; these round them up.
+    pub const POINTER_32: Costs = Costs {
+        base: 10 * 1024,
+        ty: 256,
+        type_value: 8,
+        import: 192,
+        function: 160,
+        export: 256,
+        name_byte: 2,
+        global: 112,
+        table: 192,
+        table_slot: 16,
+        element_segment: 256,
+        element_item: 48,
+        data_segment: 112,
+        operator: 12,
+        block: 96,
+        operand: 16,
+        nesting: 320,
+    };
+
+    /// The costs for the target this is compiled for. A firmware's build
+    /// script that checks modules for the device names the device's
+    /// ([`POINTER_32`](Self::POINTER_32)) in its
+    /// [`HostConfig::module_costs`](crate::HostConfig::module_costs).
+    pub const NATIVE: Costs =
+        if cfg!(target_pointer_width = "64") { Costs::POINTER_64 } else { Costs::POINTER_32 };
 }
 
 /// One part of a [`HeapEstimate`].
@@ -262,7 +267,8 @@ impl Shape {
     ///
     /// # Errors
     ///
-    /// The bytes are not a well-formed module.
+    /// The bytes are not a well-formed module (the operators of a body
+    /// aside: those are counted up to the first that does not read).
     pub fn scan(bytes: &[u8]) -> wasmparser::Result<Shape> {
         let mut shape = Shape::default();
         for payload in Parser::new(0).parse_all(bytes) {
@@ -319,7 +325,11 @@ impl Shape {
                     shape.functions = shape.functions.saturating_add(1);
                     shape.code_bytes = shape.code_bytes.saturating_add(size);
                     shape.largest_body = shape.largest_body.max(size);
-                    shape.scan_body(&body)?;
+                    // An operator that does not read ends the body's count:
+                    // the engine refuses the module there, having
+                    // allocated for what came before, which is counted.
+                    // It is an invalid module, not a malformed one.
+                    let _ = shape.scan_body(&body);
                 }
                 _ => {}
             }
@@ -380,7 +390,7 @@ impl Shape {
     }
 
     /// The heap loading this module takes at most, with `costs` per item
-    /// ([`Costs::MEASURED`] for the engine this crate builds). The guest's
+    /// ([`HostConfig::module_costs`](crate::HostConfig::module_costs)). The guest's
     /// linear memory is not in it: that is
     /// [`HostConfig::memory_budget`](crate::HostConfig::memory_budget).
     pub fn heap(&self, costs: &Costs) -> HeapEstimate {

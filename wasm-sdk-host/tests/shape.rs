@@ -4,7 +4,7 @@
 //! than `HostConfig::module_heap` is refused before the engine sees it.
 //!
 //! `cargo test -p wasm-sdk-host --test shape -- --nocapture` prints each
-//! item's measured cost on this machine: what `Costs::MEASURED` rounds up.
+//! item's measured cost on this machine: what `Costs::NATIVE` rounds up.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -82,13 +82,13 @@ fn loading_takes_at_most_the_estimate() {
     let config = unlimited();
     let (base, loaded) = load_peak(&config, &heavy("functions", 0, MANIFEST).unwrap().wasm);
     loaded.unwrap();
-    println!("an empty guest: {base} B (Costs::base {})", Costs::MEASURED.base);
-    assert!(base as u64 <= u64::from(Costs::MEASURED.base));
+    println!("an empty guest: {base} B (Costs::base {})", Costs::NATIVE.base);
+    assert!(base as u64 <= u64::from(Costs::NATIVE.base));
     let mut over = Vec::new();
     for kind in HEAVY_KINDS {
         for count in [64, 512, 4096] {
             let module = heavy(kind, count, MANIFEST).unwrap();
-            let estimate = Shape::scan(&module.wasm).unwrap().heap(&Costs::MEASURED).total();
+            let estimate = Shape::scan(&module.wasm).unwrap().heap(&Costs::NATIVE).total();
             let (peak, loaded) = load_peak(&config, &module.wasm);
             let per_item = peak.saturating_sub(base) / count as usize;
             println!(

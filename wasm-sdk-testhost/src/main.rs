@@ -21,6 +21,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
+use wasm_sdk_host::shape::{Costs, Shape};
 use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, PortSchema, Step, TestHost, Transcript};
 
 /// Create, run and inspect wasm-sdk guest modules on the desktop test host.
@@ -313,6 +314,9 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
         std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let info = ModuleInfo::parse(&wasm).map_err(|e| format!("not a wasm module: {e}"))?;
     let manifest = info.manifest.as_deref().map(Manifest::parse);
+    // What loading takes, as a host checks it against `module_heap`.
+    let shape = Shape::scan(&wasm).map_err(|e| format!("not a wasm module: {e}"))?;
+    let (heap_32, heap_64) = (shape.heap(&Costs::POINTER_32), shape.heap(&Costs::POINTER_64));
     if args.json {
         let funcs = |list: &[FuncInfo]| {
             list.iter()
@@ -362,11 +366,19 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
             "memory": memory,
             "manifest": manifest,
             "custom_sections": info.custom_sections,
+            "load_heap": {"pointer_32": heap_32.total(), "pointer_64": heap_64.total(),
+                          "largest": heap_32.largest().0.as_str()},
         });
         outln!("{value}");
         return Ok(());
     }
     outln!("size: {} bytes", info.size);
+    outln!(
+        "load heap: up to {} bytes on a 32-bit device, {} on a 64-bit host (HostConfig::module_heap); most for its {}",
+        heap_32.total(),
+        heap_64.total(),
+        heap_32.largest().0.as_str(),
+    );
     outln!("imports:");
     for f in &info.imports {
         outln!("  {}.{} {}", f.module, f.name, signature(f));

@@ -195,6 +195,11 @@ fn inspect_prints_the_module_facts() {
     assert_eq!(info["manifest"]["inputs"], serde_json::json!([{"name": "in", "type": null}]));
     assert_eq!(info["manifest"]["outputs"], serde_json::json!([{"name": "out", "type": null}]));
     assert!(info["size"].as_u64().unwrap() > 0);
+    // The device's bound is below the desktop's (narrower pointers), and
+    // both above nothing.
+    let heap = &info["load_heap"];
+    assert!(heap["pointer_32"].as_u64().unwrap() > 0, "{heap}");
+    assert!(heap["pointer_32"].as_u64() < heap["pointer_64"].as_u64(), "{heap}");
 
     let text = cli(&["inspect", path.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&text.stdout);

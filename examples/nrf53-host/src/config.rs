@@ -5,6 +5,7 @@
 //! (`HostConfig::engine_stamp`).
 
 use wasm_sdk_host::HostConfig;
+use wasm_sdk_host::shape::Costs;
 
 /// Fuel (about one unit per Wasm instruction) a guest may use before it is
 /// preempted, so the longest a guest holds the CPU. At the app core's
@@ -23,6 +24,14 @@ pub const MEMORY_BUDGET: u64 = 16 * 1024;
 /// few bytes.
 pub const MAX_MESSAGE_LEN: usize = 64;
 
+/// Heap one module's load may take beside its linear memory
+/// (`HostConfig::module_heap`): what the 128 KiB heap has left while the
+/// built-in guests run and an upload is checked beside the guest it would
+/// replace, less a margin for messages in flight. A module that would take
+/// more is refused by the install check with `LoadError::ModuleHeap`,
+/// before wasmi allocates for it.
+pub const MODULE_HEAP: usize = 40 * 1024;
+
 /// How every guest runs.
 pub fn host_config() -> HostConfig {
     HostConfig {
@@ -30,6 +39,10 @@ pub fn host_config() -> HostConfig {
         total_fuel: None,
         memory_budget: MEMORY_BUDGET,
         max_message_len: MAX_MESSAGE_LEN,
+        module_heap: MODULE_HEAP,
+        // The device's: `build.rs` checks the built-in guests with this
+        // configuration on the desktop.
+        module_costs: Costs::POINTER_32,
         ..HostConfig::default()
     }
 }

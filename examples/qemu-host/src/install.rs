@@ -16,7 +16,7 @@
 //!
 //! It prints each module's peak heap next to the estimate, and what each
 //! kind of item costs on this 32-bit target: the figures
-//! [`Costs::MEASURED`] rounds up for 32-bit targets.
+//! [`Costs::NATIVE`] rounds up for 32-bit targets.
 
 use cortex_m_semihosting::hprintln;
 use embassy_runner::{ChannelEnv, StartError};
@@ -85,7 +85,7 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
         let loaded = unlimited.load(wasm, QueueEnv::default()).map(drop);
         let peak = memory::heap_peak() - before;
         let estimate =
-            Shape::scan(wasm).map(|shape| shape.heap(&Costs::MEASURED).total()).unwrap_or(0);
+            Shape::scan(wasm).map(|shape| shape.heap(&Costs::NATIVE).total()).unwrap_or(0);
         hprintln!(
             "    {name:>16} {:>6} B: {loaded:?}; peak {peak} B, estimate {estimate} B",
             wasm.len()
@@ -113,7 +113,7 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
             embassy_runner::check(&host, crate::vouched(module.wasm), &guests::COUNTER_WIRING);
         let peak = memory::heap_peak() - before;
         let estimate =
-            Shape::scan(module.wasm).map(|shape| shape.heap(&Costs::MEASURED).total()).unwrap_or(0);
+            Shape::scan(module.wasm).map(|shape| shape.heap(&Costs::NATIVE).total()).unwrap_or(0);
         let refused_by_budget =
             matches!(checked, Err(StartError::Load(LoadError::ModuleHeap { .. })));
         let expected =
