@@ -58,8 +58,10 @@ pub struct Shape {
     pub code_bytes: u32,
     /// Operators of all function bodies.
     pub operators: u32,
-    /// Blocks, loops, ifs and try blocks of all function bodies.
+    /// Blocks, loops and try blocks of all function bodies.
     pub blocks: u32,
+    /// `if`s of all function bodies.
+    pub ifs: u32,
     /// The most operand pushes of one body: operators that only push
     /// (`local.get`, constants, ...), calls and blocks. The operand stack
     /// cannot grow higher than that while it is compiled.
@@ -109,9 +111,12 @@ pub struct Costs {
     pub data_segment: u32,
     /// An operator of any body (its compiled code).
     pub operator: u32,
-    /// A block of any body, beyond its operators (branches, and the fuel
-    /// metering wasmi adds per block).
+    /// A block, loop or try block of any body, beyond its operators.
     pub block: u32,
+    /// An `if` of any body, beyond its operators: its branch, its labels
+    /// and the fuel metering of each arm cost wasmi far more than a plain
+    /// block.
+    pub if_block: u32,
     /// An operand push of the body with the most (the translator's and
     /// validator's operand stacks while it is compiled).
     pub operand: u32,
@@ -139,7 +144,8 @@ impl Costs {
         element_item: 40,
         data_segment: 144,
         operator: 16,
-        block: 128,
+        block: 32,
+        if_block: 192,
         operand: 24,
         nesting: 448,
     };
@@ -161,9 +167,10 @@ impl Costs {
         element_segment: 256,
         element_item: 48,
         data_segment: 112,
-        operator: 12,
-        block: 96,
-        operand: 16,
+        operator: 10,
+        block: 16,
+        if_block: 128,
+        operand: 24,
         nesting: 320,
     };
 
@@ -351,7 +358,11 @@ impl Shape {
                 | Operator::TryTable { .. } => {
                     depth = depth.saturating_add(1);
                     self.deepest_nesting = self.deepest_nesting.max(depth);
-                    self.blocks = self.blocks.saturating_add(1);
+                    if matches!(operator, Operator::If { .. }) {
+                        self.ifs = self.ifs.saturating_add(1);
+                    } else {
+                        self.blocks = self.blocks.saturating_add(1);
+                    }
                     pushes = pushes.saturating_add(1);
                 }
                 Operator::End | Operator::Delegate { .. } => depth = depth.saturating_sub(1),
@@ -411,7 +422,8 @@ impl Shape {
                 .saturating_add(times(self.element_items.into(), c.element_item)),
             times(self.data_segments.into(), c.data_segment).saturating_add(self.data_bytes.into()),
             times(self.operators.into(), c.operator)
-                .saturating_add(times(self.blocks.into(), c.block)),
+                .saturating_add(times(self.blocks.into(), c.block))
+                .saturating_add(times(self.ifs.into(), c.if_block)),
             times(self.most_pushes.into(), c.operand)
                 .saturating_add(times(self.deepest_nesting.into(), c.nesting)),
         ];

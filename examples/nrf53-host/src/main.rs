@@ -171,8 +171,11 @@ use embedded_alloc::LlffHeap;
 /// The same three guests on the same `HostConfig` measured 86 KiB live and
 /// 94 KiB peak on x86-64 (64-bit pointers, so an upper bound for this
 /// 32-bit target; loading is the peak, validation temporaries included).
-/// The firmware logs the real figure after loading.
-pub const HEAP_SIZE: usize = 128 * 1024;
+/// The firmware logs the real figure after loading. On top, an upload's
+/// install check: the module's load (`config::MODULE_HEAP` at most, which
+/// the host checks before the engine sees the module) and its linear
+/// memory (`config::MEMORY_BUDGET`).
+pub const HEAP_SIZE: usize = 192 * 1024;
 
 /// The global allocator; `alloc` is how `wasm-sdk-host` and wasmi get
 /// memory in `no_std`.
