@@ -117,6 +117,15 @@ struct Guest {
     memory: u32,
     received: u32,
     sent: u32,
+    // Firmware older than these fields does not send them.
+    #[serde(default)]
+    module: Option<String>,
+    #[serde(default)]
+    restarts: u32,
+    #[serde(default)]
+    dead_letters: u32,
+    #[serde(default)]
+    dropped_lines: u32,
 }
 
 #[derive(Deserialize)]
@@ -163,15 +172,19 @@ pub fn print_list(client: &MCUmgrClient) -> Result<(), String> {
         .raw_command(&request(0, false, Empty {}))
         .map_err(|e| format!("list: {}", crate::deploy::describe(&e)))?;
     for g in list.guests {
+        let module = g.module.map(|module| format!(", {module} module")).unwrap_or_default();
         outln!(
-            "guest {} (slot {}): {}, fuel {}, memory {} B, {} received, {} sent",
+            "guest {} (slot {}): {}, fuel {}, memory {} B, {} received, {} sent{module}, {} restarts, {} dead letters, {} lines dropped",
             g.name,
             g.image,
             g.state,
             g.fuel,
             g.memory,
             g.received,
-            g.sent
+            g.sent,
+            g.restarts,
+            g.dead_letters,
+            g.dropped_lines
         );
     }
     Ok(())
