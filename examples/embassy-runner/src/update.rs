@@ -652,8 +652,9 @@ impl Managed {
         let now = Instant::now();
         let health = &self.health;
         let failures = self.with(|c| {
-            let expired =
-                c.window_start.is_none_or(|start| now.saturating_duration_since(start) > health.window);
+            let expired = c
+                .window_start
+                .is_none_or(|start| now.saturating_duration_since(start) > health.window);
             if expired {
                 c.window_start = Some(now);
                 c.failures = 0;
