@@ -724,7 +724,9 @@ pub async fn run(
         let deadline = managed.with(|c| c.deadline);
         let trial_over = async {
             match deadline {
-                Some(at) => drop(select(Timer::at(at), managed.halt.wait()).await),
+                Some(at) => {
+                    select(Timer::at(at), managed.halt.wait()).await;
+                }
                 None => managed.halt.wait().await,
             }
         };
@@ -750,7 +752,22 @@ pub async fn run(
                     managed.sink.update(managed.name, &Event::StoppedByCommand);
                 }
                 managed.with(|c| c.state = State::Stopped);
-                (None, stopped)
+                if stopped {
+                    managed.dead_letter(&mut guest);
+                }
+                // Stopped, a module on trial still has its deadline: a
+                // `stop` without a `start` does not block the update path.
+                let module = match deadline {
+                    Some(at) => match select(managed.new_module.wait(), Timer::at(at)).await {
+                        Either::First(module) => Some(module),
+                        Either::Second(()) => {
+                            managed.trial_over();
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                (module, false)
             }
             Either4::Fourth(()) => {
                 if !managed.trial_over() {
