@@ -15,7 +15,8 @@
 //! ([`GuestInfo::module`]). Clients ignore keys they do not know, and
 //! take a missing one as absent: the last four came later.
 //! Errors are `{"rc", "rsn"}` as everywhere: `ENOENT` for an unknown guest
-//! or port, `EBADSTATE` for a full input.
+//! or port, `EBADSTATE` for a full input, `ENOMEM` for data longer than
+//! the firmware's message limit.
 
 use crate::slots::SlotError;
 
