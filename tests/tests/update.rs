@@ -627,34 +627,49 @@ fn a_poison_message_is_dead_lettered_and_the_guest_resumes() {
     };
     static EVENTS: Recorder = Recorder::new();
     static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
-    let builtin = counter_wasm();
+    let counter = counter_wasm();
     let managed = GUEST.get_or_init(|| {
-        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
+        Managed::new("counter", 0, &WIRING, counter, &EVENTS)
             .with_health(fast(Duration::from_secs(30)))
     });
     let mut fleet = Fleet::new(Vec::from([managed]).leak());
-    let mut server = server_with(fleet, &[]);
+    // The counter uploaded too, confirmed below: an upload that could fall
+    // back.
+    let mut server = server_with(fleet, &[counter]);
+    // Longer than the counter's receive buffer (a `Counter`'s largest
+    // encoding), as `guests send` can make it.
+    let poison = [0x80, 0x80, 0x80, 0x80, 0x80, 0x01];
 
-    run_with(managed, builtin, &mut server, async {
-        IN.send(count(1)).await;
-        assert_eq!(next(&OUT).await, count(2));
-        // Longer than the counter's receive buffer (a `Counter`'s largest
-        // encoding): it stops on it, as `guests send` made it do.
-        fleet.send("counter", "wasm_input", &[0x80, 0x80, 0x80, 0x80, 0x80, 0x01]).unwrap();
-        IN.send(count(7)).await;
-        until("dead-lettered", || EVENTS.has("counter: DeadLettered(1)")).await;
-        assert_eq!(next(&OUT).await, count(8), "the next message is answered");
-        // Stopping and starting the guest does not bring the poison back.
+    run_with(managed, counter, &mut server, async {
+        let swapped = format!("counter: Swapped({})", counter.len());
+        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        for n in 0..5 {
+            IN.send(count(n)).await;
+            assert_eq!(next(&OUT).await, count(n + 1));
+        }
+        until("confirmed", || EVENTS.has("counter: Confirmed(5)")).await;
+        // More poison messages than the failures that make a slot fall
+        // back: each is the message's fault, not the module's.
+        for (at, n) in (1..=4).zip([10, 20, 30, 40]) {
+            fleet.send("counter", "wasm_input", &poison).unwrap();
+            IN.send(count(n)).await;
+            let dead = "counter: DeadLettered(1)";
+            until("dead-lettered", || EVENTS.count(dead) == at).await;
+            assert_eq!(next(&OUT).await, count(n + 1), "the next message is answered");
+        }
+        // Stopping and starting the guest does not bring a poison back.
         fleet.stop("counter").unwrap();
         until("stopped", || managed.state() == State::Stopped).await;
         fleet.start("counter").unwrap();
-        IN.send(count(9)).await;
-        assert_eq!(next(&OUT).await, count(10));
+        IN.send(count(50)).await;
+        assert_eq!(next(&OUT).await, count(51));
         let mut listed = Vec::new();
         fleet.list(&mut |g| listed.push((g.module.to_owned(), g.restarts, g.dead_letters)));
-        assert_eq!(listed, [("built-in".to_owned(), 1, 1)]);
+        assert_eq!(listed, [("uploaded".to_owned(), 4, 4)]);
     });
-    assert_eq!(EVENTS.count("counter: DeadLettered"), 1, "{:?}", EVENTS.all());
+    let events = EVENTS.all();
+    assert!(!events.iter().any(|e| e.contains("FellBack")), "{events:?}");
+    assert_eq!(server.server_mut().slots_mut().active_module(0).unwrap(), Some(counter));
 }
 
 #[test]

@@ -56,7 +56,11 @@
 //! announced ([`Event::DeadLettered`]), and the guest's next module, or the
 //! same one restarted, goes on with the next message. Only those are
 //! dropped: a swap at a safe point moves what the old guest had taken to
-//! the new one ([`swap`]).
+//! the new one ([`swap`]). A stop on a message the guest could not even
+//! take (too long for its buffer) is the message's fault: the module is
+//! restarted, but that does not count towards its fallback, so oversized
+//! inputs cannot make a device drop a good module; a trap on a message it
+//! took does count.
 //!
 //! # Memory
 //!
@@ -151,7 +155,7 @@ impl Health {
     };
 
     /// The wait before restart number `failures` within the window (1 for
-    /// the first).
+    /// the first; 0, after a poison message, waits as the first).
     fn backoff(&self, failures: u32) -> Duration {
         let doublings = failures.saturating_sub(1).min(16);
         let ticks = self.backoff.as_ticks().saturating_mul(1 << doublings);
@@ -318,6 +322,9 @@ struct Control {
     resume_at: Option<Instant>,
     restarts: u32,
     dead_letters: u32,
+    /// The guest last stopped on a message it had not received (too long
+    /// for its buffer): the message's fault, not the module's.
+    poisoned: bool,
     /// Lines dropped by the modules before the current one.
     dropped_before: u32,
     dropped_lines: u32,
@@ -392,6 +399,7 @@ impl Managed {
                 resume_at: None,
                 restarts: 0,
                 dead_letters: 0,
+                poisoned: false,
                 dropped_before: 0,
                 dropped_lines: 0,
                 max_message_len: 0,
@@ -573,6 +581,7 @@ impl Managed {
         let dropped = self.with(|c| {
             let dropped = taken + u32::from(received > c.received_at_wait);
             c.dead_letters = c.dead_letters.wrapping_add(dropped);
+            c.poisoned = taken > 0;
             // Counted once: the same guest is not dead-lettered again.
             c.received_at_wait = received;
             dropped
@@ -652,6 +661,11 @@ impl Managed {
         let now = Instant::now();
         let health = &self.health;
         let failures = self.with(|c| {
+            if core::mem::take(&mut c.poisoned) {
+                // A message it could not take stopped it, and is dropped:
+                // restarted without counting against the module.
+                return 0;
+            }
             let expired = c
                 .window_start
                 .is_none_or(|start| now.saturating_duration_since(start) > health.window);
@@ -662,7 +676,7 @@ impl Managed {
             c.failures = c.failures.saturating_add(1);
             c.failures
         });
-        if failures >= health.failures {
+        if failures > 0 && failures >= health.failures {
             // The built-in module has nothing to fall back to: it is
             // restarted, as below.
             if let Ok(previous) = slots.fall_back(self.image) {
