@@ -702,7 +702,9 @@ impl ChannelEnv {
     /// Limits the guest's log lines and error reports from now on
     /// ([`LogLimit::DEFAULT`] until then); [`swap`] keeps it.
     pub fn set_log_limit(&mut self, limit: LogLimit) {
-        self.logs = LogBucket::new(limit);
+        // Lines dropped so far are still said before the next that passes.
+        let unreported = self.logs.unreported;
+        self.logs = LogBucket { unreported, ..LogBucket::new(limit) };
     }
 
     /// Drops the messages taken from the input pipes but not received (one
