@@ -648,6 +648,9 @@ impl Managed {
             c.received = 0;
             c.sent = 0;
             c.received_at_wait = 0;
+            // Read by `recover` before this module came; a stop on a swap
+            // must not excuse a later failure.
+            c.poisoned = false;
             // A deadline past the clock's end is no deadline; a trial is
             // still bounded by the health rule's other checks.
             c.deadline = if c.trial { deadline } else { None };
