@@ -1070,8 +1070,9 @@ fn settle<F: NorFlash, I: Install, const N: usize>(server: &mut Server<'_, F, I,
         let image = managed.image;
         let confirmed = !slots.on_trial(image);
         managed.with(|c| {
-            // Confirmed by an image state write: no deadline any more.
-            if c.trial && c.current && confirmed {
+            // Confirmed by an image state write (before or after it was
+            // swapped in): no deadline, no trial checks any more.
+            if c.trial && confirmed {
                 c.trial = false;
                 c.deadline = None;
                 c.source = if c.source == Source::Trial { Source::Uploaded } else { c.source };
