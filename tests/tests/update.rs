@@ -4,15 +4,26 @@
 //! way the image group does (begin, write, finish), then the tasks settle
 //! it: a module on trial that traps is rolled back, a healthy one is
 //! confirmed by the health rule, and the guest group stops, feeds, starts
-//! and reads a guest without losing a message.
+//! and reads a guest without losing a message. Then what a hostile module
+//! tries: spinning, silence and undecodable answers on trial (rolled back),
+//! traps after confirmation (restarts, then a fallback), a poison message
+//! (dead-lettered), a log flood (rate-limited) and a 64 KiB send (a status,
+//! no allocation of that size).
 
+use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
+use std::cell::Cell;
 use std::sync::Mutex;
+use std::time::Duration as StdDuration;
 
 use embassy_futures::select::{Either3, select3};
 use embassy_futures::yield_now;
-use embassy_runner::update::{self, Event, Fleet, HEALTHY_AFTER, Managed, State, Transport};
+use embassy_runner::update::{
+    self, Event, Fleet, HEALTHY_AFTER, Health, Managed, Source, State, Transport, Verdict,
+};
+use embassy_runner::wasm_sdk_host::abi::Status;
 use embassy_runner::wasm_sdk_host::{Host, HostConfig, LogLevel};
-use embassy_runner::{Pipe, Sink, Wire, Wiring, start};
+use embassy_runner::{LogLimit, Pipe, Sink, Wire, Wiring, start};
+use embassy_time::Duration;
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -68,7 +79,7 @@ impl NorFlash for RamFlash {
     }
 }
 
-/// Records update events as text.
+/// Records update events, log lines and drop summaries as text.
 struct Recorder(Mutex<Vec<String>>);
 
 impl Recorder {
@@ -78,22 +89,72 @@ impl Recorder {
     fn has(&self, event: &str) -> bool {
         self.0.lock().unwrap().iter().any(|e| e == event)
     }
+    fn count(&self, prefix: &str) -> usize {
+        self.0.lock().unwrap().iter().filter(|e| e.starts_with(prefix)).count()
+    }
     fn all(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
+    }
+    fn push(&self, text: String) {
+        self.0.lock().unwrap().push(text);
     }
 }
 
 impl Sink for Recorder {
-    fn log(&self, _guest: &str, _level: LogLevel, _message: &str) {}
-    fn report_error(&self, _guest: &str, _message: &str) {}
+    fn log(&self, guest: &str, _level: LogLevel, message: &str) {
+        self.push(format!("{guest}: log: {message}"));
+    }
+    fn report_error(&self, guest: &str, message: &str) {
+        self.push(format!("{guest}: error: {message}"));
+    }
+    fn dropped_lines(&self, guest: &str, lines: u32) {
+        self.push(format!("{guest}: dropped {lines}"));
+    }
     fn update(&self, guest: &str, event: &Event<'_>) {
         let text = match event {
             Event::Stopped(step) => format!("{guest}: stopped: {}", step.as_str()),
+            Event::Restarted { restart, .. } => format!("{guest}: Restarted {restart}"),
             other => format!("{guest}: {other:?}"),
         };
-        self.0.lock().unwrap().push(text);
+        self.push(text);
     }
 }
+
+/// Counts each test thread's allocations of [`LARGE`] bytes or more.
+struct Largest;
+
+/// What [`Largest`] counts: a copy of a 64 KiB send would be one.
+const LARGE: usize = 32 * 1024;
+
+thread_local! {
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed on to `System` unchanged; only a size is
+// recorded on the side.
+unsafe impl GlobalAlloc for Largest {
+    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
+        if layout.size() >= LARGE {
+            let _ = LARGEST.try_with(|l| l.set(l.get() + 1));
+        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: AllocLayout, new_size: usize) -> *mut u8 {
+        if new_size >= LARGE {
+            let _ = LARGEST.try_with(|l| l.set(l.get() + 1));
+        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Largest = Largest;
 
 /// No SMP requests: these tests change the slots directly.
 struct Silent;
@@ -110,27 +171,52 @@ type Server = update::Server<'static, RamFlash, update::Check, 384>;
 /// Slots with `upload` installed in image 0 as the image group would (on
 /// trial, reported changed), and its guest's server.
 fn server_with_upload(fleet: Fleet, upload: &[u8]) -> Server {
+    server_with(fleet, &[upload])
+}
+
+/// Slots with each of `uploads` installed in image 0 in turn, all but the
+/// last confirmed (the last on trial, reported changed); none: the
+/// built-in module runs.
+fn server_with(fleet: Fleet, uploads: &[&[u8]]) -> Server {
     let host = Box::leak(Box::new(Host::new(HostConfig::default())));
     let check = update::Check::new(host, fleet);
     let layout = Layout { base: 0, bank_size: BANK as u32, images: 1 };
     let scratch = vec![0; BANK].leak();
     let mut slots =
         FlashSlots::mount(RamFlash(vec![0xff; 2 * BANK]), layout, check, scratch).expect("mount");
-    slots.begin(0, upload.len()).expect("begin");
-    slots.write(0, 0, upload).expect("write");
-    slots.finish(0, &Sha256::digest(upload).into()).expect("finish");
+    for (at, upload) in uploads.iter().enumerate() {
+        slots.begin(0, upload.len()).expect("begin");
+        slots.write(0, 0, upload).expect("write");
+        slots.finish(0, &Sha256::digest(upload).into()).expect("finish");
+        if at + 1 < uploads.len() {
+            slots.confirm(0).expect("confirm");
+        }
+    }
     SerialServer::with_guests(slots, fleet)
 }
 
-/// Polls until `done`; fails the test after many polls.
+/// Polls until `done`; fails the test after 20 s.
 async fn until(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..200_000 {
+    let end = std::time::Instant::now() + StdDuration::from_secs(20);
+    while std::time::Instant::now() < end {
         if done() {
             return;
         }
         yield_now().await;
     }
     panic!("never happened: {what}");
+}
+
+/// Receives the next message of `pipe`; fails the test after 20 s.
+async fn next(pipe: &'static Pipe) -> Vec<u8> {
+    let end = std::time::Instant::now() + StdDuration::from_secs(20);
+    while std::time::Instant::now() < end {
+        if let Ok(message) = pipe.try_receive() {
+            return message;
+        }
+        yield_now().await;
+    }
+    panic!("no message");
 }
 
 /// Runs the guest task and the SMP task beside `script` until it ends.
@@ -140,9 +226,21 @@ fn run_with(
     server: &mut Server,
     script: impl Future<Output = ()>,
 ) {
-    let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..HostConfig::default() });
-    let guest =
-        start(&host, managed.name(), builtin, managed.wiring(), &SINK_FOR_START).expect("start");
+    run_on(HostConfig::default(), &SINK_FOR_START, managed, builtin, server, script);
+}
+
+/// [`run_with`] on a host with `config` (and 10,000 fuel a slice), the
+/// guest's logs going to `sink`.
+fn run_on(
+    config: HostConfig,
+    sink: &'static dyn Sink,
+    managed: &'static Managed,
+    builtin: &[u8],
+    server: &mut Server,
+    script: impl Future<Output = ()>,
+) {
+    let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..config });
+    let guest = start(&host, managed.name(), builtin, managed.wiring(), sink).expect("start");
     let done = embassy_futures::block_on(select3(
         update::run(&host, managed, guest),
         update::serve(server, &mut Silent),
@@ -175,12 +273,19 @@ fn echo_wasm() -> &'static [u8] {
 
 /// A module with the counter's ports whose `run_task` loops over `body`.
 fn module_with_counter_ports(body: &str) -> &'static [u8] {
+    module_with_counter_ports_and("", body)
+}
+
+/// [`module_with_counter_ports`] with declarations `decls` (globals, data).
+fn module_with_counter_ports_and(decls: &str, body: &str) -> &'static [u8] {
     wat::parse_str(format!(
         r#"(module
           (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
           (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
+          (import "connectors" "log" (func $log (param i32 i32 i32) (result i32)))
           (memory (export "memory") 1 1)
-          (func (export "run_task") (result i32) (local $n i32)
+          {decls}
+          (func (export "run_task") (result i32) (local $n i32) (local $i i32)
             (loop $next {body} (br $next))
             (i32.const 0))
           (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#
@@ -216,7 +321,7 @@ fn a_module_on_trial_that_traps_is_rolled_back_and_the_slot_runs_on() {
         let swapped = format!("counter: Swapped({})", trapping.len());
         until("the upload is swapped in", || EVENTS.has(&swapped)).await;
         IN.send(count(5)).await;
-        until("rolled back", || EVENTS.has("counter: RolledBack")).await;
+        until("rolled back", || EVENTS.has("counter: RolledBack(Stopped)")).await;
         let back = format!("counter: Swapped({})", builtin.len());
         until("the built-in module is back", || EVENTS.has(&back)).await;
         IN.send(count(6)).await;
@@ -247,12 +352,13 @@ fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
     run_with(managed, builtin, &mut server, async {
         let swapped = format!("counter: Swapped({})", upload.len());
         until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        let confirmed = format!("counter: Confirmed({HEALTHY_AFTER})");
         for n in 0..HEALTHY_AFTER {
-            assert!(!EVENTS.has("counter: Confirmed"), "confirmed after {n} messages");
+            assert!(!EVENTS.has(&confirmed), "confirmed after {n} messages");
             IN.send(count(n)).await;
             assert_eq!(OUT.receive().await, count(n + 1), "the uploaded counter answers");
         }
-        until("confirmed", || EVENTS.has("counter: Confirmed")).await;
+        until("confirmed", || EVENTS.has(&confirmed)).await;
 
         // Stop: the guest parks at a safe point; its input fills up.
         fleet.stop("counter").unwrap();
@@ -290,4 +396,370 @@ fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
     assert!(!slots.on_trial(0), "confirmed");
     assert_eq!(slots.active_module(0).unwrap(), Some(upload));
     assert!(OUT.try_receive().is_err() && IN.try_receive().is_err(), "nothing left over");
+}
+
+/// Health for tests: 5 answers, 3 unanswered, a deadline of `deadline`,
+/// restarts after 10 ms (up to 40 ms), a fallback at the third failure.
+const fn fast(deadline: Duration) -> Health {
+    Health {
+        answers: 5,
+        unanswered: 3,
+        deadline,
+        trial_fuel: None,
+        backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(40),
+        failures: 3,
+        window: Duration::from_secs(60),
+        log: LogLimit::DEFAULT,
+    }
+}
+
+/// Whether `message` is exactly one postcard `Counter`.
+fn decodes_counter(message: &[u8]) -> bool {
+    matches!(postcard::take_from_bytes::<Counter>(message), Ok((_, rest)) if rest.is_empty())
+}
+
+/// A rejected trial, then the built-in counter answers again: what every
+/// trial test checks after its module failed in its own way.
+async fn rolled_back_for(
+    events: &'static Recorder,
+    verdict: Verdict,
+    builtin: &[u8],
+    input: &'static Pipe,
+    output: &'static Pipe,
+) {
+    until("rolled back", || events.has(&format!("counter: RolledBack({verdict:?})"))).await;
+    let back = format!("counter: Swapped({})", builtin.len());
+    until("the built-in module is back", || events.has(&back)).await;
+    // Whatever the rejected module sent is no answer of the counter's.
+    while output.try_receive().is_ok() {}
+    input.send(count(40)).await;
+    assert_eq!(next(output).await, count(41), "the built-in counter answers");
+}
+
+#[test]
+fn a_module_spinning_on_trial_is_rolled_back_by_the_deadline() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
+    static EVENTS: Recorder = Recorder::new();
+    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
+    let builtin = counter_wasm();
+    let managed = GUEST.get_or_init(|| {
+        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
+            .with_health(fast(Duration::from_millis(400)))
+    });
+    // Answers two messages, then spins on the third for ever.
+    let spinning = module_with_counter_ports_and(
+        "(global $k (mut i32) (i32.const 0))",
+        "(local.set $n (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))
+         (global.set $k (i32.add (global.get $k) (i32.const 1)))
+         (if (i32.gt_u (global.get $k) (i32.const 2)) (then (loop $spin (br $spin))))
+         (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))",
+    );
+    let mut server = server_with_upload(Fleet::new(Vec::from([managed]).leak()), spinning);
+
+    run_with(managed, builtin, &mut server, async {
+        let swapped = format!("counter: Swapped({})", spinning.len());
+        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        let began = std::time::Instant::now();
+        for n in 0..3 {
+            IN.send(count(n)).await;
+        }
+        rolled_back_for(&EVENTS, Verdict::Deadline, builtin, &IN, &OUT).await;
+        assert!(began.elapsed() >= StdDuration::from_millis(300), "not before the deadline");
+    });
+    assert_eq!(managed.dead_letters(), 1, "the message it spun on");
+    assert_eq!(managed.source(), Source::BuiltIn);
+    let slots = server.server_mut().slots_mut();
+    assert!(!slots.on_trial(0), "the update path is free again");
+    assert_eq!(slots.active_module(0).unwrap(), None);
+}
+
+#[test]
+fn a_module_swallowing_its_inputs_is_rolled_back() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
+    static EVENTS: Recorder = Recorder::new();
+    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
+    let builtin = counter_wasm();
+    let managed = GUEST.get_or_init(|| {
+        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
+            .with_health(fast(Duration::from_secs(30)))
+    });
+    let swallowing = module_with_counter_ports(
+        "(drop (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))",
+    );
+    let mut server = server_with_upload(Fleet::new(Vec::from([managed]).leak()), swallowing);
+
+    run_with(managed, builtin, &mut server, async {
+        let swapped = format!("counter: Swapped({})", swallowing.len());
+        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        // `unanswered` is 3: the fourth message without an answer rejects it.
+        for n in 0..3 {
+            IN.send(count(n)).await;
+            until("received", || {
+                let mut received = 0;
+                Fleet::new(Vec::from([managed]).leak()).list(&mut |g| received = g.received);
+                received == n + 1
+            })
+            .await;
+            assert!(!EVENTS.has("counter: RolledBack(Silent)"), "after {} messages", n + 1);
+        }
+        IN.send(count(3)).await;
+        rolled_back_for(&EVENTS, Verdict::Silent, builtin, &IN, &OUT).await;
+    });
+    assert_eq!(managed.dead_letters(), 0, "it was waiting: nothing half done");
+}
+
+#[test]
+fn a_module_answering_undecodable_bytes_is_rolled_back() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire { decodes: Some(decodes_counter), ..Wire::raw("wasm_data", &OUT) }],
+    };
+    static EVENTS: Recorder = Recorder::new();
+    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
+    let builtin = counter_wasm();
+    let managed = GUEST.get_or_init(|| {
+        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
+            .with_health(fast(Duration::from_secs(30)))
+    });
+    // Echoes each message with one byte more: a `Counter` and trailing
+    // garbage, which postcard alone would decode.
+    let trailing = module_with_counter_ports(
+        "(local.set $n (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))
+         (drop (call $send (i32.const 0) (i32.add (local.get $n) (i32.const 1)) (i32.const 0)))",
+    );
+    assert!(postcard::from_bytes::<Counter>(&[7, 0]).is_ok(), "the test's premise");
+    let mut server = server_with_upload(Fleet::new(Vec::from([managed]).leak()), trailing);
+
+    run_with(managed, builtin, &mut server, async {
+        let swapped = format!("counter: Swapped({})", trailing.len());
+        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        IN.send(count(7)).await;
+        rolled_back_for(&EVENTS, Verdict::Undecodable, builtin, &IN, &OUT).await;
+    });
+    assert!(!EVENTS.has("counter: Confirmed(5)"));
+}
+
+#[test]
+fn a_confirmed_module_that_traps_is_restarted_then_falls_back_to_the_previous_one() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
+    static EVENTS: Recorder = Recorder::new();
+    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
+    let (builtin, previous) = (counter_wasm(), echo_wasm());
+    let managed = GUEST.get_or_init(|| {
+        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
+            .with_health(fast(Duration::from_secs(30)))
+    });
+    // Echoes 25 messages, then traps on the 26th (each start anew).
+    let trapping = module_with_counter_ports_and(
+        "(global $k (mut i32) (i32.const 0))",
+        "(local.set $n (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))
+         (if (i32.ge_u (global.get $k) (i32.const 25)) (then unreachable))
+         (global.set $k (i32.add (global.get $k) (i32.const 1)))
+         (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))",
+    );
+    let fleet = Fleet::new(Vec::from([managed]).leak());
+    let mut server = server_with(fleet, &[previous, trapping]);
+
+    run_with(managed, builtin, &mut server, async {
+        let swapped = format!("counter: Swapped({})", trapping.len());
+        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        let mut n = 0;
+        for failure in 1..=3 {
+            for _ in 0..25 {
+                IN.send(count(n)).await;
+                assert_eq!(next(&OUT).await, count(n), "answered before failure {failure}");
+                n += 1;
+            }
+            if failure == 1 {
+                assert!(EVENTS.has("counter: Confirmed(5)"), "{:?}", EVENTS.all());
+            }
+            IN.send(count(n)).await;
+            n += 1;
+            if failure < 3 {
+                let restarted = format!("counter: Restarted {failure}");
+                until("restarted", || EVENTS.has(&restarted)).await;
+                let swaps = EVENTS.count(&swapped);
+                until("swapped in again", || EVENTS.count(&swapped) > swaps).await;
+            }
+        }
+        until("fell back", || EVENTS.has("counter: FellBack { failures: 3, to: Fallback }")).await;
+        let back = format!("counter: Swapped({})", previous.len());
+        until("the previous module is back", || EVENTS.has(&back)).await;
+        IN.send(count(1000)).await;
+        assert_eq!(next(&OUT).await, count(1000), "the previous module (an echo) answers");
+        let mut listed = Vec::new();
+        fleet.list(&mut |g| listed.push((g.module.to_owned(), g.restarts, g.dead_letters)));
+        assert_eq!(listed, [("fallback".to_owned(), 2, 3)]);
+    });
+    let events = EVENTS.all();
+    assert_eq!(EVENTS.count("counter: stopped: trapped"), 3, "{events:?}");
+    assert!(!events.iter().any(|e| e.starts_with("counter: RolledBack")), "{events:?}");
+    let slots = server.server_mut().slots_mut();
+    assert!(!slots.on_trial(0));
+    assert_eq!(slots.active_module(0).unwrap(), Some(previous), "the fallback survives a reset");
+}
+
+#[test]
+fn a_poison_message_is_dead_lettered_and_the_guest_resumes() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::typed::<Counter>("wasm_input", &IN)],
+        outputs: &[Wire::typed::<Counter>("wasm_data", &OUT)],
+    };
+    static EVENTS: Recorder = Recorder::new();
+    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
+    let counter = counter_wasm();
+    let managed = GUEST.get_or_init(|| {
+        Managed::new("counter", 0, &WIRING, counter, &EVENTS)
+            .with_health(fast(Duration::from_secs(30)))
+    });
+    let mut fleet = Fleet::new(Vec::from([managed]).leak());
+    // The counter uploaded too, confirmed below: an upload that could fall
+    // back.
+    let mut server = server_with(fleet, &[counter]);
+    // Longer than the counter's receive buffer (a `Counter`'s largest
+    // encoding), as `guests send` can make it.
+    let poison = [0x80, 0x80, 0x80, 0x80, 0x80, 0x01];
+
+    run_with(managed, counter, &mut server, async {
+        let swapped = format!("counter: Swapped({})", counter.len());
+        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        for n in 0..5 {
+            IN.send(count(n)).await;
+            assert_eq!(next(&OUT).await, count(n + 1));
+        }
+        until("confirmed", || EVENTS.has("counter: Confirmed(5)")).await;
+        // More poison messages than the failures that make a slot fall
+        // back: each is the message's fault, not the module's.
+        for (at, n) in (1..=4).zip([10, 20, 30, 40]) {
+            fleet.send("counter", "wasm_input", &poison).unwrap();
+            IN.send(count(n)).await;
+            let dead = "counter: DeadLettered(1)";
+            until("dead-lettered", || EVENTS.count(dead) == at).await;
+            assert_eq!(next(&OUT).await, count(n + 1), "the next message is answered");
+        }
+        // Stopping and starting the guest does not bring a poison back.
+        fleet.stop("counter").unwrap();
+        until("stopped", || managed.state() == State::Stopped).await;
+        fleet.start("counter").unwrap();
+        IN.send(count(50)).await;
+        assert_eq!(next(&OUT).await, count(51));
+        let mut listed = Vec::new();
+        fleet.list(&mut |g| listed.push((g.module.to_owned(), g.restarts, g.dead_letters)));
+        assert_eq!(listed, [("uploaded".to_owned(), 4, 4)]);
+    });
+    let events = EVENTS.all();
+    assert!(!events.iter().any(|e| e.contains("FellBack")), "{events:?}");
+    assert_eq!(server.server_mut().slots_mut().active_module(0).unwrap(), Some(counter));
+}
+
+#[test]
+fn a_log_flood_is_rate_limited_with_a_count_of_the_dropped_lines() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
+    static EVENTS: Recorder = Recorder::new();
+    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
+    const LIMIT: LogLimit = LogLimit { burst: 10, every: Duration::from_millis(100) };
+    // Logs "flood" 1,000 times per message, then echoes it.
+    let flood = module_with_counter_ports_and(
+        r#"(data (i32.const 1024) "flood")"#,
+        "(local.set $n (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))
+         (local.set $i (i32.const 0))
+         (loop $lines
+           (drop (call $log (i32.const 1024) (i32.const 5) (i32.const 2)))
+           (local.set $i (i32.add (local.get $i) (i32.const 1)))
+           (br_if $lines (i32.lt_u (local.get $i) (i32.const 1000))))
+         (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))",
+    );
+    let managed = GUEST.get_or_init(|| {
+        Managed::new("flood", 0, &WIRING, flood, &EVENTS)
+            .with_health(Health { log: LIMIT, ..fast(Duration::from_secs(30)) })
+    });
+    let fleet = Fleet::new(Vec::from([managed]).leak());
+    let mut server = server_with(fleet, &[]);
+
+    run_on(HostConfig::default(), &EVENTS, managed, flood, &mut server, async {
+        let began = std::time::Instant::now();
+        IN.send(count(1)).await;
+        assert_eq!(next(&OUT).await, count(1));
+        let passed = EVENTS.count("flood: log: flood");
+        // At most the burst and what the time since allowed.
+        let allowed = 10 + began.elapsed().as_millis() as usize / 100 + 1;
+        assert!((10..=allowed).contains(&passed), "{passed} lines passed, {allowed} allowed");
+        let dropped = managed.dropped_lines();
+        assert_eq!(dropped as usize, 1000 - passed, "every other line counted");
+        // The next line that passes says how many were dropped before it.
+        embassy_time::Timer::after_millis(150).await;
+        IN.send(count(2)).await;
+        assert_eq!(next(&OUT).await, count(2));
+        let summary = format!("flood: dropped {dropped}");
+        assert!(EVENTS.has(&summary), "no `{summary}` in {:?}", EVENTS.all());
+        let mut listed = 0;
+        fleet.list(&mut |g| listed = g.dropped_lines);
+        assert!(listed >= 1000 + dropped - 20, "{listed} dropped lines listed");
+    });
+}
+
+#[test]
+fn a_64_kib_send_gets_a_status_and_no_allocation_of_that_size() {
+    static IN: Pipe = Pipe::new();
+    static OUT: Pipe = Pipe::new();
+    static WIRING: Wiring = Wiring {
+        inputs: &[Wire::raw("wasm_input", &IN)],
+        outputs: &[Wire::raw("wasm_data", &OUT)],
+    };
+    static EVENTS: Recorder = Recorder::new();
+    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
+    // Sends its whole 64 KiB memory, then answers with the status it got
+    // (4 bytes, little-endian).
+    let large = module_with_counter_ports(
+        "(drop (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))
+         (local.set $n (call $send (i32.const 0) (i32.const 65536) (i32.const 0)))
+         (i32.store (i32.const 0) (local.get $n))
+         (drop (call $send (i32.const 0) (i32.const 4) (i32.const 0)))",
+    );
+    let managed = GUEST.get_or_init(|| Managed::new("large", 0, &WIRING, large, &EVENTS));
+    let mut fleet = Fleet::new(Vec::from([managed]).leak());
+    let mut server = server_with(fleet, &[]);
+    let config = HostConfig { max_message_len: 256, ..HostConfig::default() };
+    LARGEST.with(|l| l.set(0));
+
+    run_on(config, &SINK_FOR_START, managed, large, &mut server, async {
+        IN.send(count(1)).await;
+        let status = next(&OUT).await;
+        assert_eq!(status, Status::MessageTooLarge.code().to_le_bytes(), "the ABI's status");
+        let refused = fleet.send("large", "wasm_input", &[0; 257]).unwrap_err();
+        assert_eq!(refused.rc, rc::ENOMEM);
+        assert!(refused.reason.contains("max_message_len"), "{}", refused.reason);
+        fleet.send("large", "wasm_input", &[0; 256]).unwrap();
+        assert_eq!(next(&OUT).await, status, "a message at the limit is taken");
+    });
+    let large = LARGEST.with(Cell::get);
+    // The guest's own 64 KiB memory is allocated; no copy of its send is.
+    assert_eq!(large, 1, "allocations of {LARGE} B or more");
+    let copies = EVENTS.all();
+    assert!(copies.iter().all(|e| !e.contains("Stopped")), "{copies:?}");
 }

@@ -316,6 +316,28 @@ impl<'s, F: NorFlash, I: Install> FlashSlots<'s, F, I> {
         self.pick(image, false)
     }
 
+    /// The confirmed module `image` runs keeps failing after it was
+    /// confirmed: reject it for good and run the other bank's module if
+    /// that one is valid and not rejected (the previous confirmed one),
+    /// else none (the built-in one). Returns whether an uploaded module
+    /// runs now. A module on trial is [`reject`](Self::reject)ed instead.
+    ///
+    /// # Errors
+    ///
+    /// No uploaded module runs, the one running is on trial, or the flash
+    /// failed.
+    pub fn fall_back(&mut self, image: u32) -> Result<bool, SlotError> {
+        let Some(bank) = self.active.get(image as usize).copied().flatten() else {
+            return Err(SlotError::new(rc::EBADSTATE, "no uploaded module runs"));
+        };
+        if self.on_trial(image) {
+            return Err(SlotError::new(rc::EBADSTATE, "the module is on trial: reject it"));
+        }
+        self.mark(image, bank, REJECTED_AT)?;
+        self.pick(image, false)?;
+        Ok(self.active[image as usize].is_some())
+    }
+
     /// The flash, to inspect it (tests, diagnostics).
     pub fn flash(&self) -> &F {
         &self.flash

@@ -3,7 +3,7 @@
 //!
 //! | cmd | op | request | response |
 //! |---|---|---|---|
-//! | 0 list | read | `{}` | `{"guests": [{"name", "image", "state", "fuel", "memory", "received", "sent"}]}` |
+//! | 0 list | read | `{}` | `{"guests": [{"name", "image", "state", "fuel", "memory", "received", "sent", "module", "restarts", "dead_letters", "dropped_lines"}]}` |
 //! | 1 stop | write | `{"name": tstr}` | `{}` |
 //! | 2 start | write | `{"name": tstr}` | `{}` |
 //! | 3 send | write | `{"name": tstr, "port": tstr, "data": bstr}` | `{}` |
@@ -11,8 +11,12 @@
 //!
 //! `state` is one of `waiting` (in `receive`, nothing queued), `running`,
 //! `stopped` (by `stop`, or after it finished or trapped: see the console).
+//! `module` is one of `trial`, `uploaded`, `fallback`, `built-in`
+//! ([`GuestInfo::module`]). Clients ignore keys they do not know, and
+//! take a missing one as absent: the last four came later.
 //! Errors are `{"rc", "rsn"}` as everywhere: `ENOENT` for an unknown guest
-//! or port, `EBADSTATE` for a full input.
+//! or port, `EBADSTATE` for a full input, `ENOMEM` for data longer than
+//! the firmware's message limit.
 
 use crate::slots::SlotError;
 
@@ -36,6 +40,17 @@ pub struct GuestInfo<'a> {
     pub received: u32,
     /// Messages it sent.
     pub sent: u32,
+    /// Which module runs: `trial` (uploaded, not confirmed), `uploaded`
+    /// (confirmed), `fallback` (the previous confirmed one, after the
+    /// newer one kept failing) or `built-in`.
+    pub module: &'a str,
+    /// Times it was restarted after it stopped by itself.
+    pub restarts: u32,
+    /// Messages dropped because the guest stopped on them (too long for
+    /// its buffer, or it trapped on them).
+    pub dead_letters: u32,
+    /// Log lines and error reports dropped by the firmware's rate limit.
+    pub dropped_lines: u32,
 }
 
 /// The firmware's guests, behind the guest group.

@@ -520,7 +520,7 @@ fn encode_done(enc: &mut Enc<'_>, len: usize, matched: bool) -> EncResult {
 }
 
 fn encode_guest(enc: &mut Enc<'_>, g: &GuestInfo<'_>) -> EncResult {
-    enc.map(7)?
+    enc.map(11)?
         .str("name")?
         .str(g.name)?
         .str("image")?
@@ -534,7 +534,15 @@ fn encode_guest(enc: &mut Enc<'_>, g: &GuestInfo<'_>) -> EncResult {
         .str("received")?
         .u32(g.received)?
         .str("sent")?
-        .u32(g.sent)?;
+        .u32(g.sent)?
+        .str("module")?
+        .str(g.module)?
+        .str("restarts")?
+        .u32(g.restarts)?
+        .str("dead_letters")?
+        .u32(g.dead_letters)?
+        .str("dropped_lines")?
+        .u32(g.dropped_lines)?;
     Ok(())
 }
 

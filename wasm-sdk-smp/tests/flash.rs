@@ -192,3 +192,50 @@ fn confirming_by_hash_picks_the_image_on_trial() {
     slots.set_state(Some(&Sha256::digest(&same)), true).unwrap();
     assert!(!slots.on_trial(1), "image 1, the one on trial, was confirmed");
 }
+
+#[test]
+fn a_confirmed_module_that_keeps_failing_falls_back_to_the_previous_then_the_built_in() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+    let err = slots.fall_back(0).unwrap_err();
+    assert_eq!((err.rc, err.reason), (rc::EBADSTATE, "no uploaded module runs"));
+    let (v1, v2) = (module(3, 1000), module(5, 900));
+    upload(&mut slots, 0, &v1).unwrap();
+    slots.confirm(0).unwrap();
+    upload(&mut slots, 0, &v2).unwrap();
+    let err = slots.fall_back(0).unwrap_err();
+    assert_eq!((err.rc, err.reason), (rc::EBADSTATE, "the module is on trial: reject it"));
+    slots.confirm(0).unwrap();
+    while slots.take_changed().is_some() {}
+
+    assert!(slots.fall_back(0).unwrap(), "the previous confirmed module runs");
+    assert_eq!(slots.take_changed(), Some(0));
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]));
+    assert!(!slots.on_trial(0), "a fallback is not on trial");
+    // After a reset the fallback stays: v2 is rejected for good.
+    let mut scratch2 = vec![0u8; BANK as usize];
+    let mut again = mount(slots.flash().clone(), &mut scratch2);
+    assert_eq!(again.active_module(0).unwrap(), Some(&v1[..]));
+
+    assert!(!slots.fall_back(0).unwrap(), "nothing left: the built-in module");
+    assert_eq!(slots.take_changed(), Some(0));
+    assert_eq!(slots.active_module(0).unwrap(), None);
+    assert_eq!(states(&slots), []);
+    // A new upload is taken again.
+    upload(&mut slots, 0, &v2).unwrap();
+    assert!(slots.on_trial(0));
+}
+
+#[test]
+fn a_fallback_skips_a_rolled_back_module() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+    let (v1, v2) = (module(3, 1000), module(5, 900));
+    upload(&mut slots, 0, &v1).unwrap();
+    slots.confirm(0).unwrap();
+    upload(&mut slots, 0, &v2).unwrap();
+    slots.reject(0).unwrap();
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]), "rolled back");
+    assert!(!slots.fall_back(0).unwrap(), "the rejected trial never comes back");
+    assert_eq!(slots.active_module(0).unwrap(), None);
+}

@@ -136,6 +136,9 @@ fn the_guest_group_lists_sends_and_hands_outputs_over_once() {
     let list = c.request(Op::Read, 64, 0, &[0xa0]);
     let guests = list.get("guests").unwrap();
     assert!(guests.contains("name: echo") && guests.contains("state: waiting"), "{guests}");
+    for field in ["module: uploaded", "restarts: 2", "dead_letters: 3", "dropped_lines: 4"] {
+        assert!(guests.contains(field), "no `{field}` in {guests}");
+    }
     // 12 messages of 100 bytes: more than one response holds.
     for i in 0..12u8 {
         let body = cbor(|e| {

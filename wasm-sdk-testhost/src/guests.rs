@@ -117,6 +117,15 @@ struct Guest {
     memory: u32,
     received: u32,
     sent: u32,
+    // Firmware older than these fields does not send them.
+    #[serde(default)]
+    module: Option<String>,
+    #[serde(default)]
+    restarts: u32,
+    #[serde(default)]
+    dead_letters: u32,
+    #[serde(default)]
+    dropped_lines: u32,
 }
 
 #[derive(Deserialize)]
@@ -162,19 +171,28 @@ pub fn print_list(client: &MCUmgrClient) -> Result<(), String> {
     let list: GuestList = client
         .raw_command(&request(0, false, Empty {}))
         .map_err(|e| format!("list: {}", crate::deploy::describe(&e)))?;
-    for g in list.guests {
-        outln!(
-            "guest {} (slot {}): {}, fuel {}, memory {} B, {} received, {} sent",
-            g.name,
-            g.image,
-            g.state,
-            g.fuel,
-            g.memory,
-            g.received,
-            g.sent
-        );
+    for g in &list.guests {
+        outln!("{}", list_line(g));
     }
     Ok(())
+}
+
+/// One guest of `list`, as `guests list` prints it.
+fn list_line(g: &Guest) -> String {
+    let module = g.module.as_ref().map(|module| format!(", {module} module")).unwrap_or_default();
+    format!(
+        "guest {} (slot {}): {}, fuel {}, memory {} B, {} received, {} sent{module}, {} restarts, {} dead letters, {} lines dropped",
+        g.name,
+        g.image,
+        g.state,
+        g.fuel,
+        g.memory,
+        g.received,
+        g.sent,
+        g.restarts,
+        g.dead_letters,
+        g.dropped_lines
+    )
 }
 
 /// Runs `guests`.
@@ -213,4 +231,89 @@ pub fn guests(args: GuestsArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One guest as the device's server encodes it (its keys: see
+    /// `wasm-sdk-smp/src/server.rs`, checked by its `tests/protocol.rs`).
+    #[derive(Serialize)]
+    struct New<'a> {
+        name: &'a str,
+        image: u32,
+        state: &'a str,
+        fuel: u64,
+        memory: u32,
+        received: u32,
+        sent: u32,
+        module: &'a str,
+        restarts: u32,
+        dead_letters: u32,
+        dropped_lines: u32,
+    }
+
+    #[derive(Serialize)]
+    struct List<T> {
+        guests: [T; 1],
+    }
+
+    fn decode<T: Serialize>(list: &List<T>) -> GuestList {
+        let mut body = Vec::new();
+        ciborium::into_writer(list, &mut body).unwrap();
+        ciborium::from_reader(&body[..]).expect("decodes")
+    }
+
+    #[test]
+    fn the_list_shows_which_module_runs_and_what_was_dropped() {
+        let list = decode(&List {
+            guests: [New {
+                name: "counter",
+                image: 0,
+                state: "waiting",
+                fuel: 10,
+                memory: 4416,
+                received: 3,
+                sent: 2,
+                module: "fallback",
+                restarts: 4,
+                dead_letters: 5,
+                dropped_lines: 6,
+            }],
+        });
+        assert_eq!(
+            list_line(&list.guests[0]),
+            "guest counter (slot 0): waiting, fuel 10, memory 4416 B, 3 received, 2 sent, fallback module, 4 restarts, 5 dead letters, 6 lines dropped"
+        );
+    }
+
+    #[test]
+    fn a_list_without_the_newer_fields_decodes() {
+        #[derive(Serialize)]
+        struct Old<'a> {
+            name: &'a str,
+            image: u32,
+            state: &'a str,
+            fuel: u64,
+            memory: u32,
+            received: u32,
+            sent: u32,
+        }
+        let list = decode(&List {
+            guests: [Old {
+                name: "counter",
+                image: 0,
+                state: "stopped",
+                fuel: 1,
+                memory: 2,
+                received: 3,
+                sent: 4,
+            }],
+        });
+        assert_eq!(
+            list_line(&list.guests[0]),
+            "guest counter (slot 0): stopped, fuel 1, memory 2 B, 3 received, 4 sent, 0 restarts, 0 dead letters, 0 lines dropped"
+        );
+    }
 }

@@ -36,6 +36,8 @@ use core::fmt;
 
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::channel::{Channel, TrySendError};
+use embassy_time::{Duration, Instant};
+use serde::de::DeserializeOwned;
 pub use wasm_sdk_host::abi::manifest::PortKind;
 use wasm_sdk_host::abi::manifest::position;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
@@ -54,6 +56,40 @@ pub type Message = Vec<u8>;
 /// `send` until the consumer takes one; see [`drive`]).
 pub const PIPE_DEPTH: usize = 4;
 
+/// The most message bytes the runner holds for one guest, whatever the
+/// guest asks for: what a firmware sizes its heap with.
+///
+/// A guest's sends are refused above the host's limit
+/// ([`HostConfig::max_message_len`](wasm_sdk_host::HostConfig::max_message_len):
+/// the ABI answers `MessageTooLarge`), and every message the runner keeps
+/// is a copy of one sent or fed within it, so what it holds is that limit
+/// times the copies it keeps:
+///
+/// ```text
+/// max_message_len × (outputs × PIPE_DEPTH        output pipes
+///                   + inputs × (PIPE_DEPTH + 1)  input pipes, and the
+///                                                message taken, not received
+///                   + tap)                       `update::TAP_DEPTH` copies
+///                                                with the update path, else 0
+/// ```
+///
+/// Why it matters: a firmware's heap holds the guests' linear memories
+/// too, and a copy that does not fit is not an error a guest can get but
+/// an allocation failure that stops the firmware (five guests sending
+/// 32 KiB messages did, with the ABI's 64 KiB default). A firmware sets a
+/// limit its services need (a few bytes for the examples) and budgets
+/// this much per guest. Input pipes are fed by the firmware's own
+/// services and by the update path's `guests send`, which refuses data
+/// above the same limit.
+pub const fn held_message_bytes(
+    max_message_len: usize,
+    inputs: usize,
+    outputs: usize,
+    tap: usize,
+) -> usize {
+    max_message_len * (outputs * PIPE_DEPTH + inputs * (PIPE_DEPTH + 1) + tap)
+}
+
 /// A channel feeding a guest input or carrying a guest output.
 pub type Pipe = Channel<CriticalSectionRawMutex, Message, PIPE_DEPTH>;
 
@@ -63,6 +99,14 @@ pub trait Sink: Sync {
     fn log(&self, guest: &str, level: LogLevel, message: &str);
     /// An error guest `guest` reported.
     fn report_error(&self, guest: &str, message: &str);
+    /// `lines` log lines and error reports of guest `guest` were dropped
+    /// by its [`LogLimit`] since the last line it passed; said before the
+    /// next line that passes. By default a warning without the count (the
+    /// count formatted costs `core::fmt`); a firmware prints the count.
+    fn dropped_lines(&self, guest: &str, lines: u32) {
+        let _ = lines;
+        self.log(guest, LogLevel::Warn, "log lines dropped: rate limit");
+    }
     /// What the update path did to guest `guest` (swapped a module in,
     /// confirmed or rolled one back, ...); nothing by default.
     #[cfg(feature = "update")]
@@ -125,18 +169,90 @@ pub struct Wire {
     pub pipe: &'static Pipe,
     /// The message type; `None`: raw bytes, checked against nothing.
     pub ty: Option<PortType>,
+    /// Whether a message decodes as the port's type (postcard, exactly:
+    /// trailing bytes do not); `None`: raw bytes, any message does. On an
+    /// output, what the update path's health rule counts as an answer
+    /// ([`ChannelEnv::undecodable`]).
+    pub decodes: Option<fn(&[u8]) -> bool>,
 }
 
 impl Wire {
     /// A pipe of `T` messages (encoded with postcard) for port `name`.
-    pub const fn typed<T: Schema>(name: &'static str, pipe: &'static Pipe) -> Self {
-        Wire { name, pipe, ty: Some(PortType::of::<T>()) }
+    pub const fn typed<T: Schema + DeserializeOwned>(
+        name: &'static str,
+        pipe: &'static Pipe,
+    ) -> Self {
+        Wire { name, pipe, ty: Some(PortType::of::<T>()), decodes: Some(decodes::<T>) }
     }
 
     /// A pipe of raw bytes for port `name`: a module may type that port as
     /// it likes.
     pub const fn raw(name: &'static str, pipe: &'static Pipe) -> Self {
-        Wire { name, pipe, ty: None }
+        Wire { name, pipe, ty: None, decodes: None }
+    }
+}
+
+/// Whether `message` is exactly one postcard-encoded `T`.
+fn decodes<T: DeserializeOwned>(message: &[u8]) -> bool {
+    matches!(postcard::take_from_bytes::<T>(message), Ok((_, rest)) if rest.is_empty())
+}
+
+/// How many log lines and error reports a guest passes to its [`Sink`]:
+/// `burst` at once, then one every `every`; the rest are dropped and
+/// counted ([`ChannelEnv::dropped_lines`], and [`Sink::dropped_lines`]
+/// before the next line that passes).
+///
+/// The ABI's text budget bounds the bytes of one step; this bounds the
+/// lines in time, so a guest logging in a loop cannot fill the console
+/// (semihosting or a UART writes slowly: the SMP task and other guests
+/// would wait behind it) nor a flash-backed log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogLimit {
+    /// Lines passed at once after a quiet period.
+    pub burst: u32,
+    /// One more line may pass every this long.
+    pub every: Duration,
+}
+
+impl LogLimit {
+    /// 20 lines at once, then 10 a second: a guest's start-up and its
+    /// errors show, a loop's flood does not.
+    pub const DEFAULT: LogLimit = LogLimit { burst: 20, every: Duration::from_millis(100) };
+}
+
+/// A [`LogLimit`] applied: the lines a guest may pass now.
+struct LogBucket {
+    limit: LogLimit,
+    tokens: u32,
+    since: Instant,
+    /// Dropped since the last line passed.
+    unreported: u32,
+}
+
+impl LogBucket {
+    fn new(limit: LogLimit) -> Self {
+        LogBucket { limit, tokens: limit.burst, since: Instant::now(), unreported: 0 }
+    }
+
+    /// Whether one more line may pass now (taking it).
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let every = self.limit.every.as_ticks().max(1);
+        let gained = now.as_ticks().saturating_sub(self.since.as_ticks()) / every;
+        if gained > 0 {
+            let tokens = u64::from(self.tokens).saturating_add(gained);
+            self.tokens = u32::try_from(tokens).unwrap_or(u32::MAX).min(self.limit.burst);
+            self.since = if self.tokens == self.limit.burst {
+                now
+            } else {
+                self.since + Duration::from_ticks(gained * every)
+            };
+        }
+        if self.tokens == 0 {
+            return false;
+        }
+        self.tokens -= 1;
+        true
     }
 }
 
@@ -378,6 +494,9 @@ pub fn start<'a>(
         waits: 0,
         received: 0,
         sent: 0,
+        undecodable: 0,
+        dropped_lines: 0,
+        logs: LogBucket::new(LogLimit::DEFAULT),
         spare: Vec::new(),
     };
     let channels: Vec<ChannelType<'_>> = (wiring.inputs.iter().map(|w| (PortKind::Input, w)))
@@ -397,7 +516,7 @@ pub fn start<'a>(
     let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
     let env = guest.env_mut();
     env.inputs = inputs.into_iter().map(|wire| InputPort { pipe: wire.pipe, head: None }).collect();
-    env.outputs = outputs.into_iter().map(|wire| (wire.name, wire.pipe)).collect();
+    env.outputs = outputs;
     Ok(guest)
 }
 
@@ -491,8 +610,9 @@ pub fn swap<'a>(
     wasm: impl Into<Wasm<'a>>,
     wiring: &Wiring,
 ) -> Result<(), StartError> {
-    let (name, sink) = (guest.env().name, guest.env().sink);
+    let (name, sink, limit) = (guest.env().name, guest.env().sink, guest.env().logs.limit);
     let mut new = start(&fresh(host), name, wasm, wiring, sink)?;
+    new.env_mut().set_log_limit(limit);
     let names: Vec<String> = guest.inputs().to_vec();
     for (name, port) in names.iter().zip(&mut guest.env_mut().inputs) {
         let Some(head) = port.head.take() else { continue };
@@ -543,8 +663,8 @@ struct InputPort {
 pub struct ChannelEnv {
     name: &'static str,
     inputs: Vec<InputPort>,
-    /// Each output's name and pipe.
-    outputs: Vec<(&'static str, &'static Pipe)>,
+    /// Each output's wire.
+    outputs: Vec<Wire>,
     sink: &'static dyn Sink,
     tap: Option<&'static dyn OutputTap>,
     /// Times [`drive`] yielded because the guest used its fuel slice.
@@ -556,6 +676,12 @@ pub struct ChannelEnv {
     pub received: u32,
     /// Messages the guest sent.
     pub sent: u32,
+    /// Messages the guest sent that do not decode as their output's type
+    /// ([`Wire::decodes`]); counted in [`sent`](Self::sent) too.
+    pub undecodable: u32,
+    /// Log lines and error reports its [`LogLimit`] dropped.
+    pub dropped_lines: u32,
+    logs: LogBucket,
     /// The buffer of the last message the guest received, emptied, for its
     /// next output: a guest that answers each message sends without a heap
     /// allocation of its own (at most [`SPARE_CAPACITY`] bytes are kept).
@@ -574,6 +700,43 @@ impl ChannelEnv {
     /// Copies every message the guest sends from now on to `tap`.
     pub fn set_tap(&mut self, tap: &'static dyn OutputTap) {
         self.tap = Some(tap);
+    }
+
+    /// Limits the guest's log lines and error reports from now on
+    /// ([`LogLimit::DEFAULT`] until then); [`swap`] keeps it.
+    pub fn set_log_limit(&mut self, limit: LogLimit) {
+        // Lines dropped so far are still said before the next that passes.
+        let unreported = self.logs.unreported;
+        self.logs = LogBucket { unreported, ..LogBucket::new(limit) };
+    }
+
+    /// Drops the messages taken from the input pipes but not received (one
+    /// too large for the guest's buffer, or peeked): the update path
+    /// dead-letters them when the guest stopped on them, so that the next
+    /// module does not. Returns how many.
+    pub fn drop_heads(&mut self) -> u32 {
+        let mut dropped = 0;
+        for port in &mut self.inputs {
+            if port.head.take().is_some() {
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    /// Whether a log line may pass its [`LogLimit`] now; says how many
+    /// were dropped before it.
+    fn admit_line(&mut self) -> bool {
+        if !self.logs.take() {
+            self.dropped_lines = self.dropped_lines.wrapping_add(1);
+            self.logs.unreported = self.logs.unreported.saturating_add(1);
+            return false;
+        }
+        if self.logs.unreported > 0 {
+            self.sink.dropped_lines(self.name, self.logs.unreported);
+            self.logs.unreported = 0;
+        }
+        true
     }
 
     /// Keeps `buffer`, emptied, for the guest's next output, unless it is
@@ -617,26 +780,40 @@ impl Environment for ChannelEnv {
 
     fn send_output(&mut self, output: u8, message: &[u8]) -> Result<(), SendError> {
         // In range for the same reason as `port`'s index.
-        let (name, pipe) = self.outputs[usize::from(output)];
+        let wire = self.outputs[usize::from(output)];
         let mut copy = core::mem::take(&mut self.spare);
+        // The rules refused a message above the host's limit already; a
+        // heap too full for this one is a status for the guest, never an
+        // allocation failure of the firmware.
+        if copy.try_reserve_exact(message.len()).is_err() {
+            self.keep_spare(copy);
+            return Err(SendError::TooLarge);
+        }
         copy.extend_from_slice(message);
-        if let Err(TrySendError::Full(copy)) = pipe.try_send(copy) {
+        if let Err(TrySendError::Full(copy)) = wire.pipe.try_send(copy) {
             self.keep_spare(copy);
             return Err(SendError::Full);
         }
         self.sent = self.sent.wrapping_add(1);
+        if wire.decodes.is_some_and(|decodes| !decodes(message)) {
+            self.undecodable = self.undecodable.wrapping_add(1);
+        }
         if let Some(tap) = self.tap {
-            tap.tap(name, message);
+            tap.tap(wire.name, message);
         }
         Ok(())
     }
 
     fn log(&mut self, level: LogLevel, message: &str) {
-        self.sink.log(self.name, level, message);
+        if self.admit_line() {
+            self.sink.log(self.name, level, message);
+        }
     }
 
     fn report_error(&mut self, message: &str) {
-        self.sink.report_error(self.name, message);
+        if self.admit_line() {
+            self.sink.report_error(self.name, message);
+        }
     }
 }
 
@@ -678,7 +855,7 @@ pub async fn drive_observed(
                 // The guest waits only on an output of its manifest, which
                 // `start` wired. No fuel burns meanwhile: the guest is
                 // suspended in `send` and resumes when the pipe has room.
-                let (_, pipe) = env.outputs[usize::from(output)];
+                let pipe = env.outputs[usize::from(output)].pipe;
                 core::future::poll_fn(|cx| pipe.poll_ready_to_send(cx)).await;
             }
             Step::Preempted => {

@@ -19,12 +19,55 @@
 //! # The health rule
 //!
 //! A module on trial (uploaded, not confirmed) is confirmed once it has
-//! received [`HEALTHY_AFTER`] messages and is back waiting in `receive`
-//! without having stopped: it reached its loop, ran real inputs and did not
-//! trap. If it stops before that (a trap, its fuel budget, a return), it is
-//! rejected and the previous module comes back (the built-in one if there
-//! is none). A device reset before confirmation rolls back at the next
-//! mount ([`FlashSlots::mount`]). An image state write confirms at once.
+//! *answered* [`Health::answers`] messages (sent them on its outputs, each
+//! decoding as its output's type: [`crate::Wire::decodes`]) and is back
+//! waiting in `receive`. Each of these rejects it, and the previous module
+//! comes back (the built-in one if there is none):
+//!
+//! - it stops (a trap, its fuel budget, a return) or cannot start;
+//! - it sends an answer that does not decode as its output's type;
+//! - it leaves more than [`Health::unanswered`] of the messages it
+//!   received without an answer (it swallows its inputs);
+//! - it uses more than [`Health::trial_fuel`] (when set);
+//! - it is not confirmed within [`Health::deadline`] of being swapped in:
+//!   whatever it does (spins, loops on a failing `memory.grow`, answers a
+//!   few then spins), no module keeps the update path blocked, as a new
+//!   upload is refused while one is on trial.
+//!
+//! A device reset before confirmation rolls back at the next mount
+//! ([`FlashSlots::mount`]). An image state write confirms at once.
+//!
+//! # After confirmation: restarts, then fallback
+//!
+//! A confirmed or built-in module that stops by itself is restarted after
+//! a backoff ([`Health::backoff`], doubling up to [`Health::max_backoff`]).
+//! When it fails [`Health::failures`] times within [`Health::window`], its
+//! slot falls back ([`FlashSlots::fall_back`]): the uploaded module is
+//! rejected for good and the previous confirmed one runs, or the built-in
+//! one; the built-in one itself is only ever restarted. So a device never
+//! ends with a stopped function and nothing to roll back to. Each step is
+//! an [`Event`] on the firmware's [`Sink`], and the guest group's `list`
+//! says which module runs and how often it was restarted.
+//!
+//! # Poison messages
+//!
+//! A message a guest stops on (too long for its buffer, or one it trapped
+//! on) is dead-lettered: dropped, counted (`list`'s `dead_letters`) and
+//! announced ([`Event::DeadLettered`]), and the guest's next module, or the
+//! same one restarted, goes on with the next message. Only those are
+//! dropped: a swap at a safe point moves what the old guest had taken to
+//! the new one ([`swap`]). A stop on a message the guest could not even
+//! take (too long for its buffer) is the message's fault: the module is
+//! restarted, but that does not count towards its fallback, so oversized
+//! inputs cannot make a device drop a good module; a trap on a message it
+//! took does count.
+//!
+//! # Memory
+//!
+//! What the runner holds for a guest's messages is bounded by the host's
+//! message limit ([`crate::held_message_bytes`], with [`TAP_DEPTH`]
+//! copies for `outputs`); `guests send` refuses data above that limit.
+//! Each guest's log lines pass its [`Health::log`] rate limit.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -32,10 +75,11 @@ use core::cell::RefCell;
 
 use core::pin::pin;
 
-use embassy_futures::select::{Either, Either3, select, select_slice, select3};
+use embassy_futures::select::{Either, Either4, select, select_slice, select4};
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
+use embassy_time::{Duration, Instant, Timer};
 use embedded_storage::nor_flash::NorFlash;
 use wasm_sdk_host::{Guest, Host, Step};
 use wasm_sdk_smp::flash::{FlashSlots, Install};
@@ -43,12 +87,12 @@ use wasm_sdk_smp::slots::{SlotError, rc};
 use wasm_sdk_smp::{Action, GuestInfo, Guests, SerialServer};
 
 use crate::{
-    ChannelEnv, Message, OutputTap, SafePoint, Sink, Wiring, drive_observed, run_to_safe_point,
-    swap,
+    ChannelEnv, LogLimit, Message, OutputTap, SafePoint, Sink, Wiring, drive_observed,
+    run_to_safe_point, swap,
 };
 
-/// Messages a module on trial receives, returning to `receive` after the
-/// last without stopping, before the health rule confirms it. At one
+/// Messages a module on trial answers, returning to `receive` after the
+/// last, before the health rule confirms it ([`Health::DEFAULT`]). At one
 /// message a second that is 20 s: longer than an interactive `image
 /// state-write --confirm` needs, short enough for a test to wait for.
 pub const HEALTHY_AFTER: u32 = 20;
@@ -60,8 +104,119 @@ pub const SAFE_POINT_SLICES: u32 = 1_000;
 
 /// Output messages kept per guest for the `outputs` command: the oldest
 /// goes when a newer one arrives, so a guest nobody reads costs at most
-/// this many copies (each within the host's message size limit).
+/// this many copies, each within the host's message limit
+/// ([`crate::held_message_bytes`]).
 pub const TAP_DEPTH: usize = 4;
+
+/// What the update path asks of a managed guest's modules: the health
+/// rule, the trial deadline, restarts and fallback, and its log rate (see
+/// the [module docs](self)). Per guest: [`Managed::with_health`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Health {
+    /// Answers (decoding as their output's type) that confirm a module on
+    /// trial.
+    pub answers: u32,
+    /// Messages a module on trial may leave without an answer (received
+    /// minus answered); one more rejects it as silent.
+    pub unanswered: u32,
+    /// How long a module may stay on trial after it was swapped in.
+    pub deadline: Duration,
+    /// Fuel a module on trial may use; `None`: only the deadline bounds it.
+    pub trial_fuel: Option<u64>,
+    /// The wait before the first restart of a failed confirmed module;
+    /// each further failure within [`window`](Self::window) doubles it.
+    pub backoff: Duration,
+    /// The longest wait before a restart.
+    pub max_backoff: Duration,
+    /// Failures within [`window`](Self::window) after which the slot falls
+    /// back to the previous confirmed module, or the built-in one.
+    pub failures: u32,
+    /// The window failures are counted in.
+    pub window: Duration,
+    /// The guest's log rate.
+    pub log: LogLimit,
+}
+
+impl Health {
+    /// [`HEALTHY_AFTER`] answers with at most 10 left unanswered, within
+    /// 60 s of the swap (three times what one message a second needs);
+    /// restarts after 1 s, 2 s, 4 s ... up to 60 s, and a fallback at the
+    /// third failure within 5 minutes; [`LogLimit::DEFAULT`].
+    pub const DEFAULT: Health = Health {
+        answers: HEALTHY_AFTER,
+        unanswered: 10,
+        deadline: Duration::from_secs(60),
+        trial_fuel: None,
+        backoff: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(60),
+        failures: 3,
+        window: Duration::from_secs(300),
+        log: LogLimit::DEFAULT,
+    };
+
+    /// The wait before restart number `failures` within the window (1 for
+    /// the first; 0, after a poison message, waits as the first).
+    fn backoff(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(16);
+        let ticks = self.backoff.as_ticks().saturating_mul(1 << doublings);
+        Duration::from_ticks(ticks.min(self.max_backoff.as_ticks()))
+    }
+}
+
+/// Why a module on trial was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// It stopped by itself (trapped, out of fuel, returned) or did not
+    /// start.
+    Stopped,
+    /// It was not confirmed within [`Health::deadline`].
+    Deadline,
+    /// It used more than [`Health::trial_fuel`].
+    Fuel,
+    /// It sent an answer that does not decode as its output's type.
+    Undecodable,
+    /// It left more than [`Health::unanswered`] messages without an answer.
+    Silent,
+}
+
+impl Verdict {
+    /// What the module on trial did, e.g. `"missed its trial deadline"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Stopped => "stopped",
+            Verdict::Deadline => "missed its trial deadline",
+            Verdict::Fuel => "used its trial fuel",
+            Verdict::Undecodable => "answered with bytes that do not decode as its output's type",
+            Verdict::Silent => "left its inputs unanswered",
+        }
+    }
+}
+
+/// Which module a managed guest runs, as `list` reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    /// The firmware's own module.
+    #[default]
+    BuiltIn,
+    /// An upload on trial.
+    Trial,
+    /// A confirmed upload.
+    Uploaded,
+    /// The previous confirmed upload, after a newer one kept failing.
+    Fallback,
+}
+
+impl Source {
+    /// `"built-in"`, `"trial"`, `"uploaded"` or `"fallback"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Source::BuiltIn => "built-in",
+            Source::Trial => "trial",
+            Source::Uploaded => "uploaded",
+            Source::Fallback => "fallback",
+        }
+    }
+}
 
 /// What the update path did, for [`Sink::update`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,10 +232,31 @@ pub enum Event<'a> {
     Stopped(&'a Step),
     /// Stopped by the `stop` command.
     StoppedByCommand,
-    /// The module on trial passed the health rule and is confirmed.
-    Confirmed,
-    /// The module on trial stopped: rejected, the previous one comes back.
-    RolledBack,
+    /// The module on trial passed the health rule with this many answers
+    /// and is confirmed.
+    Confirmed(u32),
+    /// The module on trial was rejected: the previous one comes back.
+    RolledBack(Verdict),
+    /// The module (confirmed or built-in) stopped by itself and is started
+    /// again after `after`; its `restart`th restart.
+    Restarted {
+        /// Restarts of this guest so far, this one included.
+        restart: u32,
+        /// The backoff before it runs again.
+        after: Duration,
+    },
+    /// The confirmed module failed `failures` times within
+    /// [`Health::window`]: it is rejected and the slot runs `to`
+    /// ([`Source::Fallback`] or [`Source::BuiltIn`]).
+    FellBack {
+        /// Failures within the window.
+        failures: u32,
+        /// What runs now.
+        to: Source,
+    },
+    /// Messages the guest stopped on were dropped (dead-lettered): this
+    /// many now.
+    DeadLettered(u32),
 }
 
 /// A managed guest's state, as the guest group's `list` reports it.
@@ -117,7 +293,14 @@ struct Control {
     /// hand-over of a new module until it was swapped in, so the health
     /// rule and a failure only count for the module on trial itself.
     current: bool,
-    /// The current module stopped by itself; for the SMP task.
+    /// The module handed over or running is on trial.
+    trial: bool,
+    /// When the current module's trial ends, if it is on trial.
+    deadline: Option<Instant>,
+    /// Why the current module on trial failed, once it did.
+    verdict: Option<Verdict>,
+    /// The current module stopped by itself or failed its trial; for the
+    /// SMP task.
     failed: bool,
     /// The current module passed the health rule; for the SMP task.
     healthy: bool,
@@ -125,6 +308,28 @@ struct Control {
     proven: bool,
     /// `start` asked for the current module again; for the SMP task.
     restart: bool,
+    /// `received` when the guest last waited in `receive`: more now means
+    /// it is in the middle of a message.
+    received_at_wait: u32,
+    /// Which module runs.
+    source: Source,
+    /// The slot fell back and runs the previous confirmed module.
+    fell_back: bool,
+    /// Failures since `window_start`.
+    failures: u32,
+    window_start: Option<Instant>,
+    /// When the next module may start (a restart's backoff).
+    resume_at: Option<Instant>,
+    restarts: u32,
+    dead_letters: u32,
+    /// The guest last stopped on a message it had not received (too long
+    /// for its buffer): the message's fault, not the module's.
+    poisoned: bool,
+    /// Lines dropped by the modules before the current one.
+    dropped_before: u32,
+    dropped_lines: u32,
+    /// The host's message limit: the most `guests send` queues.
+    max_message_len: usize,
     /// The last outputs, oldest first, for `outputs`.
     tap: VecDeque<(&'static str, Message)>,
 }
@@ -138,8 +343,11 @@ pub struct Managed {
     wiring: &'static Wiring,
     builtin: &'static [u8],
     sink: &'static dyn Sink,
+    health: Health,
     new_module: Signal<CriticalSectionRawMutex, Vec<u8>>,
     stop: Signal<CriticalSectionRawMutex, ()>,
+    /// Wakes [`run`]: the module on trial failed the health rule.
+    halt: Signal<CriticalSectionRawMutex, ()>,
     /// Wakes [`serve`]: the guest failed, became healthy or was asked to
     /// restart.
     wake: Signal<CriticalSectionRawMutex, ()>,
@@ -149,7 +357,8 @@ pub struct Managed {
 impl Managed {
     /// Guest `name` in slot `image` (the SMP image number), on `wiring`,
     /// running `builtin` until a module is uploaded; logs and update events
-    /// go to `sink`.
+    /// go to `sink`. Its modules are held to [`Health::DEFAULT`]; see
+    /// [`with_health`](Self::with_health).
     pub const fn new(
         name: &'static str,
         image: u32,
@@ -163,8 +372,10 @@ impl Managed {
             wiring,
             builtin,
             sink,
+            health: Health::DEFAULT,
             new_module: Signal::new(),
             stop: Signal::new(),
+            halt: Signal::new(),
             wake: Signal::new(),
             control: Mutex::new(RefCell::new(Control {
                 state: State::Waiting,
@@ -173,13 +384,34 @@ impl Managed {
                 received: 0,
                 sent: 0,
                 current: true,
+                trial: false,
+                deadline: None,
+                verdict: None,
                 failed: false,
                 healthy: false,
                 proven: false,
                 restart: false,
+                received_at_wait: 0,
+                source: Source::BuiltIn,
+                fell_back: false,
+                failures: 0,
+                window_start: None,
+                resume_at: None,
+                restarts: 0,
+                dead_letters: 0,
+                poisoned: false,
+                dropped_before: 0,
+                dropped_lines: 0,
+                max_message_len: 0,
                 tap: VecDeque::new(),
             })),
         }
+    }
+
+    /// This guest with `health` instead of [`Health::DEFAULT`].
+    pub const fn with_health(mut self, health: Health) -> Self {
+        self.health = health;
+        self
     }
 
     /// The guest's name.
@@ -197,18 +429,60 @@ impl Managed {
         self.wiring
     }
 
+    /// What its modules are held to.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
     /// Its state now.
     pub fn state(&self) -> State {
         self.with(|c| c.state)
     }
 
+    /// Which module it runs now.
+    pub fn source(&self) -> Source {
+        self.with(|c| c.source)
+    }
+
+    /// Messages dropped because it stopped on them.
+    pub fn dead_letters(&self) -> u32 {
+        self.with(|c| c.dead_letters)
+    }
+
+    /// Times it was restarted after it stopped by itself.
+    pub fn restarts(&self) -> u32 {
+        self.with(|c| c.restarts)
+    }
+
+    /// Log lines and error reports dropped by its rate limit.
+    pub fn dropped_lines(&self) -> u32 {
+        self.with(|c| c.dropped_lines)
+    }
+
     /// The module slot `image` runs: the uploaded one the slots hold, else
     /// the built-in one.
     pub fn module<F: NorFlash, I: Install>(&self, slots: &mut FlashSlots<'_, F, I>) -> Vec<u8> {
-        match slots.active_module(self.image) {
-            Ok(Some(module)) => module.to_vec(),
-            _ => self.builtin.to_vec(),
-        }
+        let trial = slots.on_trial(self.image);
+        let (module, source) = match slots.active_module(self.image) {
+            Ok(Some(module)) => {
+                let fell_back = self.with(|c| c.fell_back);
+                let source = match (trial, fell_back) {
+                    (true, _) => Source::Trial,
+                    (false, true) => Source::Fallback,
+                    (false, false) => Source::Uploaded,
+                };
+                (module.to_vec(), source)
+            }
+            _ => (self.builtin.to_vec(), Source::BuiltIn),
+        };
+        self.with(|c| {
+            c.source = source;
+            c.trial = trial;
+            if trial {
+                c.fell_back = false;
+            }
+        });
+        module
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut Control) -> R) -> R {
@@ -225,22 +499,46 @@ impl Managed {
             Step::Preempted | Step::Full { .. } => State::Running,
             _ => State::Stopped,
         };
-        let wake = self.with(|c| {
+        let health = &self.health;
+        let (healthy, failed) = self.with(|c| {
             c.state = state;
             c.fuel = guest.fuel_consumed();
             c.memory = u32::try_from(guest.memory_size()).unwrap_or(u32::MAX);
             c.received = env.received;
             c.sent = env.sent;
-            let healthy =
-                c.current && !c.proven && state == State::Waiting && env.received >= HEALTHY_AFTER;
+            c.dropped_lines = c.dropped_before.wrapping_add(env.dropped_lines);
+            if state == State::Waiting {
+                c.received_at_wait = env.received;
+            }
+            if !c.current || !c.trial || c.proven || c.verdict.is_some() {
+                return (false, false);
+            }
+            let answers = env.sent.saturating_sub(env.undecodable);
+            let verdict = if env.undecodable > 0 {
+                Some(Verdict::Undecodable)
+            } else if env.received.saturating_sub(answers) > health.unanswered {
+                Some(Verdict::Silent)
+            } else if health.trial_fuel.is_some_and(|fuel| guest.fuel_consumed() > fuel) {
+                Some(Verdict::Fuel)
+            } else {
+                None
+            };
+            if verdict.is_some() {
+                c.verdict = verdict;
+                return (false, true);
+            }
+            let healthy = state == State::Waiting && answers >= health.answers;
             if healthy {
                 c.proven = true;
                 c.healthy = true;
             }
-            healthy
+            (healthy, false)
         });
-        if wake {
+        if healthy {
             self.wake.signal(());
+        }
+        if failed {
+            self.halt.signal(());
         }
     }
 
@@ -250,8 +548,47 @@ impl Managed {
         self.with(|c| {
             c.state = State::Stopped;
             c.failed = c.current;
+            c.verdict.get_or_insert(Verdict::Stopped);
         });
         self.wake.signal(());
+    }
+
+    /// The module on trial failed the health rule or its deadline: it is
+    /// not run any further. `false` if it is no longer on trial (an image
+    /// state write confirmed it meanwhile): it runs on.
+    fn trial_over(&self) -> bool {
+        let over = self.with(|c| {
+            if !c.trial {
+                return false;
+            }
+            c.state = State::Stopped;
+            c.failed = c.current;
+            c.verdict.get_or_insert(Verdict::Deadline);
+            true
+        });
+        if over {
+            self.wake.signal(());
+        }
+        over
+    }
+
+    /// Drops what the guest stopped on: the messages it took from its
+    /// pipes but did not receive, and the one it was in the middle of.
+    fn dead_letter(&self, guest: &mut Guest<ChannelEnv>) {
+        let env = guest.env_mut();
+        let taken = env.drop_heads();
+        let received = env.received;
+        let dropped = self.with(|c| {
+            let dropped = taken + u32::from(received > c.received_at_wait);
+            c.dead_letters = c.dead_letters.wrapping_add(dropped);
+            c.poisoned = taken > 0;
+            // Counted once: the same guest is not dead-lettered again.
+            c.received_at_wait = received;
+            dropped
+        });
+        if dropped > 0 {
+            self.sink.update(self.name, &Event::DeadLettered(dropped));
+        }
     }
 
     /// Hands `module` to the guest's task, which swaps it in at a safe
@@ -261,6 +598,7 @@ impl Managed {
             c.current = false;
             c.failed = false;
             c.healthy = false;
+            c.verdict = None;
         });
         self.new_module.signal(module);
     }
@@ -273,8 +611,10 @@ impl Managed {
         module: &[u8],
     ) {
         self.stop.reset();
+        let dropped = guest.env().dropped_lines;
         match swap(host, guest, vouched(module), self.wiring) {
             Ok(()) => {
+                self.with(|c| c.dropped_before = c.dropped_before.wrapping_add(dropped));
                 self.attach(guest);
                 self.sink.update(self.name, &Event::Swapped(module.len()));
             }
@@ -283,73 +623,186 @@ impl Managed {
                 // cannot start fails its trial, and the previous one comes
                 // back.
                 self.sink.update(self.name, &Event::SwapRefused(error.as_str()));
-                self.with(|c| c.failed = true);
+                self.with(|c| {
+                    c.failed = true;
+                    c.verdict = Some(Verdict::Stopped);
+                });
                 self.wake.signal(());
             }
         }
     }
 
-    /// Taps `guest`'s outputs and marks its module current.
+    /// Taps `guest`'s outputs and marks its module current; a module on
+    /// trial gets its deadline.
     fn attach(&'static self, guest: &mut Guest<ChannelEnv>) {
         guest.env_mut().set_tap(self);
+        self.halt.reset();
+        let deadline = Instant::now().checked_add(self.health.deadline);
         self.with(|c| {
             c.state = State::Waiting;
             c.current = true;
             c.failed = false;
             c.healthy = false;
             c.proven = false;
+            c.verdict = None;
             c.received = 0;
             c.sent = 0;
+            c.received_at_wait = 0;
+            // Read by `recover` before this module came; a stop on a swap
+            // must not excuse a later failure.
+            c.poisoned = false;
+            // A deadline past the clock's end is no deadline; a trial is
+            // still bounded by the health rule's other checks.
+            c.deadline = if c.trial { deadline } else { None };
         });
+    }
+
+    /// The confirmed or built-in module stopped by itself: restart it after
+    /// a backoff, or fall back after too many failures. A change of module
+    /// is handed over by [`settle`] (`take_changed`).
+    fn recover<F: NorFlash, I: Install>(&self, slots: &mut FlashSlots<'_, F, I>) {
+        let now = Instant::now();
+        let health = &self.health;
+        let failures = self.with(|c| {
+            if core::mem::take(&mut c.poisoned) {
+                // A message it could not take stopped it, and is dropped:
+                // restarted without counting against the module.
+                return 0;
+            }
+            let expired = c
+                .window_start
+                .is_none_or(|start| now.saturating_duration_since(start) > health.window);
+            if expired {
+                c.window_start = Some(now);
+                c.failures = 0;
+            }
+            c.failures = c.failures.saturating_add(1);
+            c.failures
+        });
+        if failures > 0 && failures >= health.failures {
+            // The built-in module has nothing to fall back to: it is
+            // restarted, as below.
+            if let Ok(previous) = slots.fall_back(self.image) {
+                self.with(|c| {
+                    c.fell_back = previous;
+                    c.failures = 0;
+                    c.window_start = None;
+                });
+                let to = if previous { Source::Fallback } else { Source::BuiltIn };
+                self.sink.update(self.name, &Event::FellBack { failures, to });
+                return;
+            }
+        }
+        let after = health.backoff(failures);
+        let restart = self.with(|c| {
+            c.restarts = c.restarts.wrapping_add(1);
+            c.resume_at = now.checked_add(after);
+            c.restarts
+        });
+        self.sink.update(self.name, &Event::Restarted { restart, after });
+        self.hand_over(self.module(slots));
     }
 }
 
 impl OutputTap for Managed {
     fn tap(&self, port: &'static str, message: &[u8]) {
+        // Within the host's message limit (the rules refused longer ones);
+        // a copy the heap cannot take now is skipped, not a failure.
+        let mut copy = Vec::new();
+        if copy.try_reserve_exact(message.len()).is_err() {
+            return;
+        }
+        copy.extend_from_slice(message);
         self.with(|c| {
             if c.tap.len() == TAP_DEPTH {
                 c.tap.pop_front();
             }
-            c.tap.push_back((port, message.to_vec()));
+            c.tap.push_back((port, copy));
         });
     }
 }
 
 /// Runs guest `managed` (started from its current module with
 /// [`crate::start`]) for ever: each module handed over by [`serve`] is
-/// swapped in at a safe point, `stop` parks it at one. Call it from the
-/// guest's embassy task.
+/// swapped in at a safe point, `stop` parks it at one, a module on trial
+/// that fails the health rule or its deadline is stopped, and one that
+/// stopped by itself is dead-lettered ([`Managed::dead_letter`]) and waits
+/// for its next module (a restart after its backoff, or a rollback). Call
+/// it from the guest's embassy task.
 pub async fn run(
     host: &Host<ChannelEnv>,
     managed: &'static Managed,
     mut guest: Guest<ChannelEnv>,
 ) -> ! {
+    guest.env_mut().set_log_limit(managed.health.log);
+    managed.with(|c| c.max_message_len = host.config().max_message_len);
     managed.attach(&mut guest);
     loop {
-        let event = select3(
+        let deadline = managed.with(|c| c.deadline);
+        let trial_over = async {
+            match deadline {
+                Some(at) => {
+                    select(Timer::at(at), managed.halt.wait()).await;
+                }
+                None => managed.halt.wait().await,
+            }
+        };
+        let event = select4(
             drive_observed(&mut guest, |guest, step| managed.publish(guest, step)),
             managed.new_module.wait(),
             managed.stop.wait(),
+            trial_over,
         )
         .await;
-        let module = match event {
-            Either3::First(step) => {
+        let (module, failed) = match event {
+            Either4::First(step) => {
                 managed.failed(&step);
-                managed.new_module.wait().await
+                (None, true)
             }
-            Either3::Second(module) => {
-                to_safe_point(managed, &mut guest).await;
-                module
+            Either4::Second(module) => {
+                let stopped = to_safe_point(managed, &mut guest).await;
+                (Some(module), stopped)
             }
-            Either3::Third(()) => {
+            Either4::Third(()) => {
                 let stopped = to_safe_point(managed, &mut guest).await;
                 if !stopped {
                     managed.sink.update(managed.name, &Event::StoppedByCommand);
                 }
                 managed.with(|c| c.state = State::Stopped);
-                managed.new_module.wait().await
+                if stopped {
+                    managed.dead_letter(&mut guest);
+                }
+                // Stopped, a module on trial still has its deadline: a
+                // `stop` without a `start` does not block the update path.
+                let module = match deadline {
+                    Some(at) => match select(managed.new_module.wait(), Timer::at(at)).await {
+                        Either::First(module) => Some(module),
+                        Either::Second(()) => {
+                            managed.trial_over();
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                (module, false)
+            }
+            Either4::Fourth(()) => {
+                if !managed.trial_over() {
+                    continue;
+                }
+                (None, true)
             }
         };
+        if failed {
+            managed.dead_letter(&mut guest);
+        }
+        let module = match module {
+            Some(module) => module,
+            None => managed.new_module.wait().await,
+        };
+        if let Some(at) = managed.with(|c| c.resume_at.take()) {
+            Timer::at(at).await;
+        }
         managed.install(host, &mut guest, &module);
     }
 }
@@ -405,6 +858,10 @@ impl Guests for Fleet {
                 memory: c.memory,
                 received: c.received,
                 sent: c.sent,
+                module: c.source.as_str(),
+                restarts: c.restarts,
+                dead_letters: c.dead_letters,
+                dropped_lines: c.dropped_lines,
             });
             each(info);
         }
@@ -439,6 +896,12 @@ impl Guests for Fleet {
             .iter()
             .find(|wire| wire.name == port)
             .ok_or(SlotError::new(rc::ENOENT, "no such input"))?;
+        if data.len() > managed.with(|c| c.max_message_len) {
+            return Err(SlotError::new(
+                rc::ENOMEM,
+                "longer than the firmware's message limit (its HostConfig::max_message_len)",
+            ));
+        }
         wire.pipe.try_send(data.to_vec()).map_err(|_| SlotError::new(rc::EBADSTATE, "input full"))
     }
 
@@ -597,18 +1060,39 @@ fn settle<F: NorFlash, I: Install, const N: usize>(server: &mut Server<'_, F, I,
     let fleet = *server.guests_mut();
     let slots = server.slots_mut();
     for managed in fleet.guests {
-        let (failed, healthy, restart) = managed.with(|c| {
-            let flags = (c.failed, c.healthy, c.restart);
+        let (failed, healthy, restart, verdict) = managed.with(|c| {
+            let flags = (c.failed, c.healthy, c.restart, c.verdict);
             c.failed = false;
             c.healthy = false;
             c.restart = false;
             flags
         });
-        if failed && slots.on_trial(managed.image) && slots.reject(managed.image).is_ok() {
-            // `take_changed` below hands the previous module over.
-            managed.sink.update(managed.name, &Event::RolledBack);
-        } else if healthy && slots.on_trial(managed.image) && slots.confirm(managed.image).is_ok() {
-            managed.sink.update(managed.name, &Event::Confirmed);
+        let image = managed.image;
+        let confirmed = !slots.on_trial(image);
+        managed.with(|c| {
+            // Confirmed by an image state write (before or after it was
+            // swapped in): no deadline, no trial checks any more.
+            if c.trial && confirmed {
+                c.trial = false;
+                c.deadline = None;
+                c.source = if c.source == Source::Trial { Source::Uploaded } else { c.source };
+            }
+        });
+        if failed && slots.on_trial(image) {
+            if slots.reject(image).is_ok() {
+                // `take_changed` below hands the previous module over.
+                let verdict = verdict.unwrap_or(Verdict::Stopped);
+                managed.sink.update(managed.name, &Event::RolledBack(verdict));
+            }
+        } else if failed {
+            managed.recover(slots);
+        } else if healthy && slots.on_trial(image) && slots.confirm(image).is_ok() {
+            managed.with(|c| {
+                c.trial = false;
+                c.deadline = None;
+                c.source = if c.source == Source::Trial { Source::Uploaded } else { c.source };
+            });
+            managed.sink.update(managed.name, &Event::Confirmed(managed.health.answers));
         }
         if restart {
             managed.hand_over(managed.module(slots));

@@ -94,6 +94,10 @@ impl Sink for DefmtSink {
         error!("[{=str}] reported: {=str}", guest, message);
     }
 
+    fn dropped_lines(&self, guest: &str, lines: u32) {
+        warn!("[{=str}] {=u32} log lines dropped (rate limit)", guest, lines);
+    }
+
     #[cfg(feature = "smp")]
     fn update(&self, guest: &str, event: &embassy_runner::update::Event<'_>) {
         use embassy_runner::update::Event;
@@ -103,8 +107,32 @@ impl Sink for DefmtSink {
             Event::Busy => warn!("{=str}: busy; stopped mid-message", guest),
             Event::Stopped(step) => error!("{=str}: stopped: {=str}", guest, step.as_str()),
             Event::StoppedByCommand => info!("{=str}: stopped by command", guest),
-            Event::Confirmed => info!("{=str}: module confirmed by the health rule", guest),
-            Event::RolledBack => warn!("{=str}: the module on trial stopped; rolled back", guest),
+            Event::Confirmed(answers) => {
+                info!(
+                    "{=str}: module confirmed by the health rule ({=u32} messages answered)",
+                    guest, answers
+                )
+            }
+            Event::RolledBack(verdict) => {
+                warn!("{=str}: the module on trial {=str}; rolled back", guest, verdict.as_str())
+            }
+            Event::Restarted { restart, after } => {
+                warn!(
+                    "{=str} restarted after {=u64} ms (restart {=u32})",
+                    guest,
+                    after.as_millis(),
+                    restart
+                )
+            }
+            Event::FellBack { failures, to } => warn!(
+                "{=str}: failed {=u32} times; fell back to the {=str} module",
+                guest,
+                failures,
+                to.as_str()
+            ),
+            Event::DeadLettered(count) => {
+                warn!("{=str}: dead-lettered {=u32} message(s) it stopped on", guest, count)
+            }
         }
     }
 }

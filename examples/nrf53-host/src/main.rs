@@ -80,8 +80,9 @@
 //! goes to the bank that is not running, is swapped in live at a safe
 //! point (`embassy_runner::update`, as on QEMU) and runs on trial until
 //! confirmed, by `state-write --confirm` or the health rule (20 messages
-//! without stopping); one that stops first, or is still on trial at a
-//! reset, is rolled back. `wasm-sdk-testhost guests --port /dev/ttyACM1
+//! answered); one that fails its trial (stops, answers wrongly or not at
+//! all, misses its deadline), or is still on trial at a reset, is rolled
+//! back. `wasm-sdk-testhost guests --port /dev/ttyACM1
 //! list` (and `stop`, `start`, `send`, `outputs`) manages the counter.
 //! Built with `WASM_SDK_PUBLIC_KEY=/abs/path/wasm.pub` (`wasm-sdk-testhost
 //! keygen`), it refuses modules not signed with that key (`wasm-sdk-testhost

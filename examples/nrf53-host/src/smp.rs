@@ -12,8 +12,9 @@
 //!   group lists, stops, starts, feeds and reads [`COUNTER`].
 //! - [`counter_task`] runs the counter with [`update::run`]: a new module
 //!   is swapped in live at a safe point, on the same pipes; a module on
-//!   trial that stops is rolled back, one that passes the health rule
-//!   ([`update::HEALTHY_AFTER`] messages) confirmed. The update path is the
+//!   trial that fails the health rule or its deadline is rolled back, one
+//!   that passes it ([`update::HEALTHY_AFTER`] messages answered)
+//!   confirmed. The update path is the
 //!   QEMU firmware's, shared in `embassy_runner::update`.
 
 use defmt::{error, info, warn};

@@ -73,9 +73,14 @@ impl Sink for SemihostingSink {
         hprintln!("[{guest}] error: {message}");
     }
 
+    fn dropped_lines(&self, guest: &str, lines: u32) {
+        self.reports.fetch_add(1, Ordering::Relaxed);
+        hprintln!("[{guest}] {lines} log lines dropped (rate limit)");
+    }
+
     #[cfg(feature = "serve")]
     fn update(&self, guest: &str, event: &embassy_runner::update::Event<'_>) {
-        use embassy_runner::update::{Event, HEALTHY_AFTER};
+        use embassy_runner::update::{Event, Source};
         match event {
             Event::Swapped(len) => {
                 SWAPS.fetch_add(1, Ordering::Relaxed);
@@ -88,11 +93,24 @@ impl Sink for SemihostingSink {
             }
             Event::Stopped(step) => hprintln!("serve: {guest} stopped: {}", step.as_str()),
             Event::StoppedByCommand => hprintln!("serve: {guest} stopped by command"),
-            Event::Confirmed => hprintln!(
-                "serve: {guest}: module confirmed by the health rule ({HEALTHY_AFTER} messages)"
+            Event::Confirmed(answers) => hprintln!(
+                "serve: {guest}: module confirmed by the health rule ({answers} messages answered)"
             ),
-            Event::RolledBack => {
-                hprintln!("serve: {guest}: the module on trial stopped; rolled back");
+            Event::RolledBack(verdict) => {
+                hprintln!("serve: {guest}: the module on trial {}; rolled back", verdict.as_str());
+            }
+            Event::Restarted { restart, after } => {
+                hprintln!(
+                    "serve: {guest} restarted after {} ms (restart {restart})",
+                    after.as_millis()
+                );
+            }
+            Event::FellBack { failures, to } => {
+                let to = if *to == Source::Fallback { "the previous" } else { "the built-in" };
+                hprintln!("serve: {guest}: failed {failures} times; fell back to {to} module");
+            }
+            Event::DeadLettered(count) => {
+                hprintln!("serve: {guest}: dead-lettered {count} message(s) it stopped on");
             }
         }
     }

@@ -384,11 +384,24 @@ impl fmt::Display for Percent {
 }
 
 /// The spawn token, or the end of the run (a task's pool is full).
+/// Serve mode's message limit: a `Counter` takes at most 5 bytes, and
+/// what the firmware holds per guest is this times its copies
+/// ([`embassy_runner::held_message_bytes`]), beside the guest's own memory
+/// in the heap. A larger send gets `MessageTooLarge`; a larger `guests
+/// send` is refused.
+#[cfg(feature = "serve")]
+const SERVE_MESSAGE_LEN: usize = 64;
+
 /// Serve mode: the counter guest with the SMP server on UART0, a count fed
-/// to it every second; runs until QEMU is killed.
+/// to it every [`serve::TICK_MS`] (a second by default); runs until QEMU is
+/// killed.
 #[cfg(feature = "serve")]
 async fn serve_forever(spawner: &Spawner) {
-    let config = HostConfig { fuel_per_slice: Some(FUEL_PER_SLICE), ..HostConfig::default() };
+    let config = HostConfig {
+        fuel_per_slice: Some(FUEL_PER_SLICE),
+        max_message_len: SERVE_MESSAGE_LEN,
+        ..HostConfig::default()
+    };
     let config = HostConfig { module_heap: serve::module_heap(&config), ..config };
     let (slots, module) = serve::mount(config.clone());
     let host = Host::<ChannelEnv>::new(config);
@@ -417,7 +430,7 @@ async fn serve_forever(spawner: &Spawner) {
     spawner.spawn(unwrap_spawn(serve::echo_task()));
     let mut count = 0u32;
     loop {
-        Timer::after_secs(1).await;
+        Timer::after_millis(serve::TICK_MS).await;
         let message =
             module_examples_common::to_message(&module_examples_common::Counter { count });
         if let Ok(message) = message {

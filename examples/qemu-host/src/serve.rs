@@ -11,8 +11,10 @@
 //!   stops, starts, feeds and reads [`COUNTER`].
 //! - [`counter_task`] runs the counter with [`update::run`]: a new module
 //!   for image 0 is swapped in on the same pipes at a safe point; a module
-//!   on trial that stops is rolled back, one that passes the health rule
-//!   ([`update::HEALTHY_AFTER`] messages) confirmed.
+//!   on trial that fails the health rule or its deadline is rolled back,
+//!   one that passes it ([`update::HEALTHY_AFTER`] messages answered)
+//!   confirmed; a confirmed one that stops is restarted, and falls back
+//!   after repeated failures ([`COUNTER_HEALTH`]).
 //! - [`echo_task`] prints each count on the counter's output on the
 //!   console, so a user sees what the guest does.
 
@@ -21,8 +23,8 @@ use core::sync::atomic::Ordering;
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
 use embassy_runner::ChannelEnv;
-use embassy_runner::update::{self, Check, Fleet, Managed, Transport};
-use embassy_time::Timer;
+use embassy_runner::update::{self, Check, Fleet, Health, Managed, Transport};
+use embassy_time::{Duration, Timer};
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -250,9 +252,46 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
     (slots, module)
 }
 
+/// Milliseconds between the counter's inputs ([`crate::serve_forever`]):
+/// 1,000, or `WASM_SDK_SERVE_TICK_MS` at build time (`./serve --tick-ms
+/// N`), so that a test reaches a trial's answers and deadline quickly.
+pub const TICK_MS: u64 = tick_ms(option_env!("WASM_SDK_SERVE_TICK_MS"));
+
+const fn tick_ms(text: Option<&str>) -> u64 {
+    let Some(text) = text else { return 1_000 };
+    let (bytes, mut at, mut ms) = (text.as_bytes(), 0, 0u64);
+    if bytes.is_empty() {
+        return 1_000;
+    }
+    while at < bytes.len() {
+        assert!(bytes[at].is_ascii_digit(), "WASM_SDK_SERVE_TICK_MS: not a number of ms");
+        ms = ms * 10 + (bytes[at] - b'0') as u64;
+        at += 1;
+    }
+    assert!(ms > 0, "WASM_SDK_SERVE_TICK_MS: 0 ms");
+    ms
+}
+
+/// `duration` of [`Health::DEFAULT`], which assumes a message a second,
+/// at one message every [`TICK_MS`].
+const fn at_tick(duration: Duration) -> Duration {
+    Duration::from_ticks(duration.as_ticks() / 1_000 * TICK_MS)
+}
+
+/// The counter's modules: [`Health::DEFAULT`], its times scaled to the
+/// input period (its log rate is the console's, unscaled).
+const COUNTER_HEALTH: Health = Health {
+    deadline: at_tick(Health::DEFAULT.deadline),
+    backoff: at_tick(Health::DEFAULT.backoff),
+    max_backoff: at_tick(Health::DEFAULT.max_backoff),
+    window: at_tick(Health::DEFAULT.window),
+    ..Health::DEFAULT
+};
+
 /// The counter guest, updatable over SMP as image 0.
 pub static COUNTER: Managed =
-    Managed::new("counter", 0, &COUNTER_WIRING, guests::COUNTER_WASM, &guests::SINK);
+    Managed::new("counter", 0, &COUNTER_WIRING, guests::COUNTER_WASM, &guests::SINK)
+        .with_health(COUNTER_HEALTH);
 
 /// The guest group: every managed guest.
 static FLEET: Fleet = Fleet::new(&[&COUNTER]);

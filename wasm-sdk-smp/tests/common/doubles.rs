@@ -115,6 +115,10 @@ impl Guests for EchoGuest {
             memory: 4416,
             received: self.received,
             sent: self.received,
+            module: "uploaded",
+            restarts: 2,
+            dead_letters: 3,
+            dropped_lines: 4,
         });
     }
     fn stop(&mut self, name: &str) -> Result<(), SlotError> {
