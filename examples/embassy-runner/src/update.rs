@@ -943,6 +943,7 @@ pub struct Check {
     host: &'static Host<ChannelEnv>,
     fleet: Fleet,
     verify: fn(&[u8]) -> Result<(), SlotError>,
+    free_heap: Option<fn() -> usize>,
 }
 
 impl Check {
@@ -957,13 +958,24 @@ impl Check {
         #[cfg(not(feature = "validate"))]
         let verify: fn(&[u8]) -> Result<(), SlotError> =
             |_| Err(SlotError::new(rc::EACCESSDENIED, "this firmware takes signed modules only"));
-        Check { host, fleet, verify }
+        Check { host, fleet, verify, free_heap: None }
     }
 
     /// Runs `verify` on every upload first, before wasmi parses a byte of
     /// it: a firmware built with a public key checks the signature here.
     pub const fn verifying(self, verify: fn(&[u8]) -> Result<(), SlotError>) -> Self {
         Check { verify, ..self }
+    }
+
+    /// Refuses to check an upload while the heap has less free than one
+    /// load may take ([`HostConfig::module_heap`](wasm_sdk_host::HostConfig::module_heap)
+    /// and [`memory_budget`](wasm_sdk_host::HostConfig::memory_budget)),
+    /// as `free_heap` reports it: the budget is derived from the heap a
+    /// firmware keeps free, and this keeps a busy moment (messages held in
+    /// pipes) from turning into a failed allocation. The client is told to
+    /// retry.
+    pub const fn with_free_heap(self, free_heap: fn() -> usize) -> Self {
+        Check { free_heap: Some(free_heap), ..self }
     }
 }
 
@@ -972,6 +984,17 @@ impl Install for Check {
         let managed =
             self.fleet.image(image).ok_or(SlotError::new(rc::ENOENT, "no such guest slot"))?;
         (self.verify)(module)?;
+        if let Some(free_heap) = self.free_heap {
+            let config = self.host.config();
+            let memory = usize::try_from(config.memory_budget).unwrap_or(usize::MAX);
+            if free_heap() < config.module_heap.saturating_add(memory) {
+                return Err(SlotError::new(
+                    rc::ENOMEM,
+                    "not enough free heap to check a module now (HostConfig::module_heap and \
+                     memory_budget); retry",
+                ));
+            }
+        }
         crate::check(self.host, vouched(module), managed.wiring)
             .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
     }

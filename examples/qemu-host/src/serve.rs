@@ -206,7 +206,8 @@ const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
 /// key, then everything [`update::Check`] checks, on a host of its own.
 fn install_check(host_config: wasm_sdk_host::HostConfig) -> Check {
     let check =
-        Check::new(alloc::boxed::Box::leak(alloc::boxed::Box::new(Host::new(host_config))), FLEET);
+        Check::new(alloc::boxed::Box::leak(alloc::boxed::Box::new(Host::new(host_config))), FLEET)
+            .with_free_heap(|| crate::memory::HEAP_SIZE.saturating_sub(crate::memory::heap_live()));
     #[cfg(signed_modules)]
     let check = check.verifying(|module| {
         use wasm_sdk_smp::slots::{SlotError, rc};
