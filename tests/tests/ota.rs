@@ -15,7 +15,10 @@
 //! Run (builds the firmware and the counter first; `.ci/run` does this):
 //! `cargo test -p wasm-sdk-tests --test ota -- --ignored --nocapture`.
 //! `WASM_SDK_OTA_ONLY=name,name` runs some cases only (the results files
-//! are then left alone).
+//! are then left alone); `WASM_SDK_OTA_LANES=N` runs N firmware side by
+//! side (default: one a core, at most 4); `WASM_SDK_OTA_TRIAL_SECS=S`
+//! waits S seconds for a module on trial to be decided (default 15: must
+//! be longer than the firmware's trial deadline).
 
 #[path = "ota/cases.rs"]
 mod cases;
@@ -24,8 +27,11 @@ mod device;
 #[path = "ota/observe.rs"]
 mod observe;
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use cases::{Body, Case};
@@ -36,9 +42,10 @@ use serde::{Deserialize, Serialize};
 use wasm_sdk_tests::{TARGETS, build_guest, workspace_root};
 
 /// Seconds a module swapped in has to settle: rolled back, or confirmed
-/// and still running. Longer than the trial deadline the runtime is
-/// adding; a module undecided by then blocks the update path (`stuck`).
-const TRIAL_SECS: u64 = 25;
+/// and still running; a module undecided by then blocks the update path
+/// (`stuck`). Must be longer than the firmware's trial deadline (which the
+/// runtime is adding): `WASM_SDK_OTA_TRIAL_SECS` sets it.
+const TRIAL_SECS: u64 = 15;
 /// Messages the runner feeds a module on trial besides the firmware's one
 /// a second, so the health rule (20 messages) decides in seconds.
 const FEED: u32 = 30;
@@ -46,9 +53,17 @@ const FEED: u32 = 30;
 const INJECTED: u32 = 3_000_000;
 /// Seconds a confirmed module keeps being watched for a stop and a
 /// fall-back.
-const AFTER_CONFIRM_SECS: u64 = 4;
-/// Seconds for the counter to show two consecutive counts.
+const AFTER_CONFIRM_SECS: u64 = 3;
+/// Most firmware run side by side, one a core (`WASM_SDK_OTA_LANES` sets
+/// it): a spinning guest keeps its QEMU busy.
+const LANES: usize = 4;
+/// Seconds for the counter to count on after a case.
 const HEALTH_SECS: u64 = 5;
+
+fn trial_wait() -> Duration {
+    let secs = std::env::var("WASM_SDK_OTA_TRIAL_SECS").ok().and_then(|s| s.parse().ok());
+    Duration::from_secs(secs.unwrap_or(TRIAL_SECS))
+}
 
 /// One row of the results.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -56,11 +71,19 @@ struct Row {
     name: String,
     class: String,
     what: String,
+    /// The outcomes that pass, e.g. `refused or running`.
     expected: String,
+    /// `refused`, `rolled-back`, `running`, or a failure: `stuck`,
+    /// `stopped`, `crashed`, `no-answer`.
     observed: String,
+    /// The device's refusal, the console's last update line, or what
+    /// killed the firmware; then what the health check found, if it failed.
     reason: String,
+    /// The firmware answered echo and the counter counted after the case.
     healthy: bool,
+    /// `healthy` and `observed` is one of `expected`.
     pass: bool,
+    /// From the upload (or message) to the end of the health check.
     seconds: f64,
 }
 
@@ -155,7 +178,8 @@ fn the_results_table_is_the_data_of_the_set() {
         "results.json is from another set: run the suite (see tests/ota/README.md)"
     );
     for (row, case) in results.cases.iter().zip(&set) {
-        assert_eq!((&row.class, &row.expected), (&case.class, &case.expected()), "{}", case.name);
+        let wanted = (&case.class, &case.what, &case.expected());
+        assert_eq!((&row.class, &row.what, &row.expected), wanted, "{}: run the suite", case.name);
         let observed_ok = row.healthy && case.expect.iter().any(|o| o.as_str() == row.observed);
         assert_eq!(row.pass, observed_ok, "{}: pass does not follow from the row", row.name);
     }
@@ -200,8 +224,9 @@ fn run_module(fw: &mut Firmware, wasm: &[u8], previous: usize) -> Observed {
         return Observed::new("no-answer", device::describe(&error));
     }
     let message = injected();
+    let trial = trial_wait();
     let began = Instant::now();
-    let mut fed = 0;
+    let (mut fed, mut refused) = (0, 0);
     let mut confirmed_at = None;
     loop {
         let v = observe::verdict(&fw.since(mark), previous);
@@ -213,31 +238,46 @@ fn run_module(fw: &mut Firmware, wasm: &[u8], previous: usize) -> Observed {
         }
         if v.confirmed {
             let at = *confirmed_at.get_or_insert_with(Instant::now);
-            if fed >= FEED && at.elapsed() >= Duration::from_secs(AFTER_CONFIRM_SECS) {
-                let mut o = match v.stopped_after_confirm {
-                    Some(line) => Observed::new("stopped", line),
-                    None => Observed::new("running", v.last_event.unwrap_or_default()),
-                };
+            // Still running a while after its confirmation, the feed going
+            // on: within its budgets. One that stopped gets until the
+            // deadline to fall back.
+            if v.stopped_after_confirm.is_none()
+                && at.elapsed() >= Duration::from_secs(AFTER_CONFIRM_SECS)
+            {
+                let mut o = Observed::new("running", v.last_event.unwrap_or_default());
                 o.installed = true;
                 return o;
             }
         }
-        if began.elapsed() >= Duration::from_secs(TRIAL_SECS) {
+        if began.elapsed() >= trial {
+            if let Some(line) = v.stopped_after_confirm {
+                let mut o = Observed::new("stopped", format!("confirmed, then {line}"));
+                o.installed = true;
+                return o;
+            }
             let mut o = Observed::new(
                 "stuck",
-                format!("undecided after {TRIAL_SECS} s: {}", v.last_event.unwrap_or_default()),
+                format!(
+                    "undecided after {} s: {}",
+                    trial.as_secs(),
+                    v.last_event.unwrap_or_default()
+                ),
             );
             o.installed = true;
             return o;
         }
         // Feed once it runs; a full input (the guest is not taking any)
         // or a slow answer is not an error here.
-        if v.swapped && fed < FEED {
-            if fw.send(&message).is_ok() {
-                fed += 1;
+        // Feed once it runs, until it stops taking messages: a full input
+        // means the guest does not take any, and with a guest spinning
+        // each refused send can wait for the client's timeout.
+        if v.swapped && fed < FEED && refused < 3 {
+            match fw.send(&message) {
+                Ok(()) => (fed, refused) = (fed + 1, 0),
+                Err(_) => refused += 1,
             }
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -269,12 +309,15 @@ fn run_message(fw: &mut Firmware, message: &[u8]) -> Observed {
 /// Puts the counter back as the confirmed module.
 fn restore(fw: &mut Firmware, counter: &[u8]) -> Result<(), String> {
     let mark = fw.mark();
-    fw.client.image_upload(counter, Some(0), None, false, None).map_err(|e| device::describe(&e))?;
+    fw.client
+        .image_upload(counter, Some(0), None, false, None)
+        .map_err(|e| device::describe(&e))?;
     fw.client.image_set_state(None, true).map_err(|e| device::describe(&e))?;
     let swapped = format!("serve: counter now runs a {} B module", counter.len());
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if fw.since(mark).iter().any(|l| l.trim_end() == swapped) {
+            fw.module_len = counter.len();
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -290,22 +333,109 @@ fn healthy(fw: &mut Firmware, token: &str) -> Result<(), String> {
     if !fw.echoes(token) {
         return Err("no echo".into());
     }
+    // The firmware's feed numbers its messages across module swaps: a
+    // count above every earlier one is the counter counting on.
+    let before = observe::counts(&fw.since(0), INJECTED).into_iter().max();
     let mark = fw.mark();
     let deadline = Instant::now() + Duration::from_secs(HEALTH_SECS);
     while Instant::now() < deadline {
-        if observe::counting(&observe::counts(&fw.since(mark), INJECTED)) {
+        let counts = observe::counts(&fw.since(mark), INJECTED);
+        let newer = counts.iter().any(|&n| before.is_none_or(|b| n > b));
+        if newer && (before.is_some() || observe::counting(&counts)) {
             return Ok(());
         }
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!("the counter did not count in {HEALTH_SECS} s"))
+    Err(format!("the counter did not count on in {HEALTH_SECS} s"))
 }
 
-fn start(qemu_host: &Path, starts: &mut usize) -> Firmware {
-    *starts += 1;
-    let mut fw = Firmware::start(qemu_host).unwrap_or_else(|e| panic!("{e}"));
-    healthy(&mut fw, "boot").unwrap_or_else(|e| panic!("a fresh firmware is not healthy: {e}"));
-    fw
+/// A fresh firmware, healthy. A start can fail on a loaded machine (the
+/// pty not noticed in time): three tries.
+fn start(qemu_host: &Path, starts: &AtomicUsize) -> Firmware {
+    let mut errors = Vec::new();
+    for _ in 0..3 {
+        starts.fetch_add(1, Ordering::Relaxed);
+        let began = Instant::now();
+        let started =
+            Firmware::start(qemu_host).and_then(|mut fw| healthy(&mut fw, "boot").map(|()| fw));
+        match started {
+            Ok(fw) => {
+                println!("QEMU started in {:.1} s", began.elapsed().as_secs_f64());
+                return fw;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    panic!("the firmware does not start healthy: {}", errors.join("; "))
+}
+
+/// Runs cases from `queue` on a firmware of its own until none is left.
+fn lane(
+    qemu_host: &Path,
+    counter_wasm: &[u8],
+    queue: &Mutex<VecDeque<(usize, &Case)>>,
+    rows: &Mutex<Vec<(usize, Row)>>,
+    starts: &AtomicUsize,
+) {
+    let mut fw = start(qemu_host, starts);
+    while let Some((index, case)) = queue.lock().unwrap_or_else(PoisonError::into_inner).pop_front()
+    {
+        let row = run_case(&mut fw, case, counter_wasm);
+        let healthy = row.healthy;
+        println!(
+            "{} {:<28} {:<11} expected {:<22} observed {:<12} {:>5.1} s  {}",
+            if row.pass { "PASS" } else { "FAIL" },
+            row.name,
+            row.class,
+            row.expected,
+            row.observed,
+            row.seconds,
+            row.reason
+        );
+        rows.lock().unwrap_or_else(PoisonError::into_inner).push((index, row));
+        if !healthy {
+            drop(fw);
+            fw = start(qemu_host, starts);
+        }
+    }
+}
+
+/// One case on `fw`, then the health check (the counter put back first
+/// when the case's module was confirmed).
+fn run_case(fw: &mut Firmware, case: &Case, counter_wasm: &[u8]) -> Row {
+    let t0 = Instant::now();
+    let previous = fw.module_len;
+    let mut o = match &case.body {
+        Body::Module(wasm) => run_module(fw, wasm, previous),
+        Body::Message(message) => run_message(fw, message),
+    };
+    let mut health = Ok(());
+    if !o.dead {
+        if o.installed && o.outcome != "stuck" {
+            health = restore(fw, counter_wasm);
+        }
+        if o.outcome == "stuck" {
+            // The trial holds the slot: nothing can be uploaded.
+            health = Err("the update path is blocked by the module on trial".into());
+        }
+        health = health.and_then(|()| healthy(fw, &case.name));
+    }
+    let healthy = !o.dead && health.is_ok();
+    if let Err(e) = &health {
+        o.reason = format!("{}; after: {e}", o.reason);
+    }
+    let pass = healthy && case.expect.iter().any(|e| e.as_str() == o.outcome);
+    Row {
+        name: case.name.clone(),
+        class: case.class.clone(),
+        what: case.what.clone(),
+        expected: case.expected(),
+        observed: o.outcome.clone(),
+        reason: o.reason.chars().take(200).collect(),
+        healthy,
+        pass,
+        seconds: (t0.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+    }
 }
 
 #[test]
@@ -322,67 +452,33 @@ fn every_hostile_case_over_the_air() {
         set.retain(|c| names.contains(&c.name.as_str()));
     }
     // Build the firmware now, not within a case's time.
+    // With `serve`'s environment (no public key): another one rebuilds.
     let status = Command::new("cargo")
         .args(["build", "--release", "--locked", "--features", "serve"])
+        .env("WASM_SDK_PUBLIC_KEY", "")
         .current_dir(&qemu_host)
         .status()
         .expect("cargo");
     assert!(status.success(), "the serve firmware does not build");
 
-    let mut starts = 0;
-    let mut fw = start(&qemu_host, &mut starts);
-    let mut rows = Vec::new();
-    for case in &set {
-        let t0 = Instant::now();
-        let previous = fw.builtin_len;
-        let mut o = match &case.body {
-            Body::Module(wasm) => run_module(&mut fw, wasm, previous),
-            Body::Message(message) => run_message(&mut fw, message),
-        };
-        let mut health = Ok(());
-        if !o.dead {
-            if o.installed && o.outcome != "stuck" {
-                health = restore(&mut fw, &counter_wasm);
-            }
-            if o.outcome == "stuck" {
-                // The trial holds the slot: nothing can be uploaded.
-                health = Err("the update path is blocked by the module on trial".into());
-            }
-            health = health.and_then(|()| healthy(&mut fw, &case.name));
+    // Firmware lives side by side: a case mostly waits (on the trial, on
+    // the feed), so lanes divide the suite's time.
+    let lanes: usize = std::env::var("WASM_SDK_OTA_LANES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from).min(LANES));
+    let queue = Mutex::new(set.iter().enumerate().collect::<VecDeque<_>>());
+    let rows = Mutex::new(Vec::new());
+    let starts = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..lanes.max(1) {
+            scope.spawn(|| lane(&qemu_host, &counter_wasm, &queue, &rows, &starts));
         }
-        let healthy = !o.dead && health.is_ok();
-        if let Err(e) = &health {
-            o.reason = format!("{}; after: {e}", o.reason);
-        }
-        let pass = healthy && case.expect.iter().any(|e| e.as_str() == o.outcome);
-        let row = Row {
-            name: case.name.clone(),
-            class: case.class.clone(),
-            what: case.what.clone(),
-            expected: case.expected(),
-            observed: o.outcome.clone(),
-            reason: o.reason.chars().take(200).collect(),
-            healthy,
-            pass,
-            seconds: (t0.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        };
-        println!(
-            "{} {:<28} {:<11} expected {:<22} observed {:<12} {:>5.1} s  {}",
-            if pass { "PASS" } else { "FAIL" },
-            row.name,
-            row.class,
-            row.expected,
-            row.observed,
-            row.seconds,
-            row.reason
-        );
-        rows.push(row);
-        if !healthy {
-            drop(fw);
-            fw = start(&qemu_host, &mut starts);
-        }
-    }
-    drop(fw);
+    });
+    let mut rows = rows.into_inner().unwrap_or_else(PoisonError::into_inner);
+    rows.sort_by_key(|(i, _)| *i);
+    let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
+    let starts = starts.into_inner();
     let failed: Vec<String> = rows.iter().filter(|r| !r.pass).map(|r| r.name.clone()).collect();
     let results = Results {
         firmware: firmware_description(&root),

@@ -243,12 +243,13 @@ fn distinct_type(i: usize) -> String {
 fn generated(manifest: &[u8]) -> Result<Vec<Case>, String> {
     use Outcome::{Refused, RolledBack, Running};
     let mut cases = Vec::new();
-    let mut sized = |name: &str, what: &str, expect: &[Outcome], max, wat: &dyn Fn(usize) -> String| {
-        let (n, wasm) = fit(manifest, max, wat).map_err(|e| format!("{name}: {e}"))?;
-        let what = what.replace("{n}", &format_with_commas(n));
-        cases.push(case(name, "install", format!("{what} ({} B)", wasm.len()), expect, wasm));
-        Ok::<_, String>(())
-    };
+    let mut sized =
+        |name: &str, what: &str, expect: &[Outcome], max, wat: &dyn Fn(usize) -> String| {
+            let (n, wasm) = fit(manifest, max, wat).map_err(|e| format!("{name}: {e}"))?;
+            let what = what.replace("{n}", &format_with_commas(n));
+            cases.push(case(name, "install", format!("{what} ({} B)", wasm.len()), expect, wasm));
+            Ok::<_, String>(())
+        };
     sized("many_types_identical", "{n} identical function types", &[Refused], 8000, &|n| {
         answering(&repeat(n, |_| "(type (func))".into()), "")
     })?;
@@ -271,56 +272,182 @@ fn generated(manifest: &[u8]) -> Result<Vec<Case>, String> {
     sized("deep_loops", "loops nested {n} deep", &[Refused], 8000, &|n| {
         answering("", &format!("{}{}", "(loop ".repeat(n), ")".repeat(n)))
     })?;
-    sized("br_table_huge", "a br_table with {n} targets, run on every message", &[Refused, Running], 16000, &|n| {
-        let targets = "0 ".repeat(n);
-        answering("", &format!("(block (br_table {targets} 0 (i32.const 3)))"))
-    })?;
+    sized(
+        "br_table_huge",
+        "a br_table with {n} targets, run on every message",
+        &[Refused, Running],
+        16000,
+        &|n| {
+            let targets = "0 ".repeat(n);
+            answering("", &format!("(block (br_table {targets} 0 (i32.const 3)))"))
+        },
+    )?;
     sized("many_functions", "{n} functions (over max_functions)", &[Refused], 5000, &|n| {
         answering(&repeat(n, |_| "(func)".into()), "")
     })?;
     sized("many_imports", "{n} imports of `log`", &[Refused], 2000, &|n| {
-        let imports =
-            repeat(n, |_| r#"(import "connectors" "log" (func (param i32 i32 i32) (result i32)))"#.into());
+        let imports = repeat(n, |_| {
+            r#"(import "connectors" "log" (func (param i32 i32 i32) (result i32)))"#.into()
+        });
         answering("", "").replacen("(module", &format!("(module {imports}"), 1)
     })?;
     sized("many_data_segments", "{n} active data segments", &[Refused], 5000, &|n| {
         answering(&repeat(n, |i| format!("(data (i32.const {}) \"a\")", i % 60000)), "")
     })?;
-    sized("many_passive_data", "{n} passive data segments, dropped on every message", &[Refused], 5000, &|n| {
-        answering(&repeat(n, |_| "(data \"a\")".into()), &repeat(n.min(50), |i| format!("(data.drop {i})")))
-    })?;
-    sized("many_element_segments", "{n} element segments into a 1-entry table", &[Refused], 5000, &|n| {
-        answering(&format!("(table 1 funcref) {}", repeat(n, |_| "(elem (i32.const 0) $answer)".into())), "")
-    })?;
-    sized("element_segment_overflow", "an element segment of {n} entries into a 256-entry table", &[Refused], 16000, &|n| {
-        answering(&format!("(table 256 funcref) (elem (i32.const 0) {})", "$answer ".repeat(n)), "")
-    })?;
+    sized(
+        "many_passive_data",
+        "{n} passive data segments, dropped on every message",
+        &[Refused],
+        5000,
+        &|n| {
+            answering(
+                &repeat(n, |_| "(data \"a\")".into()),
+                &repeat(n.min(50), |i| format!("(data.drop {i})")),
+            )
+        },
+    )?;
+    sized(
+        "many_element_segments",
+        "{n} element segments into a 1-entry table",
+        &[Refused],
+        5000,
+        &|n| {
+            answering(
+                &format!(
+                    "(table 1 funcref) {}",
+                    repeat(n, |_| "(elem (i32.const 0) $answer)".into())
+                ),
+                "",
+            )
+        },
+    )?;
+    sized(
+        "element_segment_overflow",
+        "an element segment of {n} entries into a 256-entry table",
+        &[Refused],
+        16000,
+        &|n| {
+            answering(
+                &format!("(table 256 funcref) (elem (i32.const 0) {})", "$answer ".repeat(n)),
+                "",
+            )
+        },
+    )?;
     sized("many_custom_sections", "{n} empty custom sections", &[Refused], 8000, &|n| {
         answering(&repeat(n, |i| format!("(@custom \"c{i}\" \"\")")), "")
     })?;
-    sized("many_local_entries", "one function declaring {n} locals in alternating entries", &[Refused], 8000, &|n| {
-        answering(&format!("(func {})", repeat(n, |i| format!("(local {})", if i % 2 == 0 { "i32" } else { "i64" }))), "")
-    })?;
-    sized("big_data_segment", "a counter with a {n}-byte data segment (a big module within its budgets)", &[Running], 16000, &|n| {
-        answering(&format!("(data (i32.const 1024) \"{}\")", "z".repeat(n)), "")
-    })?;
-    sized("long_function_body", "a counter that runs {n} no-ops on every message", &[Running, Refused], 16000, &|n| {
-        answering("", &"(nop)".repeat(n))
-    })?;
+    sized(
+        "many_local_entries",
+        "one function declaring {n} locals in alternating entries",
+        &[Refused],
+        8000,
+        &|n| {
+            answering(
+                &format!(
+                    "(func {})",
+                    repeat(n, |i| format!("(local {})", if i % 2 == 0 { "i32" } else { "i64" }))
+                ),
+                "",
+            )
+        },
+    )?;
+    sized(
+        "big_data_segment",
+        "a counter with a {n}-byte data segment (a big module within its budgets)",
+        &[Running],
+        16000,
+        &|n| answering(&format!("(data (i32.const 1024) \"{}\")", "z".repeat(n)), ""),
+    )?;
+    sized(
+        "long_function_body",
+        "a counter that runs {n} no-ops on every message",
+        &[Running, Refused],
+        16000,
+        &|n| answering("", &"(nop)".repeat(n)),
+    )?;
     let table = |elements: u32| answering(&format!("(table {elements} funcref)"), "");
     let once = |name: &str, class: &str, what: &str, expect: &[Outcome], wat: String| {
         let wasm = wat::parse_str(wat).map_err(|e| format!("{name}: {e}"))?;
-        Ok::<_, String>(case(name, class, what.into(), expect, with_custom(wasm, "wasm-sdk.manifest", manifest)))
+        Ok::<_, String>(case(
+            name,
+            class,
+            what.into(),
+            expect,
+            with_custom(wasm, "wasm-sdk.manifest", manifest),
+        ))
     };
-    cases.push(once("huge_table", "install", "a table of 1,000,000 entries (8 MB on instantiation)", &[Refused], table(1_000_000))?);
-    cases.push(once("huge_memory_min", "install", "a memory of 1,000 pages (64 MB) from the start", &[Refused], answering("", "").replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") 1000)"))?);
-    cases.push(once("two_memories", "install", "two memories (multi-memory)", &[Refused], answering("(memory $second 1)", ""))?);
-    cases.push(once("memory64", "install", "a 64-bit memory", &[Refused], answering("", "").replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") i64 1)"))?);
-    cases.push(once("unknown_import", "install", "imports `env.system`, which no host provides", &[Refused], answering("", "").replacen("(module", "(module (import \"env\" \"system\" (func (param i32)))", 1))?);
-    cases.push(once("start_spins", "install", "a start function that computes for ever (runs at instantiation, before any trial)", &[Refused, RolledBack], answering("(func $spin (loop $l (br $l))) (start $spin)", ""))?);
-    cases.push(once("start_traps", "install", "a start function that traps", &[Refused, RolledBack], answering("(func $boom (unreachable)) (start $boom)", ""))?);
-    cases.push(once("run_task_wrong_type", "install", "exports `run_task` taking a parameter", &[Refused], answering("", "").replace("(func (export \"run_task\") (result i32)", "(func (export \"run_task\") (param i32) (result i32)"))?);
-    cases.push(once("control_echo", "control", "a well-behaved module: answers every message as is", &[Running], answering("", ""))?);
+    cases.push(once(
+        "huge_table",
+        "install",
+        "a table of 1,000,000 entries (8 MB on instantiation)",
+        &[Refused],
+        table(1_000_000),
+    )?);
+    cases.push(once(
+        "huge_memory_min",
+        "install",
+        "a memory of 1,000 pages (64 MB) from the start",
+        &[Refused],
+        answering("", "")
+            .replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") 1000)"),
+    )?);
+    cases.push(once(
+        "two_memories",
+        "install",
+        "two memories (multi-memory)",
+        &[Refused],
+        answering("(memory $second 1)", ""),
+    )?);
+    cases.push(once(
+        "memory64",
+        "install",
+        "a 64-bit memory",
+        &[Refused],
+        answering("", "")
+            .replace("(memory (export \"memory\") 1)", "(memory (export \"memory\") i64 1)"),
+    )?);
+    cases.push(once(
+        "unknown_import",
+        "install",
+        "imports `env.system`, which no host provides",
+        &[Refused],
+        answering("", "").replacen(
+            "(module",
+            "(module (import \"env\" \"system\" (func (param i32)))",
+            1,
+        ),
+    )?);
+    cases.push(once(
+        "start_spins",
+        "install",
+        "a start function that computes for ever (runs at instantiation, before any trial)",
+        &[Refused, RolledBack],
+        answering("(func $spin (loop $l (br $l))) (start $spin)", ""),
+    )?);
+    cases.push(once(
+        "start_traps",
+        "install",
+        "a start function that traps",
+        &[Refused, RolledBack],
+        answering("(func $boom (unreachable)) (start $boom)", ""),
+    )?);
+    cases.push(once(
+        "run_task_wrong_type",
+        "install",
+        "exports `run_task` taking a parameter",
+        &[Refused],
+        answering("", "").replace(
+            "(func (export \"run_task\") (result i32)",
+            "(func (export \"run_task\") (param i32) (result i32)",
+        ),
+    )?);
+    cases.push(once(
+        "control_echo",
+        "control",
+        "a well-behaved module: answers every message as is",
+        &[Running],
+        answering("", ""),
+    )?);
     // The name section: parsed by no host check, but a decoder may walk it.
     let names = name_section_bomb();
     let wasm = wat::parse_str(answering("", "")).map_err(|e| e.to_string())?;
@@ -340,7 +467,7 @@ fn format_with_commas(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -368,7 +495,13 @@ fn name_section_bomb() -> Vec<u8> {
 fn malformed(manifest: &[u8]) -> Result<Vec<Case>, String> {
     let valid = wat::parse_str(answering("", "")).map_err(|e| e.to_string())?;
     let m = |name: &str, what: &str, wasm: Vec<u8>| {
-        case(name, "malformed", what.into(), &[Outcome::Refused], with_custom(wasm, "wasm-sdk.manifest", manifest))
+        case(
+            name,
+            "malformed",
+            what.into(),
+            &[Outcome::Refused],
+            with_custom(wasm, "wasm-sdk.manifest", manifest),
+        )
     };
     let mut bad_magic = valid.clone();
     bad_magic[1] = b'W';
@@ -447,7 +580,11 @@ fn messages() -> Vec<Case> {
             "6 bytes to the counter's input: longer than its receive buffer",
             vec![0xff; 6],
         ),
-        message("poison_one_byte_bad", "1 byte that is no Counter (0xff: an unfinished varint)", vec![0xff]),
+        message(
+            "poison_one_byte_bad",
+            "1 byte that is no Counter (0xff: an unfinished varint)",
+            vec![0xff],
+        ),
         message("poison_200_bytes", "200 bytes to the counter's input", vec![0x41; 200]),
     ]
 }

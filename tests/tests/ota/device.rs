@@ -23,8 +23,9 @@ pub struct Firmware {
     console: Arc<Mutex<Vec<String>>>,
     /// The SMP client on the firmware's pty.
     pub client: MCUmgrClient,
-    /// The size of the built-in counter module.
-    pub builtin_len: usize,
+    /// The size of the module the counter runs: the built-in one, or the
+    /// counter put back after a case.
+    pub module_len: usize,
 }
 
 impl Firmware {
@@ -56,7 +57,9 @@ impl Firmware {
         while Instant::now() < deadline {
             {
                 let lines = console.lock().unwrap_or_else(PoisonError::into_inner);
-                port = port.or_else(|| lines.iter().find_map(|l| l.strip_prefix("smp: ").map(str::to_owned)));
+                port = port.or_else(|| {
+                    lines.iter().find_map(|l| l.strip_prefix("smp: ").map(str::to_owned))
+                });
                 builtin_len = builtin_len.or_else(|| observe::boot_module_len(&lines));
             }
             if let (Some(port), Some(len)) = (&port, builtin_len) {
@@ -80,7 +83,7 @@ impl Firmware {
                 return Err(e);
             }
         };
-        Ok(Firmware { child, console, client, builtin_len })
+        Ok(Firmware { child, console, client, module_len: builtin_len })
     }
 
     /// Whether QEMU still runs.
@@ -108,10 +111,7 @@ impl Firmware {
     /// group's `send`); `Err` with the device's reason.
     pub fn send(&self, data: &[u8]) -> Result<(), String> {
         let body = SendBody { name: "counter", port: "wasm_input", data };
-        self.client
-            .raw_command(&GuestSend { body })
-            .map(|_: Empty| ())
-            .map_err(|e| describe(&e))
+        self.client.raw_command(&GuestSend { body }).map(|_: Empty| ()).map_err(|e| describe(&e))
     }
 
     /// The counter's `received` count and state (the guest group's `list`).

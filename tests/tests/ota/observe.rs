@@ -44,10 +44,12 @@ const FATAL: &str = "error: ";
 pub fn verdict(lines: &[String], previous: usize) -> Verdict {
     let mut v = Verdict::default();
     let back_to_previous = format!("{SWAPPED}{previous} B module");
-    for line in lines {
+    for (i, line) in lines.iter().enumerate() {
         let line = line.trim_end();
         if line.starts_with(FATAL) {
-            v.fatal = Some(line.to_owned());
+            // A panic's message is on the line after its location.
+            let next = lines.get(i + 1).map(|l| l.trim()).unwrap_or_default();
+            v.fatal = Some(shorten(&format!("{line} {next}")));
         }
         if !line.starts_with(EVENT) {
             continue;
@@ -71,6 +73,17 @@ pub fn verdict(lines: &[String], previous: usize) -> Verdict {
         }
     }
     v
+}
+
+/// `error: panic: panicked at /long/path/file.rs:1:2: message` as
+/// `error: panic at file.rs:1:2: message`.
+fn shorten(fatal: &str) -> String {
+    let fatal = fatal.trim_end();
+    let Some((head, rest)) = fatal.split_once("panicked at ") else { return fatal.to_owned() };
+    let head = head.trim_end().trim_end_matches(':');
+    let Some((path, tail)) = rest.split_once(".rs:") else { return fatal.to_owned() };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    format!("{head} at {name}.rs:{tail}")
 }
 
 /// The counts the counter printed (`counter: N`), leaving out `injected`
@@ -135,13 +148,13 @@ mod tests {
             &lines(
                 "serve: counter now runs a 900 B module\n\
                  serve: counter: module confirmed by the health rule (20 messages)\n\
-                 serve: counter trapped: unreachable\nerror: panic: out of memory",
+                 serve: counter trapped: unreachable\nerror: panic: panicked at /a/b/x.rs:5:9:\nout of memory",
             ),
             1200,
         );
         assert!(v.confirmed && !v.rolled_back);
         assert_eq!(v.stopped_after_confirm.as_deref(), Some("serve: counter trapped: unreachable"));
-        assert_eq!(v.fatal.as_deref(), Some("error: panic: out of memory"));
+        assert_eq!(v.fatal.as_deref(), Some("error: panic at x.rs:5:9: out of memory"));
     }
 
     #[test]
