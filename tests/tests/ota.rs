@@ -225,7 +225,7 @@ fn run_module(fw: &mut Firmware, wasm: &[u8], previous: usize) -> Observed {
     }
     let message = injected();
     let trial = trial_wait();
-    let began = Instant::now();
+    let mut last_taken = Instant::now();
     let (mut fed, mut refused) = (0, 0);
     let mut confirmed_at = None;
     loop {
@@ -236,29 +236,33 @@ fn run_module(fw: &mut Firmware, wasm: &[u8], previous: usize) -> Observed {
         if v.rolled_back {
             return Observed::new("rolled-back", v.last_event.unwrap_or_default());
         }
+        // The trial's time runs from the last message the module took: a
+        // slow firmware (a loaded machine) is not a stuck one.
+        let waited = last_taken.elapsed() >= trial;
         if v.confirmed {
             let at = *confirmed_at.get_or_insert_with(Instant::now);
+            let settled = at.elapsed() >= Duration::from_secs(AFTER_CONFIRM_SECS);
             // Still running a while after its confirmation, the feed going
             // on: within its budgets. One that stopped gets until the
             // deadline to fall back.
-            if v.stopped_after_confirm.is_none()
-                && at.elapsed() >= Duration::from_secs(AFTER_CONFIRM_SECS)
-            {
-                let mut o = Observed::new("running", v.last_event.unwrap_or_default());
-                o.installed = true;
-                return o;
+            match v.stopped_after_confirm {
+                None if settled => {
+                    let mut o = Observed::new("running", v.last_event.unwrap_or_default());
+                    o.installed = true;
+                    return o;
+                }
+                Some(line) if settled && waited => {
+                    let mut o = Observed::new("stopped", format!("confirmed, then {line}"));
+                    o.installed = true;
+                    return o;
+                }
+                _ => {}
             }
-        }
-        if began.elapsed() >= trial {
-            if let Some(line) = v.stopped_after_confirm {
-                let mut o = Observed::new("stopped", format!("confirmed, then {line}"));
-                o.installed = true;
-                return o;
-            }
+        } else if waited {
             let mut o = Observed::new(
                 "stuck",
                 format!(
-                    "undecided after {} s: {}",
+                    "undecided {} s after the last message it took: {}",
                     trial.as_secs(),
                     v.last_event.unwrap_or_default()
                 ),
@@ -266,14 +270,12 @@ fn run_module(fw: &mut Firmware, wasm: &[u8], previous: usize) -> Observed {
             o.installed = true;
             return o;
         }
-        // Feed once it runs; a full input (the guest is not taking any)
-        // or a slow answer is not an error here.
         // Feed once it runs, until it stops taking messages: a full input
         // means the guest does not take any, and with a guest spinning
         // each refused send can wait for the client's timeout.
         if v.swapped && fed < FEED && refused < 3 {
             match fw.send(&message) {
-                Ok(()) => (fed, refused) = (fed + 1, 0),
+                Ok(()) => (fed, refused, last_taken) = (fed + 1, 0, Instant::now()),
                 Err(_) => refused += 1,
             }
         }
