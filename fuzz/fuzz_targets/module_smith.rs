@@ -19,6 +19,7 @@
 
 use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
+use wasm_sdk_abi::manifest::{MANIFEST_SECTION, append_custom_section};
 use wasm_sdk_abi::queue::QueueEnv;
 use wasm_sdk_host::{Host, HostConfig};
 use wasm_smith::{Config, Module};
@@ -86,35 +87,12 @@ fn config() -> Config {
     c
 }
 
-/// Appends a custom section `name` with `payload` to a module.
-fn append_custom(wasm: &mut Vec<u8>, name: &str, payload: &[u8]) {
-    let mut body = Vec::new();
-    leb(&mut body, name.len());
-    body.extend_from_slice(name.as_bytes());
-    body.extend_from_slice(payload);
-    wasm.push(0);
-    leb(wasm, body.len());
-    wasm.extend_from_slice(&body);
-}
-
-fn leb(out: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
     let Ok(which) = u.choose_index(MANIFESTS.len()) else { return };
     let Ok(module) = CONFIG.with(|c| Module::new(c.clone(), &mut u)) else { return };
     let mut wasm = module.to_bytes();
-    append_custom(&mut wasm, "wasm-sdk.manifest", MANIFESTS[which]);
+    append_custom_section(&mut wasm, MANIFEST_SECTION, MANIFESTS[which]);
     HOST.with(|host| {
         if let Ok(mut guest) = host.load(&wasm, common::env()) {
             common::run(&mut guest, host.config(), TOTAL_FUEL);

@@ -41,11 +41,16 @@ use mcumgr_toolkit::connection::ExecuteError;
 use serde::{Deserialize, Serialize};
 use wasm_sdk_tests::{TARGETS, build_guest, workspace_root};
 
+/// Milliseconds between the firmware's own counter inputs (`./serve
+/// --tick-ms`): the trial's deadline, restart backoff and fall-back window
+/// scale with it (60, 1 to 60 and 300 ticks), so that a case is decided in
+/// seconds.
+pub const TICK_MS: &str = "200";
 /// Seconds a module swapped in has to settle: rolled back, or confirmed
 /// and still running; a module undecided by then blocks the update path
-/// (`stuck`). Must be longer than the firmware's trial deadline (which the
-/// runtime is adding): `WASM_SDK_OTA_TRIAL_SECS` sets it.
-const TRIAL_SECS: u64 = 15;
+/// (`stuck`). Longer than the firmware's trial deadline (60 ticks of
+/// [`TICK_MS`]): `WASM_SDK_OTA_TRIAL_SECS` sets it.
+const TRIAL_SECS: u64 = 20;
 /// Messages the runner feeds a module on trial besides the firmware's one
 /// a second, so the health rule (20 messages) decides in seconds.
 const FEED: u32 = 30;
@@ -458,6 +463,7 @@ fn every_hostile_case_over_the_air() {
     let status = Command::new("cargo")
         .args(["build", "--release", "--locked", "--features", "serve"])
         .env("WASM_SDK_PUBLIC_KEY", "")
+        .env("WASM_SDK_SERVE_TICK_MS", TICK_MS)
         .current_dir(&qemu_host)
         .status()
         .expect("cargo");

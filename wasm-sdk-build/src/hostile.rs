@@ -99,15 +99,22 @@ pub fn read_set(dir: &Path) -> Result<Vec<Hostile>, String> {
         .collect()
 }
 
+/// The value of a fixture's header line `;; key: value`.
+///
+/// # Errors
+///
+/// The text has no such line.
+pub fn header(text: &str, key: &str) -> Result<String, String> {
+    let prefix = format!(";; {key}:");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map(|value| value.trim().to_owned())
+        .ok_or_else(|| format!("no `{prefix}` line"))
+}
+
 fn read_one(path: &Path) -> Result<Hostile, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let header = |key: &str| {
-        let prefix = format!(";; {key}:");
-        text.lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .map(|value| value.trim().to_owned())
-            .ok_or_else(|| format!("no `{prefix}` line"))
-    };
+    let header = |key: &str| header(&text, key);
     let wasm = wat::parse_str(&text).map_err(|e| e.to_string())?;
     Ok(Hostile {
         name: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),

@@ -90,12 +90,7 @@ impl Case {
 
 /// Appends a custom section `name` with `payload` to `module`.
 pub fn with_custom(mut module: Vec<u8>, name: &str, payload: &[u8]) -> Vec<u8> {
-    let mut content = leb(name.len() as u64);
-    content.extend_from_slice(name.as_bytes());
-    content.extend_from_slice(payload);
-    module.push(0);
-    module.extend(leb(content.len() as u64));
-    module.extend(content);
+    wasm_sdk_abi::manifest::append_custom_section(&mut module, name, payload);
     module
 }
 
@@ -148,13 +143,7 @@ fn fixtures(dir: &Path, manifest: &[u8]) -> Result<Vec<Case>, String> {
 
 fn fixture(path: &Path, manifest: &[u8]) -> Result<Case, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let header = |key: &str| {
-        let prefix = format!(";; {key}:");
-        text.lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .map(|value| value.trim().to_owned())
-            .ok_or_else(|| format!("no `{prefix}` line"))
-    };
+    let header = |key: &str| wasm_sdk_build::hostile::header(&text, key);
     let wasm = wat::parse_str(&text).map_err(|e| e.to_string())?;
     Ok(Case {
         name: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),

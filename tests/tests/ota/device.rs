@@ -34,6 +34,7 @@ impl Firmware {
     pub fn start(qemu_host: &Path) -> Result<Self, String> {
         let mut command = Command::new(qemu_host.join("serve"));
         command
+            .args(["--tick-ms", super::TICK_MS])
             .env("SERVE_LOCKED", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
