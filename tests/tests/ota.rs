@@ -321,7 +321,9 @@ fn restore(fw: &mut Firmware, counter: &[u8]) -> Result<(), String> {
         .map_err(|e| device::describe(&e))?;
     fw.client.image_set_state(None, true).map_err(|e| device::describe(&e))?;
     let swapped = format!("serve: counter now runs a {} B module", counter.len());
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // A confirmed module that spins is swapped out only after its
+    // safe-point slices (`update::SAFE_POINT_SLICES`) are used.
+    let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if fw.since(mark).iter().any(|l| l.trim_end() == swapped) {
             fw.module_len = counter.len();
@@ -387,8 +389,16 @@ fn lane(
     let mut fw = start(qemu_host, starts);
     while let Some((index, case)) = queue.lock().unwrap_or_else(PoisonError::into_inner).pop_front()
     {
+        let mark = fw.mark();
         let row = run_case(&mut fw, case, counter_wasm);
         let healthy = row.healthy;
+        if !row.pass {
+            // The firmware's own account, for whoever reads a failed run
+            // (the counts left out).
+            for line in fw.since(mark).iter().filter(|l| !l.starts_with("counter: ")).take(60) {
+                println!("    | {line}");
+            }
+        }
         println!(
             "{} {:<28} {:<11} expected {:<22} observed {:<12} {:>5.1} s  {}",
             if row.pass { "PASS" } else { "FAIL" },

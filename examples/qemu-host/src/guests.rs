@@ -85,6 +85,14 @@ impl Sink for SemihostingSink {
             Event::Swapped(len) => {
                 SWAPS.fetch_add(1, Ordering::Relaxed);
                 hprintln!("serve: {guest} now runs a {len} B module");
+                // What the firmware holds after each swap: a leak shows as
+                // a rising figure across updates.
+                hprintln!(
+                    "serve: heap {} B in use, {} B at most so far, of {} B",
+                    crate::memory::heap_live(),
+                    crate::memory::heap_peak(),
+                    crate::memory::HEAP_SIZE,
+                );
             }
             Event::SwapRefused(why) => hprintln!("serve: {guest}: swap refused: {why}"),
             Event::Busy => hprintln!("serve: {guest} busy; stopped mid-message"),
