@@ -20,7 +20,6 @@
 
 use cortex_m_semihosting::hprintln;
 use embassy_runner::{ChannelEnv, StartError};
-use wasm_sdk_host::abi::queue::QueueEnv;
 use wasm_sdk_host::shape::Costs;
 use wasm_sdk_host::{Host, HostConfig, LoadError, Shape};
 
@@ -73,26 +72,10 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
         HEAVY_SWEEP.len()
     );
     // The example guests first, with no module budget: what a real module
-    // takes against its estimate.
-    let unlimited = Host::<QueueEnv>::new(HostConfig { module_heap: usize::MAX, ..config.clone() });
-    for (name, wasm) in [
-        ("counter", guests::COUNTER_WASM),
-        ("primes", guests::PRIMES_WASM),
-        ("coremark", crate::bench::COREMARK_WASM),
-    ] {
-        let before = memory::heap_live();
-        memory::reset_peak();
-        let loaded = unlimited.load(wasm, QueueEnv::default()).map(drop);
-        let peak = memory::heap_peak() - before;
-        let estimate =
-            Shape::scan(wasm).map(|shape| shape.heap(&Costs::NATIVE).total()).unwrap_or(0);
-        hprintln!(
-            "    {name:>16} {:>6} B: {loaded:?}; peak {peak} B, estimate {estimate} B",
-            wasm.len()
-        );
-    }
-    // wasmi keeps compiled code in its engine until the engine goes.
-    drop(unlimited);
+    // takes against its estimate (a validating build: the checks run in
+    // no other).
+    #[cfg(feature = "validate")]
+    example_guests(config);
     let memory_budget = usize::try_from(config.memory_budget).unwrap_or(usize::MAX);
     let free = memory::HEAP_SIZE.saturating_sub(memory::heap_live());
     let module_heap = free.saturating_sub(HEAP_MARGIN).saturating_sub(memory_budget);
@@ -149,4 +132,28 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
         );
     }
     sweep
+}
+
+/// The example guests' load on a host without a module budget, against
+/// their estimate.
+#[cfg(feature = "validate")]
+fn example_guests(config: &HostConfig) {
+    use wasm_sdk_host::abi::queue::QueueEnv;
+    let unlimited = Host::<QueueEnv>::new(HostConfig { module_heap: usize::MAX, ..config.clone() });
+    for (name, wasm) in [
+        ("counter", guests::COUNTER_WASM),
+        ("primes", guests::PRIMES_WASM),
+        ("coremark", crate::bench::COREMARK_WASM),
+    ] {
+        let before = memory::heap_live();
+        memory::reset_peak();
+        let loaded = unlimited.load(wasm, QueueEnv::default()).map(drop);
+        let peak = memory::heap_peak() - before;
+        let estimate =
+            Shape::scan(wasm).map(|shape| shape.heap(&Costs::NATIVE).total()).unwrap_or(0);
+        hprintln!(
+            "    {name:>16} {:>6} B: {loaded:?}; peak {peak} B, estimate {estimate} B",
+            wasm.len()
+        );
+    }
 }
