@@ -298,9 +298,14 @@ impl Shape {
                         }
                     }
                 }
+                // The items of tables, elements and data, like the operators
+                // of a body, are counted up to the first that does not
+                // read: the engine refuses the module there (invalid, not
+                // malformed: `ModuleInfo` does not read these items),
+                // having allocated for what came before, which is counted.
                 Payload::TableSection(reader) => {
-                    for table in reader {
-                        shape.add_table(table?.ty.initial);
+                    for table in reader.into_iter().map_while(Result::ok) {
+                        shape.add_table(table.ty.initial);
                     }
                 }
                 Payload::GlobalSection(reader) => shape.globals = reader.count(),
@@ -311,8 +316,8 @@ impl Shape {
                     }
                 }
                 Payload::ElementSection(reader) => {
-                    for element in reader {
-                        let items = match element?.items {
+                    for element in reader.into_iter().map_while(Result::ok) {
+                        let items = match element.items {
                             ElementItems::Functions(items) => items.count(),
                             ElementItems::Expressions(_, items) => items.count(),
                         };
@@ -321,10 +326,10 @@ impl Shape {
                     }
                 }
                 Payload::DataSection(reader) => {
-                    for data in reader {
+                    for data in reader.into_iter().map_while(Result::ok) {
                         shape.data_segments = shape.data_segments.saturating_add(1);
                         shape.data_bytes =
-                            shape.data_bytes.saturating_add(saturate(data?.data.len()));
+                            shape.data_bytes.saturating_add(saturate(data.data.len()));
                     }
                 }
                 Payload::CodeSectionEntry(body) => {
