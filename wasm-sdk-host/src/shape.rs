@@ -68,8 +68,6 @@ pub struct Shape {
     pub most_pushes: u32,
     /// The largest function body, in bytes.
     pub largest_body: u32,
-    /// Operators of the largest function body, by count.
-    pub most_operators: u32,
     /// The deepest nesting of blocks, loops, ifs and try blocks in any
     /// body.
     pub deepest_nesting: u32,
@@ -390,7 +388,6 @@ impl Shape {
             }
             operators = operators.saturating_add(1);
         }
-        self.most_operators = self.most_operators.max(operators);
         self.most_pushes = self.most_pushes.max(pushes);
         self.operators = self.operators.saturating_add(operators);
         Ok(())

@@ -8,7 +8,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 
 use wasm_sdk_build::heavy::{HEAVY_KINDS, heavy};
 use wasm_sdk_host::abi::queue::QueueEnv;
@@ -18,8 +18,9 @@ use wasm_sdk_host::{Host, HostConfig, LoadError, Shape};
 /// The heap in use and its peak, counted on the thread that measures only:
 /// the test harness allocates on its own threads meanwhile.
 struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+// Signed: a block allocated before the window may be freed in it.
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
 
 thread_local! {
     static MEASURED: Cell<bool> = const { Cell::new(false) };
@@ -35,7 +36,8 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() && measured() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            let size = isize::try_from(layout.size()).unwrap_or(isize::MAX);
+            let live = LIVE.fetch_add(size, Ordering::Relaxed).saturating_add(size);
             PEAK.fetch_max(live, Ordering::Relaxed);
         }
         ptr
@@ -43,7 +45,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if measured() {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            LIVE.fetch_sub(isize::try_from(layout.size()).unwrap_or(isize::MAX), Ordering::Relaxed);
         }
         // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
         unsafe { System.dealloc(ptr, layout) }
@@ -79,7 +81,7 @@ fn load_peak(config: &HostConfig, wasm: &[u8]) -> (usize, Result<(), LoadError>)
     let loaded = host.load(wasm, QueueEnv::default()).map(drop);
     drop(host);
     MEASURED.set(false);
-    (PEAK.load(Ordering::Relaxed), loaded)
+    (usize::try_from(PEAK.load(Ordering::Relaxed)).unwrap_or(0), loaded)
 }
 
 #[test]
