@@ -220,8 +220,12 @@ impl LogLimit {
     pub const DEFAULT: LogLimit = LogLimit { burst: 20, every: Duration::from_millis(100) };
 }
 
-/// A [`LogLimit`] applied: the lines a guest may pass now.
-struct LogBucket {
+/// A [`LogLimit`] applied: the lines that may pass now. Each guest's log
+/// has one; a firmware that prints what guests send (an output consumer
+/// on a console) applies one too, so a guest answering in a loop cannot
+/// flood the console through it either.
+#[derive(Clone, Debug)]
+pub struct LogBucket {
     limit: LogLimit,
     tokens: u32,
     since: Instant,
@@ -230,8 +234,25 @@ struct LogBucket {
 }
 
 impl LogBucket {
-    fn new(limit: LogLimit) -> Self {
+    /// A full bucket: `limit.burst` lines may pass at once.
+    pub fn new(limit: LogLimit) -> Self {
         LogBucket { limit, tokens: limit.burst, since: Instant::now(), unreported: 0 }
+    }
+
+    /// The limit it applies.
+    pub fn limit(&self) -> LogLimit {
+        self.limit
+    }
+
+    /// Whether one more line may pass now: `Some(n)` if it does, `n` the
+    /// lines dropped since the last one passed (to be said before it);
+    /// `None` if it is dropped, and counted.
+    pub fn admit(&mut self) -> Option<u32> {
+        if !self.take() {
+            self.unreported = self.unreported.saturating_add(1);
+            return None;
+        }
+        Some(core::mem::take(&mut self.unreported))
     }
 
     /// Whether one more line may pass now (taking it).
@@ -727,16 +748,18 @@ impl ChannelEnv {
     /// Whether a log line may pass its [`LogLimit`] now; says how many
     /// were dropped before it.
     fn admit_line(&mut self) -> bool {
-        if !self.logs.take() {
-            self.dropped_lines = self.dropped_lines.wrapping_add(1);
-            self.logs.unreported = self.logs.unreported.saturating_add(1);
-            return false;
+        match self.logs.admit() {
+            None => {
+                self.dropped_lines = self.dropped_lines.wrapping_add(1);
+                false
+            }
+            Some(dropped) => {
+                if dropped > 0 {
+                    self.sink.dropped_lines(self.name, dropped);
+                }
+                true
+            }
         }
-        if self.logs.unreported > 0 {
-            self.sink.dropped_lines(self.name, self.logs.unreported);
-            self.logs.unreported = 0;
-        }
-        true
     }
 
     /// Keeps `buffer`, emptied, for the guest's next output, unless it is

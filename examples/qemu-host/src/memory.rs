@@ -1,9 +1,17 @@
 //! RAM use: the global heap, and the stack's high-water mark.
 //!
 //! wasmi keeps compiled code, stores, value stacks and guest linear memory
-//! on the heap, and messages travel as `Vec<u8>`. It is a TLSF allocator
-//! (constant-time allocate and free: a message round trip allocates twice)
-//! over a static arena, wrapped to count the bytes in use and their peak.
+//! on the heap, and messages travel as `Vec<u8>`. The allocator works over
+//! a static arena, wrapped to count the bytes in use and their peak:
+//!
+//! - the checks use TLSF: constant-time allocate and free (a message round
+//!   trip allocates twice), which their figures were measured with;
+//! - serve mode uses first fit, as the nRF5340 does. TLSF's good fit looks
+//!   for a request only in size classes above its own, so a block freed by
+//!   a guest's 64 KiB page is not found for the next page of that size:
+//!   after a few dozen swaps, an upload was refused ("instantiation
+//!   failed") with most of the heap free. First fit takes any free block
+//!   large enough.
 //!
 //! The stack is the rest of RAM, from the end of the statics (`_stack_end`,
 //! also the MSPLIM stack limit, so an overflow faults instead of
@@ -15,7 +23,10 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use embedded_alloc::TlsfHeap;
+#[cfg(feature = "serve")]
+use embedded_alloc::LlffHeap as Allocator;
+#[cfg(not(feature = "serve"))]
+use embedded_alloc::TlsfHeap as Allocator;
 
 /// Arena size: the nRF5340 firmware's for the checks. Both guests loaded
 /// and running peak at ~44 KiB (the summary prints it); a hostile guest
@@ -35,8 +46,11 @@ pub const HEAP_SIZE: usize = 320 * 1024;
 static mut ARENA: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
 
 #[global_allocator]
-static HEAP: CountingHeap =
-    CountingHeap { inner: TlsfHeap::empty(), live: AtomicUsize::new(0), peak: AtomicUsize::new(0) };
+static HEAP: CountingHeap = CountingHeap {
+    inner: Allocator::empty(),
+    live: AtomicUsize::new(0),
+    peak: AtomicUsize::new(0),
+};
 
 /// Hands the arena to the allocator. Call once, before anything allocates.
 pub fn init_heap() {
@@ -62,7 +76,7 @@ pub fn reset_peak() {
 
 /// An allocator that counts what passes through it.
 struct CountingHeap {
-    inner: TlsfHeap,
+    inner: Allocator,
     live: AtomicUsize,
     peak: AtomicUsize,
 }

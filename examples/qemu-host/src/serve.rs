@@ -22,8 +22,8 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
-use embassy_runner::ChannelEnv;
 use embassy_runner::update::{self, Check, Fleet, Health, Managed, Transport};
+use embassy_runner::{ChannelEnv, LogBucket, LogLimit};
 use embassy_time::{Duration, Timer};
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
@@ -343,11 +343,24 @@ pub async fn counter_task(host: Host<ChannelEnv>, guest: Guest<ChannelEnv>) {
     update::run(&host, &COUNTER, guest).await
 }
 
-/// Prints every count the counter answers.
+/// How many counts [`echo_task`] prints: its own [`LogLimit`] over the
+/// guest's answers. A module answering in a loop would otherwise keep the
+/// console busy, and semihosting stops the whole machine while it writes:
+/// timers, the trial's deadline among them, would wait on the console.
+/// Twice a tick's rate, so every count of a healthy counter shows.
+const ECHO_LIMIT: LogLimit = LogLimit { burst: 40, every: at_tick(Duration::from_millis(500)) };
+
+/// Prints every count the counter answers, within [`ECHO_LIMIT`]; the
+/// counts it leaves out are said before the next one it prints.
 #[embassy_executor::task]
 pub async fn echo_task() {
+    let mut lines = LogBucket::new(ECHO_LIMIT);
     loop {
         let message = guests::COUNTER_OUT.receive().await;
+        let Some(left_out) = lines.admit() else { continue };
+        if left_out > 0 {
+            hprintln!("serve: {} counts not printed (the console's rate limit)", left_out);
+        }
         let count = wasm_sdk::from_payload::<module_examples_common::Counter>(&message);
         match count {
             Ok(counter) => hprintln!("counter: {}", counter.count),
