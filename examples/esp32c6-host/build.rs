@@ -24,10 +24,10 @@ const GUEST_SOURCES: [&str; 7] = [
     "examples/counter",
     "examples/primes",
     "examples/common",
-    "wasm-sdk",
-    "wasm-sdk-macros",
-    "wasm-sdk-abi",
-    "wasm-sdk-build",
+    "crates/wasm-sdk",
+    "crates/wasm-sdk-macros",
+    "crates/wasm-sdk-abi",
+    "crates/wasm-sdk-build",
 ];
 
 fn main() {

@@ -32,7 +32,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-ELF_DIR=target/riscv32imac-unknown-none-elf/release
+# Where cargo puts the build: honours CARGO_TARGET_DIR and cargo's config.
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+ELF_DIR=$target_dir/riscv32imac-unknown-none-elf/release
 FULL=$ELF_DIR/esp32c6-host
 BASE=$ELF_DIR/esp32c6-host-no-wasm
 

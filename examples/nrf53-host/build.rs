@@ -39,10 +39,10 @@ const GUEST_SOURCES: [&str; 8] = [
     "examples/alarm",
     "examples/primes",
     "examples/common",
-    "wasm-sdk",
-    "wasm-sdk-macros",
-    "wasm-sdk-abi",
-    "wasm-sdk-build",
+    "crates/wasm-sdk",
+    "crates/wasm-sdk-macros",
+    "crates/wasm-sdk-abi",
+    "crates/wasm-sdk-build",
 ];
 
 fn main() {
@@ -68,7 +68,7 @@ fn main() {
         }
     }
 
-    // `WASM_SDK_PUBLIC_KEY=FILE` (an absolute path): with `--features smp`
+    // `WASM_SDK_PUBLIC_KEY=FILE` (an absolute path): with `--features update`
     // the firmware refuses modules not signed with that key.
     wasm_sdk_build::embed_public_key();
 }

@@ -17,9 +17,9 @@
 #      native stand-ins replace the guests, so wasmi, wasm-sdk-host, the
 #      bridge and the .wasm modules are dead code the linker drops; the
 #      difference is what Wasm costs, the baseline is embassy, drivers, defmt
-#      and the application. Likewise `--features smp` adds live module
+#      and the application. Likewise `--features update` adds live module
 #      updates: the difference is what they cost (SMP server, CBOR,
-#      SHA-256, module slots, `embassy_runner::update`, the guest group, the
+#      SHA-256, module slots, `wasm_sdk_embassy::update`, the guest group, the
 #      NVMC and UARTE1 drivers). The budget applies to the default build;
 #      the smp build's figure and verdict are printed.
 #      Trusted loading (`--no-default-features`: no on-device validation,
@@ -35,7 +35,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-ELF_DIR=target/thumbv8m.main-none-eabihf/release
+# Where cargo puts the build: honours CARGO_TARGET_DIR and cargo's config.
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+ELF_DIR=$target_dir/thumbv8m.main-none-eabihf/release
 FULL=$ELF_DIR/nrf53-host
 BASE=$ELF_DIR/nrf53-host-no-wasm
 SMP=$ELF_DIR/nrf53-host-smp
@@ -45,13 +47,13 @@ TRUSTED_SMP=$ELF_DIR/nrf53-host-trusted-smp
 if [[ "${1:-}" != "--no-build" ]]; then
     cargo build --release --quiet --features no-wasm
     cp "$FULL" "$BASE"
-    cargo build --release --quiet --features smp
+    cargo build --release --quiet --features update
     cp "$FULL" "$SMP"
     cargo build --release --quiet --no-default-features
     cp "$FULL" "$TRUSTED"
     key=$(mktemp)
     { printf '\001'; printf 'size.sh: fixed public key, 32 B.' ; } >"$key"
-    WASM_SDK_PUBLIC_KEY=$key cargo build --release --quiet --no-default-features --features smp
+    WASM_SDK_PUBLIC_KEY=$key cargo build --release --quiet --no-default-features --features update
     rm -f "$key"
     cp "$FULL" "$TRUSTED_SMP"
     cargo build --release --quiet
@@ -104,7 +106,7 @@ if [[ -f "$SMP" ]]; then
     smp_verdict="within the 400 KiB budget"
     ((smp_flash > BUDGET)) && smp_verdict="OVER the 400 KiB budget by $((smp_flash - BUDGET)) B"
     echo
-    echo "with live updates (--features smp: SMP server, slots, update path, guest group):"
+    echo "with live updates (--features update: SMP server, slots, update path, guest group):"
     printf '  %-44s %9s (%d B), %s\n' "flash" "$(kib "$smp_flash")" "$smp_flash" "$smp_verdict"
     printf '  %-44s %9s\n' "SMP, slots, update path, UARTE1, NVMC" \
         "$(kib $((smp_flash - full_flash)))"
@@ -153,7 +155,7 @@ readelf -s -W -C "$FULL" | awk -v secs="$flash_sections" -v total="$full_flash" 
         if (crate ~ /^\.L/) group = "anonymous constants"
         else if (crate ~ /^(wasmi|wasmi_ir|wasmi_core|wasmi_collections)$/) group = "wasmi"
         else if (crate == "wasmparser") group = "wasmparser (validation, parsing)"
-        else if (crate ~ /^(wasm_sdk_host|wasm_sdk_abi|embassy_runner)$/) group = "wasm-sdk-host + bridge"
+        else if (crate ~ /^(wasm_sdk_host|wasm_sdk_abi|wasm_sdk_embassy)$/) group = "wasm-sdk-host + bridge"
         else if (crate ~ /^(embassy_|nrf_pac|cortex_m|defmt|cordyceps|critical_section|embedded_)/ ||
                  crate ~ /^[A-Z0-9_]+$/ || crate ~ /^(Reset|HardFault|DefaultHandler|__pre_init)/)
             group = "embassy, drivers, defmt, rt"

@@ -42,10 +42,10 @@ fn main() {
             "examples/coremark",
             "examples/coremark-core",
             "examples/common",
-            "wasm-sdk",
-            "wasm-sdk-abi",
-            "wasm-sdk-macros",
-            "wasm-sdk-build",
+            "crates/wasm-sdk",
+            "crates/wasm-sdk-abi",
+            "crates/wasm-sdk-macros",
+            "crates/wasm-sdk-build",
         ])
         .memory(MemoryMode::Tight)
         .build();

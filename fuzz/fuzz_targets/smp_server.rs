@@ -381,7 +381,7 @@ fn check_message(message: &[u8]) {
 // ---- The crate's test doubles: RAM slots, the echo guest, NOR flash in
 // RAM with power cuts (one file, shared with `wasm-sdk-smp/tests`).
 
-#[path = "../../wasm-sdk-smp/tests/common/doubles.rs"]
+#[path = "../../crates/wasm-sdk-smp/tests/common/doubles.rs"]
 mod doubles;
 
 use doubles::{BANK, EchoGuest, LAYOUT, MagicCheck, RamFlash, RamSlots};

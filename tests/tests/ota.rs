@@ -471,7 +471,7 @@ fn every_hostile_case_over_the_air() {
     // Build the firmware now, not within a case's time.
     // With `serve`'s environment (no public key): another one rebuilds.
     let status = Command::new("cargo")
-        .args(["build", "--release", "--locked", "--features", "serve"])
+        .args(["build", "--release", "--locked", "--features", "update"])
         .env("WASM_SDK_PUBLIC_KEY", "")
         .env("WASM_SDK_SERVE_TICK_MS", TICK_MS)
         .current_dir(&qemu_host)

@@ -1,4 +1,4 @@
-//! The update path (`embassy_runner::update`) on the desktop: a managed
+//! The update path (`wasm_sdk_embassy::update`) on the desktop: a managed
 //! guest, its SMP server's slots in a RAM NOR flash, the guest task and the
 //! SMP task on one busy-polling executor. An upload is put in the slots the
 //! way the image group does (begin, write, finish), then the tasks settle
@@ -17,18 +17,18 @@ use std::time::Duration as StdDuration;
 
 use embassy_futures::select::{Either3, select3};
 use embassy_futures::yield_now;
-use embassy_runner::update::{
-    self, Event, Fleet, HEALTHY_AFTER, Health, Managed, Source, State, Transport, Verdict,
-};
-use embassy_runner::wasm_sdk_host::abi::Status;
-use embassy_runner::wasm_sdk_host::{Host, HostConfig, LogLevel};
-use embassy_runner::{LogLimit, Pipe, Sink, Wire, Wiring, start};
 use embassy_time::Duration;
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
 use module_examples_common::{Counter, to_message};
 use sha2::{Digest, Sha256};
+use wasm_sdk_embassy::update::{
+    self, Event, Fleet, HEALTHY_AFTER, Health, Managed, Source, State, Transport, Verdict,
+};
+use wasm_sdk_embassy::wasm_sdk_host::abi::Status;
+use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LogLevel};
+use wasm_sdk_embassy::{LogLimit, Pipe, Sink, Wire, Wiring, start};
 use wasm_sdk_smp::flash::{FlashSlots, Layout};
 use wasm_sdk_smp::slots::{Slots, rc};
 use wasm_sdk_smp::{Guests, SerialServer};

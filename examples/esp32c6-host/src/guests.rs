@@ -1,7 +1,7 @@
 //! The Wasm side: the embedded guest modules, their wiring to the pipes by
 //! port name, the host that checks and starts them, and one embassy task per
 //! guest, exactly as in nrf53-host (same `HostConfig`, same
-//! [`embassy_runner::start`] and [`drive`]); only the log goes to the text
+//! [`wasm_sdk_embassy::start`] and [`drive`]); only the log goes to the text
 //! console instead of defmt.
 //!
 //! All guests share one executor with the services. A guest runs only
@@ -12,7 +12,7 @@
 
 use alloc::boxed::Box;
 use embassy_executor::Spawner;
-use embassy_runner::{ChannelEnv, Sink, Wire, Wiring, drive, start};
+use wasm_sdk_embassy::{ChannelEnv, Sink, Wire, Wiring, drive, start};
 use module_examples_common::Counter;
 use wasm_sdk::StackStr;
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};

@@ -2,7 +2,7 @@
 //!
 //! The second microcontroller family beside `examples/nrf53-host`: the same
 //! guests (`counter`, `primes`), the same host configuration, the same
-//! bridge ([`embassy_runner::start`] and [`embassy_runner::drive`]) and the
+//! bridge ([`wasm_sdk_embassy::start`] and [`wasm_sdk_embassy::drive`]) and the
 //! same pipes wiring, on esp-hal with esp-rtos' embassy executor and time
 //! driver. Each guest runs in its own embassy task: when it blocks in
 //! `receive`, its task awaits the input's channel; when it uses its fuel

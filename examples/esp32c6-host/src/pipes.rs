@@ -2,7 +2,7 @@
 //! output. Each carries one `module-examples-common` type as postcard bytes;
 //! `guests.rs` wires them to the guests' ports by name, as nrf53-host does.
 
-use embassy_runner::Pipe;
+use wasm_sdk_embassy::Pipe;
 
 /// `counter`'s `wasm_input`: a `Counter` to increment.
 pub static COUNT_IN: Pipe = Pipe::new();

@@ -11,7 +11,7 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use embassy_futures::select::{Either, select};
-use embassy_runner::Pipe;
+use wasm_sdk_embassy::Pipe;
 use embassy_time::{Duration, Instant, Ticker};
 use module_examples_common::{Counter, to_message};
 use serde::Serialize;

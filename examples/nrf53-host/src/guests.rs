@@ -11,7 +11,7 @@
 use alloc::boxed::Box;
 use defmt::{debug, error, info, trace, unwrap, warn};
 use embassy_executor::Spawner;
-use embassy_runner::{ChannelEnv, Sink, Wasm, Wire, Wiring, drive, start};
+use wasm_sdk_embassy::{ChannelEnv, Sink, Wasm, Wire, Wiring, drive, start};
 use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds};
 use wasm_sdk_host::{Guest, Host, LogLevel, Step};
 
@@ -98,9 +98,9 @@ impl Sink for DefmtSink {
         warn!("[{=str}] {=u32} log lines dropped (rate limit)", guest, lines);
     }
 
-    #[cfg(feature = "smp")]
-    fn update(&self, guest: &str, event: &embassy_runner::update::Event<'_>) {
-        use embassy_runner::update::Event;
+    #[cfg(feature = "update")]
+    fn update(&self, guest: &str, event: &wasm_sdk_embassy::update::Event<'_>) {
+        use wasm_sdk_embassy::update::Event;
         match event {
             Event::Swapped(len) => info!("{=str}: now runs a {=usize} B module", guest, len),
             Event::SwapRefused(why) => error!("{=str}: swap refused: {=str}", guest, why),
@@ -214,7 +214,7 @@ pub fn spawn_all(
                     );
                     // With SMP, the counter is updatable: its task swaps
                     // uploaded modules in.
-                    #[cfg(feature = "smp")]
+                    #[cfg(feature = "update")]
                     if index == 0 {
                         spawner.spawn(unwrap!(crate::smp::counter_task(host, guest)));
                         break;

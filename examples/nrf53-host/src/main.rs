@@ -1,7 +1,7 @@
 //! Reference firmware: wasm-sdk guests on embassy, nRF5340 application core.
 //!
 //! Three Wasm guests run at once on one embassy executor, each in its own
-//! task driven by [`embassy_runner::drive`]: when a guest blocks in
+//! task driven by [`wasm_sdk_embassy::drive`]: when a guest blocks in
 //! `receive`, its task awaits the input's channel (no CPU, no thread, no WFI
 //! task); when it uses its fuel slice, its task yields so timers,
 //! peripherals and the other guests keep their timing.
@@ -70,22 +70,22 @@
 //! smpmgr --port /dev/ttyACM1 image state-write --confirm
 //! smpmgr --port /dev/ttyACM1 os reset
 //! # or, with the project's own client (mcumgr-toolkit), confirming at once:
-//! cargo run -p wasm-sdk-testhost -- deploy target/wasm32-unknown-unknown/release/counter.wasm --port /dev/ttyACM1 --slot 0 --confirm
+//! cargo run -p wasm-sdk-cli -- deploy target/wasm32-unknown-unknown/release/counter.wasm --port /dev/ttyACM1 --slot 0 --confirm
 //! ```
 //!
-//! SMP is the `smp` feature (`cargo build --release --features smp`): with
+//! SMP is the `update` feature (`cargo build --release --features update`): with
 //! validation on, it does not fit the 400 KiB budget (below); with trusted
-//! loading and a key (`--no-default-features --features smp`,
+//! loading and a key (`--no-default-features --features update`,
 //! `WASM_SDK_PUBLIC_KEY`) it does. An upload
 //! goes to the bank that is not running, is swapped in live at a safe
-//! point (`embassy_runner::update`, as on QEMU) and runs on trial until
+//! point (`wasm_sdk_embassy::update`, as on QEMU) and runs on trial until
 //! confirmed, by `state-write --confirm` or the health rule (20 messages
 //! answered); one that fails its trial (stops, answers wrongly or not at
 //! all, misses its deadline), or is still on trial at a reset, is rolled
-//! back. `wasm-sdk-testhost guests --port /dev/ttyACM1
+//! back. `wasm-sdk guests --port /dev/ttyACM1
 //! list` (and `stop`, `start`, `send`, `outputs`) manages the counter.
-//! Built with `WASM_SDK_PUBLIC_KEY=/abs/path/wasm.pub` (`wasm-sdk-testhost
-//! keygen`), it refuses modules not signed with that key (`wasm-sdk-testhost
+//! Built with `WASM_SDK_PUBLIC_KEY=/abs/path/wasm.pub` (`wasm-sdk
+//! keygen`), it refuses modules not signed with that key (`wasm-sdk
 //! deploy --sign wasm.sec`); the verifier adds 17.1 KiB of flash (441,700 B
 //! against 424,180 B, SHA-256 shared with the server). `image erase` drops the
 //! spare bank; `probe-rs erase` wipes the slots (flashing a firmware keeps
@@ -109,12 +109,12 @@
 //! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO,
 //! `--icf=all`): 385.1 KiB with wasmi's module validation on, of which
 //! 16.7 KiB is the firmware without Wasm (embassy, drivers, defmt,
-//! services). With `--features smp` 414.0 KiB, over the budget: live
+//! services). With `--features update` 414.0 KiB, over the budget: live
 //! updates cost 28.9 KiB (SMP server, CBOR, SHA-256, slots, the update path
 //! and guest group, UARTE1, NVMC). Without on-device validation
 //! (`--no-default-features`, trusted loading: `build.rs` validates and
 //! stamps the built-in guests, uploads must be signed by
-//! `wasm-sdk-testhost sign`, which validates and stamps them) it is
+//! `wasm-sdk sign`, which validates and stamps them) it is
 //! 271.0 KiB, and 316.7 KiB with live updates and the signature check.
 //! What keeps it there: wasmi's
 //! `portable-dispatch` + `indirect-dispatch` (-38 KiB measured), a panic
@@ -149,10 +149,10 @@ mod config;
 mod guests;
 #[cfg(feature = "no-wasm")]
 mod native;
-#[cfg(feature = "smp")]
+#[cfg(feature = "update")]
 mod smp;
 
-#[cfg(all(feature = "smp", feature = "no-wasm"))]
+#[cfg(all(feature = "update", feature = "no-wasm"))]
 compile_error!("`smp` updates Wasm guests: it cannot be built with `no-wasm`");
 
 use alloc::boxed::Box;
@@ -236,9 +236,9 @@ async fn main(spawner: Spawner) {
     // guests start, so the counter starts the confirmed uploaded module.
     #[cfg(not(feature = "no-wasm"))]
     let host = guests::host();
-    #[cfg(feature = "smp")]
+    #[cfg(feature = "update")]
     let mut slots = smp::mount(p.NVMC, host);
-    #[cfg(feature = "smp")]
+    #[cfg(feature = "update")]
     let uploaded_counter = match slots.as_mut().map(|slots| slots.active_module(0)) {
         Some(Ok(module)) => module,
         Some(Err(error)) => {
@@ -247,7 +247,7 @@ async fn main(spawner: Spawner) {
         }
         None => None,
     };
-    #[cfg(all(not(feature = "smp"), not(feature = "no-wasm")))]
+    #[cfg(all(not(feature = "update"), not(feature = "no-wasm")))]
     let uploaded_counter = None;
 
     #[cfg(not(feature = "no-wasm"))]
@@ -263,7 +263,7 @@ async fn main(spawner: Spawner) {
     spawner.spawn(unwrap!(services::temperature()));
     services::start_primes_job();
 
-    #[cfg(feature = "smp")]
+    #[cfg(feature = "update")]
     if let Some(slots) = slots {
         let rx_buffer = Box::leak(vec![0u8; smp::RX_BUFFER].into_boxed_slice());
         let tx_buffer = Box::leak(vec![0u8; smp::TX_BUFFER].into_boxed_slice());

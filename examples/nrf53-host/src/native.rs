@@ -8,7 +8,7 @@
 
 use defmt::unwrap;
 use embassy_executor::Spawner;
-use embassy_runner::Pipe;
+use wasm_sdk_embassy::Pipe;
 use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds, is_prime, to_message};
 use serde::Serialize;
 use wasm_sdk::Payload;

@@ -19,7 +19,7 @@ use defmt::{debug, info, intern, warn};
 use embassy_futures::select::{Either4, select4};
 use embassy_nrf::buffered_uarte::{BufferedUarteRx, BufferedUarteTx};
 use embassy_nrf::gpio::{Input, Output};
-use embassy_runner::Pipe;
+use wasm_sdk_embassy::Pipe;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_time::{Duration, Instant, Ticker, Timer};

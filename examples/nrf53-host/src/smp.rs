@@ -1,13 +1,13 @@
 //! Module updates over SMP (MCUmgr) on UARTE1, with the guest slots in the
 //! app core's own flash (NVMC): the same server as the QEMU firmware's
-//! serve mode, so `smpmgr`, `mcumgr` and `wasm-sdk-testhost deploy` work
+//! serve mode, so `smpmgr`, `mcumgr` and `wasm-sdk deploy` work
 //! unchanged.
 //!
 //! - [`mount`] mounts the slots at boot (rolling back a trial the device
 //!   reset during) and says which module the counter runs.
 //! - [`smp_task`] runs [`update::serve`] on UARTE1 ([`SmpUart`]): an
 //!   upload is written to the bank that is not running and passes
-//!   [`Check`] (every check [`embassy_runner::start`] makes, against
+//!   [`Check`] (every check [`wasm_sdk_embassy::start`] makes, against
 //!   the counter's wiring) before its header makes it count; the guest
 //!   group lists, stops, starts, feeds and reads [`COUNTER`].
 //! - [`counter_task`] runs the counter with [`update::run`]: a new module
@@ -15,15 +15,15 @@
 //!   trial that fails the health rule or its deadline is rolled back, one
 //!   that passes it ([`update::HEALTHY_AFTER`] messages answered)
 //!   confirmed. The update path is the
-//!   QEMU firmware's, shared in `embassy_runner::update`.
+//!   QEMU firmware's, shared in `wasm_sdk_embassy::update`.
 
 use defmt::{error, info, warn};
 use embassy_nrf::Peri;
 use embassy_nrf::buffered_uarte::{BufferedUarteRx, BufferedUarteTx};
 use embassy_nrf::nvmc::Nvmc;
 use embassy_nrf::peripherals::NVMC;
-use embassy_runner::ChannelEnv;
-use embassy_runner::update::{self, Check, Fleet, Managed, Transport};
+use wasm_sdk_embassy::ChannelEnv;
+use wasm_sdk_embassy::update::{self, Check, Fleet, Managed, Transport};
 use embassy_time::Timer;
 use wasm_sdk_host::{Guest, Host};
 use wasm_sdk_smp::flash::{FlashSlots, HEADER_LEN, Layout};

@@ -19,7 +19,7 @@ use core::hint::black_box;
 
 use alloc::vec::Vec;
 use coremark_core::{KnownRun, Report, Seeds};
-use embassy_runner::{ChannelEnv, Pipe, Wire, Wiring};
+use wasm_sdk_embassy::{ChannelEnv, Pipe, Wire, Wiring};
 use module_examples_common::{CoreMarkReport, to_message};
 
 use wasm_sdk_host::{Host, HostConfig, Step};
@@ -93,7 +93,7 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
     let host = Host::<ChannelEnv>::new(config.clone());
     let with_engine = memory::heap_live();
     let mut guest =
-        embassy_runner::start(&host, "ram", crate::vouched(COUNTER_WASM), &COUNTER_WIRING, &SINK)
+        wasm_sdk_embassy::start(&host, "ram", crate::vouched(COUNTER_WASM), &COUNTER_WIRING, &SINK)
             .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
     let loaded = memory::heap_live();
     let step = guest.step();
@@ -103,7 +103,7 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
     }
     let linear_memory = guest.memory_size();
     let mut second =
-        embassy_runner::start(&host, "ram2", crate::vouched(COUNTER_WASM), &COUNTER_WIRING, &SINK)
+        wasm_sdk_embassy::start(&host, "ram2", crate::vouched(COUNTER_WASM), &COUNTER_WIRING, &SINK)
             .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
     if !matches!(second.step(), Step::Blocked { .. }) {
         crate::fail(format_args!("the second counter did not block"));
@@ -209,7 +209,7 @@ fn once(
 ) -> (Option<Vec<u8>>, u64) {
     let unmetered = HostConfig { fuel_per_slice: None, total_fuel: None, ..config.clone() };
     let host = Host::<ChannelEnv>::new(unmetered);
-    let mut guest = embassy_runner::start(&host, name, crate::vouched(wasm), wiring, &SINK)
+    let mut guest = wasm_sdk_embassy::start(&host, name, crate::vouched(wasm), wiring, &SINK)
         .unwrap_or_else(|error| crate::fail(format_args!("starting {name}: {error}")));
     let (Some(input), Some(output)) = (wiring.inputs.first(), wiring.outputs.first()) else {
         return (None, 0);

@@ -9,7 +9,7 @@ use cortex_m_semihosting::hprintln;
 use critical_section::Mutex;
 use embassy_executor::Spawner;
 use embassy_futures::select::{Either, select};
-use embassy_runner::{Message, Pipe};
+use wasm_sdk_embassy::{Message, Pipe};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Duration, Instant, Ticker, Timer, with_timeout};

@@ -1,5 +1,5 @@
 //! The guests: their modules, their pipes wired by port name, and the task
-//! that runs each one with [`embassy_runner::drive`].
+//! that runs each one with [`wasm_sdk_embassy::drive`].
 //!
 //! The guest crates never finish on their own (their inputs are never
 //! closed), so a guest task runs until the main task asks it to stop, then
@@ -10,7 +10,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_semihosting::hprintln;
 use embassy_futures::select::{Either, select};
-use embassy_runner::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive_observed};
+use wasm_sdk_embassy::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive_observed};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use module_examples_common::Counter;
@@ -78,9 +78,9 @@ impl Sink for SemihostingSink {
         hprintln!("[{guest}] {lines} log lines dropped (rate limit)");
     }
 
-    #[cfg(feature = "serve")]
-    fn update(&self, guest: &str, event: &embassy_runner::update::Event<'_>) {
-        use embassy_runner::update::{Event, Source};
+    #[cfg(feature = "update")]
+    fn update(&self, guest: &str, event: &wasm_sdk_embassy::update::Event<'_>) {
+        use wasm_sdk_embassy::update::{Event, Source};
         match event {
             Event::Swapped(len) => {
                 SWAPS.fetch_add(1, Ordering::Relaxed);
@@ -125,7 +125,7 @@ impl Sink for SemihostingSink {
 }
 
 /// Modules swapped in so far (serve mode), for `--measure-update`.
-#[cfg(feature = "serve")]
+#[cfg(feature = "update")]
 pub static SWAPS: AtomicU32 = AtomicU32::new(0);
 
 /// The sink of every guest.
@@ -207,7 +207,7 @@ pub static COUNTER: GuestControl = GuestControl::new();
 /// The primes guest's handle.
 pub static PRIMES: GuestControl = GuestControl::new();
 
-/// Runs `guest` with [`drive`](embassy_runner::drive) until it stops by
+/// Runs `guest` with [`drive`](wasm_sdk_embassy::drive) until it stops by
 /// itself or `control` asks it to stop, then reports on `control`.
 ///
 /// Stopping drops `drive`'s future, which is safe at any `.await`: a

@@ -23,7 +23,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use cortex_m::interrupt::InterruptNumber;
 use cortex_m_semihosting::hprintln;
 use embassy_executor::{InterruptExecutor, Spawner};
-use embassy_runner::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive};
+use wasm_sdk_embassy::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Duration, Timer, with_timeout};
@@ -272,7 +272,7 @@ async fn run_one(spawner: &Spawner, config: &HostConfig, module: &HostileModule)
     // engine until the engine is dropped, so guests loaded one after
     // another on one engine grew the heap by ~500 B each.
     let host = Host::<ChannelEnv>::new(config.clone());
-    let (kind, description, probe) = match embassy_runner::start(
+    let (kind, description, probe) = match wasm_sdk_embassy::start(
         &host,
         module.name,
         crate::vouched(module.wasm),

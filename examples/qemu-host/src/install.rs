@@ -8,7 +8,7 @@
 //! ([`wasm_sdk_build::heavy`]), each kind at a ladder of counts up to the
 //! most that fit a slot, each with the counter's own manifest. Each goes
 //! through exactly the update path's install check
-//! ([`embassy_runner::check`]: a fresh engine, the host's checks,
+//! ([`wasm_sdk_embassy::check`]: a fresh engine, the host's checks,
 //! instantiation) with the heap budget this firmware derives from what is
 //! free. Each must end refused by [`LoadError::ModuleHeap`] having taken
 //! almost nothing, or checked within the host's estimate of its heap
@@ -19,7 +19,7 @@
 //! [`Costs::NATIVE`] rounds up for 32-bit targets.
 
 use cortex_m_semihosting::hprintln;
-use embassy_runner::{ChannelEnv, StartError};
+use wasm_sdk_embassy::{ChannelEnv, StartError};
 use wasm_sdk_host::shape::Costs;
 use wasm_sdk_host::{Host, HostConfig, LoadError, Shape};
 
@@ -93,7 +93,7 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
         let before = memory::heap_live();
         memory::reset_peak();
         let checked =
-            embassy_runner::check(&host, crate::vouched(module.wasm), &guests::COUNTER_WIRING);
+            wasm_sdk_embassy::check(&host, crate::vouched(module.wasm), &guests::COUNTER_WIRING);
         let peak = memory::heap_peak() - before;
         let estimate =
             Shape::scan(module.wasm).map(|shape| shape.heap(&Costs::NATIVE).total()).unwrap_or(0);

@@ -1,6 +1,6 @@
 //! The reference wasm-sdk host on QEMU's `mps2-an505` (Cortex-M33), run in
 //! CI: the `counter` and `primes` guests run as embassy tasks through
-//! [`embassy_runner::drive`], and the firmware checks on the emulated CPU
+//! [`wasm_sdk_embassy::drive`], and the firmware checks on the emulated CPU
 //! what the runtime model promises: a blocked guest costs nothing until a
 //! message arrives, and a computing guest gives the CPU back after each
 //! fuel slice (`ARCHITECTURE.md`, §5 "The host model" and §8 "Firmware"):
@@ -24,7 +24,7 @@
 //!    refused by the heap budget, or checked within the host's estimate of
 //!    its heap ([`install`]).
 //!
-//! Each guest is started with [`embassy_runner::start`], which matches the
+//! Each guest is started with [`wasm_sdk_embassy::start`], which matches the
 //! ports of its manifest with the pipes of [`guests`] by name, and every
 //! message is a `module-examples-common` type in postcard, as the guests
 //! read and write them.
@@ -52,10 +52,10 @@ mod install;
 mod memory;
 #[cfg(feature = "profile")]
 mod profile;
-#[cfg(feature = "serve")]
+#[cfg(feature = "update")]
 mod serve;
 mod trace;
-#[cfg(feature = "serve")]
+#[cfg(feature = "update")]
 mod uart;
 
 use alloc::vec::Vec;
@@ -64,7 +64,7 @@ use core::fmt;
 use cortex_m_rt::{ExceptionFrame, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use embassy_executor::{SpawnError, SpawnToken, Spawner};
-use embassy_runner::{ChannelEnv, Wasm, Wiring};
+use wasm_sdk_embassy::{ChannelEnv, Wasm, Wiring};
 use embassy_time::Timer;
 use wasm_sdk_host::{Guest, Host, HostConfig};
 
@@ -79,12 +79,12 @@ use crate::guests::{COUNTER, GuestReport, PRIMES, SINK};
 /// A counter message (~330 fuel) always fits in one slice.
 const FUEL_PER_SLICE: u64 = 50_000;
 
-#[cfg(not(any(feature = "validate", feature = "serve")))]
+#[cfg(not(any(feature = "validate", feature = "update")))]
 compile_error!(
-    "without `validate` (trusted loading) this firmware runs serve mode only: add `--features serve`"
+    "without `validate` (trusted loading) this firmware runs serve mode only: add `--features update`"
 );
 
-/// A module this firmware loads, as `embassy_runner::start` takes it.
+/// A module this firmware loads, as `wasm_sdk_embassy::start` takes it.
 ///
 /// With validation on (every build that runs the checks) the host
 /// validates it. Without (`./serve --trusted`), only serve mode runs:
@@ -103,7 +103,7 @@ async fn main(spawner: Spawner) {
         fail(format_args!("core peripherals already taken"));
     };
     clock::init(peripherals.SYST);
-    #[cfg(feature = "serve")]
+    #[cfg(feature = "update")]
     {
         serve_forever(&spawner).await;
     }
@@ -311,7 +311,7 @@ fn start(
     wasm: &[u8],
     wiring: &Wiring,
 ) -> Guest<ChannelEnv> {
-    embassy_runner::start(host, name, vouched(wasm), wiring, &SINK)
+    wasm_sdk_embassy::start(host, name, vouched(wasm), wiring, &SINK)
         .unwrap_or_else(|error| fail(format_args!("starting {name}: {error}")))
 }
 
@@ -386,16 +386,16 @@ impl fmt::Display for Percent {
 /// The spawn token, or the end of the run (a task's pool is full).
 /// Serve mode's message limit: a `Counter` takes at most 5 bytes, and
 /// what the firmware holds per guest is this times its copies
-/// ([`embassy_runner::held_message_bytes`]), beside the guest's own memory
+/// ([`wasm_sdk_embassy::held_message_bytes`]), beside the guest's own memory
 /// in the heap. A larger send gets `MessageTooLarge`; a larger `guests
 /// send` is refused.
-#[cfg(feature = "serve")]
+#[cfg(feature = "update")]
 const SERVE_MESSAGE_LEN: usize = 64;
 
 /// Serve mode: the counter guest with the SMP server on UART0, a count fed
 /// to it every [`serve::TICK_MS`] (a second by default); runs until QEMU is
 /// killed.
-#[cfg(feature = "serve")]
+#[cfg(feature = "update")]
 async fn serve_forever(spawner: &Spawner) {
     let config = HostConfig {
         fuel_per_slice: Some(FUEL_PER_SLICE),
@@ -407,7 +407,7 @@ async fn serve_forever(spawner: &Spawner) {
     let host = Host::<ChannelEnv>::new(config);
     // An uploaded module that no longer starts (a changed host) must not
     // keep the device from serving: run the built-in one this time.
-    let (guest, module) = match embassy_runner::start(
+    let (guest, module) = match wasm_sdk_embassy::start(
         &host,
         "counter",
         vouched(&module),

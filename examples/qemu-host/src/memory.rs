@@ -23,9 +23,9 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-#[cfg(feature = "serve")]
+#[cfg(feature = "update")]
 use embedded_alloc::LlffHeap as Allocator;
-#[cfg(not(feature = "serve"))]
+#[cfg(not(feature = "update"))]
 use embedded_alloc::TlsfHeap as Allocator;
 
 /// Arena size: the nRF5340 firmware's for the checks. Both guests loaded
@@ -33,13 +33,13 @@ use embedded_alloc::TlsfHeap as Allocator;
 /// with a 64 KiB page beside the counter fits too (check 6). The rest of
 /// the 512 KiB of RAM `memory.x` gives (the nRF5340's) is statics and a
 /// ~370 KiB stack, as on the device.
-#[cfg(not(feature = "serve"))]
+#[cfg(not(feature = "update"))]
 pub const HEAP_SIZE: usize = 128 * 1024;
 
 /// Serve mode's arena: its tests upload the counter built with 64 KiB
 /// pages, so a swap holds the running guest and the one being checked,
 /// each with a page (a 128 KiB heap refused the install check).
-#[cfg(feature = "serve")]
+#[cfg(feature = "update")]
 pub const HEAP_SIZE: usize = 320 * 1024;
 
 /// The arena, in `.bss`.

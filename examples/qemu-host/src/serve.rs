@@ -1,12 +1,12 @@
-//! Serve mode (`--features serve`): the counter guest runs until QEMU is
+//! Serve mode (`--features update`): the counter guest runs until QEMU is
 //! killed, and an SMP server on UART0 updates it with the standard tools.
 //!
-//! The update path itself is [`embassy_runner::update`], shared with the
+//! The update path itself is [`wasm_sdk_embassy::update`], shared with the
 //! nRF5340 firmware; this module gives it QEMU's pieces:
 //!
 //! - [`smp_task`] runs [`update::serve`] on UART0 (polled). Its slots are a
 //!   [`FlashSlots`](wasm_sdk_smp::flash::FlashSlots) on [`HostFileFlash`]; an
-//!   upload passes [`embassy_runner::check`] (the host's load checks, the
+//!   upload passes [`wasm_sdk_embassy::check`] (the host's load checks, the
 //!   counter's wiring) before anything stops. The guest group lists,
 //!   stops, starts, feeds and reads [`COUNTER`].
 //! - [`counter_task`] runs the counter with [`update::run`]: a new module
@@ -22,8 +22,8 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
-use embassy_runner::update::{self, Check, Fleet, Health, Managed, Transport};
-use embassy_runner::{ChannelEnv, LogBucket, LogLimit};
+use wasm_sdk_embassy::update::{self, Check, Fleet, Health, Managed, Transport};
+use wasm_sdk_embassy::{ChannelEnv, LogBucket, LogLimit};
 use embassy_time::{Duration, Timer};
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
@@ -403,7 +403,7 @@ async fn replay_task(slots: Slots0, mut replay: Replay) {
 
 /// `./serve --measure-update` (QEMU with `-icount shift=0`, so SysTick
 /// counts instructions): replays an upload of the counter module (chunks of
-/// [`MEASURE_CHUNK`] bytes, as `wasm-sdk-testhost deploy` sends them to a
+/// [`MEASURE_CHUNK`] bytes, as `wasm-sdk deploy` sends them to a
 /// 384-byte buffer) from memory, with no serial line in between, and prints
 /// the firmware's cost: instructions from the first byte to the new module
 /// swapped in and to its first message, and the heap it took. Then exits.

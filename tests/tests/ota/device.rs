@@ -1,6 +1,6 @@
 //! The serve firmware under QEMU (`examples/qemu-host/serve`, slots in
 //! RAM: a fresh QEMU starts from the built-in counter) and an SMP client
-//! on its pty: mcumgr-toolkit, the standard client `wasm-sdk-testhost
+//! on its pty: mcumgr-toolkit, the standard client `wasm-sdk
 //! deploy` uses, held open for the firmware's life (a client process per
 //! request would add seconds a case).
 

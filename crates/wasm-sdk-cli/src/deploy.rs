@@ -1,0 +1,119 @@
+//! `wasm-sdk deploy`: upload a guest module to a device over SMP
+//! (a serial port or pty), confirm it if asked, and show the slot's state.
+//!
+//! The SMP client is `mcumgr-toolkit`, the same library as the Python
+//! `mcumgr-toolkit` users may already have: console framing, chunking by
+//! the device's `buf_size`, retries.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use mcumgr_toolkit::commands::image::ImageState;
+
+/// Arguments of `deploy`.
+#[derive(Args)]
+pub struct DeployArgs {
+    /// A `.wasm` file, or a guest crate directory to build first.
+    module: PathBuf,
+    /// The device's SMP serial port (for QEMU: the pty `./serve` prints).
+    #[arg(long, value_name = "PORT")]
+    port: String,
+    /// The guest slot (SMP image number) to upload into.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    slot: u32,
+    /// Confirm the module right away instead of letting it run on trial.
+    #[arg(long)]
+    confirm: bool,
+    /// Seconds to wait for each response.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    timeout: u64,
+    /// Target directory for building a guest crate (default: the crate's).
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
+    /// Sign the module with this secret key (`keygen`) before uploading.
+    #[arg(long, value_name = "SECRET_KEY_FILE")]
+    sign: Option<PathBuf>,
+}
+
+/// Runs `deploy`.
+///
+/// # Errors
+///
+/// One line (and details) for the user: the module, the port, or the
+/// device's refusal with its reason.
+pub fn deploy(args: DeployArgs) -> Result<(), String> {
+    let path = crate::module_path(&args.module, args.target_dir.as_deref())?;
+    let wasm =
+        std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let wasm = match &args.sign {
+        Some(key) => {
+            let signed = crate::sign::signed(&wasm, key)?;
+            outln!("signed with {} ({} B -> {} B)", key.display(), wasm.len(), signed.len());
+            signed
+        }
+        None => wasm,
+    };
+    let client = crate::guests::connect(&args.port, args.timeout)?;
+
+    let bar = indicatif::ProgressBar::new(wasm.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!("uploading {} to slot {}", path.display(), args.slot));
+    let started = Instant::now();
+    let mut progress = |sent: u64, _total: u64| {
+        bar.set_position(sent);
+        true
+    };
+    let uploaded = client.image_upload(&wasm, Some(args.slot), None, false, Some(&mut progress));
+    bar.finish_and_clear();
+    uploaded.map_err(|e| format!("the device refused the module: {}", describe(&e)))?;
+    outln!(
+        "uploaded {} B to slot {} in {:.1} s",
+        wasm.len(),
+        args.slot,
+        started.elapsed().as_secs_f64()
+    );
+    let states = if args.confirm {
+        client.image_set_state(None, true).map_err(|e| format!("confirm: {}", describe(&e)))?
+    } else {
+        client.image_get_state().map_err(|e| format!("state: {}", describe(&e)))?
+    };
+    print_states(&states, args.slot);
+    if crate::guests::print_list(&client).is_err() {
+        outln!("(the device has no guest group)");
+    }
+    Ok(())
+}
+
+fn print_states(states: &[ImageState], slot: u32) {
+    for s in states.iter().filter(|s| s.image == slot) {
+        let hash = s.hash.as_deref().map(hex::encode).unwrap_or_default();
+        let flags: Vec<&str> = [
+            (s.active, "active"),
+            (s.pending, "on trial"),
+            (s.confirmed, "confirmed"),
+            (s.bootable, "runnable"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
+        outln!("slot {} bank {}: sha256 {hash} ({})", s.image, s.slot, flags.join(", "));
+    }
+}
+
+/// The client's error with the device's reason, on one line.
+pub fn describe(error: &mcumgr_toolkit::client::MCUmgrClientError) -> String {
+    let text = format!("{error}");
+    let mut source = std::error::Error::source(error);
+    let mut parts = vec![text];
+    while let Some(inner) = source {
+        parts.push(inner.to_string());
+        source = inner.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,443 @@
+//! `wasm-sdk`: create, run and inspect wasm-sdk guest modules.
+
+/// `println!` for the CLI's output: a closed stdout (`... | head`) ends the
+/// process quietly with status 0 instead of panicking; any other write
+/// error is one `error:` line and status 1.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::write_line(::std::format_args!($($arg)*))
+    };
+}
+
+mod deploy;
+mod guests;
+mod new;
+mod sign;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
+use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
+use wasm_sdk_host::shape::{Costs, Shape};
+use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, PortSchema, Step, TestHost, Transcript};
+
+/// Create, run and inspect wasm-sdk guest modules on the desktop test host.
+#[derive(Parser)]
+#[command(name = "wasm-sdk", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a guest workspace (module crate, messages crate, native and
+    /// scenario tests) that builds and tests outside the SDK's repository.
+    New(new::NewArgs),
+    /// Load a module (building a guest crate first), feed inputs, run until
+    /// it blocks with nothing left to read or stops, print the transcript.
+    Run(RunArgs),
+    /// Print a module's size, imports, exports, memory and manifest
+    /// (building a guest crate first).
+    Inspect(InspectArgs),
+    /// Upload a module (building a guest crate first) to a device's guest
+    /// slot over SMP, with a progress bar; confirm it if asked; show the
+    /// slot's state and the device's guests.
+    Deploy(deploy::DeployArgs),
+    /// Write a new Ed25519 key pair for signing modules (wasmsign2's format).
+    Keygen(sign::KeygenArgs),
+    /// Sign a module (building a guest crate first) with a secret key: a
+    /// wasmsign2 `signature` section, which firmware built with the public
+    /// key requires.
+    Sign(sign::SignArgs),
+    /// Check a module's signature against a public key, as the firmware does.
+    Verify(sign::VerifyArgs),
+    /// The guests of a device over SMP: list them, stop or start one, send
+    /// an input, read outputs.
+    Guests(guests::GuestsArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// A `.wasm` file, or a guest crate directory to build first.
+    module: PathBuf,
+    /// Queue a message, in order: input name (or index) and the message as
+    /// JSON of the input's type (`wasm_input='{"count": 5}'`) or as hex
+    /// bytes (`wasm_input=05`). On a typed input a value that is JSON of its
+    /// type is JSON, anything else hex; `json:` or `hex:` before the value
+    /// says which. Untyped inputs take hex.
+    #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_input)]
+    inputs: Vec<(String, String)>,
+    /// Close an input after the messages are queued.
+    #[arg(long = "close", value_name = "NAME")]
+    closes: Vec<String>,
+    /// Total fuel budget; an endless loop ends as `out_of_fuel`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TOTAL_FUEL)]
+    fuel: u64,
+    /// Largest linear memory the module may use, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    memory_budget: u64,
+    /// Target directory for building a guest crate (default: the crate's).
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// A `.wasm` file, or a guest crate directory to build first.
+    module: PathBuf,
+    /// Target directory for building a guest crate (default: the crate's).
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_input(arg: &str) -> Result<(String, String), String> {
+    let (name, value) = arg
+        .split_once('=')
+        .ok_or(r#"expected NAME=VALUE, e.g. wasm_input=05 or wasm_input='{"count": 5}'"#)?;
+    if name.is_empty() {
+        return Err("the input name before `=` is empty".into());
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+/// `NAME=HEX` for commands that send raw bytes (`guests send`).
+fn parse_hex_input(arg: &str) -> Result<(String, Vec<u8>), String> {
+    let (name, value) = parse_input(arg)?;
+    let hex: String = value.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+    let bytes = hex::decode(&hex).map_err(|e| format!("`{hex}` is not hex bytes: {e}"))?;
+    Ok((name, bytes))
+}
+
+/// The bytes of one `--input` value for an input of this type (`None`:
+/// untyped); see `RunArgs::inputs` for the rules.
+fn input_bytes(value: &str, schema: Option<&PortSchema>) -> Result<Vec<u8>, String> {
+    let hex = |text: &str| {
+        let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+        hex::decode(&text).map_err(|e| format!("`{text}` is not hex bytes: {e}"))
+    };
+    let json = |text: &str, schema: &PortSchema| {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON: {e}"))?;
+        schema.encode(&value)
+    };
+    if let Some(text) = value.strip_prefix("hex:") {
+        return hex(text);
+    }
+    let Some(schema) = schema else {
+        if value.starts_with("json:") {
+            return Err("the input is untyped (raw bytes): give hex".into());
+        }
+        return hex(value);
+    };
+    if let Some(text) = value.strip_prefix("json:") {
+        return json(text, schema);
+    }
+    json(value, schema).or_else(|json_error| {
+        hex(value).map_err(|_| format!("{json_error}; as hex bytes it does not parse either"))
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::New(args) => new::new(args),
+        Command::Run(args) => run(args),
+        Command::Inspect(args) => inspect(args),
+        Command::Deploy(args) => deploy::deploy(args),
+        Command::Keygen(args) => sign::keygen(args),
+        Command::Sign(args) => sign::sign(args),
+        Command::Verify(args) => sign::verify(args),
+        Command::Guests(args) => guests::guests(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(reason) => {
+            eprintln!("error: {}", reason.lines().next().unwrap_or("failed"));
+            for line in reason.lines().skip(1) {
+                eprintln!("  {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A `.wasm` path, building the crate first when given a directory.
+fn module_path(path: &Path, target_dir: Option<&Path>) -> Result<PathBuf, String> {
+    if !path.is_dir() {
+        return Ok(path.to_owned());
+    }
+    let manifest = path.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(format!(
+            "`{}` is a directory but not a crate (no Cargo.toml); pass a .wasm file or a guest \
+             crate directory",
+            path.display()
+        ));
+    }
+    // A workspace root builds every member and none is "the" module.
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read `{}`: {e}", manifest.display()))?;
+    if !text.lines().any(|line| line.trim() == "[package]") {
+        let guests = guest_members(path);
+        let hint = match guests.as_slice() {
+            [] => String::new(),
+            names => format!(" (here: {})", names.join(", ")),
+        };
+        return Err(format!(
+            "`{}` is a workspace root, not a guest crate; pass a guest crate's directory{hint}",
+            path.display()
+        ));
+    }
+    eprintln!("building {} ...", path.display());
+    let mut builder = GuestBuilder::new();
+    if let Some(dir) = target_dir {
+        builder = builder.target_dir(dir);
+    }
+    builder.build(path).map_err(|e| e.to_string())
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let wasm = module_path(&args.module, args.target_dir.as_deref())?;
+    let host = TestHost::builder().total_fuel(args.fuel).memory_budget(args.memory_budget).build();
+    let mut guest = host.load_file(&wasm).map_err(|e| e.to_string())?;
+    for (name, value) in &args.inputs {
+        let idx = match name.parse::<u8>() {
+            Ok(idx) => guest.input_index(idx),
+            Err(_) => guest.input_index(name.as_str()),
+        };
+        let idx = idx.map_err(|e| with_names(e.to_string(), "inputs", guest.input_names()))?;
+        let schema = guest.schemas().get(PortKind::Input, idx);
+        let bytes =
+            input_bytes(value, schema).map_err(|e| format!("--input {name}={value}: {e}"))?;
+        guest.push_input(idx, &bytes).map_err(|e| e.to_string())?;
+    }
+    for name in &args.closes {
+        let closed = match name.parse::<u8>() {
+            Ok(idx) => guest.close_input(idx),
+            Err(_) => guest.close_input(name.as_str()),
+        };
+        closed.map_err(|e| with_names(e.to_string(), "inputs", guest.input_names()))?;
+    }
+    guest.run_until_idle();
+    let transcript = guest.transcript();
+    if args.json {
+        outln!("{}", serde_json::to_string(&transcript).map_err(|e| e.to_string())?);
+    } else {
+        print_transcript(&transcript, guest.status(), &guest);
+    }
+    Ok(())
+}
+
+/// Subdirectories of `dir` holding a `cdylib` crate, as paths to pass.
+fn guest_members(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut guests: Vec<String> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|sub| {
+            std::fs::read_to_string(sub.join("Cargo.toml")).is_ok_and(|t| t.contains("cdylib"))
+        })
+        .map(|sub| sub.display().to_string())
+        .collect();
+    guests.sort();
+    guests
+}
+
+fn with_names(message: String, what: &str, names: &[String]) -> String {
+    format!("{message}; its {what} are: {}", names.join(", "))
+}
+
+fn print_transcript(t: &Transcript, status: Option<&Step>, guest: &wasm_sdk_testhost::TestGuest) {
+    let state = match status {
+        Some(Step::Finished { exit_code }) => format!("finished, exit code {exit_code}"),
+        Some(Step::Blocked { .. }) => {
+            let input = guest.blocked_on().unwrap_or("?");
+            format!(
+                "blocked on input `{input}`: the module waits in `receive` for a message; the \
+                 input is open and nothing is queued (add `--close {input}` to let it stop)"
+            )
+        }
+        Some(Step::Full { output }) => {
+            let name = guest.output_names().get(usize::from(*output)).map_or("?", String::as_str);
+            format!(
+                "waiting on output `{name}`: the messages below fill the test host's output \
+                 budget ({} bytes); the module sends the next one when they are taken",
+                guest.output_budget()
+            )
+        }
+        Some(Step::Trapped(trap)) => format!("trapped: {trap}"),
+        Some(Step::OutOfFuel) => "out of fuel: the total fuel budget (--fuel) ran out".into(),
+        Some(Step::Preempted) | None => "not run".into(),
+    };
+    outln!("status: {state}");
+    outln!("outputs:{}", if t.outputs.is_empty() { " none" } else { "" });
+    for o in &t.outputs {
+        match &o.value {
+            Some(value) => outln!("  {:<16} {:<12} {value}", o.output, o.hex),
+            None => outln!("  {:<16} {}", o.output, o.hex),
+        }
+    }
+    if !t.logs.is_empty() {
+        outln!("logs:");
+        for l in &t.logs {
+            outln!("  [{}] {}", l.level, l.message);
+        }
+    }
+    if !t.errors.is_empty() {
+        outln!("errors:");
+        for e in &t.errors {
+            outln!("  {e}");
+        }
+    }
+    outln!("fuel consumed: {}", t.fuel_consumed);
+}
+
+fn signature(f: &FuncInfo) -> String {
+    let list = |types: &[wasm_sdk_host::inspect::ValType]| {
+        types.iter().map(|t| format!("{t}")).collect::<Vec<_>>().join(", ")
+    };
+    format!("({}) -> ({})", list(&f.params), list(&f.results))
+}
+
+fn inspect(args: InspectArgs) -> Result<(), String> {
+    let path = module_path(&args.module, args.target_dir.as_deref())?;
+    let wasm =
+        std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let info = ModuleInfo::parse(&wasm).map_err(|e| format!("not a wasm module: {e}"))?;
+    let manifest = info.manifest.as_deref().map(Manifest::parse);
+    // What loading takes, as a host checks it against `module_heap`.
+    let shape = Shape::scan(&wasm).map_err(|e| format!("not a wasm module: {e}"))?;
+    let (heap_32, heap_64) = (shape.heap(&Costs::POINTER_32), shape.heap(&Costs::POINTER_64));
+    if args.json {
+        let funcs = |list: &[FuncInfo]| {
+            list.iter()
+                .map(|f| json!({"module": f.module, "name": f.name, "signature": signature(f)}))
+                .collect::<Vec<_>>()
+        };
+        let memory = info.memories.first().map(|m| {
+            json!({"initial_pages": m.initial, "maximum_pages": m.maximum,
+                   "page_size": m.page_size, "initial_bytes": m.initial_bytes()})
+        });
+        let manifest = match &manifest {
+            None => json!(null),
+            Some(Err(e)) => json!({"error": e.to_string()}),
+            Some(Ok(m)) => {
+                let ports = |kind: PortKind| {
+                    m.ports(kind)
+                        .iter()
+                        .enumerate()
+                        .map(|(i, name)| match m.port_type(kind, i) {
+                            None => json!({"name": name, "type": null}),
+                            Some(ty) => {
+                                let schema = PortSchema::from_manifest(ty.key, ty.schema);
+                                json!({"name": name, "type": {
+                                    "name": ty.name(),
+                                    "key": ty.key.to_string(),
+                                    "schema": schema.as_ref().map(PortSchema::describe).ok(),
+                                    "schema_error": schema.err(),
+                                }})
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                };
+                json!({"abi_version": m.abi_version(),
+                       "inputs": ports(PortKind::Input),
+                       "outputs": ports(PortKind::Output)})
+            }
+        };
+        let others: Vec<_> = info
+            .other_exports
+            .iter()
+            .map(|(name, kind)| json!({"name": name, "kind": format!("{kind:?}").to_lowercase()}))
+            .collect();
+        let value = json!({
+            "size": info.size,
+            "imports": funcs(&info.imports),
+            "exports": {"functions": funcs(&info.func_exports), "other": others},
+            "memory": memory,
+            "manifest": manifest,
+            "custom_sections": info.custom_sections,
+            "load_heap": {"pointer_32": heap_32.total(), "pointer_64": heap_64.total(),
+                          "largest": heap_32.largest().0.as_str()},
+        });
+        outln!("{value}");
+        return Ok(());
+    }
+    outln!("size: {} bytes", info.size);
+    outln!(
+        "load heap: up to {} bytes on a 32-bit device, {} on a 64-bit host (HostConfig::module_heap); most for its {}",
+        heap_32.total(),
+        heap_64.total(),
+        heap_32.largest().0.as_str(),
+    );
+    outln!("imports:");
+    for f in &info.imports {
+        outln!("  {}.{} {}", f.module, f.name, signature(f));
+    }
+    for (module, name) in &info.other_imports {
+        outln!("  {module}.{name} (not a function)");
+    }
+    outln!("exports:");
+    for f in &info.func_exports {
+        outln!("  {} {}", f.name, signature(f));
+    }
+    for (name, kind) in &info.other_exports {
+        outln!("  {name} ({})", format!("{kind:?}").to_lowercase());
+    }
+    for m in &info.memories {
+        let max = m.maximum.map_or("unbounded".to_owned(), |p| p.to_string());
+        outln!(
+            "memory: {} pages min, {max} max, page size {} bytes ({} bytes at start)",
+            m.initial,
+            m.page_size,
+            m.initial_bytes()
+        );
+    }
+    match &manifest {
+        None => outln!("manifest: none (not built with #[task_run])"),
+        Some(Err(e)) => outln!("manifest: malformed ({e})"),
+        Some(Ok(m)) => {
+            outln!("manifest: ABI version {}", m.abi_version());
+            for (kind, title) in [(PortKind::Input, "inputs:"), (PortKind::Output, "outputs:")] {
+                outln!("  {title}{}", if m.ports(kind).is_empty() { " none" } else { "" });
+                for (i, name) in m.ports(kind).iter().enumerate() {
+                    match m.port_type(kind, i) {
+                        None => outln!("    {name:<16} bytes (untyped)"),
+                        Some(ty) => match PortSchema::from_manifest(ty.key, ty.schema) {
+                            Ok(schema) => outln!(
+                                "    {name:<16} {} (key {}): {}",
+                                ty.name(),
+                                ty.key,
+                                schema.describe()
+                            ),
+                            Err(e) => outln!("    {name:<16} {} (key {}): {e}", ty.name(), ty.key),
+                        },
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes one line to stdout; see [`outln!`].
+fn write_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}

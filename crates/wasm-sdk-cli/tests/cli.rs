@@ -1,0 +1,337 @@
+//! The `wasm-sdk` binary, run as a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace")
+}
+
+/// Guest builds of these tests go to their own target directory.
+fn target_dir() -> PathBuf {
+    workspace().join("target").join("guests").join("default")
+}
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasm-sdk")).args(args).output().expect("run the CLI")
+}
+
+fn json(output: &Output) -> Value {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("one JSON object")
+}
+
+fn write_module(name: &str, wat: &str) -> PathBuf {
+    let dir = workspace().join("target").join("cli-tests");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(name);
+    std::fs::write(&path, wat::parse_str(wat).expect("wat")).expect("write");
+    path
+}
+
+#[test]
+fn run_builds_a_crate_and_prints_the_json_transcript() {
+    let counter = workspace().join("examples").join("counter");
+    let target = target_dir();
+    let out = cli(&[
+        "run",
+        counter.to_str().unwrap(),
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--input",
+        "wasm_input=05",
+        "--input",
+        "0=ac02",
+        "--input",
+        r#"wasm_input={"count": 41}"#,
+        "--input",
+        "wasm_input=json:7",
+        "--close",
+        "wasm_input",
+        "--json",
+    ]);
+    // `json:7` is JSON of the wrong shape for a `Counter`: refused.
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--input wasm_input=json:7") && err.contains("is not a `Counter`"),
+        "{err}"
+    );
+    let out = cli(&[
+        "run",
+        counter.to_str().unwrap(),
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--input",
+        "wasm_input=05",
+        "--input",
+        "0=ac02",
+        "--input",
+        r#"wasm_input={"count": 41}"#,
+        "--input",
+        "wasm_input=hex:10",
+        "--close",
+        "wasm_input",
+        "--json",
+    ]);
+    let t = json(&out);
+    assert_eq!(t["status"], "finished");
+    assert_eq!(t["exit_code"], 0);
+    assert_eq!(t["blocked_on"], Value::Null);
+    assert_eq!(t["trap"], Value::Null);
+    // Each output as bytes and decoded with the port's type.
+    assert_eq!(
+        t["outputs"],
+        serde_json::json!([
+            {"output": "wasm_data", "hex": "06", "value": {"count": 6}},
+            {"output": "wasm_data", "hex": "ad02", "value": {"count": 301}},
+            {"output": "wasm_data", "hex": "2a", "value": {"count": 42}},
+            {"output": "wasm_data", "hex": "11", "value": {"count": 17}},
+        ])
+    );
+    assert_eq!(t["logs"], serde_json::json!([]));
+    assert_eq!(t["errors"], serde_json::json!([]));
+    assert!(t["fuel_consumed"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn run_without_close_ends_blocked_and_prints_text() {
+    let counter = workspace().join("examples").join("counter");
+    let target = target_dir();
+    let out = cli(&[
+        "run",
+        counter.to_str().unwrap(),
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--input",
+        "wasm_input=05",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("status: blocked on input `wasm_input`"), "{text}");
+    assert!(text.contains(r#"wasm_data        06           {"count":6}"#), "{text}");
+}
+
+#[test]
+fn endless_loop_ends_out_of_fuel() {
+    let path = write_module(
+        "spin.wasm",
+        r#"(module
+          (memory (export "memory") 1 1)
+          (func (export "run_task") (result i32) (loop $l (br $l)) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+    );
+    let t = json(&cli(&["run", path.to_str().unwrap(), "--fuel", "50000", "--json"]));
+    assert_eq!(t["status"], "out_of_fuel");
+    assert_eq!(t["exit_code"], Value::Null);
+    let fuel = t["fuel_consumed"].as_u64().unwrap();
+    assert!(fuel > 40_000 && fuel <= 50_000, "{fuel}");
+}
+
+#[test]
+fn a_module_that_cannot_load_fails_with_one_line() {
+    let path = write_module(
+        "wasi.wasm",
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+    );
+    let out = cli(&["run", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: ") && err.contains("wasi_snapshot_preview1.fd_write"), "{err}");
+
+    let out = cli(&["run", "/nonexistent/module.wasm"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot read"));
+}
+
+#[test]
+fn bad_arguments_are_reported() {
+    let path = write_module(
+        "untyped.wasm",
+        r#"(module (memory (export "memory") 1)
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#,
+    );
+    let out = cli(&["run", path.to_str().unwrap(), "--input", "in=zz"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--input in=zz") && err.contains("not hex"), "{err}");
+    let out = cli(&["run", path.to_str().unwrap(), "--input", r#"in={"a": 1}"#]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not hex"));
+    let out = cli(&["run", path.to_str().unwrap(), "--input", "in=json:1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("untyped"));
+    let out = cli(&["run", path.to_str().unwrap(), "--input", "nope=00"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no input `nope`") && err.contains("are: in"), "{err}");
+    let out = cli(&["run", "x.wasm", "--input", "no-equals"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NAME=VALUE"));
+}
+
+#[test]
+fn inspect_prints_the_module_facts() {
+    let path = write_module(
+        "small.wasm",
+        r#"(module
+          (import "connectors" "log" (func (param i32 i32 i32) (result i32)))
+          (memory (export "memory") 1 2)
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#,
+    );
+    let info = json(&cli(&["inspect", path.to_str().unwrap(), "--json"]));
+    assert_eq!(info["imports"][0]["name"], "log");
+    assert_eq!(info["imports"][0]["signature"], "(i32, i32, i32) -> (i32)");
+    assert_eq!(info["exports"]["functions"][0]["name"], "run_task");
+    assert_eq!(info["memory"]["initial_pages"], 1);
+    assert_eq!(info["memory"]["maximum_pages"], 2);
+    assert_eq!(info["memory"]["page_size"], 65536);
+    assert_eq!(info["manifest"]["abi_version"], 1);
+    assert_eq!(info["manifest"]["inputs"], serde_json::json!([{"name": "in", "type": null}]));
+    assert_eq!(info["manifest"]["outputs"], serde_json::json!([{"name": "out", "type": null}]));
+    assert!(info["size"].as_u64().unwrap() > 0);
+    // The device's bound is below the desktop's (narrower pointers), and
+    // both above nothing.
+    let heap = &info["load_heap"];
+    assert!(heap["pointer_32"].as_u64().unwrap() > 0, "{heap}");
+    assert!(heap["pointer_32"].as_u64() < heap["pointer_64"].as_u64(), "{heap}");
+
+    let text = cli(&["inspect", path.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("connectors.log (i32, i32, i32) -> (i32)"), "{text}");
+    assert!(text.contains("    in               bytes (untyped)"), "{text}");
+}
+
+#[test]
+fn inspect_builds_a_crate_directory_first() {
+    let counter = workspace().join("examples").join("counter");
+    let target = target_dir();
+    let args = ["inspect", counter.to_str().unwrap(), "--target-dir", target.to_str().unwrap()];
+    let info = json(&cli(&[&args[..], &["--json"]].concat()));
+    let counter_type = serde_json::json!({
+        "name": "Counter",
+        "key": info["manifest"]["inputs"][0]["type"]["key"],
+        "schema": "struct Counter { count: u32 }",
+        "schema_error": null,
+    });
+    assert_eq!(
+        info["manifest"]["inputs"],
+        serde_json::json!([{"name": "wasm_input", "type": counter_type}])
+    );
+    assert_eq!(
+        info["manifest"]["outputs"],
+        serde_json::json!([{"name": "wasm_data", "type": counter_type}])
+    );
+    assert_eq!(info["manifest"]["inputs"][0]["type"]["key"].as_str().unwrap().len(), 16);
+    assert_eq!(info["exports"]["functions"][0]["name"], "run_task");
+    let out = cli(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("building "));
+}
+
+#[test]
+fn a_directory_that_is_not_a_guest_crate_fails_with_one_line() {
+    let empty = workspace().join("target").join("cli-tests").join("not-a-crate");
+    std::fs::create_dir_all(&empty).expect("dir");
+    for command in ["inspect", "run"] {
+        let out = cli(&[command, empty.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: ") && err.contains("not a crate (no Cargo.toml)"), "{err}");
+        assert!(!err.contains("Is a directory"), "{err}");
+    }
+    // The workspace root: a crate directory, but not a guest crate.
+    let out = cli(&["inspect", workspace().to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.lines().count() == 1, "{err}");
+    assert!(err.contains("is a workspace root, not a guest crate"), "{err}");
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    // `... | head`: the reader is gone before the CLI writes anything.
+    let path = write_module(
+        "closed-stdout.wasm",
+        r#"(module
+          (memory (export "memory") 1 1)
+          (func (export "run_task") (result i32) (i32.const 0))
+          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+    );
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_wasm-sdk"))
+        .args(["inspect", path.to_str().unwrap()])
+        .stdout(writer)
+        .output()
+        .expect("run the CLI");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// `guests send` takes raw hex (the device has no schemas): its argument
+/// parses, and a bad one is a usage error, before any port is opened.
+#[test]
+fn guests_send_takes_hex() {
+    let out = cli(&["guests", "--port", "/nonexistent", "send", "counter", "wasm_input=05"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.starts_with("error: cannot open"), "{err}");
+    let out = cli(&["guests", "--port", "/nonexistent", "send", "counter", "wasm_input=zz"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not hex bytes"), "{err}");
+}
+
+/// JSON in and JSON out through every example with typed ports, as a user
+/// types it: each input a JSON value of its port's type, each output
+/// decoded in the transcript.
+#[test]
+fn json_round_trips_through_every_typed_example() {
+    let cases: [(&str, &[&str], serde_json::Value); 5] = [
+        (
+            "counter",
+            &[r#"wasm_input={"count": 41}"#],
+            serde_json::json!([{"output": "wasm_data", "hex": "2a", "value": {"count": 42}}]),
+        ),
+        (
+            "alarm",
+            &[r#"thresholds={"high": 300, "low": 280}"#, r#"reading={"deci_celsius": 305}"#],
+            serde_json::json!([
+                {"output": "alarm", "hex": "00e204", "value": {"Raised": {"deci_celsius": 305}}},
+                {"output": "average", "hex": "e204", "value": {"deci_celsius": 305}},
+            ]),
+        ),
+        (
+            "primes",
+            &["limit=100"],
+            serde_json::json!([{"output": "count", "hex": "19", "value": 25}]),
+        ),
+        (
+            "faulty",
+            &[r#"command="Echo""#],
+            serde_json::json!([{"output": "echo", "hex": "00", "value": "Echo"}]),
+        ),
+        (
+            "mistyped",
+            &[r#"wasm_input={"deci_celsius": -3}"#],
+            serde_json::json!([{"output": "wasm_data", "hex": "05", "value": {"deci_celsius": -3}}]),
+        ),
+    ];
+    let target = target_dir();
+    for (example, inputs, outputs) in cases {
+        let dir = workspace().join("examples").join(example);
+        let mut args = vec!["run", dir.to_str().unwrap(), "--target-dir", target.to_str().unwrap()];
+        for input in inputs {
+            args.extend(["--input", input]);
+        }
+        args.push("--json");
+        let t = json(&cli(&args));
+        assert_eq!(t["outputs"], outputs, "{example}");
+        assert_eq!(t["errors"], serde_json::json!([]), "{example}");
+    }
+}

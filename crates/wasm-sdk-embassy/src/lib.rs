@@ -1,0 +1,892 @@
+//! wasm-sdk guests as embassy tasks: the async bridge of the reference
+//! firmware (`examples/nrf53-host`, `examples/qemu-host`).
+//!
+//! The talk's WAMR host needed a low-priority task parked in WFI to turn a
+//! blocking guest call into an async wait. Here a guest is a
+//! [`wasm_sdk_host::Guest`] state machine instead:
+//!
+//! - [`drive`] steps it; when it blocks in `receive` on an input, the task
+//!   `.await`s that input's [`Pipe`] (an embassy channel). The executor sleeps
+//!   or runs other tasks meanwhile: a blocked guest costs no CPU.
+//! - When the guest uses up its fuel slice ([`Step::Preempted`]), the task
+//!   yields to the executor before stepping again, so a long computation
+//!   cannot starve timers, peripherals or other guests.
+//!
+//! Services (timers, buttons, UART) talk to guests only through pipes:
+//! they `send` messages to a guest's input pipes and `receive` from its
+//! output pipes.
+//!
+//! A firmware starts a guest with [`start`]: it names the pipe of each port
+//! in a [`Wiring`], and `start` loads the module and matches the ports its
+//! manifest declares against that wiring by name. A port without a pipe, or
+//! a pipe for a port the module does not have, is a [`StartError`], so a
+//! running guest has exactly one pipe per port and no input is ever closed
+//! behind the firmware's back.
+
+#![no_std]
+
+extern crate alloc;
+
+#[cfg(feature = "update")]
+pub mod update;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+use embassy_sync::channel::{Channel, TrySendError};
+use embassy_time::{Duration, Instant};
+use serde::de::DeserializeOwned;
+pub use wasm_sdk_host::abi::manifest::PortKind;
+use wasm_sdk_host::abi::manifest::position;
+use wasm_sdk_host::abi::schema::postcard_schema::Schema;
+use wasm_sdk_host::abi::schema::{ChannelType, PortType};
+use wasm_sdk_host::{
+    Environment, Guest, Host, InputState, LoadError, LogLevel, SendError, Step, Trusted,
+};
+
+pub use wasm_sdk_host;
+
+/// A message between a service and a guest.
+pub type Message = Vec<u8>;
+
+/// Messages a pipe holds before senders wait: a service sending to a
+/// guest's input, or the guest sending to an output (it is suspended in
+/// `send` until the consumer takes one; see [`drive`]).
+pub const PIPE_DEPTH: usize = 4;
+
+/// The most message bytes the runner holds for one guest, whatever the
+/// guest asks for: what a firmware sizes its heap with.
+///
+/// A guest's sends are refused above the host's limit
+/// ([`HostConfig::max_message_len`](wasm_sdk_host::HostConfig::max_message_len):
+/// the ABI answers `MessageTooLarge`), and every message the runner keeps
+/// is a copy of one sent or fed within it, so what it holds is that limit
+/// times the copies it keeps:
+///
+/// ```text
+/// max_message_len × (outputs × PIPE_DEPTH        output pipes
+///                   + inputs × (PIPE_DEPTH + 1)  input pipes, and the
+///                                                message taken, not received
+///                   + tap)                       `update::TAP_DEPTH` copies
+///                                                with the update path, else 0
+/// ```
+///
+/// Why it matters: a firmware's heap holds the guests' linear memories
+/// too, and a copy that does not fit is not an error a guest can get but
+/// an allocation failure that stops the firmware (five guests sending
+/// 32 KiB messages did, with the ABI's 64 KiB default). A firmware sets a
+/// limit its services need (a few bytes for the examples) and budgets
+/// this much per guest. Input pipes are fed by the firmware's own
+/// services and by the update path's `guests send`, which refuses data
+/// above the same limit.
+pub const fn held_message_bytes(
+    max_message_len: usize,
+    inputs: usize,
+    outputs: usize,
+    tap: usize,
+) -> usize {
+    max_message_len * (outputs * PIPE_DEPTH + inputs * (PIPE_DEPTH + 1) + tap)
+}
+
+/// A channel feeding a guest input or carrying a guest output.
+pub type Pipe = Channel<CriticalSectionRawMutex, Message, PIPE_DEPTH>;
+
+/// Where a guest's logs and error reports go (defmt, semihosting, ...).
+pub trait Sink: Sync {
+    /// A log line of guest `guest`.
+    fn log(&self, guest: &str, level: LogLevel, message: &str);
+    /// An error guest `guest` reported.
+    fn report_error(&self, guest: &str, message: &str);
+    /// `lines` log lines and error reports of guest `guest` were dropped
+    /// by its [`LogLimit`] since the last line it passed; said before the
+    /// next line that passes. By default a warning without the count (the
+    /// count formatted costs `core::fmt`); a firmware prints the count.
+    fn dropped_lines(&self, guest: &str, lines: u32) {
+        let _ = lines;
+        self.log(guest, LogLevel::Warn, "log lines dropped: rate limit");
+    }
+    /// What the update path did to guest `guest` (swapped a module in,
+    /// confirmed or rolled one back, ...); nothing by default.
+    #[cfg(feature = "update")]
+    fn update(&self, guest: &str, event: &update::Event<'_>) {
+        let _ = (guest, event);
+    }
+}
+
+/// A copy of every message a guest sends, besides its pipe: the update
+/// path's `outputs` command reads guest outputs without taking them from
+/// the services that consume them.
+pub trait OutputTap: Sync {
+    /// Guest output `port` sent `message` (it is in the pipe already).
+    fn tap(&self, port: &'static str, message: &[u8]);
+}
+
+/// The pipe of each port a firmware gives a guest, by port name: the names
+/// of the guest's `#[task_run(inputs(..), outputs(..))]`, in any order,
+/// each with the message type its pipe carries.
+///
+/// ```
+/// use wasm_sdk_embassy::{Pipe, Wire, Wiring};
+/// use module_examples_common::{AlarmEvent, Reading, Thresholds};
+///
+/// static READINGS: Pipe = Pipe::new();
+/// static THRESHOLDS: Pipe = Pipe::new();
+/// static ALARMS: Pipe = Pipe::new();
+/// static AVERAGES: Pipe = Pipe::new();
+///
+/// /// `#[task_run(inputs(reading: Reading, thresholds: Thresholds),
+/// ///             outputs(alarm: AlarmEvent, average: Reading))]`
+/// static ALARM: Wiring = Wiring {
+///     inputs: &[
+///         Wire::typed::<Thresholds>("thresholds", &THRESHOLDS),
+///         Wire::typed::<Reading>("reading", &READINGS),
+///     ],
+///     outputs: &[
+///         Wire::typed::<AlarmEvent>("alarm", &ALARMS),
+///         Wire::typed::<Reading>("average", &AVERAGES),
+///     ],
+/// };
+/// # let _ = &ALARM;
+/// ```
+#[derive(Clone, Copy)]
+pub struct Wiring {
+    /// Each input's name and the pipe that feeds it.
+    pub inputs: &'static [Wire],
+    /// Each output's name and the pipe that carries it.
+    pub outputs: &'static [Wire],
+}
+
+/// One port of a [`Wiring`]: the port's name, its pipe, and the message
+/// type the pipe carries. [`start`] refuses a module whose port of that
+/// name declares another type ([`LoadError::PortType`]).
+#[derive(Clone, Copy)]
+pub struct Wire {
+    /// The port's name.
+    pub name: &'static str,
+    /// The pipe.
+    pub pipe: &'static Pipe,
+    /// The message type; `None`: raw bytes, checked against nothing.
+    pub ty: Option<PortType>,
+    /// Whether a message decodes as the port's type (postcard, exactly:
+    /// trailing bytes do not); `None`: raw bytes, any message does. On an
+    /// output, what the update path's health rule counts as an answer
+    /// ([`ChannelEnv::undecodable`]).
+    pub decodes: Option<fn(&[u8]) -> bool>,
+}
+
+impl Wire {
+    /// A pipe of `T` messages (encoded with postcard) for port `name`.
+    pub const fn typed<T: Schema + DeserializeOwned>(
+        name: &'static str,
+        pipe: &'static Pipe,
+    ) -> Self {
+        Wire { name, pipe, ty: Some(PortType::of::<T>()), decodes: Some(decodes::<T>) }
+    }
+
+    /// A pipe of raw bytes for port `name`: a module may type that port as
+    /// it likes.
+    pub const fn raw(name: &'static str, pipe: &'static Pipe) -> Self {
+        Wire { name, pipe, ty: None, decodes: None }
+    }
+}
+
+/// Whether `message` is exactly one postcard-encoded `T`.
+fn decodes<T: DeserializeOwned>(message: &[u8]) -> bool {
+    matches!(postcard::take_from_bytes::<T>(message), Ok((_, rest)) if rest.is_empty())
+}
+
+/// How many log lines and error reports a guest passes to its [`Sink`]:
+/// `burst` at once, then one every `every`; the rest are dropped and
+/// counted ([`ChannelEnv::dropped_lines`], and [`Sink::dropped_lines`]
+/// before the next line that passes).
+///
+/// The ABI's text budget bounds the bytes of one step; this bounds the
+/// lines in time, so a guest logging in a loop cannot fill the console
+/// (semihosting or a UART writes slowly: the SMP task and other guests
+/// would wait behind it) nor a flash-backed log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogLimit {
+    /// Lines passed at once after a quiet period.
+    pub burst: u32,
+    /// One more line may pass every this long.
+    pub every: Duration,
+}
+
+impl LogLimit {
+    /// 20 lines at once, then 10 a second: a guest's start-up and its
+    /// errors show, a loop's flood does not.
+    pub const DEFAULT: LogLimit = LogLimit { burst: 20, every: Duration::from_millis(100) };
+}
+
+/// A [`LogLimit`] applied: the lines that may pass now. Each guest's log
+/// has one; a firmware that prints what guests send (an output consumer
+/// on a console) applies one too, so a guest answering in a loop cannot
+/// flood the console through it either.
+#[derive(Clone, Debug)]
+pub struct LogBucket {
+    limit: LogLimit,
+    tokens: u32,
+    since: Instant,
+    /// Dropped since the last line passed.
+    unreported: u32,
+}
+
+impl LogBucket {
+    /// A full bucket: `limit.burst` lines may pass at once.
+    pub fn new(limit: LogLimit) -> Self {
+        LogBucket { limit, tokens: limit.burst, since: Instant::now(), unreported: 0 }
+    }
+
+    /// The limit it applies.
+    pub fn limit(&self) -> LogLimit {
+        self.limit
+    }
+
+    /// Whether one more line may pass now: `Some(n)` if it does, `n` the
+    /// lines dropped since the last one passed (to be said before it);
+    /// `None` if it is dropped, and counted.
+    pub fn admit(&mut self) -> Option<u32> {
+        if !self.take() {
+            self.unreported = self.unreported.saturating_add(1);
+            return None;
+        }
+        Some(core::mem::take(&mut self.unreported))
+    }
+
+    /// Whether one more line may pass now (taking it).
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let every = self.limit.every.as_ticks().max(1);
+        let gained = now.as_ticks().saturating_sub(self.since.as_ticks()) / every;
+        if gained > 0 {
+            let tokens = u64::from(self.tokens).saturating_add(gained);
+            self.tokens = u32::try_from(tokens).unwrap_or(u32::MAX).min(self.limit.burst);
+            self.since = if self.tokens == self.limit.burst {
+                now
+            } else {
+                self.since + Duration::from_ticks(gained * every)
+            };
+        }
+        if self.tokens == 0 {
+            return false;
+        }
+        self.tokens -= 1;
+        true
+    }
+}
+
+/// Why [`start`] did not start a guest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartError {
+    /// The host refused the module.
+    Load(LoadError),
+    /// The module declares a port the [`Wiring`] has no pipe for.
+    UnwiredPort {
+        /// Input or output.
+        kind: PortKind,
+        /// The port's name in the module's manifest.
+        name: String,
+    },
+    /// The [`Wiring`] has a pipe for a port the module does not declare.
+    UnusedWire {
+        /// Input or output.
+        kind: PortKind,
+        /// The name the wiring gives.
+        name: &'static str,
+    },
+    /// The [`Wiring`] names the same port twice.
+    DuplicateWire {
+        /// Input or output.
+        kind: PortKind,
+        /// The name given twice.
+        name: &'static str,
+    },
+}
+
+impl StartError {
+    /// What is wrong, as a static text: firmware can log it (with
+    /// [`detail`](Self::detail)) without `core::fmt`, whose formatting
+    /// machinery costs flash on a microcontroller.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StartError::Load(error) => load_error_text(error),
+            StartError::UnwiredPort { kind: PortKind::Input, .. } => {
+                "the module declares an input the firmware does not wire"
+            }
+            StartError::UnwiredPort { kind: PortKind::Output, .. } => {
+                "the module declares an output the firmware does not wire"
+            }
+            StartError::UnusedWire { kind: PortKind::Input, .. } => {
+                "the firmware wires an input the module does not declare"
+            }
+            StartError::UnusedWire { kind: PortKind::Output, .. } => {
+                "the firmware wires an output the module does not declare"
+            }
+            StartError::DuplicateWire { kind: PortKind::Input, .. } => {
+                "the firmware wires an input twice"
+            }
+            StartError::DuplicateWire { kind: PortKind::Output, .. } => {
+                "the firmware wires an output twice"
+            }
+        }
+    }
+
+    /// What [`as_str`](Self::as_str) is about: the port's name, the
+    /// offending import, or the engine's own description; empty when there
+    /// is nothing more to say.
+    pub fn detail(&self) -> &str {
+        match self {
+            StartError::Load(error) => match error {
+                LoadError::Malformed(text)
+                | LoadError::Invalid(text)
+                | LoadError::Instantiate(text)
+                | LoadError::UnknownImport { name: text, .. }
+                | LoadError::ImportSignature { name: text, .. } => text,
+                LoadError::MissingExport(export) => export,
+                LoadError::PortType { port, .. } => port,
+                LoadError::Manifest(error) => error.as_str(),
+                _ => "",
+            },
+            StartError::UnwiredPort { name, .. } => name,
+            StartError::UnusedWire { name, .. } | StartError::DuplicateWire { name, .. } => name,
+        }
+    }
+}
+
+/// [`StartError::as_str`] of a [`LoadError`]: what its `Display` says,
+/// without the numbers and names it formats.
+fn load_error_text(error: &LoadError) -> &'static str {
+    match error {
+        LoadError::Malformed(_) => "not a wasm module",
+        LoadError::Invalid(_) => "invalid module",
+        LoadError::ModuleTooLarge { .. } => "module larger than the host takes",
+        LoadError::TooManyFunctions { .. } => "module has more functions than the host takes",
+        LoadError::TooManyLocals { .. } => "a function has more locals than the host takes",
+        LoadError::CustomSections { .. } => "module has more custom sections than the host takes",
+        LoadError::UnknownImport { .. } => "import outside the connectors ABI",
+        LoadError::ImportSignature { .. } => "import with the wrong signature",
+        LoadError::MissingExport(_) => "missing export",
+        LoadError::RunTaskSignature => "`run_task` is not `() -> i32`",
+        LoadError::StartFunction => "module has a start function",
+        LoadError::UnsupportedMemory => "module memory is not one 32-bit unshared memory",
+        LoadError::MemoryTooLarge { .. } => "initial memory over the host's budget",
+        LoadError::ModuleHeap { .. } => {
+            "loading the module would take more heap than `HostConfig::module_heap`"
+        }
+        LoadError::MissingManifest => "no `wasm-sdk.manifest` section",
+        LoadError::Manifest(_) => "malformed `wasm-sdk.manifest` section",
+        LoadError::AbiVersion { .. } => "unsupported ABI version",
+        LoadError::PortType { kind: PortKind::Input, .. } => {
+            "the module's input type differs from the firmware's channel"
+        }
+        LoadError::PortType { kind: PortKind::Output, .. } => {
+            "the module's output type differs from the firmware's channel"
+        }
+        LoadError::Instantiate(_) => "instantiation failed",
+        // `LoadError` is `non_exhaustive`: a newer host may refuse a module
+        // for a reason this crate does not know yet.
+        _ => "module refused",
+    }
+}
+
+impl fmt::Display for StartError {
+    /// The full text, with the numbers a [`LoadError`] carries; firmware
+    /// that avoids `core::fmt` uses [`StartError::as_str`] instead.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Load(error) => error.fmt(f),
+            _ => write!(f, "{}: `{}`", self.as_str(), self.detail()),
+        }
+    }
+}
+
+impl core::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            StartError::Load(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// A module as a firmware hands it to [`start`], [`check`] and [`swap`].
+///
+/// With this crate's `validate` feature (the default) a plain `&[u8]` is
+/// one, and the host validates it on load. A firmware built without it
+/// has no validator: it passes [`Trusted`] modules, validated and stamped
+/// off the device ([`wasm_sdk_host::trust`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Wasm<'a> {
+    /// Bytes the host validates as it loads them.
+    #[cfg(feature = "validate")]
+    Checked(&'a [u8]),
+    /// Bytes validated off the device, loaded with
+    /// [`Host::load_trusted`] (validated again when the `validate` feature
+    /// is on).
+    Trusted(Trusted<'a>),
+}
+
+impl<'a> Wasm<'a> {
+    /// A module this firmware vouches for: [`Wasm::Checked`] with
+    /// validation on, else [`Wasm::Trusted`]. One call site for both
+    /// builds.
+    ///
+    /// # Safety
+    ///
+    /// Without the `validate` feature, that of [`Trusted::new`]: the
+    /// module was stamped by [`Host::stamp`] for this host's configuration
+    /// (a built-in module, by the firmware's build script) and is
+    /// authentic (an upload, by its verified signature). With validation
+    /// on, none: the host validates it.
+    pub unsafe fn vouched(bytes: &'a [u8]) -> Self {
+        #[cfg(feature = "validate")]
+        return Wasm::Checked(bytes);
+        // SAFETY: the caller's, above.
+        #[cfg(not(feature = "validate"))]
+        Wasm::Trusted(unsafe { Trusted::new(bytes) })
+    }
+
+    /// The module's bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        match self {
+            #[cfg(feature = "validate")]
+            Wasm::Checked(bytes) => bytes,
+            Wasm::Trusted(trusted) => trusted.bytes(),
+        }
+    }
+}
+
+#[cfg(feature = "validate")]
+impl<'a> From<&'a [u8]> for Wasm<'a> {
+    fn from(bytes: &'a [u8]) -> Self {
+        Wasm::Checked(bytes)
+    }
+}
+
+#[cfg(feature = "validate")]
+impl<'a> From<&'a Vec<u8>> for Wasm<'a> {
+    fn from(bytes: &'a Vec<u8>) -> Self {
+        Wasm::Checked(bytes)
+    }
+}
+
+#[cfg(feature = "validate")]
+impl<'a, const N: usize> From<&'a [u8; N]> for Wasm<'a> {
+    fn from(bytes: &'a [u8; N]) -> Self {
+        Wasm::Checked(bytes)
+    }
+}
+
+impl<'a> From<Trusted<'a>> for Wasm<'a> {
+    fn from(trusted: Trusted<'a>) -> Self {
+        Wasm::Trusted(trusted)
+    }
+}
+
+/// Loads `wasm` as guest `name` with `host`, wires each port its manifest
+/// declares to the pipe [`Wiring`] gives it by name, and returns the guest,
+/// ready for [`drive`].
+///
+/// # Errors
+///
+/// [`StartError::Load`] if the host refuses the module; otherwise, on the
+/// first port (inputs first, in manifest order) that has no pipe,
+/// [`StartError::UnwiredPort`]; then, on the first wire (in wiring order)
+/// whose name the module does not declare or that repeats a name,
+/// [`StartError::UnusedWire`] or [`StartError::DuplicateWire`].
+pub fn start<'a>(
+    host: &Host<ChannelEnv>,
+    name: &'static str,
+    wasm: impl Into<Wasm<'a>>,
+    wiring: &Wiring,
+    sink: &'static dyn Sink,
+) -> Result<Guest<ChannelEnv>, StartError> {
+    // The manifest is read by `load`; the pipes are put in its index order
+    // once it is known. The guest runs nothing before its first step.
+    let env = ChannelEnv {
+        name,
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        sink,
+        tap: None,
+        preemptions: 0,
+        waits: 0,
+        received: 0,
+        sent: 0,
+        undecodable: 0,
+        dropped_lines: 0,
+        logs: LogBucket::new(LogLimit::DEFAULT),
+        spare: Vec::new(),
+    };
+    let channels: Vec<ChannelType<'_>> = (wiring.inputs.iter().map(|w| (PortKind::Input, w)))
+        .chain(wiring.outputs.iter().map(|w| (PortKind::Output, w)))
+        .filter_map(|(kind, wire)| Some(ChannelType { kind, port: wire.name, ty: wire.ty? }))
+        .collect();
+    // With validation on, trusted modules are validated too: one load
+    // path, and `load_trusted` is not linked (2,104 B of nRF5340 flash).
+    #[cfg(feature = "validate")]
+    let loaded = host.load_typed(wasm.into().bytes(), env, &channels);
+    #[cfg(not(feature = "validate"))]
+    let loaded = match wasm.into() {
+        Wasm::Trusted(trusted) => host.load_trusted(trusted, env, &channels),
+    };
+    let mut guest = loaded.map_err(StartError::Load)?;
+    let inputs = in_manifest_order(PortKind::Input, guest.inputs(), wiring.inputs)?;
+    let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
+    let env = guest.env_mut();
+    env.inputs = inputs.into_iter().map(|wire| InputPort { pipe: wire.pipe, head: None }).collect();
+    env.outputs = outputs;
+    Ok(guest)
+}
+
+/// Checks an uploaded module against the firmware's wiring without
+/// stopping anything: exactly what [`start`] does (the host's load checks,
+/// instantiation, so data and element segments and the memory and table
+/// limits are checked too, then each port and wire by name), with a guest
+/// that never runs and is dropped at once. A firmware calls this before it
+/// replaces a running guest, so a module it accepts will start.
+///
+/// # Errors
+///
+/// The [`StartError`] that [`start`] would return.
+pub fn check<'a>(
+    host: &Host<ChannelEnv>,
+    wasm: impl Into<Wasm<'a>>,
+    wiring: &Wiring,
+) -> Result<(), StartError> {
+    struct Silent;
+    impl Sink for Silent {
+        fn log(&self, _guest: &str, _level: LogLevel, _message: &str) {}
+        fn report_error(&self, _guest: &str, _message: &str) {}
+    }
+    static SILENT: Silent = Silent;
+    start(&fresh(host), "check", wasm, wiring, &SILENT).map(drop)
+}
+
+/// A host with `host`'s configuration and an engine of its own: wasmi keeps
+/// a module's compiled code in its engine until the engine is dropped, so
+/// loading module after module on one engine grew the heap by ~500 B each
+/// (QEMU check 6). A module loaded on a fresh engine frees all of it with
+/// its guest.
+fn fresh(host: &Host<ChannelEnv>) -> Host<ChannelEnv> {
+    Host::new(host.config().clone())
+}
+
+/// Where [`run_to_safe_point`] left a guest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SafePoint {
+    /// Waiting in `receive` with nothing queued: safe to stop or swap.
+    Waiting,
+    /// It stopped by itself (its final step).
+    Stopped(Step),
+    /// Still computing after the slices allowed: stopping it now loses the
+    /// message it is processing (a guest that spins never gets to a safe
+    /// point; the caller decides).
+    Busy,
+}
+
+/// Runs `guest` to a safe point to stop or [`swap`] it: until it waits in
+/// `receive` on an input with nothing queued, or stops, or `max_slices`
+/// fuel slices are used. Unlike [`drive`] it never awaits a pipe, so a
+/// message is never half processed when it returns [`SafePoint::Waiting`];
+/// it yields after each fuel slice.
+pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -> SafePoint {
+    for _ in 0..=max_slices {
+        match guest.step() {
+            Step::Blocked { .. } => return SafePoint::Waiting,
+            // Waiting for room mid-message is not a safe point: let the
+            // consumer drain, as after a slice.
+            Step::Preempted | Step::Full { .. } => {
+                let env = guest.env_mut();
+                env.preemptions = env.preemptions.wrapping_add(1);
+                embassy_futures::yield_now().await;
+            }
+            done => return SafePoint::Stopped(done),
+        }
+    }
+    SafePoint::Busy
+}
+
+/// Replaces the module `guest` runs by `wasm`, on the same wiring, name
+/// and sink: the update path's swap. The new module is loaded with
+/// `host`'s configuration on an engine of its own, freed with it.
+///
+/// The new module gets every check of [`start`] first; if one fails,
+/// `guest` is left as it was and the error returned. Otherwise the old
+/// guest is dropped, and the messages it had taken from a pipe but not
+/// received (a message peeked with `input_len`, or one too large for its
+/// buffer) move to the new guest's same-named inputs, ahead of what is
+/// still in the pipes: nothing queued for the slot is lost. Bring the old
+/// guest to a safe point first ([`run_to_safe_point`]), so that no message
+/// is half processed when it is dropped.
+///
+/// # Errors
+///
+/// The new module's [`StartError`]; `guest` is unchanged.
+pub fn swap<'a>(
+    host: &Host<ChannelEnv>,
+    guest: &mut Guest<ChannelEnv>,
+    wasm: impl Into<Wasm<'a>>,
+    wiring: &Wiring,
+) -> Result<(), StartError> {
+    let (name, sink, limit) = (guest.env().name, guest.env().sink, guest.env().logs.limit);
+    let mut new = start(&fresh(host), name, wasm, wiring, sink)?;
+    new.env_mut().set_log_limit(limit);
+    let names: Vec<String> = guest.inputs().to_vec();
+    for (name, port) in names.iter().zip(&mut guest.env_mut().inputs) {
+        let Some(head) = port.head.take() else { continue };
+        if let Some(index) = new.input_index(name) {
+            new.env_mut().port(index).head = Some(head);
+        }
+    }
+    *guest = new;
+    Ok(())
+}
+
+/// The wire (name, pipe) of each of `declared` (a manifest's port names, index order)
+/// from `wires`, which must name each of them exactly once and nothing else.
+fn in_manifest_order(
+    kind: PortKind,
+    declared: &[String],
+    wires: &'static [Wire],
+) -> Result<Vec<Wire>, StartError> {
+    let mut pipes = Vec::with_capacity(declared.len());
+    for name in declared {
+        let Some(&wire) = wires.iter().find(|wire| wire.name == name) else {
+            return Err(StartError::UnwiredPort { kind, name: name.clone() });
+        };
+        pipes.push(wire);
+    }
+    for (at, wire) in wires.iter().enumerate() {
+        let name = wire.name;
+        if position(declared, name).is_none() {
+            return Err(StartError::UnusedWire { kind, name });
+        }
+        if wires[..at].iter().any(|earlier| earlier.name == name) {
+            return Err(StartError::DuplicateWire { kind, name });
+        }
+    }
+    Ok(pipes)
+}
+
+/// One input of a guest: its pipe, and the message taken from the pipe but
+/// not yet received by the guest (too large for its buffer, or just
+/// peeked by `input_len`).
+struct InputPort {
+    pipe: &'static Pipe,
+    head: Option<Message>,
+}
+
+/// The [`Environment`] of one guest started with [`start`]: one pipe per
+/// port of its manifest, in index order.
+pub struct ChannelEnv {
+    name: &'static str,
+    inputs: Vec<InputPort>,
+    /// Each output's wire.
+    outputs: Vec<Wire>,
+    sink: &'static dyn Sink,
+    tap: Option<&'static dyn OutputTap>,
+    /// Times [`drive`] yielded because the guest used its fuel slice.
+    pub preemptions: u32,
+    /// Times [`drive`] started awaiting a pipe because the guest blocked on
+    /// an empty input or a full output.
+    pub waits: u32,
+    /// Messages the guest received.
+    pub received: u32,
+    /// Messages the guest sent.
+    pub sent: u32,
+    /// Messages the guest sent that do not decode as their output's type
+    /// ([`Wire::decodes`]); counted in [`sent`](Self::sent) too.
+    pub undecodable: u32,
+    /// Log lines and error reports its [`LogLimit`] dropped.
+    pub dropped_lines: u32,
+    logs: LogBucket,
+    /// The buffer of the last message the guest received, emptied, for its
+    /// next output: a guest that answers each message sends without a heap
+    /// allocation of its own (at most [`SPARE_CAPACITY`] bytes are kept).
+    spare: Message,
+}
+
+/// The largest buffer [`ChannelEnv`] keeps for the guest's next output.
+const SPARE_CAPACITY: usize = 64;
+
+impl ChannelEnv {
+    /// The guest's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Copies every message the guest sends from now on to `tap`.
+    pub fn set_tap(&mut self, tap: &'static dyn OutputTap) {
+        self.tap = Some(tap);
+    }
+
+    /// Limits the guest's log lines and error reports from now on
+    /// ([`LogLimit::DEFAULT`] until then); [`swap`] keeps it.
+    pub fn set_log_limit(&mut self, limit: LogLimit) {
+        // Lines dropped so far are still said before the next that passes.
+        let unreported = self.logs.unreported;
+        self.logs = LogBucket { unreported, ..LogBucket::new(limit) };
+    }
+
+    /// Drops the messages taken from the input pipes but not received (one
+    /// too large for the guest's buffer, or peeked): the update path
+    /// dead-letters them when the guest stopped on them, so that the next
+    /// module does not. Returns how many.
+    pub fn drop_heads(&mut self) -> u32 {
+        let mut dropped = 0;
+        for port in &mut self.inputs {
+            if port.head.take().is_some() {
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    /// Whether a log line may pass its [`LogLimit`] now; says how many
+    /// were dropped before it.
+    fn admit_line(&mut self) -> bool {
+        match self.logs.admit() {
+            None => {
+                self.dropped_lines = self.dropped_lines.wrapping_add(1);
+                false
+            }
+            Some(dropped) => {
+                if dropped > 0 {
+                    self.sink.dropped_lines(self.name, dropped);
+                }
+                true
+            }
+        }
+    }
+
+    /// Keeps `buffer`, emptied, for the guest's next output, unless it is
+    /// larger than [`SPARE_CAPACITY`].
+    fn keep_spare(&mut self, mut buffer: Message) {
+        if buffer.capacity() <= SPARE_CAPACITY {
+            buffer.clear();
+            self.spare = buffer;
+        }
+    }
+
+    /// The input at a manifest index.
+    ///
+    /// The rules of `wasm_sdk_host` answer `UnknownInput` for an index past
+    /// the manifest's inputs before they reach the environment, and
+    /// [`start`] gave every manifest input a pipe, so `input` is always in
+    /// range: indexing cannot panic.
+    fn port(&mut self, input: u8) -> &mut InputPort {
+        &mut self.inputs[usize::from(input)]
+    }
+}
+
+impl Environment for ChannelEnv {
+    fn input(&mut self, input: u8) -> InputState<'_> {
+        let port = self.port(input);
+        if port.head.is_none() {
+            port.head = port.pipe.try_receive().ok();
+        }
+        match &port.head {
+            Some(message) => InputState::Ready(message),
+            None => InputState::Empty,
+        }
+    }
+
+    fn pop_input(&mut self, input: u8) {
+        if let Some(head) = self.port(input).head.take() {
+            self.keep_spare(head);
+        }
+        self.received = self.received.wrapping_add(1);
+    }
+
+    fn send_output(&mut self, output: u8, message: &[u8]) -> Result<(), SendError> {
+        // In range for the same reason as `port`'s index.
+        let wire = self.outputs[usize::from(output)];
+        let mut copy = core::mem::take(&mut self.spare);
+        // The rules refused a message above the host's limit already; a
+        // heap too full for this one is a status for the guest, never an
+        // allocation failure of the firmware.
+        if copy.try_reserve_exact(message.len()).is_err() {
+            self.keep_spare(copy);
+            return Err(SendError::TooLarge);
+        }
+        copy.extend_from_slice(message);
+        if let Err(TrySendError::Full(copy)) = wire.pipe.try_send(copy) {
+            self.keep_spare(copy);
+            return Err(SendError::Full);
+        }
+        self.sent = self.sent.wrapping_add(1);
+        if wire.decodes.is_some_and(|decodes| !decodes(message)) {
+            self.undecodable = self.undecodable.wrapping_add(1);
+        }
+        if let Some(tap) = self.tap {
+            tap.tap(wire.name, message);
+        }
+        Ok(())
+    }
+
+    fn log(&mut self, level: LogLevel, message: &str) {
+        if self.admit_line() {
+            self.sink.log(self.name, level, message);
+        }
+    }
+
+    fn report_error(&mut self, message: &str) {
+        if self.admit_line() {
+            self.sink.report_error(self.name, message);
+        }
+    }
+}
+
+/// Runs a guest on the current task until it finishes, traps or runs out
+/// of fuel, and returns that final step ([`Step::is_final`]).
+///
+/// Blocked on an input: awaits that input's pipe (no CPU). Waiting on a
+/// full output: awaits room in that output's pipe (no CPU, no fuel).
+/// Preempted by its fuel slice: yields to the executor, then continues.
+///
+/// Dropping the future at an `.await` (to stop the guest from a `select`)
+/// loses nothing: a message not yet taken stays in its pipe.
+pub async fn drive(guest: &mut Guest<ChannelEnv>) -> Step {
+    drive_observed(guest, |_, _| {}).await
+}
+
+/// [`drive`], calling `observe` with the guest and each step it takes
+/// (before awaiting an input or yielding): the update path publishes each
+/// guest's state and counters from here.
+pub async fn drive_observed(
+    guest: &mut Guest<ChannelEnv>,
+    mut observe: impl FnMut(&Guest<ChannelEnv>, &Step),
+) -> Step {
+    loop {
+        let step = guest.step();
+        observe(guest, &step);
+        match step {
+            Step::Blocked { input } => {
+                let env = guest.env_mut();
+                env.waits = env.waits.wrapping_add(1);
+                // The guest blocks only on an input that answered `Empty`,
+                // so the port exists and holds no message.
+                let port = env.port(input);
+                port.head = Some(port.pipe.receive().await);
+            }
+            Step::Full { output } => {
+                let env = guest.env_mut();
+                env.waits = env.waits.wrapping_add(1);
+                // The guest waits only on an output of its manifest, which
+                // `start` wired. No fuel burns meanwhile: the guest is
+                // suspended in `send` and resumes when the pipe has room.
+                let pipe = env.outputs[usize::from(output)].pipe;
+                core::future::poll_fn(|cx| pipe.poll_ready_to_send(cx)).await;
+            }
+            Step::Preempted => {
+                let env = guest.env_mut();
+                env.preemptions = env.preemptions.wrapping_add(1);
+                embassy_futures::yield_now().await;
+            }
+            done => return done,
+        }
+    }
+}
