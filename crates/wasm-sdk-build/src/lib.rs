@@ -1,45 +1,4 @@
-//! Linker settings for wasm-sdk guests, from the guest crate's `build.rs`.
-//!
-//! Rust links wasm modules with a 1 MiB stack, so a default guest needs 17
-//! 64 KiB pages: more RAM than a microcontroller has. The stack and memory
-//! size are linker arguments *of the guest crate*; a dependency cannot set
-//! them. A build script can, and unlike `.cargo/config.toml` rustflags they
-//! survive a `RUSTFLAGS` environment variable. So each guest has:
-//!
-//! ```no_run
-//! // build.rs: `fn main() { ... }`
-//! wasm_sdk_build::GuestMemory::new().stack_size(4 * 1024).emit();
-//! ```
-//!
-//! with `wasm-sdk-build` under `[build-dependencies]`. Nothing is emitted
-//! for non-wasm32 targets, so `cargo test` on the host links as usual; but
-//! a native build (the guest's tests, which build its `.wasm`) fails at once
-//! with one line if `wasm32-unknown-unknown` is not installed
-//! ([`require_targets`]).
-//!
-//! # Memory modes
-//!
-//! Chosen at build time with the `WASM_SDK_MEMORY` environment variable:
-//!
-//! - `page` (default): `pages` standard 64 KiB pages (one by default),
-//!   minimum = maximum, so the module can never grow memory. Runs on every
-//!   Wasm runtime.
-//! - `tight`: 1-byte pages (the custom-page-sizes proposal, `--page-size=1`);
-//!   linear memory is exactly stack + static data + heap arena, and cannot
-//!   grow. Needs a runtime with custom page sizes (wasmi 2:
-//!   `Config::wasm_custom_page_sizes(true)`).
-//!
-//! `WASM_SDK_STACK_SIZE=<bytes>` overrides the crate's stack size.
-//!
-//! # Embedding guests in firmware
-//!
-//! [`EmbeddedGuests`] is for the other side: a firmware crate's `build.rs`
-//! that builds a workspace's guests to wasm and embeds them. It and the test
-//! host's `GuestBuilder` run the same nested build, [`GuestCargo`].
-//! [`embed_public_key`] embeds the key a firmware trusts for signed modules.
-//! `hostile` (feature `hostile`) reads the repository's hostile set for the
-//! tests and firmware that run it, and `heavy` makes modules that are
-//! small and heavy to load.
+#![doc = include_str!("../README.md")]
 
 mod cargo;
 mod embed;

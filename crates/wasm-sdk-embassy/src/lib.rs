@@ -1,28 +1,4 @@
-//! wasm-sdk guests as embassy tasks: the async bridge of the reference
-//! firmware (`examples/nrf53-host`, `examples/qemu-host`).
-//!
-//! The talk's WAMR host needed a low-priority task parked in WFI to turn a
-//! blocking guest call into an async wait. Here a guest is a
-//! [`wasm_sdk_host::Guest`] state machine instead:
-//!
-//! - [`drive`] steps it; when it blocks in `receive` on an input, the task
-//!   `.await`s that input's [`Pipe`] (an embassy channel). The executor sleeps
-//!   or runs other tasks meanwhile: a blocked guest costs no CPU.
-//! - When the guest uses up its fuel slice ([`Step::Preempted`]), the task
-//!   yields to the executor before stepping again, so a long computation
-//!   cannot starve timers, peripherals or other guests.
-//!
-//! Services (timers, buttons, UART) talk to guests only through pipes:
-//! they `send` messages to a guest's input pipes and `receive` from its
-//! output pipes.
-//!
-//! A firmware starts a guest with [`start`]: it names the pipe of each port
-//! in a [`Wiring`], and `start` loads the module and matches the ports its
-//! manifest declares against that wiring by name. A port without a pipe, or
-//! a pipe for a port the module does not have, is a [`StartError`], so a
-//! running guest has exactly one pipe per port and no input is ever closed
-//! behind the firmware's back.
-
+#![doc = include_str!("../README.md")]
 #![no_std]
 
 extern crate alloc;
@@ -311,7 +287,7 @@ impl StartError {
     /// machinery costs flash on a microcontroller.
     pub fn as_str(&self) -> &'static str {
         match self {
-            StartError::Load(error) => load_error_text(error),
+            StartError::Load(error) => error.as_str(),
             StartError::UnwiredPort { kind: PortKind::Input, .. } => {
                 "the module declares an input the firmware does not wire"
             }
@@ -352,42 +328,6 @@ impl StartError {
             StartError::UnwiredPort { name, .. } => name,
             StartError::UnusedWire { name, .. } | StartError::DuplicateWire { name, .. } => name,
         }
-    }
-}
-
-/// [`StartError::as_str`] of a [`LoadError`]: what its `Display` says,
-/// without the numbers and names it formats.
-fn load_error_text(error: &LoadError) -> &'static str {
-    match error {
-        LoadError::Malformed(_) => "not a wasm module",
-        LoadError::Invalid(_) => "invalid module",
-        LoadError::ModuleTooLarge { .. } => "module larger than the host takes",
-        LoadError::TooManyFunctions { .. } => "module has more functions than the host takes",
-        LoadError::TooManyLocals { .. } => "a function has more locals than the host takes",
-        LoadError::CustomSections { .. } => "module has more custom sections than the host takes",
-        LoadError::UnknownImport { .. } => "import outside the connectors ABI",
-        LoadError::ImportSignature { .. } => "import with the wrong signature",
-        LoadError::MissingExport(_) => "missing export",
-        LoadError::RunTaskSignature => "`run_task` is not `() -> i32`",
-        LoadError::StartFunction => "module has a start function",
-        LoadError::UnsupportedMemory => "module memory is not one 32-bit unshared memory",
-        LoadError::MemoryTooLarge { .. } => "initial memory over the host's budget",
-        LoadError::ModuleHeap { .. } => {
-            "loading the module would take more heap than `HostConfig::module_heap`"
-        }
-        LoadError::MissingManifest => "no `wasm-sdk.manifest` section",
-        LoadError::Manifest(_) => "malformed `wasm-sdk.manifest` section",
-        LoadError::AbiVersion { .. } => "unsupported ABI version",
-        LoadError::PortType { kind: PortKind::Input, .. } => {
-            "the module's input type differs from the firmware's channel"
-        }
-        LoadError::PortType { kind: PortKind::Output, .. } => {
-            "the module's output type differs from the firmware's channel"
-        }
-        LoadError::Instantiate(_) => "instantiation failed",
-        // `LoadError` is `non_exhaustive`: a newer host may refuse a module
-        // for a reason this crate does not know yet.
-        _ => "module refused",
     }
 }
 

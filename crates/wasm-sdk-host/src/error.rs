@@ -131,6 +131,46 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// What is wrong, as a static text: what [`Display`](fmt::Display)
+    /// says, without the numbers and names it formats. Firmware logs and
+    /// answers with it (an SMP reason) without `core::fmt`, whose
+    /// formatting machinery costs flash on a microcontroller.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LoadError::Malformed(_) => "not a wasm module",
+            LoadError::Invalid(_) => "invalid module",
+            LoadError::ModuleTooLarge { .. } => "module larger than the host takes",
+            LoadError::TooManyFunctions { .. } => "module has more functions than the host takes",
+            LoadError::TooManyLocals { .. } => "a function has more locals than the host takes",
+            LoadError::CustomSections { .. } => {
+                "module has more custom sections than the host takes"
+            }
+            LoadError::UnknownImport { .. } => "import outside the connectors ABI",
+            LoadError::ImportSignature { .. } => "import with the wrong signature",
+            LoadError::MissingExport(_) => "missing export",
+            LoadError::RunTaskSignature => "`run_task` is not `() -> i32`",
+            LoadError::StartFunction => "module has a start function",
+            LoadError::UnsupportedMemory => "module memory is not one 32-bit unshared memory",
+            LoadError::MemoryTooLarge { .. } => "initial memory over the host's budget",
+            LoadError::ModuleHeap { .. } => {
+                "loading the module would take more heap than `HostConfig::module_heap`"
+            }
+            LoadError::MissingManifest => "no `wasm-sdk.manifest` section",
+            LoadError::Manifest(_) => "malformed `wasm-sdk.manifest` section",
+            LoadError::AbiVersion { .. } => "unsupported ABI version",
+            LoadError::PortType { kind: PortKind::Input, .. } => {
+                "the module's input type differs from the firmware's channel"
+            }
+            LoadError::PortType { kind: PortKind::Output, .. } => {
+                "the module's output type differs from the firmware's channel"
+            }
+            LoadError::Instantiate(_) => "instantiation failed",
+            LoadError::NotValidated { .. } => {
+                "module not validated and stamped for this host's engine"
+            }
+        }
+    }
+
     pub(crate) fn port_type(mismatch: Mismatch<'_>) -> Self {
         LoadError::PortType {
             kind: mismatch.kind,

@@ -1,10 +1,4 @@
-//! `#[task_run]`, the entry-point macro of wasm-sdk guests.
-//!
-//! The macro goes parse -> check -> codegen, one module each. Every problem
-//! in the attribute and the function is collected and reported at once,
-//! each spanned to the offending token; even then the expansion keeps the
-//! function and the `Input`/`Output` enums it could build, so one mistake
-//! does not bury the rest of the crate under follow-up errors.
+#![doc = include_str!("../README.md")]
 
 use proc_macro::TokenStream;
 

@@ -1,26 +1,4 @@
-//! An MCUmgr/SMP server for wasm-sdk firmware: update guest modules with
-//! the tools firmware engineers already use (`smpmgr`, `mcumgr`, nRF
-//! Connect Device Manager).
-//!
-//! `no_std`, no allocation: every buffer is fixed, so a flood of requests
-//! or a malformed frame costs bounded memory and time.
-//!
-//! - [`frame`]: the serial console framing (base64 lines, length, CRC-16);
-//! - [`header`]: the 8-byte SMP header;
-//! - [`server`]: the OS group (echo, `mcumgr_params`, reset) and the image
-//!   group (state read and write, upload, erase) over [`Slots`];
-//! - [`slots`]: what the firmware provides: guest module slots, which
-//!   validate and install an upload;
-//! - [`guests`]: the guest group (64) for what SMP lacks: list guests,
-//!   stop and start one, send an input, read outputs;
-//! - [`client`]: the upload requests a client sends, for firmware that
-//!   replays one (a measurement without a host);
-//! - [`flash`]: slots in NOR flash (`embedded-storage`): two banks per
-//!   guest, trial, confirm and rollback, safe against power cuts.
-//!
-//! [`SerialServer`] joins them: feed it the bytes a UART received, and it
-//! writes the response lines.
-
+#![doc = include_str!("../README.md")]
 #![no_std]
 
 pub mod client;

@@ -1,33 +1,4 @@
-//! Test wasm-sdk guests on the desktop, on the same host runtime as the
-//! device.
-//!
-//! [`TestHost`] loads a built `.wasm` (or builds a guest crate first with
-//! [`GuestBuilder`]) into a [`TestGuest`]: push inputs by index, by name or
-//! as typed messages, close inputs, [`run_until_idle`](TestGuest::run_until_idle),
-//! then read outputs (raw or typed), logs, reported errors, the last
-//! [`Step`] and the fuel used, or take the whole serializable
-//! [`Transcript`] for golden tests. The guest runs on
-//! [`wasm_sdk_host`], exactly as in firmware.
-//!
-//! ```no_run
-//! use wasm_sdk_testhost::{GuestBuilder, Step, TestHost};
-//!
-//! let wasm = GuestBuilder::new().build("examples/counter").unwrap();
-//! let mut guest = TestHost::builder().total_fuel(1_000_000).build().load_file(&wasm).unwrap();
-//! guest.push_input("wasm_input", &[0x05]).unwrap();
-//! guest.close_input("wasm_input").unwrap();
-//! assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
-//! assert_eq!(guest.outputs("wasm_data").unwrap(), [vec![0x06]]);
-//! ```
-//!
-//! [`Scenario`] writes a run once and checks it both ways: on the module's
-//! native code (`wasm_sdk::native`) and on its `.wasm`, same transcript.
-//!
-//! The `wasm-sdk` command (crate `wasm-sdk-cli`) wraps this in a CLI: `run`
-//! and `inspect` (a `.wasm` or a guest crate directory, built first), `new`,
-//! which creates a guest workspace with native and scenario tests, and the
-//! device commands. This crate has none of the CLI's dependencies, so a
-//! module's `cargo test` builds only what it runs.
+#![doc = include_str!("../README.md")]
 
 mod build;
 mod error;
