@@ -13,7 +13,9 @@
 //! which input), sent messages, logs, errors, what stays queued, and the
 //! guest memory the calls could write.
 //!
-//! 10,000 sequences by default (seed 1); a longer run:
+//! [`SEQUENCES`] by default (seed 1), so `cargo test` stays quick; `bash
+//! .ci/run slow` runs the full length (`WASM_SDK_DIFF_SEQUENCES=10000`), and
+//! a longer run is
 //! `WASM_SDK_DIFF_SEQUENCES=1000000 WASM_SDK_DIFF_SEED=7 cargo test --release -p wasm-sdk-tests --test differential`.
 
 use fastrand::Rng;
@@ -326,13 +328,17 @@ fn difference(native: &Record, wasm: &Record) -> Option<String> {
     Some(format!("memory differs first at {at:#x}"))
 }
 
+/// Sequences a plain `cargo test` runs: enough to cover every call and
+/// status (the test asserts it), a tenth of CI's full length.
+const SEQUENCES: u64 = 1_000;
+
 fn env_u64(key: &str, default: u64) -> u64 {
     std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 #[test]
 fn native_mock_and_wasm_host_answer_every_call_alike() {
-    let sequences = env_u64("WASM_SDK_DIFF_SEQUENCES", 10_000);
+    let sequences = env_u64("WASM_SDK_DIFF_SEQUENCES", SEQUENCES);
     let seed = env_u64("WASM_SDK_DIFF_SEED", 1);
     let host = TestHost::builder().max_message_len(MAX_MESSAGE_LEN).build();
     let mut rng = Rng::with_seed(seed);

@@ -91,6 +91,7 @@ fn check_interface(guest: &Guest, target: &str, info: &ModuleInfo) {
 }
 
 #[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
 fn every_guest_fits_one_page_with_the_abi_interface() {
     for guest in &GUESTS {
         for target in TARGETS {
@@ -110,6 +111,7 @@ fn every_guest_fits_one_page_with_the_abi_interface() {
 }
 
 #[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
 fn counter_release_size_is_within_budget() {
     report("");
     report("guest sizes (cargo build --release, opt-level 3, LTO, strip):");
@@ -153,6 +155,7 @@ fn counter_release_size_is_within_budget() {
 /// the optimizer proves `n <= buf.len()` and no panic path (with the
 /// `core::fmt` it links) survives.
 #[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
 fn obvious_indexing_costs_nothing() {
     let size = |env: &[(&str, &str)]| {
         let path = build_guest("echo", TARGETS[0], env);
@@ -178,6 +181,7 @@ fn tight_memory(guest: &Guest) -> u64 {
 }
 
 #[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
 fn tight_memory_is_stack_data_and_heap() {
     let counter = tight_memory(&GUESTS[0]);
     // The counter never allocates, so the linker drops its 8,000-byte arena:
@@ -204,6 +208,7 @@ fn tight_memory_is_stack_data_and_heap() {
 }
 
 #[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
 fn rustflags_env_does_not_drop_memory_settings() {
     // A `RUSTFLAGS` variable replaces `.cargo/config.toml` rustflags; the
     // build-script route must survive it.
@@ -213,6 +218,7 @@ fn rustflags_env_does_not_drop_memory_settings() {
 }
 
 #[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
 fn stack_size_can_be_overridden() {
     let (_, info) = load("counter", TARGETS[0], &[("WASM_SDK_STACK_SIZE", "2048")]);
     assert_eq!(info.stack_pointer, Some(2048));

@@ -70,6 +70,7 @@ fn assert_ran(what: &str, out: &Output) {
 }
 
 #[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
 fn a_new_project_passes_its_tests_and_runs_outside_the_repository() {
     let dir = scratch("my-module");
     let dir_arg = dir.to_str().expect("UTF-8 temp dir");
