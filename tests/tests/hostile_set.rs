@@ -1,6 +1,6 @@
 //! The repository's hostile set (`examples/hostile`) on the desktop test
 //! host: each module ends with the outcome its header names, and the
-//! README's table of hostile behaviours is this set's headers, so the table
+//! book's table of hostile behaviours is this set's headers, so the table
 //! cannot drift from what CI runs. `UPDATE_GOLDEN=1` rewrites the table.
 //!
 //! The firmware column is checked by the QEMU firmware
@@ -67,19 +67,19 @@ fn every_hostile_module_ends_as_its_header_says() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
-    let readme_path = root().join("README.md");
-    let readme = std::fs::read_to_string(&readme_path).expect("README.md");
+    let readme_path = root().join("docs/src/design/hostile-guests.md");
+    let readme = std::fs::read_to_string(&readme_path).expect("hostile-guests.md");
     let (Some(begin), Some(end)) = (readme.find(BEGIN), readme.find(END)) else {
-        panic!("README.md lacks the `{BEGIN}` ... `{END}` block");
+        panic!("docs/src/design/hostile-guests.md lacks the `{BEGIN}` ... `{END}` block");
     };
     let current = &readme[begin + BEGIN.len()..end];
     let wanted = format!("\n{}", table(&set));
     if current != wanted {
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             let updated = format!("{}{wanted}{}", &readme[..begin + BEGIN.len()], &readme[end..]);
-            std::fs::write(&readme_path, updated).expect("write README.md");
+            std::fs::write(&readme_path, updated).expect("write hostile-guests.md");
         } else {
-            panic!("README's hostile table is stale; rerun with UPDATE_GOLDEN=1:\n{wanted}");
+            panic!("the book's hostile table is stale; rerun with UPDATE_GOLDEN=1:\n{wanted}");
         }
     }
 }

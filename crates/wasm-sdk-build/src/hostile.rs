@@ -3,7 +3,7 @@
 //! the outcome the desktop test host and the firmware must show.
 //!
 //! One reader for every user: the desktop test runs the set on the test
-//! host and writes the README's table from it; the QEMU firmware's build
+//! host and writes the book's table from it; the QEMU firmware's build
 //! script embeds the set and its firmware outcomes. Each module starts with
 //! four comment lines:
 //!

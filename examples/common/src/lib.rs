@@ -159,7 +159,7 @@ pub fn count_primes(limit: u32) -> u32 {
 // 3,268 -> 2,039 B) but costs 10 % more fuel (62.5 M against 56.6 M for
 // limit 100,000), because LLVM then no longer unrolls the loop; the guest
 // exists to be a steady CPU load whose figures (QEMU: 345 ms, 1,133 slices)
-// the README and ARCHITECTURE.md quote, so it keeps the code they measured.
+// docs/src/reference/figures.md quotes, so it keeps the code they measured.
 #[allow(clippy::manual_is_multiple_of)]
 pub fn is_prime(n: u32) -> bool {
     if n < 2 {

@@ -3,7 +3,7 @@
 //! [`wasm_sdk_embassy::drive`], and the firmware checks on the emulated CPU
 //! what the runtime model promises: a blocked guest costs nothing until a
 //! message arrives, and a computing guest gives the CPU back after each
-//! fuel slice (`ARCHITECTURE.md`, §5 "The host model" and §8 "Firmware"):
+//! fuel slice (`docs/src/design/host.md`, `docs/src/design/bridge.md`):
 //!
 //! 1. the counter answers a script of postcard counts;
 //! 2. a long computation (primes) is preempted by fuel slices, and a 10 ms
