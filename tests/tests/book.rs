@@ -87,7 +87,10 @@ fn broken(file: &Path) -> Vec<String> {
     let mut broken = Vec::new();
     for link in links(&text) {
         let external = link.contains("://") || link.starts_with("mailto:");
-        if external || link.is_empty() {
+        // A README is also a crate's rustdoc front page: `[x](Type::item)`
+        // is an intra-doc link, which names no file.
+        let rust_path = !link.starts_with('#') && !link.contains(['.', '/']);
+        if external || rust_path || link.is_empty() {
             continue;
         }
         let (path, fragment) = link.split_once('#').unwrap_or((&link, ""));
@@ -158,10 +161,19 @@ fn links_and_anchors_are_read_as_mdbook_makes_them() {
     let text = "see [the ABI](design/abi.md#status-codes), `[not](a.md)`\n\
                 ```\n[code](b.md)\n```\n[top](#top) [web](https://x.invalid/a)";
     assert_eq!(links(text), ["design/abi.md#status-codes", "#top", "https://x.invalid/a"]);
-    let heads = anchors("# Status codes\n## The `connectors` ABI, v1\n```\n# not\n```");
-    assert_eq!(
-        heads.into_iter().collect::<Vec<_>>(),
-        ["status-codes", "the-connectors-abi-v1"]
+    let dir = std::env::temp_dir().join(format!("book-links-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("page.md");
+    fs::write(&page, "# Top\n[a](#top) [b](#nope) [c](gone.md) [d](Guest::step) [e](page.md#top)")
+        .unwrap();
+    let found = broken(&page);
+    fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].ends_with("#nope (no such heading)")
+            && found[1].ends_with("gone.md (no such file)")
     );
+    let heads = anchors("# Status codes\n## The `connectors` ABI, v1\n```\n# not\n```");
+    assert_eq!(heads.into_iter().collect::<Vec<_>>(), ["status-codes", "the-connectors-abi-v1"]);
     assert_eq!(resolve(Path::new("/a/b"), "../c/./d.md"), Path::new("/a/c/d.md"));
 }

@@ -1,0 +1,107 @@
+//! The guest group (SMP group 64) over a firmware's managed guests.
+
+use wasm_sdk_smp::slots::{SlotError, rc};
+use wasm_sdk_smp::{GuestInfo, Guests};
+
+use super::managed::{Managed, State};
+
+/// The managed guests of a firmware: the guest group of its SMP server.
+#[derive(Clone, Copy)]
+pub struct Fleet {
+    pub(super) guests: &'static [&'static Managed],
+}
+
+impl Fleet {
+    /// The guest group over `guests`.
+    pub const fn new(guests: &'static [&'static Managed]) -> Self {
+        Fleet { guests }
+    }
+
+    pub(super) fn named(&self, name: &str) -> Result<&'static Managed, SlotError> {
+        self.guests
+            .iter()
+            .copied()
+            .find(|managed| managed.name == name)
+            .ok_or(SlotError::new(rc::ENOENT, "no such guest"))
+    }
+
+    pub(super) fn image(&self, image: u32) -> Option<&'static Managed> {
+        self.guests.iter().copied().find(|managed| managed.image == image)
+    }
+}
+
+impl Guests for Fleet {
+    fn list(&self, each: &mut dyn FnMut(GuestInfo<'_>)) {
+        for managed in self.guests {
+            let info = managed.with(|c| GuestInfo {
+                name: managed.name,
+                image: managed.image,
+                state: c.state.as_str(),
+                fuel: c.fuel,
+                memory: c.memory,
+                received: c.received,
+                sent: c.sent,
+                module: c.source.as_str(),
+                restarts: c.restarts,
+                dead_letters: c.dead_letters,
+                dropped_lines: c.dropped_lines,
+            });
+            each(info);
+        }
+    }
+
+    fn stop(&mut self, name: &str) -> Result<(), SlotError> {
+        let managed = self.named(name)?;
+        if managed.state() != State::Stopped {
+            managed.stop.signal(());
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, name: &str) -> Result<(), SlotError> {
+        let managed = self.named(name)?;
+        managed.with(|c| {
+            if c.state != State::Stopped || c.restart {
+                return Err(SlotError::new(rc::EBADSTATE, "guest is not stopped"));
+            }
+            c.restart = true;
+            Ok(())
+        })?;
+        managed.wake.signal(());
+        Ok(())
+    }
+
+    fn send(&mut self, name: &str, port: &str, data: &[u8]) -> Result<(), SlotError> {
+        let managed = self.named(name)?;
+        let wire = managed
+            .wiring
+            .inputs
+            .iter()
+            .find(|wire| wire.name == port)
+            .ok_or(SlotError::new(rc::ENOENT, "no such input"))?;
+        if data.len() > managed.with(|c| c.max_message_len) {
+            return Err(SlotError::new(
+                rc::ENOMEM,
+                "longer than the firmware's message limit (its HostConfig::max_message_len)",
+            ));
+        }
+        wire.pipe.try_send(data.to_vec()).map_err(|_| SlotError::new(rc::EBADSTATE, "input full"))
+    }
+
+    fn outputs(
+        &mut self,
+        name: &str,
+        each: &mut dyn FnMut(&str, &[u8]) -> bool,
+    ) -> Result<(), SlotError> {
+        let managed = self.named(name)?;
+        managed.with(|c| {
+            while let Some((port, message)) = c.tap.front() {
+                if !each(port, message) {
+                    break;
+                }
+                c.tap.pop_front();
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,111 @@
+//! The guest's own task: drive the guest, swap modules in at safe points,
+//! stop what fails.
+
+use embassy_futures::select::{Either, Either4, select, select4};
+use embassy_time::Timer;
+use wasm_sdk_host::{Guest, Host};
+
+use super::SAFE_POINT_SLICES;
+use super::managed::{Event, Managed, State};
+use crate::{ChannelEnv, SafePoint, drive_observed, run_to_safe_point};
+
+/// Runs guest `managed` (started from its current module with
+/// [`crate::start`]) for ever: each module handed over by [`serve`](super::serve) is
+/// swapped in at a safe point, `stop` parks it at one, a module on trial
+/// that fails the health rule or its deadline is stopped, and one that
+/// stopped by itself is dead-lettered (what it stopped on is dropped and
+/// counted) and waits
+/// for its next module (a restart after its backoff, or a rollback). Call
+/// it from the guest's embassy task.
+pub async fn run(
+    host: &Host<ChannelEnv>,
+    managed: &'static Managed,
+    mut guest: Guest<ChannelEnv>,
+) -> ! {
+    guest.env_mut().set_log_limit(managed.health.log);
+    managed.with(|c| c.max_message_len = host.config().max_message_len);
+    managed.attach(&mut guest);
+    loop {
+        let deadline = managed.with(|c| c.deadline);
+        let trial_over = async {
+            match deadline {
+                Some(at) => {
+                    select(Timer::at(at), managed.halt.wait()).await;
+                }
+                None => managed.halt.wait().await,
+            }
+        };
+        let event = select4(
+            drive_observed(&mut guest, |guest, step| managed.publish(guest, step)),
+            managed.new_module.wait(),
+            managed.stop.wait(),
+            trial_over,
+        )
+        .await;
+        let (module, failed) = match event {
+            Either4::First(step) => {
+                managed.failed(&step);
+                (None, true)
+            }
+            Either4::Second(module) => {
+                let stopped = to_safe_point(managed, &mut guest).await;
+                (Some(module), stopped)
+            }
+            Either4::Third(()) => {
+                let stopped = to_safe_point(managed, &mut guest).await;
+                if !stopped {
+                    managed.sink.update(managed.name, &Event::StoppedByCommand);
+                }
+                managed.with(|c| c.state = State::Stopped);
+                if stopped {
+                    managed.dead_letter(&mut guest);
+                }
+                // Stopped, a module on trial still has its deadline: a
+                // `stop` without a `start` does not block the update path.
+                let module = match deadline {
+                    Some(at) => match select(managed.new_module.wait(), Timer::at(at)).await {
+                        Either::First(module) => Some(module),
+                        Either::Second(()) => {
+                            managed.trial_over();
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                (module, false)
+            }
+            Either4::Fourth(()) => {
+                if !managed.trial_over() {
+                    continue;
+                }
+                (None, true)
+            }
+        };
+        if failed {
+            managed.dead_letter(&mut guest);
+        }
+        let module = match module {
+            Some(module) => module,
+            None => managed.new_module.wait().await,
+        };
+        if let Some(at) = managed.with(|c| c.resume_at.take()) {
+            Timer::at(at).await;
+        }
+        managed.install(host, &mut guest, &module);
+    }
+}
+
+/// Brings the guest to a safe point; `true` if it stopped by itself there.
+async fn to_safe_point(managed: &Managed, guest: &mut Guest<ChannelEnv>) -> bool {
+    match run_to_safe_point(guest, SAFE_POINT_SLICES).await {
+        SafePoint::Waiting => false,
+        SafePoint::Stopped(step) => {
+            managed.failed(&step);
+            true
+        }
+        SafePoint::Busy => {
+            managed.sink.update(managed.name, &Event::Busy);
+            false
+        }
+    }
+}
