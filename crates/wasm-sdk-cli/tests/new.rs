@@ -112,6 +112,22 @@ fn a_new_project_passes_its_tests_and_runs_outside_the_repository() {
     let out = nested_cargo(&dir).args(["fmt", "--check"]).output().expect("run cargo fmt");
     assert_ran("cargo fmt --check in the new project", &out);
 
+    // A module's tests build the test host library, never this CLI's
+    // dependencies: no SMP client, serial port, progress bar or parser.
+    let out = nested_cargo(&dir)
+        .args(["tree", "--edges", "normal,build,dev", "--prefix", "none", "--offline"])
+        .output()
+        .expect("run cargo tree");
+    assert_ran("cargo tree in the new project", &out);
+    let tree = text(&out.stdout);
+    assert!(tree.contains("wasm-sdk-testhost v"), "no test host in:\n{tree}");
+    for cli_only in
+        ["clap", "mcumgr-toolkit", "serialport", "indicatif", "wasmsign2", "wasm-sdk-cli"]
+    {
+        let package = format!("{cli_only} v");
+        assert!(!tree.lines().any(|l| l.starts_with(&package)), "{cli_only} in:\n{tree}");
+    }
+
     // The guest build the scenario tests made (`GuestBuilder::for_tests`).
     let guests = nested_target_dir().join("guests").join("default");
     let started = Instant::now();
