@@ -3,7 +3,9 @@
 //!
 //! The files come from `templates/new/`, with `{{key}}` placeholders filled
 //! in one pass (so a value that happens to contain `{{` is not expanded
-//! again).
+//! again). Its manifests are `Cargo.toml.tmpl`: a directory with a
+//! `Cargo.toml` is a package of its own, which `cargo package` leaves out
+//! of this crate.
 
 use std::fs;
 use std::io::Write;
@@ -37,14 +39,14 @@ pub struct NewArgs {
 /// The template files: path in the new workspace, then content. Both may
 /// hold placeholders.
 const TEMPLATES: &[(&str, &str)] = &[
-    ("Cargo.toml", include_str!("../templates/new/Cargo.toml")),
+    ("Cargo.toml", include_str!("../templates/new/Cargo.toml.tmpl")),
     ("rust-toolchain.toml", include_str!("../templates/new/rust-toolchain.toml")),
     // Stored without the dot so it does not act on this repository.
     (".gitignore", include_str!("../templates/new/gitignore")),
     ("README.md", include_str!("../templates/new/README.md")),
-    ("{{messages}}/Cargo.toml", include_str!("../templates/new/messages/Cargo.toml")),
+    ("{{messages}}/Cargo.toml", include_str!("../templates/new/messages/Cargo.toml.tmpl")),
     ("{{messages}}/src/lib.rs", include_str!("../templates/new/messages/src/lib.rs")),
-    ("{{name}}/Cargo.toml", include_str!("../templates/new/guest/Cargo.toml")),
+    ("{{name}}/Cargo.toml", include_str!("../templates/new/guest/Cargo.toml.tmpl")),
     ("{{name}}/build.rs", include_str!("../templates/new/guest/build.rs")),
     ("{{name}}/src/lib.rs", include_str!("../templates/new/guest/src/lib.rs")),
     ("{{name}}/tests/native.rs", include_str!("../templates/new/guest/tests/native.rs")),
