@@ -12,9 +12,9 @@
 
 use alloc::boxed::Box;
 use embassy_executor::Spawner;
-use wasm_sdk_embassy::{ChannelEnv, Sink, Wire, Wiring, drive, start};
 use module_examples_common::Counter;
 use wasm_sdk::StackStr;
+use wasm_sdk_embassy::{ChannelEnv, Sink, Wire, Wiring, drive, start};
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
 
 use crate::console::{Line, print, say};

@@ -11,11 +11,11 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use embassy_futures::select::{Either, select};
-use wasm_sdk_embassy::Pipe;
 use embassy_time::{Duration, Instant, Ticker};
 use module_examples_common::{Counter, to_message};
 use serde::Serialize;
 use wasm_sdk::Payload;
+use wasm_sdk_embassy::Pipe;
 
 use crate::console::{Line, print, say};
 use crate::pipes::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};

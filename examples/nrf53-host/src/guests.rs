@@ -11,8 +11,8 @@
 use alloc::boxed::Box;
 use defmt::{debug, error, info, trace, unwrap, warn};
 use embassy_executor::Spawner;
-use wasm_sdk_embassy::{ChannelEnv, Sink, Wasm, Wire, Wiring, drive, start};
 use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds};
+use wasm_sdk_embassy::{ChannelEnv, Sink, Wasm, Wire, Wiring, drive, start};
 use wasm_sdk_host::{Guest, Host, LogLevel, Step};
 
 use crate::config::host_config;

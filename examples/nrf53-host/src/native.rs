@@ -8,10 +8,10 @@
 
 use defmt::unwrap;
 use embassy_executor::Spawner;
-use wasm_sdk_embassy::Pipe;
 use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds, is_prime, to_message};
 use serde::Serialize;
 use wasm_sdk::Payload;
+use wasm_sdk_embassy::Pipe;
 
 use crate::pipes::{
     ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,

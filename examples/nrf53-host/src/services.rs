@@ -19,13 +19,13 @@ use defmt::{debug, info, intern, warn};
 use embassy_futures::select::{Either4, select4};
 use embassy_nrf::buffered_uarte::{BufferedUarteRx, BufferedUarteTx};
 use embassy_nrf::gpio::{Input, Output};
-use wasm_sdk_embassy::Pipe;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_time::{Duration, Instant, Ticker, Timer};
 use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds, to_message};
 use serde::Serialize;
 use wasm_sdk::{Payload, StackStr};
+use wasm_sdk_embassy::Pipe;
 
 use crate::pipes::{
     ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,

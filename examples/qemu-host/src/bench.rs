@@ -19,8 +19,8 @@ use core::hint::black_box;
 
 use alloc::vec::Vec;
 use coremark_core::{KnownRun, Report, Seeds};
-use wasm_sdk_embassy::{ChannelEnv, Pipe, Wire, Wiring};
 use module_examples_common::{CoreMarkReport, to_message};
+use wasm_sdk_embassy::{ChannelEnv, Pipe, Wire, Wiring};
 
 use wasm_sdk_host::{Host, HostConfig, Step};
 
@@ -102,9 +102,14 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
         crate::fail(format_args!("the counter did not block: {}", step.as_str()));
     }
     let linear_memory = guest.memory_size();
-    let mut second =
-        wasm_sdk_embassy::start(&host, "ram2", crate::vouched(COUNTER_WASM), &COUNTER_WIRING, &SINK)
-            .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
+    let mut second = wasm_sdk_embassy::start(
+        &host,
+        "ram2",
+        crate::vouched(COUNTER_WASM),
+        &COUNTER_WIRING,
+        &SINK,
+    )
+    .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
     if !matches!(second.step(), Step::Blocked { .. }) {
         crate::fail(format_args!("the second counter did not block"));
     }

@@ -9,13 +9,13 @@ use cortex_m_semihosting::hprintln;
 use critical_section::Mutex;
 use embassy_executor::Spawner;
 use embassy_futures::select::{Either, select};
-use wasm_sdk_embassy::{Message, Pipe};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Duration, Instant, Ticker, Timer, with_timeout};
 use module_examples_common::{Counter, count_primes, to_message};
 use serde::Serialize;
 use wasm_sdk::from_payload;
+use wasm_sdk_embassy::{Message, Pipe};
 
 use crate::clock::{self, Calibration};
 use crate::guests::{self, COUNTER, PRIMES};

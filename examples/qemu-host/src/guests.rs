@@ -10,10 +10,10 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_semihosting::hprintln;
 use embassy_futures::select::{Either, select};
-use wasm_sdk_embassy::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive_observed};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use module_examples_common::Counter;
+use wasm_sdk_embassy::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive_observed};
 use wasm_sdk_host::{Guest, LogLevel, Step};
 
 use crate::trace;

@@ -23,11 +23,11 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use cortex_m::interrupt::InterruptNumber;
 use cortex_m_semihosting::hprintln;
 use embassy_executor::{InterruptExecutor, Spawner};
-use wasm_sdk_embassy::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Duration, Timer, with_timeout};
 use module_examples_common::Counter;
+use wasm_sdk_embassy::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive};
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
 
 use crate::checks::{decode_counter, message};

@@ -64,8 +64,8 @@ use core::fmt;
 use cortex_m_rt::{ExceptionFrame, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use embassy_executor::{SpawnError, SpawnToken, Spawner};
-use wasm_sdk_embassy::{ChannelEnv, Wasm, Wiring};
 use embassy_time::Timer;
+use wasm_sdk_embassy::{ChannelEnv, Wasm, Wiring};
 use wasm_sdk_host::{Guest, Host, HostConfig};
 
 use crate::clock::Calibration;

@@ -22,12 +22,12 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 
 use cortex_m_semihosting::{hprintln, nr, syscall, syscall1};
-use wasm_sdk_embassy::update::{self, Check, Fleet, Health, Managed, Transport};
-use wasm_sdk_embassy::{ChannelEnv, LogBucket, LogLimit};
 use embassy_time::{Duration, Timer};
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
+use wasm_sdk_embassy::update::{self, Check, Fleet, Health, Managed, Transport};
+use wasm_sdk_embassy::{ChannelEnv, LogBucket, LogLimit};
 use wasm_sdk_host::{Guest, Host};
 use wasm_sdk_smp::flash::{FlashSlots, Layout};
 use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
