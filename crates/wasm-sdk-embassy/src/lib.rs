@@ -215,11 +215,6 @@ impl LogBucket {
         LogBucket { limit, tokens: limit.burst, since: Instant::now(), unreported: 0 }
     }
 
-    /// The limit it applies.
-    pub fn limit(&self) -> LogLimit {
-        self.limit
-    }
-
     /// Whether one more line may pass now: `Some(n)` if it does, `n` the
     /// lines dropped since the last one passed (to be said before it);
     /// `None` if it is dropped, and counted.
