@@ -28,7 +28,7 @@ use wasm_sdk_embassy::update::{
 };
 use wasm_sdk_embassy::wasm_sdk_host::abi::Status;
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LogLevel};
-use wasm_sdk_embassy::{LogLimit, Pipe, Sink, Wire, Wiring, start};
+use wasm_sdk_embassy::{LogLimit, PortChannel, Sink, Wire, Wiring, start};
 use wasm_sdk_smp::flash::{FlashSlots, Layout};
 use wasm_sdk_smp::slots::{Slots, rc};
 use wasm_sdk_smp::{Guests, SerialServer};
@@ -207,11 +207,11 @@ async fn until(what: &str, done: impl Fn() -> bool) {
     panic!("never happened: {what}");
 }
 
-/// Receives the next message of `pipe`; fails the test after 20 s.
-async fn next(pipe: &'static Pipe) -> Vec<u8> {
+/// Receives the next message of `channel`; fails the test after 20 s.
+async fn next(channel: &'static PortChannel) -> Vec<u8> {
     let end = std::time::Instant::now() + StdDuration::from_secs(20);
     while std::time::Instant::now() < end {
-        if let Ok(message) = pipe.try_receive() {
+        if let Ok(message) = channel.try_receive() {
             return message;
         }
         yield_now().await;
@@ -300,8 +300,8 @@ fn count(count: u32) -> Vec<u8> {
 
 #[test]
 fn a_module_on_trial_that_traps_is_rolled_back_and_the_slot_runs_on() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
@@ -336,8 +336,8 @@ fn a_module_on_trial_that_traps_is_rolled_back_and_the_slot_runs_on() {
 
 #[test]
 fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
@@ -378,7 +378,7 @@ fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
         }
         let again = fleet.start("counter").unwrap_err();
         assert_eq!((again.rc, again.reason), (rc::EBADSTATE, "guest is not stopped"));
-        // The tap kept the last outputs without taking them from the pipe.
+        // The tap kept the last outputs without taking them from the channel.
         let mut tapped = Vec::new();
         fleet
             .outputs("counter", &mut |port, data| {
@@ -425,8 +425,8 @@ async fn rolled_back_for(
     events: &'static Recorder,
     verdict: Verdict,
     builtin: &[u8],
-    input: &'static Pipe,
-    output: &'static Pipe,
+    input: &'static PortChannel,
+    output: &'static PortChannel,
 ) {
     until("rolled back", || events.has(&format!("counter: RolledBack({verdict:?})"))).await;
     let back = format!("counter: Swapped({})", builtin.len());
@@ -439,8 +439,8 @@ async fn rolled_back_for(
 
 #[test]
 fn a_module_spinning_on_trial_is_rolled_back_by_the_deadline() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
@@ -481,8 +481,8 @@ fn a_module_spinning_on_trial_is_rolled_back_by_the_deadline() {
 
 #[test]
 fn a_module_swallowing_its_inputs_is_rolled_back() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
@@ -521,8 +521,8 @@ fn a_module_swallowing_its_inputs_is_rolled_back() {
 
 #[test]
 fn a_module_answering_undecodable_bytes_is_rolled_back() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire { decodes: Some(decodes_counter), ..Wire::raw("wasm_data", &OUT) }],
@@ -554,8 +554,8 @@ fn a_module_answering_undecodable_bytes_is_rolled_back() {
 
 #[test]
 fn a_confirmed_module_that_traps_is_restarted_then_falls_back_to_the_previous_one() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
@@ -619,8 +619,8 @@ fn a_confirmed_module_that_traps_is_restarted_then_falls_back_to_the_previous_on
 
 #[test]
 fn a_poison_message_is_dead_lettered_and_the_guest_resumes() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::typed::<Counter>("wasm_input", &IN)],
         outputs: &[Wire::typed::<Counter>("wasm_data", &OUT)],
@@ -674,8 +674,8 @@ fn a_poison_message_is_dead_lettered_and_the_guest_resumes() {
 
 #[test]
 fn a_log_flood_is_rate_limited_with_a_count_of_the_dropped_lines() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
@@ -725,8 +725,8 @@ fn a_log_flood_is_rate_limited_with_a_count_of_the_dropped_lines() {
 
 #[test]
 fn a_64_kib_send_gets_a_status_and_no_allocation_of_that_size() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],

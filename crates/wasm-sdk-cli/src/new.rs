@@ -54,8 +54,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The SDK crates a guest workspace depends on, by package name.
-const SDK_CRATES: [&str; 4] =
-    ["wasm-sdk", "wasm-sdk-macros", "wasm-sdk-build", "wasm-sdk-testhost"];
+const SDK_CRATES: [&str; 3] = ["wasm-sdk", "wasm-sdk-build", "wasm-sdk-testhost"];
 
 /// Where a checkout keeps its library crates, from its root.
 const CRATES_DIR: &str = "crates";

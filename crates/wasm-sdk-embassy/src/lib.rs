@@ -27,10 +27,10 @@ pub use wasm_sdk_host;
 /// A message between a service and a guest.
 pub type Message = Vec<u8>;
 
-/// Messages a pipe holds before senders wait: a service sending to a
+/// Messages a channel holds before senders wait: a service sending to a
 /// guest's input, or the guest sending to an output (it is suspended in
 /// `send` until the consumer takes one; see [`drive`]).
-pub const PIPE_DEPTH: usize = 4;
+pub const PORT_DEPTH: usize = 4;
 
 /// The most message bytes the runner holds for one guest, whatever the
 /// guest asks for: what a firmware sizes its heap with.
@@ -42,8 +42,8 @@ pub const PIPE_DEPTH: usize = 4;
 /// times the copies it keeps:
 ///
 /// ```text
-/// max_message_len × (outputs × PIPE_DEPTH        output pipes
-///                   + inputs × (PIPE_DEPTH + 1)  input pipes, and the
+/// max_message_len × (outputs × PORT_DEPTH        output channels
+///                   + inputs × (PORT_DEPTH + 1)  input channels, and the
 ///                                                message taken, not received
 ///                   + tap)                       `update::TAP_DEPTH` copies
 ///                                                with the update path, else 0
@@ -54,7 +54,7 @@ pub const PIPE_DEPTH: usize = 4;
 /// an allocation failure that stops the firmware (five guests sending
 /// 32 KiB messages did, with the ABI's 64 KiB default). A firmware sets a
 /// limit its services need (a few bytes for the examples) and budgets
-/// this much per guest. Input pipes are fed by the firmware's own
+/// this much per guest. Input channels are fed by the firmware's own
 /// services and by the update path's `guests send`, which refuses data
 /// above the same limit.
 pub const fn held_message_bytes(
@@ -63,11 +63,11 @@ pub const fn held_message_bytes(
     outputs: usize,
     tap: usize,
 ) -> usize {
-    max_message_len * (outputs * PIPE_DEPTH + inputs * (PIPE_DEPTH + 1) + tap)
+    max_message_len * (outputs * PORT_DEPTH + inputs * (PORT_DEPTH + 1) + tap)
 }
 
 /// A channel feeding a guest input or carrying a guest output.
-pub type Pipe = Channel<CriticalSectionRawMutex, Message, PIPE_DEPTH>;
+pub type PortChannel = Channel<CriticalSectionRawMutex, Message, PORT_DEPTH>;
 
 /// Where a guest's logs and error reports go (defmt, semihosting, ...).
 pub trait Sink: Sync {
@@ -91,26 +91,26 @@ pub trait Sink: Sync {
     }
 }
 
-/// A copy of every message a guest sends, besides its pipe: the update
+/// A copy of every message a guest sends, besides its channel: the update
 /// path's `outputs` command reads guest outputs without taking them from
 /// the services that consume them.
 pub trait OutputTap: Sync {
-    /// Guest output `port` sent `message` (it is in the pipe already).
+    /// Guest output `port` sent `message` (it is in the channel already).
     fn tap(&self, port: &'static str, message: &[u8]);
 }
 
-/// The pipe of each port a firmware gives a guest, by port name: the names
+/// The channel of each port a firmware gives a guest, by port name: the names
 /// of the guest's `#[task_run(inputs(..), outputs(..))]`, in any order,
-/// each with the message type its pipe carries.
+/// each with the message type its channel carries.
 ///
 /// ```
-/// use wasm_sdk_embassy::{Pipe, Wire, Wiring};
+/// use wasm_sdk_embassy::{PortChannel, Wire, Wiring};
 /// use module_examples_common::{AlarmEvent, Reading, Thresholds};
 ///
-/// static READINGS: Pipe = Pipe::new();
-/// static THRESHOLDS: Pipe = Pipe::new();
-/// static ALARMS: Pipe = Pipe::new();
-/// static AVERAGES: Pipe = Pipe::new();
+/// static READINGS: PortChannel = PortChannel::new();
+/// static THRESHOLDS: PortChannel = PortChannel::new();
+/// static ALARMS: PortChannel = PortChannel::new();
+/// static AVERAGES: PortChannel = PortChannel::new();
 ///
 /// /// `#[task_run(inputs(reading: Reading, thresholds: Thresholds),
 /// ///             outputs(alarm: AlarmEvent, average: Reading))]`
@@ -128,21 +128,21 @@ pub trait OutputTap: Sync {
 /// ```
 #[derive(Clone, Copy)]
 pub struct Wiring {
-    /// Each input's name and the pipe that feeds it.
+    /// Each input's name and the channel that feeds it.
     pub inputs: &'static [Wire],
-    /// Each output's name and the pipe that carries it.
+    /// Each output's name and the channel that carries it.
     pub outputs: &'static [Wire],
 }
 
-/// One port of a [`Wiring`]: the port's name, its pipe, and the message
-/// type the pipe carries. [`start`] refuses a module whose port of that
+/// One port of a [`Wiring`]: the port's name, its channel, and the message
+/// type the channel carries. [`start`] refuses a module whose port of that
 /// name declares another type ([`LoadError::PortType`]).
 #[derive(Clone, Copy)]
 pub struct Wire {
     /// The port's name.
     pub name: &'static str,
-    /// The pipe.
-    pub pipe: &'static Pipe,
+    /// The channel.
+    pub channel: &'static PortChannel,
     /// The message type; `None`: raw bytes, checked against nothing.
     pub ty: Option<PortType>,
     /// Whether a message decodes as the port's type (postcard, exactly:
@@ -153,18 +153,18 @@ pub struct Wire {
 }
 
 impl Wire {
-    /// A pipe of `T` messages (encoded with postcard) for port `name`.
+    /// A channel of `T` messages (encoded with postcard) for port `name`.
     pub const fn typed<T: Schema + DeserializeOwned>(
         name: &'static str,
-        pipe: &'static Pipe,
+        channel: &'static PortChannel,
     ) -> Self {
-        Wire { name, pipe, ty: Some(PortType::of::<T>()), decodes: Some(decodes::<T>) }
+        Wire { name, channel, ty: Some(PortType::of::<T>()), decodes: Some(decodes::<T>) }
     }
 
-    /// A pipe of raw bytes for port `name`: a module may type that port as
+    /// A channel of raw bytes for port `name`: a module may type that port as
     /// it likes.
-    pub const fn raw(name: &'static str, pipe: &'static Pipe) -> Self {
-        Wire { name, pipe, ty: None, decodes: None }
+    pub const fn raw(name: &'static str, channel: &'static PortChannel) -> Self {
+        Wire { name, channel, ty: None, decodes: None }
     }
 }
 
@@ -253,14 +253,14 @@ impl LogBucket {
 pub enum StartError {
     /// The host refused the module.
     Load(LoadError),
-    /// The module declares a port the [`Wiring`] has no pipe for.
+    /// The module declares a port the [`Wiring`] has no channel for.
     UnwiredPort {
         /// Input or output.
         kind: PortKind,
         /// The port's name in the module's manifest.
         name: String,
     },
-    /// The [`Wiring`] has a pipe for a port the module does not declare.
+    /// The [`Wiring`] has a channel for a port the module does not declare.
     UnusedWire {
         /// Input or output.
         kind: PortKind,
@@ -421,13 +421,13 @@ impl<'a> From<Trusted<'a>> for Wasm<'a> {
 }
 
 /// Loads `wasm` as guest `name` with `host`, wires each port its manifest
-/// declares to the pipe [`Wiring`] gives it by name, and returns the guest,
+/// declares to the channel [`Wiring`] gives it by name, and returns the guest,
 /// ready for [`drive`].
 ///
 /// # Errors
 ///
 /// [`StartError::Load`] if the host refuses the module; otherwise, on the
-/// first port (inputs first, in manifest order) that has no pipe,
+/// first port (inputs first, in manifest order) that has no channel,
 /// [`StartError::UnwiredPort`]; then, on the first wire (in wiring order)
 /// whose name the module does not declare or that repeats a name,
 /// [`StartError::UnusedWire`] or [`StartError::DuplicateWire`].
@@ -438,7 +438,7 @@ pub fn start<'a>(
     wiring: &Wiring,
     sink: &'static dyn Sink,
 ) -> Result<Guest<ChannelEnv>, StartError> {
-    // The manifest is read by `load`; the pipes are put in its index order
+    // The manifest is read by `load`; the channels are put in its index order
     // once it is known. The guest runs nothing before its first step.
     let env = ChannelEnv {
         name,
@@ -471,7 +471,8 @@ pub fn start<'a>(
     let inputs = in_manifest_order(PortKind::Input, guest.inputs(), wiring.inputs)?;
     let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
     let env = guest.env_mut();
-    env.inputs = inputs.into_iter().map(|wire| InputPort { pipe: wire.pipe, head: None }).collect();
+    env.inputs =
+        inputs.into_iter().map(|wire| InputPort { channel: wire.channel, head: None }).collect();
     env.outputs = outputs;
     Ok(guest)
 }
@@ -524,7 +525,7 @@ pub enum SafePoint {
 
 /// Runs `guest` to a safe point to stop or [`swap`] it: until it waits in
 /// `receive` on an input with nothing queued, or stops, or `max_slices`
-/// fuel slices are used. Unlike [`drive`] it never awaits a pipe, so a
+/// fuel slices are used. Unlike [`drive`] it never awaits a channel, so a
 /// message is never half processed when it returns [`SafePoint::Waiting`];
 /// it yields after each fuel slice.
 pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -> SafePoint {
@@ -550,10 +551,10 @@ pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -
 ///
 /// The new module gets every check of [`start`] first; if one fails,
 /// `guest` is left as it was and the error returned. Otherwise the old
-/// guest is dropped, and the messages it had taken from a pipe but not
+/// guest is dropped, and the messages it had taken from a channel but not
 /// received (a message peeked with `input_len`, or one too large for its
 /// buffer) move to the new guest's same-named inputs, ahead of what is
-/// still in the pipes: nothing queued for the slot is lost. Bring the old
+/// still in the channels: nothing queued for the slot is lost. Bring the old
 /// guest to a safe point first ([`run_to_safe_point`]), so that no message
 /// is half processed when it is dropped.
 ///
@@ -580,19 +581,19 @@ pub fn swap<'a>(
     Ok(())
 }
 
-/// The wire (name, pipe) of each of `declared` (a manifest's port names, index order)
+/// The wire (name, channel) of each of `declared` (a manifest's port names, index order)
 /// from `wires`, which must name each of them exactly once and nothing else.
 fn in_manifest_order(
     kind: PortKind,
     declared: &[String],
     wires: &'static [Wire],
 ) -> Result<Vec<Wire>, StartError> {
-    let mut pipes = Vec::with_capacity(declared.len());
+    let mut channels = Vec::with_capacity(declared.len());
     for name in declared {
         let Some(&wire) = wires.iter().find(|wire| wire.name == name) else {
             return Err(StartError::UnwiredPort { kind, name: name.clone() });
         };
-        pipes.push(wire);
+        channels.push(wire);
     }
     for (at, wire) in wires.iter().enumerate() {
         let name = wire.name;
@@ -603,18 +604,18 @@ fn in_manifest_order(
             return Err(StartError::DuplicateWire { kind, name });
         }
     }
-    Ok(pipes)
+    Ok(channels)
 }
 
-/// One input of a guest: its pipe, and the message taken from the pipe but
+/// One input of a guest: its channel, and the message taken from the channel but
 /// not yet received by the guest (too large for its buffer, or just
 /// peeked by `input_len`).
 struct InputPort {
-    pipe: &'static Pipe,
+    channel: &'static PortChannel,
     head: Option<Message>,
 }
 
-/// The [`Environment`] of one guest started with [`start`]: one pipe per
+/// The [`Environment`] of one guest started with [`start`]: one channel per
 /// port of its manifest, in index order.
 pub struct ChannelEnv {
     name: &'static str,
@@ -625,7 +626,7 @@ pub struct ChannelEnv {
     tap: Option<&'static dyn OutputTap>,
     /// Times [`drive`] yielded because the guest used its fuel slice.
     pub preemptions: u32,
-    /// Times [`drive`] started awaiting a pipe because the guest blocked on
+    /// Times [`drive`] started awaiting a channel because the guest blocked on
     /// an empty input or a full output.
     pub waits: u32,
     /// Messages the guest received.
@@ -666,7 +667,7 @@ impl ChannelEnv {
         self.logs = LogBucket { unreported, ..LogBucket::new(limit) };
     }
 
-    /// Drops the messages taken from the input pipes but not received (one
+    /// Drops the messages taken from the input channels but not received (one
     /// too large for the guest's buffer, or peeked): the update path
     /// dead-letters them when the guest stopped on them, so that the next
     /// module does not. Returns how many.
@@ -710,7 +711,7 @@ impl ChannelEnv {
     ///
     /// The rules of `wasm_sdk_host` answer `UnknownInput` for an index past
     /// the manifest's inputs before they reach the environment, and
-    /// [`start`] gave every manifest input a pipe, so `input` is always in
+    /// [`start`] gave every manifest input a channel, so `input` is always in
     /// range: indexing cannot panic.
     fn port(&mut self, input: u8) -> &mut InputPort {
         &mut self.inputs[usize::from(input)]
@@ -721,7 +722,7 @@ impl Environment for ChannelEnv {
     fn input(&mut self, input: u8) -> InputState<'_> {
         let port = self.port(input);
         if port.head.is_none() {
-            port.head = port.pipe.try_receive().ok();
+            port.head = port.channel.try_receive().ok();
         }
         match &port.head {
             Some(message) => InputState::Ready(message),
@@ -748,7 +749,7 @@ impl Environment for ChannelEnv {
             return Err(SendError::TooLarge);
         }
         copy.extend_from_slice(message);
-        if let Err(TrySendError::Full(copy)) = wire.pipe.try_send(copy) {
+        if let Err(TrySendError::Full(copy)) = wire.channel.try_send(copy) {
             self.keep_spare(copy);
             return Err(SendError::Full);
         }
@@ -778,12 +779,12 @@ impl Environment for ChannelEnv {
 /// Runs a guest on the current task until it finishes, traps or runs out
 /// of fuel, and returns that final step ([`Step::is_final`]).
 ///
-/// Blocked on an input: awaits that input's pipe (no CPU). Waiting on a
-/// full output: awaits room in that output's pipe (no CPU, no fuel).
+/// Blocked on an input: awaits that input's channel (no CPU). Waiting on a
+/// full output: awaits room in that output's channel (no CPU, no fuel).
 /// Preempted by its fuel slice: yields to the executor, then continues.
 ///
 /// Dropping the future at an `.await` (to stop the guest from a `select`)
-/// loses nothing: a message not yet taken stays in its pipe.
+/// loses nothing: a message not yet taken stays in its channel.
 pub async fn drive(guest: &mut Guest<ChannelEnv>) -> Step {
     drive_observed(guest, |_, _| {}).await
 }
@@ -805,16 +806,16 @@ pub async fn drive_observed(
                 // The guest blocks only on an input that answered `Empty`,
                 // so the port exists and holds no message.
                 let port = env.port(input);
-                port.head = Some(port.pipe.receive().await);
+                port.head = Some(port.channel.receive().await);
             }
             Step::Full { output } => {
                 let env = guest.env_mut();
                 env.waits = env.waits.wrapping_add(1);
                 // The guest waits only on an output of its manifest, which
                 // `start` wired. No fuel burns meanwhile: the guest is
-                // suspended in `send` and resumes when the pipe has room.
-                let pipe = env.outputs[usize::from(output)].pipe;
-                core::future::poll_fn(|cx| pipe.poll_ready_to_send(cx)).await;
+                // suspended in `send` and resumes when the channel has room.
+                let channel = env.outputs[usize::from(output)].channel;
+                core::future::poll_fn(|cx| channel.poll_ready_to_send(cx)).await;
             }
             Step::Preempted => {
                 let env = guest.env_mut();

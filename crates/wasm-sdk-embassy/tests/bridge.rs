@@ -1,5 +1,5 @@
 //! The async bridge on the desktop: a counter guest driven by `drive`,
-//! fed and drained by a service future through pipes, on one thread.
+//! fed and drained by a service future through channels, on one thread.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,7 +8,7 @@ use embassy_futures::block_on;
 use module_examples_common::{Counter, count_primes, to_message};
 use wasm_sdk::from_payload;
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LogLevel, Step};
-use wasm_sdk_embassy::{Pipe, Sink, Wire, Wiring, drive, start};
+use wasm_sdk_embassy::{PortChannel, Sink, Wire, Wiring, drive, start};
 use wasm_sdk_testhost::GuestBuilder;
 
 fn wasm(package: &str) -> Vec<u8> {
@@ -29,8 +29,8 @@ impl Sink for Counting {
 
 #[test]
 fn a_blocked_guest_waits_on_its_pipe_and_answers_every_message() {
-    static INPUT: Pipe = Pipe::new();
-    static OUTPUT: Pipe = Pipe::new();
+    static INPUT: PortChannel = PortChannel::new();
+    static OUTPUT: PortChannel = PortChannel::new();
     static SINK: Counting = Counting(AtomicUsize::new(0));
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &INPUT)],
@@ -69,8 +69,8 @@ fn a_blocked_guest_waits_on_its_pipe_and_answers_every_message() {
 
 #[test]
 fn a_long_computation_yields_between_slices() {
-    static INPUT: Pipe = Pipe::new();
-    static OUTPUT: Pipe = Pipe::new();
+    static INPUT: PortChannel = PortChannel::new();
+    static OUTPUT: PortChannel = PortChannel::new();
     static SINK: Counting = Counting(AtomicUsize::new(0));
     static WIRING: Wiring =
         Wiring { inputs: &[Wire::raw("limit", &INPUT)], outputs: &[Wire::raw("count", &OUTPUT)] };

@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig};
-use wasm_sdk_embassy::{Pipe, Wire, Wiring, check};
+use wasm_sdk_embassy::{PortChannel, Wire, Wiring, check};
 
 /// The system allocator, counting the bytes live.
 struct Counting;
@@ -33,8 +33,8 @@ static ALLOCATOR: Counting = Counting;
 
 #[test]
 fn checking_modules_leaves_no_heap_behind() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring =
         Wiring { inputs: &[Wire::raw("in", &IN)], outputs: &[Wire::raw("out", &OUT)] };
     let host = Host::new(HostConfig::default());

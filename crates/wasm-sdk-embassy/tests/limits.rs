@@ -9,11 +9,11 @@ use embassy_futures::select::{Either, select};
 use embassy_time::Duration;
 use module_examples_common::{Counter, to_message};
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LogLevel};
-use wasm_sdk_embassy::{LogLimit, Pipe, Sink, Wire, Wiring, drive, start};
+use wasm_sdk_embassy::{LogLimit, PortChannel, Sink, Wire, Wiring, drive, start};
 
 #[test]
 fn a_typed_wire_decodes_exactly_its_type() {
-    static PIPE: Pipe = Pipe::new();
+    static PIPE: PortChannel = PortChannel::new();
     let decodes = Wire::typed::<Counter>("count", &PIPE).decodes.expect("typed");
     let message = to_message(&Counter { count: 300 }).unwrap();
     assert!(decodes(&message));
@@ -39,8 +39,8 @@ impl Sink for Lines {
 
 #[test]
 fn a_log_flood_passes_the_burst_and_counts_the_rest() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],

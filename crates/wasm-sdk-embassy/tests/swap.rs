@@ -1,12 +1,12 @@
-//! `swap` replaces a guest by a new module on the same pipes: a refused
+//! `swap` replaces a guest by a new module on the same channels: a refused
 //! module leaves the old guest as it was, and a message the old guest had
-//! taken from a pipe but not received reaches the new one first.
+//! taken from a channel but not received reaches the new one first.
 
 use std::path::PathBuf;
 
 use module_examples_common::{Counter, to_message};
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel, Step};
-use wasm_sdk_embassy::{Pipe, Sink, StartError, Wire, Wiring, start, swap};
+use wasm_sdk_embassy::{PortChannel, Sink, StartError, Wire, Wiring, start, swap};
 use wasm_sdk_testhost::GuestBuilder;
 
 struct Quiet;
@@ -57,8 +57,8 @@ fn run_until_waiting(
 
 #[test]
 fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
@@ -67,7 +67,7 @@ fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
     let mut counter = start(&host, "counter", &counter_wasm(), &WIRING, &SINK).expect("start");
 
     // 100 bytes do not fit the counter's 50-byte buffer: it stops with an
-    // error, and the message stays held, taken from the pipe.
+    // error, and the message stays held, taken from the channel.
     let big = vec![0xab; 100];
     IN.try_send(big.clone()).unwrap();
     IN.try_send(to_message(&Counter { count: 5 }).unwrap()).unwrap();
@@ -89,8 +89,8 @@ fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
 
 #[test]
 fn a_safe_point_comes_after_the_message_in_progress() {
-    static LIMIT: Pipe = Pipe::new();
-    static COUNT: Pipe = Pipe::new();
+    static LIMIT: PortChannel = PortChannel::new();
+    static COUNT: PortChannel = PortChannel::new();
     static WIRING: Wiring =
         Wiring { inputs: &[Wire::raw("limit", &LIMIT)], outputs: &[Wire::raw("count", &COUNT)] };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -112,8 +112,8 @@ fn a_safe_point_comes_after_the_message_in_progress() {
 
 #[test]
 fn a_guest_that_spins_is_reported_busy_not_waited_for_forever() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
@@ -133,8 +133,8 @@ fn a_guest_that_spins_is_reported_busy_not_waited_for_forever() {
 
 #[test]
 fn check_instantiates_so_a_module_it_accepts_starts() {
-    static IN: Pipe = Pipe::new();
-    static OUT: Pipe = Pipe::new();
+    static IN: PortChannel = PortChannel::new();
+    static OUT: PortChannel = PortChannel::new();
     static WIRING: Wiring = Wiring {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],

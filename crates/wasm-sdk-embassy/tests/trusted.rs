@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel, Trusted};
-use wasm_sdk_embassy::{Pipe, Sink, StartError, Wasm, Wire, Wiring, start};
+use wasm_sdk_embassy::{PortChannel, Sink, StartError, Wasm, Wire, Wiring, start};
 use wasm_sdk_testhost::GuestBuilder;
 
 struct Quiet;
@@ -19,8 +19,8 @@ impl Sink for Quiet {
 }
 
 static SINK: Quiet = Quiet;
-static IN: Pipe = Pipe::new();
-static OUT: Pipe = Pipe::new();
+static IN: PortChannel = PortChannel::new();
+static OUT: PortChannel = PortChannel::new();
 static WIRING: Wiring =
     Wiring { inputs: &[Wire::raw("wasm_input", &IN)], outputs: &[Wire::raw("wasm_data", &OUT)] };
 

@@ -1,5 +1,5 @@
 //! `start` wires a guest's ports by name: the firmware's order does not
-//! matter, and every port the module declares and every pipe the firmware
+//! matter, and every port the module declares and every channel the firmware
 //! wires must meet its match.
 
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use embassy_futures::select::{Either, select};
 use module_examples_common::{AlarmEvent, Reading, Thresholds, to_message};
 use wasm_sdk::from_payload;
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel};
-use wasm_sdk_embassy::{Pipe, PortKind, Sink, StartError, Wire, Wiring, drive, start};
+use wasm_sdk_embassy::{PortChannel, PortKind, Sink, StartError, Wire, Wiring, drive, start};
 use wasm_sdk_testhost::GuestBuilder;
 
 /// `examples/alarm`: `#[task_run(inputs(reading, thresholds), outputs(alarm, average))]`.
@@ -40,10 +40,10 @@ fn host() -> Host<wasm_sdk_embassy::ChannelEnv> {
 
 #[test]
 fn ports_wired_in_another_order_than_the_manifest_meet_their_pipes() {
-    static READINGS: Pipe = Pipe::new();
-    static THRESHOLDS: Pipe = Pipe::new();
-    static ALARMS: Pipe = Pipe::new();
-    static AVERAGES: Pipe = Pipe::new();
+    static READINGS: PortChannel = PortChannel::new();
+    static THRESHOLDS: PortChannel = PortChannel::new();
+    static ALARMS: PortChannel = PortChannel::new();
+    static AVERAGES: PortChannel = PortChannel::new();
     // Both lists reversed against the manifest: wired by index, readings
     // would reach `thresholds` and the alarms would come out on `average`.
     static WIRING: Wiring = Wiring {
@@ -81,15 +81,15 @@ fn ports_wired_in_another_order_than_the_manifest_meet_their_pipes() {
     assert_eq!(*SINK.0.lock().unwrap(), ["thresholds high=200 low=150", "alarm raised at 210 dC"]);
 }
 
-/// Pipes of other message types than the module's ports: refused at load,
+/// PortChannels of other message types than the module's ports: refused at load,
 /// naming the first port (inputs first) and both types. An untyped wire
 /// accepts a typed port (the firmware declares nothing to check).
 #[test]
 fn a_port_of_another_type_than_its_pipe_is_refused() {
-    static READINGS: Pipe = Pipe::new();
-    static THRESHOLDS: Pipe = Pipe::new();
-    static ALARMS: Pipe = Pipe::new();
-    static AVERAGES: Pipe = Pipe::new();
+    static READINGS: PortChannel = PortChannel::new();
+    static THRESHOLDS: PortChannel = PortChannel::new();
+    static ALARMS: PortChannel = PortChannel::new();
+    static AVERAGES: PortChannel = PortChannel::new();
     // `average` carries `Reading`s; this firmware expects `Thresholds`.
     static WRONG_OUTPUT: Wiring = Wiring {
         inputs: &[
@@ -118,9 +118,9 @@ fn a_port_of_another_type_than_its_pipe_is_refused() {
 
 #[test]
 fn a_declared_port_without_a_pipe_is_refused() {
-    static READINGS: Pipe = Pipe::new();
-    static ALARMS: Pipe = Pipe::new();
-    static AVERAGES: Pipe = Pipe::new();
+    static READINGS: PortChannel = PortChannel::new();
+    static ALARMS: PortChannel = PortChannel::new();
+    static AVERAGES: PortChannel = PortChannel::new();
     static NO_THRESHOLDS: Wiring = Wiring {
         inputs: &[Wire::raw("reading", &READINGS)],
         outputs: &[Wire::raw("alarm", &ALARMS), Wire::raw("average", &AVERAGES)],
@@ -147,11 +147,11 @@ fn a_declared_port_without_a_pipe_is_refused() {
 
 #[test]
 fn a_pipe_for_an_undeclared_or_repeated_port_is_refused() {
-    static READINGS: Pipe = Pipe::new();
-    static THRESHOLDS: Pipe = Pipe::new();
-    static ALARMS: Pipe = Pipe::new();
-    static AVERAGES: Pipe = Pipe::new();
-    static SPARE: Pipe = Pipe::new();
+    static READINGS: PortChannel = PortChannel::new();
+    static THRESHOLDS: PortChannel = PortChannel::new();
+    static ALARMS: PortChannel = PortChannel::new();
+    static AVERAGES: PortChannel = PortChannel::new();
+    static SPARE: PortChannel = PortChannel::new();
     static EXTRA_INPUT: Wiring = Wiring {
         inputs: &[
             Wire::raw("reading", &READINGS),
@@ -206,10 +206,10 @@ fn a_refused_module_is_a_load_error_with_a_static_text() {
 
 #[test]
 fn check_refuses_what_start_would_refuse_without_running_anything() {
-    static A: Pipe = Pipe::new();
-    static B: Pipe = Pipe::new();
-    static C: Pipe = Pipe::new();
-    static D: Pipe = Pipe::new();
+    static A: PortChannel = PortChannel::new();
+    static B: PortChannel = PortChannel::new();
+    static C: PortChannel = PortChannel::new();
+    static D: PortChannel = PortChannel::new();
     static GOOD: Wiring = Wiring {
         inputs: &[Wire::raw("thresholds", &A), Wire::raw("reading", &B)],
         outputs: &[Wire::raw("average", &C), Wire::raw("alarm", &D)],

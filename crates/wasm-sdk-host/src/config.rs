@@ -75,7 +75,7 @@ pub struct HostConfig {
     pub bytes_per_fuel: u32,
     /// Most bytes of a guest's sent messages a host holds before the
     /// output is full and the guest waits. The test host applies it to
-    /// its record of outputs; firmware pipes hold a fixed number of
+    /// its record of outputs; firmware channels hold a fixed number of
     /// messages instead.
     pub output_budget: usize,
     /// Most heap loading one module may take, beside its linear memory:

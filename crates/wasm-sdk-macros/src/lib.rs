@@ -13,7 +13,7 @@ mod parse;
 /// ```
 /// use module_examples_common::{Reading, Thresholds};
 /// use wasm_sdk::{Result, receive, send};
-/// use wasm_sdk_macros::task_run;
+/// use wasm_sdk::task_run;
 ///
 /// #[task_run(inputs(reading: Reading, limits: Thresholds, raw), outputs(average: Reading, copy))]
 /// fn run() -> Result<()> {

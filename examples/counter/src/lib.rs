@@ -4,8 +4,7 @@ define_alloc_heap!(HEAP_SIZE);
 define_panic_handlers!();
 
 use module_examples_common::Counter;
-use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers};
-use wasm_sdk_macros::task_run;
+use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers, task_run};
 
 #[cfg(not(counter_talk_form))]
 #[task_run(inputs(wasm_input: Counter), outputs(wasm_data: Counter))]

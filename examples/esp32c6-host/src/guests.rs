@@ -1,11 +1,11 @@
-//! The Wasm side: the embedded guest modules, their wiring to the pipes by
+//! The Wasm side: the embedded guest modules, their wiring to the channels by
 //! port name, the host that checks and starts them, and one embassy task per
 //! guest, exactly as in nrf53-host (same `HostConfig`, same
 //! [`wasm_sdk_embassy::start`] and [`drive`]); only the log goes to the text
 //! console instead of defmt.
 //!
 //! All guests share one executor with the services. A guest runs only
-//! inside [`drive`]: blocked in `receive`, its task awaits the input's pipe;
+//! inside [`drive`]: blocked in `receive`, its task awaits the input's channel;
 //! out of its fuel slice, its task yields. [`FUEL_PER_SLICE`] therefore
 //! bounds how long a guest holds the CPU before timers and the other tasks
 //! get their turn.
@@ -18,7 +18,7 @@ use wasm_sdk_embassy::{ChannelEnv, Sink, Wire, Wiring, drive, start};
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
 
 use crate::console::{Line, print, say};
-use crate::pipes::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};
+use crate::channels::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};
 
 /// Built by `build.rs` (`cargo build --release --target
 /// wasm32-unknown-unknown`, `WASM_SDK_MEMORY=tight`).
@@ -41,7 +41,7 @@ const MEMORY_BUDGET: u64 = 16 * 1024;
 
 /// Largest message a guest may send. Each queued message is a heap
 /// allocation, so this bounds what a misbehaving guest can hold in its
-/// output pipes; the examples send a few bytes.
+/// output channels; the examples send a few bytes.
 const MAX_MESSAGE_LEN: usize = 64;
 
 /// One guest to start: its name (for logs), module and wiring.
@@ -51,7 +51,7 @@ struct GuestSpec {
     wiring: Wiring,
 }
 
-/// The guests and the pipe of each port, by the names of their
+/// The guests and the channel of each port, by the names of their
 /// `#[task_run(inputs(..), outputs(..))]`; [`start`] refuses a guest whose
 /// manifest does not declare exactly these ports.
 static GUESTS: [GuestSpec; 2] = [

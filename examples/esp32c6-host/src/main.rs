@@ -3,7 +3,7 @@
 //! The second microcontroller family beside `examples/nrf53-host`: the same
 //! guests (`counter`, `primes`), the same host configuration, the same
 //! bridge ([`wasm_sdk_embassy::start`] and [`wasm_sdk_embassy::drive`]) and the
-//! same pipes wiring, on esp-hal with esp-rtos' embassy executor and time
+//! same channels wiring, on esp-hal with esp-rtos' embassy executor and time
 //! driver. Each guest runs in its own embassy task: when it blocks in
 //! `receive`, its task awaits the input's channel; when it uses its fuel
 //! slice, its task yields so the timer and the other guest keep their
@@ -50,7 +50,7 @@
 extern crate alloc;
 
 mod console;
-mod pipes;
+mod channels;
 mod services;
 
 #[cfg(not(feature = "no-wasm"))]

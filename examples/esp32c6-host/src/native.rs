@@ -1,5 +1,5 @@
 //! Size baseline (`--features no-wasm`): the two guests as native Rust
-//! tasks on the same pipes, with the same messages.
+//! tasks on the same channels, with the same messages.
 //!
 //! Nothing here is meant to be run in production; it exists so the linker
 //! can drop wasmi, `wasm-sdk-host` and the embedded modules while every
@@ -10,7 +10,7 @@ use embassy_executor::Spawner;
 use module_examples_common::{Counter, is_prime, to_message};
 use wasm_sdk::Payload;
 
-use crate::pipes::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};
+use crate::channels::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};
 
 /// Spawns the stand-ins.
 pub fn spawn_all(spawner: Spawner) {

@@ -1,5 +1,5 @@
 //! The async services around the guests: they feed guest inputs and
-//! consume guest outputs, only through the pipes in [`crate::pipes`], with
+//! consume guest outputs, only through the channels in [`crate::channels`], with
 //! the guests' own message types (`module-examples-common`) in postcard,
 //! as nrf53-host's do.
 //!
@@ -15,10 +15,10 @@ use embassy_time::{Duration, Instant, Ticker};
 use module_examples_common::{Counter, to_message};
 use serde::Serialize;
 use wasm_sdk::Payload;
-use wasm_sdk_embassy::Pipe;
+use wasm_sdk_embassy::PortChannel;
 
 use crate::console::{Line, print, say};
-use crate::pipes::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};
+use crate::channels::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};
 
 /// The last count the counter guest sent; the ticker sends it back to be
 /// incremented.
@@ -36,14 +36,14 @@ const LATENESS_WINDOW: u32 = 10;
 
 /// Offers `value` to a guest input without waiting; `false` (and a
 /// warning) when the input is full.
-fn offer<T: Serialize>(pipe: &Pipe, value: &T, guest: &str) -> bool {
+fn offer<T: Serialize>(channel: &PortChannel, value: &T, guest: &str) -> bool {
     // The guests' types encode in a few bytes, far below `to_message`'s
     // capacity; an error would be a new type that does not fit.
     let Ok(message) = to_message(value) else {
         say(&[guest, ": message does not encode, dropped"]);
         return false;
     };
-    let sent = pipe.try_send(message).is_ok();
+    let sent = channel.try_send(message).is_ok();
     if !sent {
         say(&[guest, ": input full, message dropped"]);
     }

@@ -20,7 +20,7 @@ pub const MEMORY_BUDGET: u64 = 16 * 1024;
 
 /// Largest message a guest may send. Each queued message is a heap
 /// allocation, so this bounds what a misbehaving guest can hold in its
-/// output pipes (`PIPE_DEPTH` messages each); the examples send at most a
+/// output channels (`PORT_DEPTH` messages each); the examples send at most a
 /// few bytes.
 pub const MAX_MESSAGE_LEN: usize = 64;
 

@@ -1,9 +1,9 @@
-//! The Wasm side: the embedded guest modules, their wiring to the pipes by
+//! The Wasm side: the embedded guest modules, their wiring to the channels by
 //! port name, the host that checks and starts them, and one embassy task per
 //! guest.
 //!
 //! All guests share one executor with the services. A guest runs only
-//! inside [`drive`]: blocked in `receive`, its task awaits the input's pipe;
+//! inside [`drive`]: blocked in `receive`, its task awaits the input's channel;
 //! out of its fuel slice, its task yields. [`FUEL_PER_SLICE`](crate::config::FUEL_PER_SLICE) therefore
 //! bounds how long a guest holds the CPU before timers and the other tasks
 //! get their turn.
@@ -17,7 +17,7 @@ use wasm_sdk_host::{Guest, Host, LogLevel, Step};
 
 use crate::config::host_config;
 
-use crate::pipes::{
+use crate::channels::{
     ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,
 };
 
@@ -36,7 +36,7 @@ struct GuestSpec {
     wiring: &'static Wiring,
 }
 
-/// `counter`'s ports and pipes: what [`start`] wires it by, and what the
+/// `counter`'s ports and channels: what [`start`] wires it by, and what the
 /// SMP install check checks an upload for its slot (image 0) against.
 pub static COUNTER_WIRING: Wiring = Wiring {
     inputs: &[Wire::typed::<Counter>("wasm_input", &COUNT_IN)],
@@ -47,7 +47,7 @@ pub static COUNTER_WIRING: Wiring = Wiring {
 /// confirmed).
 pub static COUNTER_WASM: &[u8] = guest_wasm!("counter");
 
-/// The guests and the pipe of each port, by the names of their
+/// The guests and the channel of each port, by the names of their
 /// `#[task_run(inputs(..), outputs(..))]`; [`start`] refuses a guest whose
 /// manifest does not declare exactly these ports.
 static GUESTS: [GuestSpec; 3] = [

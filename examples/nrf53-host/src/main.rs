@@ -139,7 +139,7 @@
 
 extern crate alloc;
 
-mod pipes;
+mod channels;
 mod services;
 mod text;
 

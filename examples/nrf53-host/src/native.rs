@@ -1,5 +1,5 @@
 //! Size baseline (`--features no-wasm`): the three guests as native Rust
-//! tasks on the same pipes, with the same messages.
+//! tasks on the same channels, with the same messages.
 //!
 //! Nothing here is meant to be run in production; it exists so the linker
 //! can drop wasmi, `wasm-sdk-host` and the embedded modules while every
@@ -11,9 +11,9 @@ use embassy_executor::Spawner;
 use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds, is_prime, to_message};
 use serde::Serialize;
 use wasm_sdk::Payload;
-use wasm_sdk_embassy::Pipe;
+use wasm_sdk_embassy::PortChannel;
 
-use crate::pipes::{
+use crate::channels::{
     ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,
 };
 
@@ -24,11 +24,11 @@ pub fn spawn_all(spawner: Spawner) {
     spawner.spawn(unwrap!(primes()));
 }
 
-/// Sends `value` on an output pipe, waiting for room as a guest's `send`
+/// Sends `value` on an output channel, waiting for room as a guest's `send`
 /// does.
-async fn send<T: Serialize>(pipe: &Pipe, value: &T) {
+async fn send<T: Serialize>(channel: &PortChannel, value: &T) {
     if let Ok(message) = to_message(value) {
-        pipe.send(message).await;
+        channel.send(message).await;
     }
 }
 

@@ -1,5 +1,5 @@
 //! The async services around the guests: they feed guest inputs and
-//! consume guest outputs, only through the pipes in [`crate::pipes`], with
+//! consume guest outputs, only through the channels in [`crate::channels`], with
 //! the guests' own message types (`module-examples-common`) in postcard.
 //!
 //! Services never make a guest fail because of their own pace:
@@ -8,7 +8,7 @@
 //!   or has stopped) drops the message with a warning instead of stalling
 //!   the service, so a dead guest cannot freeze the UART or the ticker.
 //! - Outputs are drained by one task that never waits for the wire: a guest
-//!   whose output pipe is full waits in `send` (no fuel, no message lost),
+//!   whose output channel is full waits in `send` (no fuel, no message lost),
 //!   so a slow drain would slow the guests. Printing copies into the UART's
 //!   transmit ring; a line that does not fit is cut and counted.
 
@@ -25,9 +25,9 @@ use embassy_time::{Duration, Instant, Ticker, Timer};
 use module_examples_common::{AlarmEvent, Counter, Reading, Thresholds, to_message};
 use serde::Serialize;
 use wasm_sdk::{Payload, StackStr};
-use wasm_sdk_embassy::Pipe;
+use wasm_sdk_embassy::PortChannel;
 
-use crate::pipes::{
+use crate::channels::{
     ALARM, AVERAGE, COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT, READING, THRESHOLDS,
 };
 use crate::text::{Command, HELP, LINE_LEN, Line, PushTenths};
@@ -53,14 +53,14 @@ const LATENESS_WINDOW: u32 = 20;
 
 /// Offers `value` to a guest input without waiting; `false` (and a
 /// warning) when the input is full.
-fn offer<T: Serialize>(pipe: &Pipe, value: &T, guest: defmt::Str) -> bool {
+fn offer<T: Serialize>(channel: &PortChannel, value: &T, guest: defmt::Str) -> bool {
     // The guests' types encode in a few bytes, far below `to_message`'s
     // capacity; an error would be a new type that does not fit.
     let Ok(message) = to_message(value) else {
         warn!("{=istr}: message does not encode, dropped", guest);
         return false;
     };
-    let sent = pipe.try_send(message).is_ok();
+    let sent = channel.try_send(message).is_ok();
     if !sent {
         warn!("{=istr}: input full, message dropped", guest);
     }

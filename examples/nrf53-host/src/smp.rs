@@ -11,7 +11,7 @@
 //!   the counter's wiring) before its header makes it count; the guest
 //!   group lists, stops, starts, feeds and reads [`COUNTER`].
 //! - [`counter_task`] runs the counter with [`update::run`]: a new module
-//!   is swapped in live at a safe point, on the same pipes; a module on
+//!   is swapped in live at a safe point, on the same channels; a module on
 //!   trial that fails the health rule or its deadline is rolled back, one
 //!   that passes it ([`update::HEALTHY_AFTER`] messages answered)
 //!   confirmed. The update path is the
@@ -173,7 +173,7 @@ pub async fn smp_task(slots: Slots, mut uart: SmpUart) {
 }
 
 /// Runs the counter with [`update::run`]: each module the SMP task hands
-/// over is swapped in at a safe point, on the same pipes.
+/// over is swapped in at a safe point, on the same channels.
 #[embassy_executor::task]
 pub async fn counter_task(host: &'static Host<ChannelEnv>, guest: Guest<ChannelEnv>) {
     update::run(host, &COUNTER, guest).await

@@ -20,7 +20,7 @@ use core::hint::black_box;
 use alloc::vec::Vec;
 use coremark_core::{KnownRun, Report, Seeds};
 use module_examples_common::{CoreMarkReport, to_message};
-use wasm_sdk_embassy::{ChannelEnv, Pipe, Wire, Wiring};
+use wasm_sdk_embassy::{ChannelEnv, PortChannel, Wire, Wiring};
 
 use wasm_sdk_host::{Host, HostConfig, Step};
 
@@ -32,9 +32,9 @@ use crate::memory;
 pub static COREMARK_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/coremark_guest.wasm"));
 
 /// The CoreMark guest's input `iterations`: a `u32`.
-static COREMARK_IN: Pipe = Pipe::new();
+static COREMARK_IN: PortChannel = PortChannel::new();
 /// The CoreMark guest's output `report`: a `CoreMarkReport`.
-static COREMARK_OUT: Pipe = Pipe::new();
+static COREMARK_OUT: PortChannel = PortChannel::new();
 /// `#[task_run(inputs(iterations: u32), outputs(report: CoreMarkReport))]`
 static COREMARK_WIRING: Wiring = Wiring {
     inputs: &[Wire::typed::<u32>("iterations", &COREMARK_IN)],
@@ -220,12 +220,12 @@ fn once(
         return (None, 0);
     };
     let _ = guest.step();
-    if input.pipe.try_send(message).is_err() {
+    if input.channel.try_send(message).is_err() {
         return (None, 0);
     }
     let begin = clock::cycles();
     let step = guest.step();
     let instructions = calibration.instructions(clock::cycles() - begin);
-    let sent = matches!(step, Step::Blocked { .. }).then(|| output.pipe.try_receive().ok());
+    let sent = matches!(step, Step::Blocked { .. }).then(|| output.channel.try_receive().ok());
     (sent.flatten(), instructions)
 }

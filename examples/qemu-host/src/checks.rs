@@ -15,7 +15,7 @@ use embassy_time::{Duration, Instant, Ticker, Timer, with_timeout};
 use module_examples_common::{Counter, count_primes, to_message};
 use serde::Serialize;
 use wasm_sdk::from_payload;
-use wasm_sdk_embassy::{Message, Pipe};
+use wasm_sdk_embassy::{Message, PortChannel};
 
 use crate::clock::{self, Calibration};
 use crate::guests::{self, COUNTER, PRIMES};
@@ -367,7 +367,7 @@ async fn ticker_task() {
 
 /// Sends `message` into `input` and waits for the next message on
 /// `output`; `None` after [`ANSWER_TIMEOUT`].
-async fn ask(input: &Pipe, output: &Pipe, message: Message) -> Option<Message> {
+async fn ask(input: &PortChannel, output: &PortChannel, message: Message) -> Option<Message> {
     with_timeout(ANSWER_TIMEOUT, async {
         input.send(message).await;
         output.receive().await

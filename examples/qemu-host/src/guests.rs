@@ -1,4 +1,4 @@
-//! The guests: their modules, their pipes wired by port name, and the task
+//! The guests: their modules, their channels wired by port name, and the task
 //! that runs each one with [`wasm_sdk_embassy::drive`].
 //!
 //! The guest crates never finish on their own (their inputs are never
@@ -13,7 +13,7 @@ use embassy_futures::select::{Either, select};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use module_examples_common::Counter;
-use wasm_sdk_embassy::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive_observed};
+use wasm_sdk_embassy::{ChannelEnv, PortChannel, Sink, Wire, Wiring, drive_observed};
 use wasm_sdk_host::{Guest, LogLevel, Step};
 
 use crate::trace;
@@ -24,9 +24,9 @@ pub static COUNTER_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/count
 pub static PRIMES_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/primes.wasm"));
 
 /// The counter's input `wasm_input`: `Counter`s.
-pub static COUNTER_IN: Pipe = Pipe::new();
+pub static COUNTER_IN: PortChannel = PortChannel::new();
 /// The counter's output `wasm_data`: the incremented `Counter`s.
-pub static COUNTER_OUT: Pipe = Pipe::new();
+pub static COUNTER_OUT: PortChannel = PortChannel::new();
 /// `#[task_run(inputs(wasm_input: Counter), outputs(wasm_data: Counter))]`:
 /// a module whose ports carry another type is refused at load.
 pub static COUNTER_WIRING: Wiring = Wiring {
@@ -35,9 +35,9 @@ pub static COUNTER_WIRING: Wiring = Wiring {
 };
 
 /// The primes guest's input `limit`: a `u32`.
-pub static PRIMES_IN: Pipe = Pipe::new();
+pub static PRIMES_IN: PortChannel = PortChannel::new();
 /// The primes guest's output `count`: a `u32`.
-pub static PRIMES_OUT: Pipe = Pipe::new();
+pub static PRIMES_OUT: PortChannel = PortChannel::new();
 /// `#[task_run(inputs(limit: u32), outputs(count: u32))]`
 pub static PRIMES_WIRING: Wiring = Wiring {
     inputs: &[Wire::typed::<u32>("limit", &PRIMES_IN)],
@@ -141,7 +141,7 @@ pub struct GuestReport {
     /// still running).
     pub last: Option<Step>,
     /// `ChannelEnv::waits`: times the guest blocked and its task awaited
-    /// an input pipe.
+    /// an input channel.
     pub waits: u32,
     /// `ChannelEnv::preemptions`: fuel slices used up.
     pub preemptions: u32,
@@ -211,7 +211,7 @@ pub static PRIMES: GuestControl = GuestControl::new();
 /// itself or `control` asks it to stop, then reports on `control`.
 ///
 /// Stopping drops `drive`'s future, which is safe at any `.await`: a
-/// message the guest was waiting for stays in its pipe.
+/// message the guest was waiting for stays in its channel.
 #[embassy_executor::task(pool_size = 2)]
 pub async fn guest_task(mut guest: Guest<ChannelEnv>, control: &'static GuestControl) {
     control.task_id.store(trace::watch_current_task(), Ordering::Relaxed);

@@ -27,7 +27,7 @@ use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Duration, Timer, with_timeout};
 use module_examples_common::Counter;
-use wasm_sdk_embassy::{ChannelEnv, Pipe, Sink, Wire, Wiring, drive};
+use wasm_sdk_embassy::{ChannelEnv, PortChannel, Sink, Wire, Wiring, drive};
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
 
 use crate::checks::{decode_counter, message};
@@ -83,9 +83,9 @@ pub fn on_interrupt(irq: i16) -> bool {
 }
 
 /// The hostile guest's input `in` (nothing is ever sent to it).
-static HOSTILE_IN: Pipe = Pipe::new();
+static HOSTILE_IN: PortChannel = PortChannel::new();
 /// The hostile guest's output `out`, never read while the guest runs.
-static HOSTILE_OUT: Pipe = Pipe::new();
+static HOSTILE_OUT: PortChannel = PortChannel::new();
 /// The hostile modules' untyped ports.
 static HOSTILE_WIRING: Wiring =
     Wiring { inputs: &[Wire::raw("in", &HOSTILE_IN)], outputs: &[Wire::raw("out", &HOSTILE_OUT)] };
@@ -284,7 +284,7 @@ async fn run_one(spawner: &Spawner, config: &HostConfig, module: &HostileModule)
             spawner.spawn(unwrap_spawn(guests::guest_task(guest, &HOSTILE)));
             let probe = run_beside(module).await;
             let report = HOSTILE.stop().await;
-            // What the guest left in its pipes goes with it.
+            // What the guest left in its channels goes with it.
             while HOSTILE_OUT.try_receive().is_ok() {}
             let (kind, description) = outcome(&report);
             (kind, description, probe)

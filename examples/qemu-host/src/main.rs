@@ -25,7 +25,7 @@
 //!    its heap ([`install`]).
 //!
 //! Each guest is started with [`wasm_sdk_embassy::start`], which matches the
-//! ports of its manifest with the pipes of [`guests`] by name, and every
+//! ports of its manifest with the channels of [`guests`] by name, and every
 //! message is a `module-examples-common` type in postcard, as the guests
 //! read and write them.
 //!
@@ -35,7 +35,7 @@
 //!
 //! Modules: [`clock`] (SysTick time driver, instruction calibration),
 //! [`trace`] (task polls from the executor's trace hooks), [`memory`]
-//! (heap, stack high-water mark), [`guests`] (modules, pipes, guest task),
+//! (heap, stack high-water mark), [`guests`] (modules, channels, guest task),
 //! [`checks`].
 
 #![no_std]
@@ -182,7 +182,7 @@ async fn main(spawner: Spawner) {
     summary.check("5  no guest logs or errors", SINK.reports() == 0);
 
     drop(host);
-    // The guest tasks have stopped: the primes pipes are free.
+    // The guest tasks have stopped: the primes channels are free.
     let coremark = bench::coremark(&config, &calibration);
     hprintln!(
         "[7] coremark, {} iterations: native {} instructions, guest {} ({}x); reports equal: {}; reference CRCs: {}",
@@ -303,7 +303,7 @@ fn print_budget(config: &HostConfig) {
     );
 }
 
-/// Loads a guest and wires its ports to their pipes by name, or ends the
+/// Loads a guest and wires its ports to their channels by name, or ends the
 /// run.
 fn start(
     host: &Host<ChannelEnv>,

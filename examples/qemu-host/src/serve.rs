@@ -10,7 +10,7 @@
 //!   counter's wiring) before anything stops. The guest group lists,
 //!   stops, starts, feeds and reads [`COUNTER`].
 //! - [`counter_task`] runs the counter with [`update::run`]: a new module
-//!   for image 0 is swapped in on the same pipes at a safe point; a module
+//!   for image 0 is swapped in on the same channels at a safe point; a module
 //!   on trial that fails the health rule or its deadline is rolled back,
 //!   one that passes it ([`update::HEALTHY_AFTER`] messages answered)
 //!   confirmed; a confirmed one that stops is restarted, and falls back

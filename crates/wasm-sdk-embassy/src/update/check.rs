@@ -56,7 +56,7 @@ impl Check {
     /// and [`memory_budget`](wasm_sdk_host::HostConfig::memory_budget)),
     /// as `free_heap` reports it: the budget is derived from the heap a
     /// firmware keeps free, and this keeps a busy moment (messages held in
-    /// pipes) from turning into a failed allocation. The client is told to
+    /// channels) from turning into a failed allocation. The client is told to
     /// retry.
     pub const fn with_free_heap(self, free_heap: fn() -> usize) -> Self {
         Check { free_heap: Some(free_heap), ..self }

@@ -85,7 +85,9 @@ impl Guests for Fleet {
                 "longer than the firmware's message limit (its HostConfig::max_message_len)",
             ));
         }
-        wire.pipe.try_send(data.to_vec()).map_err(|_| SlotError::new(rc::EBADSTATE, "input full"))
+        wire.channel
+            .try_send(data.to_vec())
+            .map_err(|_| SlotError::new(rc::EBADSTATE, "input full"))
     }
 
     fn outputs(

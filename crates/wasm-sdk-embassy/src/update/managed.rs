@@ -399,7 +399,7 @@ impl Managed {
     }
 
     /// Drops what the guest stopped on: the messages it took from its
-    /// pipes but did not receive, and the one it was in the middle of.
+    /// channels but did not receive, and the one it was in the middle of.
     pub(super) fn dead_letter(&self, guest: &mut Guest<ChannelEnv>) {
         let env = guest.env_mut();
         let taken = env.drop_heads();

@@ -9,7 +9,7 @@
 //!   publishes its state and counters after each step; when a new module
 //!   arrives it brings the guest to a safe point ([`run_to_safe_point`](crate::run_to_safe_point):
 //!   waiting in `receive`, never mid-message) and [`swap`](crate::swap)s the module in on
-//!   the same pipes, keeping what is queued;
+//!   the same channels, keeping what is queued;
 //! - one SMP task: [`serve`] feeds the bytes a [`Transport`] receives to a
 //!   [`wasm_sdk_smp::SerialServer`] over [`FlashSlots`](wasm_sdk_smp::flash::FlashSlots) and a [`Fleet`] (the
 //!   guest group), and after each request and each guest event settles

@@ -9,8 +9,7 @@
 define_alloc_heap!(4 * 1024);
 define_panic_handlers!();
 
-use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers};
-use wasm_sdk_macros::task_run;
+use wasm_sdk::{Result, define_alloc_heap, define_panic_handlers, task_run};
 
 use {{messages_crate}}::{Sample, Total};
 

@@ -2,14 +2,14 @@
 //! output. Each carries one `module-examples-common` type as postcard bytes;
 //! `guests.rs` wires them to the guests' ports by name, as nrf53-host does.
 
-use wasm_sdk_embassy::Pipe;
+use wasm_sdk_embassy::PortChannel;
 
 /// `counter`'s `wasm_input`: a `Counter` to increment.
-pub static COUNT_IN: Pipe = Pipe::new();
+pub static COUNT_IN: PortChannel = PortChannel::new();
 /// `counter`'s `wasm_data`: the incremented `Counter`.
-pub static COUNT_OUT: Pipe = Pipe::new();
+pub static COUNT_OUT: PortChannel = PortChannel::new();
 
 /// `primes`' `limit`: count the primes below this `u32`.
-pub static PRIMES_LIMIT: Pipe = Pipe::new();
+pub static PRIMES_LIMIT: PortChannel = PortChannel::new();
 /// `primes`' `count`: the answer, a `u32`.
-pub static PRIMES_COUNT: Pipe = Pipe::new();
+pub static PRIMES_COUNT: PortChannel = PortChannel::new();
