@@ -18,18 +18,6 @@ use std::env;
 
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
 
-/// What the guests are built from, relative to the workspace root: a change
-/// there rebuilds them.
-const GUEST_SOURCES: [&str; 7] = [
-    "examples/counter",
-    "examples/primes",
-    "examples/common",
-    "crates/wasm-sdk",
-    "crates/wasm-sdk-macros",
-    "crates/wasm-sdk-abi",
-    "crates/wasm-sdk-build",
-];
-
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     // A host-target build (e.g. an IDE's `cargo check --target x86_64-...`)
@@ -48,7 +36,6 @@ fn main() {
         EmbeddedGuests::new("../..")
             .guest("counter")
             .guest("primes")
-            .watch(GUEST_SOURCES)
             .memory(MemoryMode::Tight)
             .build();
     }

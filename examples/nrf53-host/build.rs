@@ -32,19 +32,6 @@ use wasm_sdk_host::abi::queue::QueueEnv;
 #[path = "src/config.rs"]
 mod config;
 
-/// What the guests are built from, relative to the workspace root: a change
-/// there rebuilds them.
-const GUEST_SOURCES: [&str; 8] = [
-    "examples/counter",
-    "examples/alarm",
-    "examples/primes",
-    "examples/common",
-    "crates/wasm-sdk",
-    "crates/wasm-sdk-macros",
-    "crates/wasm-sdk-abi",
-    "crates/wasm-sdk-build",
-];
-
 fn main() {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let manifest_dir =
@@ -60,7 +47,6 @@ fn main() {
             .guest("counter")
             .guest("alarm")
             .guest("primes")
-            .watch(GUEST_SOURCES)
             .memory(MemoryMode::Tight)
             .build();
         for guest in ["counter", "alarm", "primes"] {
