@@ -1,24 +1,20 @@
 //! Build script: puts `memory.x` on the linker path for cortex-m-rt's
-//! `link.x`, and builds the workspace's example guests `counter` and
-//! `primes` to wasm so `src/guests.rs` can embed them (no `.wasm` in git).
+//! `link.x` (for this firmware and for the check rig that links this
+//! library), and builds the workspace's `counter` guest to wasm so
+//! `src/guests.rs` can embed it (no `.wasm` in git).
 //!
-//! `wasm_sdk_build::EmbeddedGuests` builds them with a nested `cargo build`
+//! `wasm_sdk_build::EmbeddedGuests` builds it with a nested `cargo build`
 //! of the workspace, `WASM_SDK_MEMORY=tight` (1-byte pages: linear memory is
-//! just stack, data and heap, ~4.4 KiB for the counter instead of a 64 KiB
-//! page), without inheriting this firmware's thumbv8m build settings.
+//! just stack, data and heap instead of a 64 KiB page), without inheriting
+//! this firmware's thumbv8m build settings.
 
 use std::env;
 use std::fs;
 use std::path::PathBuf;
 
-use std::fmt::Write as _;
-use std::path::Path;
-
-use wasm_sdk_build::heavy::{HEAVY_KINDS, heavy};
-use wasm_sdk_build::hostile::read_set;
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
 use wasm_sdk_host::abi::queue::QueueEnv;
-use wasm_sdk_host::{Host, HostConfig, ModuleInfo};
+use wasm_sdk_host::{Host, HostConfig};
 
 fn main() {
     let manifest_dir =
@@ -27,28 +23,12 @@ fn main() {
 
     // cortex-m-rt's `link.x` includes `memory.x` from the linker search path.
     fs::copy(manifest_dir.join("memory.x"), out_dir.join("memory.x")).expect("copy memory.x");
-    println!("cargo:rustc-link-search={}", out_dir.display());
-    println!("cargo:rerun-if-changed=memory.x");
-    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo::rustc-link-search={}", out_dir.display());
+    println!("cargo::rerun-if-changed=memory.x");
+    println!("cargo::rerun-if-changed=build.rs");
 
-    // Each guest ends up as `$OUT_DIR/<name>.wasm`.
-    EmbeddedGuests::new("../..")
-        .guest("counter")
-        .guest("primes")
-        .guest("coremark-guest")
-        .watch([
-            "examples/counter",
-            "examples/primes",
-            "examples/coremark",
-            "examples/coremark-core",
-            "examples/common",
-            "crates/wasm-sdk",
-            "crates/wasm-sdk-abi",
-            "crates/wasm-sdk-macros",
-            "crates/wasm-sdk-build",
-        ])
-        .memory(MemoryMode::Tight)
-        .build();
+    // `$OUT_DIR/counter.wasm`.
+    EmbeddedGuests::new("../..").guest("counter").memory(MemoryMode::Tight).build();
 
     // The built-in counter, validated and stamped for a build without
     // on-device validation (`./serve --trusted`). Serve mode runs it on
@@ -60,90 +40,10 @@ fn main() {
         .stamp(&wasm)
         .unwrap_or_else(|error| panic!("the host refuses the counter: {error}"));
     fs::write(&counter, stamped).expect("write the stamped counter");
-
-    embed_hostile_set(&manifest_dir, &out_dir);
-    embed_heavy_sweep(&wasm, &out_dir);
+    // For the check rig's build script: `DEP_QEMU_HOST_COUNTER`.
+    println!("cargo::metadata=counter={}", counter.display());
 
     // `WASM_SDK_PUBLIC_KEY=FILE`: serve mode refuses modules not signed
     // with that key (`cfg(signed_modules)`).
     wasm_sdk_build::embed_public_key();
-}
-
-/// The repository's hostile set (`examples/hostile`, read by
-/// `wasm_sdk_build::hostile`): each module compiled to
-/// `$OUT_DIR/hostile/<name>.wasm`, and `$OUT_DIR/hostile.rs` listing them
-/// with the outcome their header names for the firmware (check 6).
-fn embed_hostile_set(manifest_dir: &Path, out_dir: &Path) {
-    let dir = manifest_dir.join("../hostile");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let set = read_set(&dir).unwrap_or_else(|e| panic!("the hostile set: {e}"));
-    let wasm_dir = out_dir.join("hostile");
-    fs::create_dir_all(&wasm_dir).expect("create $OUT_DIR/hostile");
-    let mut table = String::from("&[\n");
-    for module in &set {
-        let path = wasm_dir.join(format!("{}.wasm", module.name));
-        fs::write(&path, &module.wasm).expect("write a hostile module");
-        writeln!(
-            table,
-            "    HostileModule {{ name: {:?}, wasm: include_bytes!({:?}), kind: {:?}, text: {:?} }},",
-            module.name,
-            path.display().to_string(),
-            module.firmware.kind,
-            module.firmware.text,
-        )
-        .expect("write to a String");
-    }
-    table.push(']');
-    fs::write(out_dir.join("hostile.rs"), table).expect("write hostile.rs");
-}
-
-/// Module bytes an update slot of the serve mode holds (`src/serve.rs`:
-/// a 16 KiB bank less its 64-byte header): the largest module an attacker
-/// gets to the install check.
-const SLOT: usize = 16 * 1024 - 64;
-
-/// Check 8's sweep: for each kind of [`heavy`] module, with the counter's
-/// own manifest (so each would start in the counter's place), a ladder of
-/// counts up to the most that fit an update slot, compiled to
-/// `$OUT_DIR/heavy/<kind>-<count>.wasm` and listed in `$OUT_DIR/heavy.rs`.
-fn embed_heavy_sweep(counter: &[u8], out_dir: &Path) {
-    let info = ModuleInfo::parse(counter).expect("the counter parses");
-    let manifest = info.manifest.expect("the counter has a manifest");
-    let module = |kind: &str, count: u32| {
-        heavy(kind, count, &manifest).unwrap_or_else(|e| panic!("heavy {kind} x{count}: {e}"))
-    };
-    let dir = out_dir.join("heavy");
-    fs::create_dir_all(&dir).expect("create $OUT_DIR/heavy");
-    let mut table = String::from("&[\n");
-    let mut add = |kind: &str, count: u32, wasm: &[u8]| {
-        let path = dir.join(format!("{kind}-{count}.wasm"));
-        fs::write(&path, wasm).expect("write a heavy module");
-        writeln!(
-            table,
-            "    HeavyModule {{ kind: {kind:?}, count: {count}, wasm: include_bytes!({:?}) }},",
-            path.display().to_string(),
-        )
-        .expect("write to a String");
-    };
-    add("empty", 0, &module("functions", 0).wasm);
-    for kind in HEAVY_KINDS {
-        // The most that fit the slot: the step doubles until a module is
-        // too large, then halves (a binary search below that one).
-        let (mut fits, mut step, mut growing) = (0u32, 1u32, true);
-        while step > 0 {
-            let count = fits.saturating_add(step);
-            if count < 1 << 24 && module(kind, count).wasm.len() <= SLOT {
-                fits = count;
-                step = if growing { step.saturating_mul(2) } else { step / 2 };
-            } else {
-                growing = false;
-                step /= 2;
-            }
-        }
-        for count in [16, 64, 128, 256, 512, 1024].into_iter().filter(|&n| n < fits).chain([fits]) {
-            add(kind, count, &module(kind, count).wasm);
-        }
-    }
-    table.push(']');
-    fs::write(out_dir.join("heavy.rs"), table).expect("write heavy.rs");
 }

@@ -49,8 +49,16 @@ pub fn build_guest(package: &str, target: &str, env: &[(&str, &str)]) -> PathBuf
         builder = builder.env(*key, *value);
     }
     builder
-        .build(root.join("examples").join(package))
+        .build(guest_dir(package))
         .unwrap_or_else(|e| panic!("building {package} for {target}: {e}"))
+}
+
+/// Where guest `package` lives: a sample under `examples/`, or a test
+/// fixture under `tests/fixtures/` (a guest that fails on purpose).
+pub fn guest_dir(package: &str) -> PathBuf {
+    let root = workspace_root();
+    let example = root.join("examples").join(package);
+    if example.is_dir() { example } else { root.join("tests").join("fixtures").join(package) }
 }
 
 /// Validates a module against a feature set.

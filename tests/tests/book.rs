@@ -142,7 +142,7 @@ fn every_page_is_in_the_summary_and_every_link_resolves() {
         problems.extend(broken(page));
     }
     let mut readmes = vec![root.join("README.md")];
-    for group in ["crates", "examples"] {
+    for group in ["crates", "examples", "tests"] {
         for entry in fs::read_dir(root.join(group)).expect("read a crate directory") {
             let readme = entry.expect("a directory entry").path().join("README.md");
             if readme.is_file() {

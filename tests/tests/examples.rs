@@ -98,7 +98,7 @@ fn faulty_panic_reports_location_then_traps() {
         assert!(trap.message().contains("unreachable"), "{target}: {trap}");
         let [report] = guest.errors() else { panic!("{target}: {:?}", guest.errors()) };
         let position = report
-            .strip_prefix("panicked at examples/faulty/src/lib.rs:")
+            .strip_prefix("panicked at tests/fixtures/faulty/src/lib.rs:")
             .unwrap_or_else(|| panic!("{target}: {report}"));
         let numbers: Vec<u32> = position.split(':').map(|n| n.parse().unwrap()).collect();
         assert_eq!(numbers.len(), 2, "line and column: {report}");

@@ -803,7 +803,7 @@ fn example(package: &str) -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
     let wasm = GuestBuilder::new()
         .target_dir(root.join("target").join("guests").join("default"))
-        .build(root.join("examples").join(package))
+        .build(wasm_sdk_tests::guest_dir(package))
         .unwrap_or_else(|e| panic!("building {package}: {e}"));
     std::fs::read(&wasm).unwrap_or_else(|e| panic!("reading {}: {e}", wasm.display()))
 }
@@ -822,7 +822,7 @@ fn faulty_panic_traps_without_affecting_other_guests() {
     assert!(!trap.message().is_empty());
     let errors = faulty.errors();
     assert!(!errors.is_empty(), "no error reported");
-    assert!(errors[0].starts_with("panicked at examples/faulty/src/lib.rs:"), "{errors:?}");
+    assert!(errors[0].starts_with("panicked at tests/fixtures/faulty/src/lib.rs:"), "{errors:?}");
     assert_eq!(faulty.run_until_idle(), &Step::Trapped(trap));
 
     // The counter, loaded before the panic, and a fresh one both still work.

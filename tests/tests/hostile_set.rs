@@ -1,10 +1,10 @@
-//! The repository's hostile set (`examples/hostile`) on the desktop test
+//! The repository's hostile set (`tests/fixtures/hostile`) on the desktop test
 //! host: each module ends with the outcome its header names, and the
 //! book's table of hostile behaviours is this set's headers, so the table
 //! cannot drift from what CI runs. `UPDATE_GOLDEN=1` rewrites the table.
 //!
 //! The firmware column is checked by the QEMU firmware
-//! (`examples/qemu-host`, check 6), which embeds the same set.
+//! (`tests/qemu-checks`, check 6), which embeds the same set.
 
 use std::path::{Path, PathBuf};
 
@@ -51,7 +51,7 @@ fn table(set: &[Hostile]) -> String {
 
 #[test]
 fn every_hostile_module_ends_as_its_header_says() {
-    let set = read_set(&root().join("examples/hostile")).expect("the hostile set");
+    let set = read_set(&root().join("tests/fixtures/hostile")).expect("the hostile set");
     assert!(set.len() >= 10, "{} modules", set.len());
     let host = TestHost::default();
     let mut wrong = Vec::new();

@@ -1,4 +1,4 @@
-//! The repository's hostile set (`examples/hostile/*.wat`): modules that
+//! The repository's hostile set (`tests/fixtures/hostile/*.wat`): modules that
 //! attack the host, each with what it does, the limit that stops it, and
 //! the outcome the desktop test host and the firmware must show.
 //!

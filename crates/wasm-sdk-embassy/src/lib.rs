@@ -3,6 +3,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "heap")]
+pub mod heap;
 #[cfg(feature = "update")]
 pub mod update;
 

@@ -40,7 +40,7 @@ pub struct HostConfig {
     /// wasmi grows it by reallocating, so a guest reaching it briefly holds
     /// about 1.5x this much heap: at 16 KiB, a guest recursing with large
     /// frames beside the counter ran the QEMU firmware's 128 KiB heap out
-    /// (check 6 of `examples/qemu-host`); 8 KiB leaves ~14 KiB spare.
+    /// (check 6 of `tests/qemu-checks`); 8 KiB leaves ~14 KiB spare.
     ///
     /// Nothing is allocated up front: the host sets wasmi's initial value
     /// stack to 0 (wasmi's default is 1,000 B a call) and keeps no stacks

@@ -20,7 +20,7 @@
 //! of thousands of that item alone, on the desktop (64-bit) and on the
 //! QEMU firmware (32-bit), and rounded up: `crates/wasm-sdk-host/tests/shape.rs`
 //! checks on the desktop that every such module's peak heap stays under
-//! its estimate, and check 8 of `examples/qemu-host` does so on the
+//! its estimate, and check 8 of `tests/qemu-checks` does so on the
 //! firmware's own allocator.
 
 use wasmparser::{ElementItems, Operator, Parser, Payload, TypeRef};
@@ -149,7 +149,7 @@ impl Costs {
     };
 
     /// The costs measured on a 32-bit microcontroller: check 8 of
-    /// `examples/qemu-host` prints each item's cost on the firmware's
+    /// `tests/qemu-checks` prints each item's cost on the firmware's
     /// allocator; these round them up.
     pub const POINTER_32: Costs = Costs {
         base: 10 * 1024,

@@ -59,7 +59,7 @@ mod guests;
 mod native;
 
 use embassy_executor::Spawner;
-use embedded_alloc::LlffHeap;
+use wasm_sdk_embassy::heap::LlffHeap;
 use esp_hal::clock::CpuClock;
 use esp_hal::timer::timg::TimerGroup;
 
@@ -82,16 +82,15 @@ esp_bootloader_esp_idf::esp_app_desc!();
 /// The firmware prints the real figure after loading.
 pub const HEAP_SIZE: usize = 128 * 1024;
 
-/// The global allocator; `alloc` is how `wasm-sdk-host` and wasmi get
-/// memory in `no_std`.
-#[global_allocator]
-static HEAP: LlffHeap = LlffHeap::empty();
+// The global allocator, first fit over a `HEAP_SIZE` arena in `.bss`:
+// `alloc` is how `wasm-sdk-host` and wasmi get memory in `no_std`.
+wasm_sdk_embassy::global_heap!(static HEAP: LlffHeap, HEAP_SIZE);
 
 #[esp_rtos::main]
 async fn main(spawner: Spawner) {
     // 160 MHz: wasmi interprets, so the guests' speed is the CPU's.
     let p = esp_hal::init(esp_hal::Config::default().with_cpu_clock(CpuClock::max()));
-    init_heap();
+    HEAP.init();
     // embassy's time driver on TIMG0's timer; the scheduler's software
     // interrupt.
     let timg0 = TimerGroup::new(p.TIMG0);
@@ -122,16 +121,7 @@ async fn main(spawner: Spawner) {
 
 /// Bytes of the heap in use now.
 pub fn heap_used() -> usize {
-    HEAP.used()
-}
-
-/// Gives the allocator its memory, a static array in `.bss`.
-fn init_heap() {
-    use core::mem::MaybeUninit;
-    static mut HEAP_MEMORY: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
-    // SAFETY: called once, in `main` before anything allocates;
-    // `HEAP_MEMORY` is used by nothing but the allocator from here on.
-    unsafe { HEAP.init(&raw mut HEAP_MEMORY as usize, HEAP_SIZE) }
+    HEAP.live()
 }
 
 /// Prints `panic` and halts.

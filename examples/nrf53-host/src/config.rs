@@ -29,7 +29,7 @@ pub const MAX_MESSAGE_LEN: usize = 64;
 /// sees the module: a module that would take more is refused
 /// (`LoadError::ModuleHeap`), by the install check for an upload and by
 /// the build script for a built-in guest. The estimate is an upper bound
-/// (check 8 of `examples/qemu-host` prints it beside what the example
+/// (check 8 of `tests/qemu-checks` prints it beside what the example
 /// guests take), so the largest built-in guest, the alarm, must fit it;
 /// the heap (`HEAP_SIZE`) keeps this much free beside the running guests
 /// for an upload's check.

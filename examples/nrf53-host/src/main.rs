@@ -164,7 +164,7 @@ use embassy_executor::Spawner;
 use embassy_nrf::buffered_uarte::{self, BufferedUarte};
 use embassy_nrf::gpio::{Input, Level, Output, OutputDrive, Pull};
 use embassy_nrf::{bind_interrupts, peripherals, uarte};
-use embedded_alloc::LlffHeap;
+use wasm_sdk_embassy::heap::LlffHeap;
 
 /// Heap for wasmi (engine, compiled functions, guest stores, linear
 /// memories and call stacks), guest messages and the UART buffers.
@@ -178,10 +178,9 @@ use embedded_alloc::LlffHeap;
 /// memory (`config::MEMORY_BUDGET`).
 pub const HEAP_SIZE: usize = 192 * 1024;
 
-/// The global allocator; `alloc` is how `wasm-sdk-host` and wasmi get
-/// memory in `no_std`.
-#[global_allocator]
-static HEAP: LlffHeap = LlffHeap::empty();
+// The global allocator, first fit over a `HEAP_SIZE` arena in `.bss`:
+// `alloc` is how `wasm-sdk-host` and wasmi get memory in `no_std`.
+wasm_sdk_embassy::global_heap!(static HEAP: LlffHeap, HEAP_SIZE);
 
 /// Bytes of the UART's receive ring (split in two DMA halves).
 const UART_RX_BUFFER: usize = 64;
@@ -195,7 +194,7 @@ bind_interrupts!(struct Irqs {
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
-    init_heap();
+    HEAP.init();
 
     // Internal RC oscillators (embassy's defaults) work on any board; the
     // DK's crystals would only improve clock accuracy.
@@ -287,16 +286,7 @@ async fn main(spawner: Spawner) {
 
 /// Bytes of the heap in use now.
 pub fn heap_used() -> usize {
-    HEAP.used()
-}
-
-/// Gives the allocator its memory, a static array in `.bss`.
-fn init_heap() {
-    use core::mem::MaybeUninit;
-    static mut HEAP_MEMORY: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
-    // SAFETY: called once, first thing in `main`, before anything allocates;
-    // `HEAP_MEMORY` is used by nothing but the allocator from here on.
-    unsafe { HEAP.init(&raw mut HEAP_MEMORY as usize, HEAP_SIZE) }
+    HEAP.live()
 }
 
 /// Logs `panic` and stops in a HardFault (`udf`); probe-rs then prints the

@@ -19,85 +19,48 @@
 //! with a known word at reset; the deepest word no longer holding it marks
 //! the most stack ever used.
 
-use core::alloc::{GlobalAlloc, Layout};
-use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicUsize, Ordering};
-
 #[cfg(feature = "update")]
-use embedded_alloc::LlffHeap as Allocator;
+use wasm_sdk_embassy::heap::LlffHeap as Allocator;
 #[cfg(not(feature = "update"))]
-use embedded_alloc::TlsfHeap as Allocator;
+use wasm_sdk_embassy::heap::TlsfHeap as Allocator;
 
 /// Arena size: the nRF5340 firmware's for the checks. Both guests loaded
-/// and running peak at ~44 KiB (the summary prints it); a hostile guest
-/// with a 64 KiB page beside the counter fits too (check 6). The rest of
-/// the 512 KiB of RAM `memory.x` gives (the nRF5340's) is statics and a
-/// ~370 KiB stack, as on the device.
+/// and running fit with room for a hostile guest's 64 KiB page beside the
+/// counter (check 6); the checks print the peak. The rest of the RAM
+/// `memory.x` gives (the nRF5340's) is statics and the stack, as on the
+/// device.
 #[cfg(not(feature = "update"))]
 pub const HEAP_SIZE: usize = 128 * 1024;
 
 /// Serve mode's arena: its tests upload the counter built with 64 KiB
 /// pages, so a swap holds the running guest and the one being checked,
-/// each with a page (a 128 KiB heap refused the install check).
+/// each with a page (a heap of the checks' size refused the install check).
 #[cfg(feature = "update")]
 pub const HEAP_SIZE: usize = 320 * 1024;
 
-/// The arena, in `.bss`.
-static mut ARENA: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
-
-#[global_allocator]
-static HEAP: CountingHeap = CountingHeap {
-    inner: Allocator::empty(),
-    live: AtomicUsize::new(0),
-    peak: AtomicUsize::new(0),
-};
+wasm_sdk_embassy::global_heap!(
+    /// The global heap, counting bytes live and their peak.
+    pub static HEAP: Allocator, HEAP_SIZE
+);
 
 /// Hands the arena to the allocator. Call once, before anything allocates.
 pub fn init_heap() {
-    // SAFETY: called once at startup (the allocator asserts it); `ARENA`
-    // is used by nothing else, and is valid for `HEAP_SIZE` bytes.
-    unsafe { HEAP.inner.init(&raw mut ARENA as usize, HEAP_SIZE) }
+    HEAP.init();
 }
 
 /// Bytes currently allocated (as requested, without allocator overhead).
 pub fn heap_live() -> usize {
-    HEAP.live.load(Ordering::Relaxed)
+    HEAP.live()
 }
 
 /// The most bytes ever allocated at once.
 pub fn heap_peak() -> usize {
-    HEAP.peak.load(Ordering::Relaxed)
+    HEAP.peak()
 }
 
 /// Starts a new peak from what is allocated now (to measure one phase).
 pub fn reset_peak() {
-    HEAP.peak.store(heap_live(), Ordering::Relaxed);
-}
-
-/// An allocator that counts what passes through it.
-struct CountingHeap {
-    inner: Allocator,
-    live: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-// SAFETY: forwards to a sound allocator unchanged; only counts sizes.
-unsafe impl GlobalAlloc for CountingHeap {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
-        let ptr = unsafe { self.inner.alloc(layout) };
-        if !ptr.is_null() {
-            let live = self.live.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            self.peak.fetch_max(live, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        self.live.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
-        unsafe { self.inner.dealloc(ptr, layout) }
-    }
+    HEAP.reset_peak();
 }
 
 unsafe extern "C" {

@@ -32,8 +32,8 @@ use wasm_sdk_host::{Guest, Host};
 use wasm_sdk_smp::flash::{FlashSlots, Layout};
 use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
 
-use crate::guests::{self, COUNTER_WIRING};
 use crate::uart::{UART0, Uart};
+use qemu_host::guests::{self, COUNTER_WIRING};
 
 /// Bytes per flash bank: one guest module of up to 16 KiB - 64.
 const BANK: usize = 16 * 1024;
@@ -53,7 +53,7 @@ const HEAP_MARGIN: usize = 16 * 1024;
 pub fn module_heap(config: &wasm_sdk_host::HostConfig) -> usize {
     let memory = usize::try_from(config.memory_budget).unwrap_or(usize::MAX);
     let slots = 3 * BANK;
-    (crate::memory::HEAP_SIZE.saturating_sub(slots + HEAP_MARGIN) / 2).saturating_sub(memory)
+    (qemu_host::memory::HEAP_SIZE.saturating_sub(slots + HEAP_MARGIN) / 2).saturating_sub(memory)
 }
 
 /// The flash of the slots: a file on the host, through semihosting file
@@ -207,7 +207,9 @@ const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
 fn install_check(host_config: wasm_sdk_host::HostConfig) -> Check {
     let check =
         Check::new(alloc::boxed::Box::leak(alloc::boxed::Box::new(Host::new(host_config))), FLEET)
-            .with_free_heap(|| crate::memory::HEAP_SIZE.saturating_sub(crate::memory::heap_live()));
+            .with_free_heap(|| {
+                qemu_host::memory::HEAP_SIZE.saturating_sub(qemu_host::memory::heap_live())
+            });
     #[cfg(signed_modules)]
     let check = check.verifying(|module| {
         use wasm_sdk_smp::slots::{SlotError, rc};
@@ -229,7 +231,7 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
     // the firmware (48 KiB of the 512 KiB heap).
     let path = storage_path();
     let Ok(flash) = HostFileFlash::open(path.as_deref(), 2 * BANK) else {
-        crate::fail(format_args!("serve: cannot open the storage file"));
+        qemu_host::fail(format_args!("serve: cannot open the storage file"));
     };
     match &path {
         Some(path) => hprintln!("serve: slots in {}", core::str::from_utf8(path).unwrap_or("?")),
@@ -246,14 +248,14 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
     let check = install_check(host_config);
     let mut slots = match FlashSlots::mount(flash, layout, check, scratch) {
         Ok(slots) => slots,
-        Err(error) => crate::fail(format_args!("slots: {}", error.reason)),
+        Err(error) => qemu_host::fail(format_args!("slots: {}", error.reason)),
     };
     let module = COUNTER.module(&mut slots);
     while slots.take_changed().is_some() {}
     (slots, module)
 }
 
-/// Milliseconds between the counter's inputs ([`crate::serve_forever`]):
+/// Milliseconds between the counter's inputs (fed by `main`):
 /// 1,000, or `WASM_SDK_SERVE_TICK_MS` at build time (`./serve --tick-ms
 /// N`), so that a test reaches a trial's answers and deadline quickly.
 pub const TICK_MS: u64 = tick_ms(option_env!("WASM_SDK_SERVE_TICK_MS"));
@@ -413,7 +415,7 @@ pub async fn measure_update(
     guest: Guest<ChannelEnv>,
     slots: Slots0,
 ) -> ! {
-    let calibration = crate::clock::calibrate();
+    let calibration = qemu_host::clock::calibrate();
     let module = guests::COUNTER_WASM;
     let (mut message, mut scratch) = (alloc::vec![0; 512], alloc::vec![0; 516]);
     let mut lines = Vec::new();
@@ -425,26 +427,26 @@ pub async fn measure_update(
         &mut scratch,
         |line| lines.extend_from_slice(line),
     );
-    let Some(requests) = requests else { crate::fail(format_args!("measure: framing failed")) };
+    let Some(requests) = requests else { qemu_host::fail(format_args!("measure: framing failed")) };
     let line_bytes = lines.len();
     drop((message, scratch));
-    spawner.spawn(crate::unwrap_spawn(counter_task(host, guest)));
+    spawner.spawn(qemu_host::unwrap_spawn(counter_task(host, guest)));
     // Let the counter start and wait for input first.
     Timer::after_millis(1).await;
     let swaps = guests::SWAPS.load(Ordering::Relaxed);
-    let heap_before = crate::memory::heap_live();
-    crate::memory::reset_peak();
-    let began = crate::clock::cycles();
-    spawner.spawn(crate::unwrap_spawn(replay_task(slots, Replay { lines, at: 0 })));
+    let heap_before = qemu_host::memory::heap_live();
+    qemu_host::memory::reset_peak();
+    let began = qemu_host::clock::cycles();
+    spawner.spawn(qemu_host::unwrap_spawn(replay_task(slots, Replay { lines, at: 0 })));
     while guests::SWAPS.load(Ordering::Relaxed) == swaps {
         embassy_futures::yield_now().await;
     }
-    let swapped = crate::clock::cycles();
+    let swapped = qemu_host::clock::cycles();
     let input = module_examples_common::to_message(&module_examples_common::Counter { count: 41 });
     guests::COUNTER_IN.send(input.unwrap_or_default()).await;
     let answer = guests::COUNTER_OUT.receive().await;
-    let answered = crate::clock::cycles();
-    let peak = crate::memory::heap_peak();
+    let answered = qemu_host::clock::cycles();
+    let peak = qemu_host::memory::heap_peak();
     hprintln!(
         "measure: upload of {} B ({requests} requests, {line_bytes} B of console lines) to the first message of the new module: {} instructions (swapped in after {}), answer {answer:02x?}",
         module.len(),
@@ -457,7 +459,7 @@ pub async fn measure_update(
         core::mem::size_of::<SmpServer>(),
     );
     cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_SUCCESS);
-    crate::fail(format_args!("measure: exit"))
+    qemu_host::fail(format_args!("measure: exit"))
 }
 
 /// Module bytes per upload request in [`measure_update`]: what fits a

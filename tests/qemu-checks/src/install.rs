@@ -72,9 +72,7 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
         HEAVY_SWEEP.len()
     );
     // The example guests first, with no module budget: what a real module
-    // takes against its estimate (a validating build: the checks run in
-    // no other).
-    #[cfg(feature = "validate")]
+    // takes against its estimate.
     example_guests(config);
     let memory_budget = usize::try_from(config.memory_budget).unwrap_or(usize::MAX);
     let free = memory::HEAP_SIZE.saturating_sub(memory::heap_live());
@@ -136,7 +134,6 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
 
 /// The example guests' load on a host without a module budget, against
 /// their estimate.
-#[cfg(feature = "validate")]
 fn example_guests(config: &HostConfig) {
     use wasm_sdk_host::abi::queue::QueueEnv;
     let unlimited = Host::<QueueEnv>::new(HostConfig { module_heap: usize::MAX, ..config.clone() });

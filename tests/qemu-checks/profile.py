@@ -26,7 +26,7 @@ PHASES = [
     ("postcard encode / decode", r"/postcard-|/serde"),
     ("channel (embassy-sync)", r"/embassy-sync-"),
     ("executor: wake, schedule, poll", r"/embassy-executor-|__pender|core/src/task/wake.rs"),
-    ("trace hooks (qemu-host)", r"_embassy_trace|qemu-host/src/trace.rs"),
+    ("trace hooks (qemu-checks)", r"_embassy_trace|qemu-checks/src/trace.rs"),
     ("SysTick, timer, timeout", r"/embassy-time|qemu-host/src/clock.rs|SysTick"),
     ("ABI rules (checks, copy)", r"wasm-sdk-abi/src/rules.rs"),
     ("ChannelEnv (input, pop, send)", r"<wasm_sdk_embassy::ChannelEnv as|InputPort"),
@@ -35,7 +35,7 @@ PHASES = [
     ("wasmi fuel get/set", r"[Ff]uel @ .*/wasmi"),
     ("wasmi: Wasm instructions", r"/wasmi"),
     ("Guest::step (state machine)", r"wasm-sdk-host/src"),
-    ("service (check loop)", r"qemu-host/src"),
+    ("service (check loop)", r"qemu-host/src|qemu-checks/src"),
 ]
 COMPILED = [(name, re.compile(pattern)) for name, pattern in PHASES]
 # wasmi's own frames are the resumable-call machinery (suspend on a host

@@ -1,4 +1,4 @@
-//! Check 6: the repository's hostile set (`examples/hostile`) beside the
+//! Check 6: the repository's hostile set (`tests/fixtures/hostile`) beside the
 //! counter, with the nRF5340's 128 KiB heap.
 //!
 //! The counter is the latency-sensitive guest: it runs on a second
