@@ -124,14 +124,10 @@ pub fn heap_used() -> usize {
     HEAP.live()
 }
 
-/// Prints `panic` and halts.
-///
-/// It reads nothing from `info` on purpose, as nrf53-host's handler: once
-/// the handler uses even the location, every panic site in wasmi and
-/// wasmparser keeps its `Location`, file name and message arguments (98 KiB
-/// of flash measured on the nRF5340). espflash's monitor resolves the
-/// program counter of a backtrace from the ELF; here a debugger (the C6's
-/// built-in USB-JTAG, `probe-rs` or OpenOCD) shows where it stopped.
+/// Prints `panic` and halts. Like nrf53-host's, it reads nothing from
+/// `info`, to keep every panic site's location and message out of flash
+/// (the book's "Firmware size" page). A debugger (the C6's built-in
+/// USB-JTAG, `probe-rs` or OpenOCD) shows where it stopped.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
     esp_println::Printer::write_bytes(b"panic\r\n");

@@ -207,9 +207,7 @@ const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
 fn install_check(host_config: wasm_sdk_host::HostConfig) -> Check {
     let check =
         Check::new(alloc::boxed::Box::leak(alloc::boxed::Box::new(Host::new(host_config))), FLEET)
-            .with_free_heap(|| {
-                qemu_host::memory::HEAP_SIZE.saturating_sub(qemu_host::memory::heap_live())
-            });
+            .with_free_heap(|| qemu_host::memory::HEAP.free());
     #[cfg(signed_modules)]
     let check = check.verifying(|module| {
         use wasm_sdk_smp::slots::{SlotError, rc};
