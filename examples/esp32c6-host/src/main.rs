@@ -49,8 +49,8 @@
 
 extern crate alloc;
 
-mod console;
 mod channels;
+mod console;
 mod services;
 
 #[cfg(not(feature = "no-wasm"))]
@@ -59,9 +59,9 @@ mod guests;
 mod native;
 
 use embassy_executor::Spawner;
-use wasm_sdk_embassy::heap::LlffHeap;
 use esp_hal::clock::CpuClock;
 use esp_hal::timer::timg::TimerGroup;
+use wasm_sdk_embassy::heap::LlffHeap;
 
 use crate::console::{Line, print, say};
 
