@@ -41,7 +41,7 @@ fn wasm(wat: &str) -> Vec<u8> {
 }
 
 /// Bytes of a WAT module (without a manifest) with [`ports`]' manifest.
-fn guest(wat: &str) -> Vec<u8> {
+fn module_wasm(wat: &str) -> Vec<u8> {
     ports(wat).build()
 }
 
@@ -49,7 +49,7 @@ fn guest(wat: &str) -> Vec<u8> {
 /// the manifest, `items` (data segments, helper functions) and a `run_task`
 /// with `body`.
 fn guest_wasm_with(items: &str, body: &str) -> Vec<u8> {
-    guest(&format!(
+    module_wasm(&format!(
         r#"(module {IMPORTS}
   (memory (export "memory") 1)
   {EMIT}
@@ -103,7 +103,7 @@ fn codes(guest: &TestGuest) -> Vec<i32> {
 
 /// A guest with only the given import line(s) and a standard body.
 fn with_imports(imports: &str) -> Vec<u8> {
-    guest(&format!(
+    module_wasm(&format!(
         r#"(module {imports}
   (memory (export "memory") 1)
   (func (export "run_task") (result i32) (i32.const 0)))"#
@@ -153,7 +153,7 @@ fn every_truncation_is_refused() {
     // The manifest last (as rustc places it) and first (so cuts exercise
     // the wasm sections after a complete manifest).
     let module = format!("(module {items})");
-    let last = guest(&module);
+    let last = module_wasm(&module);
     // After the 8-byte header: the manifest, then the module's sections.
     let mut first = b"\0asm\x01\0\0\0".to_vec();
     append_custom_section(&mut first, MANIFEST_SECTION, &ports(&module).manifest());
@@ -257,7 +257,7 @@ fn non_function_imports_are_refused() {
         (r#"(import "env" "table" (table 1 funcref))"#, "env", "table"),
     ];
     for (import, module, name) in cases {
-        let bytes = guest(&format!(
+        let bytes = module_wasm(&format!(
             r#"(module {import}
   (func (export "run_task") (result i32) (i32.const 0)))"#
         ));
@@ -272,7 +272,7 @@ fn non_function_imports_are_refused() {
 
 #[test]
 fn non_function_import_names_with_dots_are_reported_whole() {
-    let bytes = guest(
+    let bytes = module_wasm(
         r#"(module (import "env.v2" "g" (global i32))
   (memory (export "memory") 1)
   (func (export "run_task") (result i32) (i32.const 0)))"#,
@@ -285,13 +285,13 @@ fn non_function_import_names_with_dots_are_reported_whole() {
 
 #[test]
 fn missing_run_task_is_refused() {
-    let bytes = guest(
+    let bytes = module_wasm(
         r#"(module (memory (export "memory") 1)
   (func (export "run") (result i32) (i32.const 0)))"#,
     );
     assert_eq!(refused(&bytes), LoadError::MissingExport("run_task"));
     // `run_task` as a global is not the function.
-    let bytes = guest(
+    let bytes = module_wasm(
         r#"(module (memory (export "memory") 1)
   (global (export "run_task") i32 (i32.const 0)))"#,
     );
@@ -304,7 +304,7 @@ fn missing_run_task_is_refused() {
 fn run_task_with_wrong_signature_is_refused() {
     for sig in ["", "(result i64)", "(param i32) (result i32)", "(result i32 i32)", "(result f32)"]
     {
-        let bytes = guest(&format!(
+        let bytes = module_wasm(&format!(
             r#"(module (memory (export "memory") 1)
   (func (export "run_task") {sig} (unreachable)))"#
         ));
@@ -323,7 +323,7 @@ fn missing_memory_export_is_refused() {
         r#"(memory (export "mem") 1)"#,
     ];
     for memory in cases {
-        let bytes = guest(&format!(
+        let bytes = module_wasm(&format!(
             r#"(module {memory}
   (func (export "run_task") (result i32) (i32.const 0)))"#
         ));
@@ -335,7 +335,7 @@ fn missing_memory_export_is_refused() {
 
 #[test]
 fn start_function_is_refused() {
-    let bytes = guest(
+    let bytes = module_wasm(
         r#"(module (memory (export "memory") 1)
   (func $init (i32.store (i32.const 0) (i32.const 1)))
   (start $init)
@@ -346,7 +346,7 @@ fn start_function_is_refused() {
 
 #[test]
 fn initial_memory_over_budget_is_refused() {
-    let two_pages = guest(
+    let two_pages = module_wasm(
         r#"(module (memory (export "memory") 2)
   (func (export "run_task") (result i32) (i32.const 0)))"#,
     );
@@ -358,7 +358,7 @@ fn initial_memory_over_budget_is_refused() {
     let mut guest = load_on(&host, &two_pages);
     assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     // The largest 32-bit memory does not overflow the check.
-    let huge = guest(
+    let huge = module_wasm(
         r#"(module (memory (export "memory") 65536)
   (func (export "run_task") (result i32) (i32.const 0)))"#,
     );
@@ -366,7 +366,7 @@ fn initial_memory_over_budget_is_refused() {
     // Custom page sizes count in bytes: one byte over the budget is refused,
     // exactly the budget loads.
     let one_byte_pages = |pages: u32| {
-        guest(&format!(
+        module_wasm(&format!(
             r#"(module (memory (export "memory") {pages} (pagesize 1))
   (func (export "run_task") (result i32) (i32.const 0)))"#
         ))
@@ -387,7 +387,7 @@ fn unsupported_memories_are_refused() {
         r#"(memory (export "memory") 1 1 shared)"#,
     ];
     for memory in cases {
-        let bytes = guest(&format!(
+        let bytes = module_wasm(&format!(
             r#"(module {memory}
   (func (export "run_task") (result i32) (i32.const 0)))"#
         ));
@@ -453,7 +453,7 @@ fn wrong_abi_version_is_refused() {
 #[test]
 fn invalid_code_and_bad_data_segments_are_refused() {
     // Well-formed but ill-typed: `run_task` leaves an i64.
-    let bytes = guest(
+    let bytes = module_wasm(
         r#"(module (memory (export "memory") 1)
   (func (export "run_task") (result i32) (i64.const 0)))"#,
     );
