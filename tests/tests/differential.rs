@@ -21,6 +21,7 @@
 use fastrand::Rng;
 use wasm_sdk::native::{self, Step, raw};
 use wasm_sdk_abi::LogLevel;
+use wasm_sdk_build::fixture::Fixture;
 use wasm_sdk_testhost::{TestGuest, TestHost};
 
 /// Where the driver reads its program (13-byte records: op, a, b, c).
@@ -186,12 +187,11 @@ fn driver(program: &[u8]) -> Vec<u8> {
         (i32.store (i32.const {DONE}) (local.get $n))
         (local.set $pc (i32.add (local.get $pc) (i32.const 13)))
         (br $next)))
-    (i32.const 0))
-  (@custom "wasm-sdk.manifest" "\01\00\02\01a\01b\02\01x\01y"))"#,
+    (i32.const 0)))"#,
         scratch = wat_bytes(SCRATCH),
         program = wat_bytes(program),
     );
-    wat::parse_str(&wat).expect("driver module")
+    Fixture::new(wat).inputs(["a", "b"]).outputs(["x", "y"]).build()
 }
 
 fn run_wasm(host: &TestHost, seq: &Sequence) -> Record {

@@ -8,8 +8,9 @@
 
 use std::path::Path;
 
+use wasm_sdk_build::fixture::Fixture;
 use wasm_sdk_host::abi::Status as Code;
-use wasm_sdk_host::abi::manifest::ManifestError;
+use wasm_sdk_host::abi::manifest::{MANIFEST_SECTION, ManifestError, append_custom_section};
 use wasm_sdk_testhost::{
     GuestBuilder, LoadError, LogLevel, Step, TestGuest, TestHost, TestHostError,
 };
@@ -22,8 +23,10 @@ const IMPORTS: &str = r#"
   (import "connectors" "report_error" (func $report (param i32 i32) (result i32)))
   (import "connectors" "input_len" (func $input_len (param i32) (result i32)))"#;
 
-/// ABI version 1, one input `in`, one output `out`.
-const MANIFEST: &str = r#"(@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out")"#;
+/// The manifest of every guest here: one input `in`, one output `out`.
+fn ports(wat: &str) -> Fixture {
+    Fixture::new(wat).inputs(["in"]).outputs(["out"])
+}
 
 /// `$emit`: sends an `i32` (little endian) on output 0 through the scratch
 /// word at address 0, so a test can read the codes the guest got.
@@ -37,17 +40,21 @@ fn wasm(wat: &str) -> Vec<u8> {
     wat::parse_str(wat).unwrap_or_else(|e| panic!("bad WAT: {e}\n{wat}"))
 }
 
+/// Bytes of a WAT module (without a manifest) with [`ports`]' manifest.
+fn module_wasm(wat: &str) -> Vec<u8> {
+    ports(wat).build()
+}
+
 /// A guest with the standard imports, one growable 64 KiB page, `$emit`,
 /// the manifest, `items` (data segments, helper functions) and a `run_task`
 /// with `body`.
 fn guest_wasm_with(items: &str, body: &str) -> Vec<u8> {
-    wasm(&format!(
+    module_wasm(&format!(
         r#"(module {IMPORTS}
   (memory (export "memory") 1)
   {EMIT}
   {items}
-  (func (export "run_task") (result i32) {body})
-  {MANIFEST})"#
+  (func (export "run_task") (result i32) {body}))"#
     ))
 }
 
@@ -96,11 +103,10 @@ fn codes(guest: &TestGuest) -> Vec<i32> {
 
 /// A guest with only the given import line(s) and a standard body.
 fn with_imports(imports: &str) -> Vec<u8> {
-    wasm(&format!(
+    module_wasm(&format!(
         r#"(module {imports}
   (memory (export "memory") 1)
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
+  (func (export "run_task") (result i32) (i32.const 0)))"#
     ))
 }
 
@@ -146,12 +152,12 @@ fn every_truncation_is_refused() {
     (i32.const 0))"#;
     // The manifest last (as rustc places it) and first (so cuts exercise
     // the wasm sections after a complete manifest).
-    let last = wasm(&format!("(module {items} {MANIFEST})"));
-    let first = wasm(&format!(
-        r#"(module
-  (@custom "wasm-sdk.manifest" (before first) "\01\00\01\02in\01\03out")
-  {items})"#
-    ));
+    let module = format!("(module {items})");
+    let last = module_wasm(&module);
+    // After the 8-byte header: the manifest, then the module's sections.
+    let mut first = b"\0asm\x01\0\0\0".to_vec();
+    append_custom_section(&mut first, MANIFEST_SECTION, &ports(&module).manifest());
+    first.extend_from_slice(&wasm(&module)[8..]);
     assert!(!last.windows(4).any(|w| w == b"name"), "a `name` section was emitted");
     for module in [last, first] {
         // The whole module loads and runs.
@@ -251,10 +257,9 @@ fn non_function_imports_are_refused() {
         (r#"(import "env" "table" (table 1 funcref))"#, "env", "table"),
     ];
     for (import, module, name) in cases {
-        let bytes = wasm(&format!(
+        let bytes = module_wasm(&format!(
             r#"(module {import}
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
+  (func (export "run_task") (result i32) (i32.const 0)))"#
         ));
         let e = refused(&bytes);
         assert_eq!(
@@ -267,12 +272,11 @@ fn non_function_imports_are_refused() {
 
 #[test]
 fn non_function_import_names_with_dots_are_reported_whole() {
-    let bytes = wasm(&format!(
+    let bytes = module_wasm(
         r#"(module (import "env.v2" "g" (global i32))
   (memory (export "memory") 1)
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
-    ));
+  (func (export "run_task") (result i32) (i32.const 0)))"#,
+    );
     assert_eq!(
         refused(&bytes),
         LoadError::UnknownImport { module: "env.v2".into(), name: "g".into() }
@@ -281,18 +285,16 @@ fn non_function_import_names_with_dots_are_reported_whole() {
 
 #[test]
 fn missing_run_task_is_refused() {
-    let bytes = wasm(&format!(
+    let bytes = module_wasm(
         r#"(module (memory (export "memory") 1)
-  (func (export "run") (result i32) (i32.const 0))
-  {MANIFEST})"#
-    ));
+  (func (export "run") (result i32) (i32.const 0)))"#,
+    );
     assert_eq!(refused(&bytes), LoadError::MissingExport("run_task"));
     // `run_task` as a global is not the function.
-    let bytes = wasm(&format!(
+    let bytes = module_wasm(
         r#"(module (memory (export "memory") 1)
-  (global (export "run_task") i32 (i32.const 0))
-  {MANIFEST})"#
-    ));
+  (global (export "run_task") i32 (i32.const 0)))"#,
+    );
     let e = refused(&bytes);
     assert_eq!(e, LoadError::MissingExport("run_task"));
     assert!(e.to_string().contains("run_task"), "{e}");
@@ -302,10 +304,9 @@ fn missing_run_task_is_refused() {
 fn run_task_with_wrong_signature_is_refused() {
     for sig in ["", "(result i64)", "(param i32) (result i32)", "(result i32 i32)", "(result f32)"]
     {
-        let bytes = wasm(&format!(
+        let bytes = module_wasm(&format!(
             r#"(module (memory (export "memory") 1)
-  (func (export "run_task") {sig} (unreachable))
-  {MANIFEST})"#
+  (func (export "run_task") {sig} (unreachable)))"#
         ));
         assert_eq!(refused(&bytes), LoadError::RunTaskSignature, "{sig}");
     }
@@ -322,10 +323,9 @@ fn missing_memory_export_is_refused() {
         r#"(memory (export "mem") 1)"#,
     ];
     for memory in cases {
-        let bytes = wasm(&format!(
+        let bytes = module_wasm(&format!(
             r#"(module {memory}
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
+  (func (export "run_task") (result i32) (i32.const 0)))"#
         ));
         let e = refused(&bytes);
         assert_eq!(e, LoadError::MissingExport("memory"), "{memory:?}");
@@ -335,23 +335,21 @@ fn missing_memory_export_is_refused() {
 
 #[test]
 fn start_function_is_refused() {
-    let bytes = wasm(&format!(
+    let bytes = module_wasm(
         r#"(module (memory (export "memory") 1)
   (func $init (i32.store (i32.const 0) (i32.const 1)))
   (start $init)
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
-    ));
+  (func (export "run_task") (result i32) (i32.const 0)))"#,
+    );
     assert_eq!(refused(&bytes), LoadError::StartFunction);
 }
 
 #[test]
 fn initial_memory_over_budget_is_refused() {
-    let two_pages = wasm(&format!(
+    let two_pages = module_wasm(
         r#"(module (memory (export "memory") 2)
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
-    ));
+  (func (export "run_task") (result i32) (i32.const 0)))"#,
+    );
     let e = refused(&two_pages);
     assert_eq!(e, LoadError::MemoryTooLarge { needed: 131_072, budget: 65_536 });
     assert!(e.to_string().contains("131072") && e.to_string().contains("65536"), "{e}");
@@ -360,19 +358,17 @@ fn initial_memory_over_budget_is_refused() {
     let mut guest = load_on(&host, &two_pages);
     assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
     // The largest 32-bit memory does not overflow the check.
-    let huge = wasm(&format!(
+    let huge = module_wasm(
         r#"(module (memory (export "memory") 65536)
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
-    ));
+  (func (export "run_task") (result i32) (i32.const 0)))"#,
+    );
     assert_eq!(refused(&huge), LoadError::MemoryTooLarge { needed: 1 << 32, budget: 65_536 });
     // Custom page sizes count in bytes: one byte over the budget is refused,
     // exactly the budget loads.
     let one_byte_pages = |pages: u32| {
-        wasm(&format!(
+        module_wasm(&format!(
             r#"(module (memory (export "memory") {pages} (pagesize 1))
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
+  (func (export "run_task") (result i32) (i32.const 0)))"#
         ))
     };
     assert_eq!(
@@ -391,10 +387,9 @@ fn unsupported_memories_are_refused() {
         r#"(memory (export "memory") 1 1 shared)"#,
     ];
     for memory in cases {
-        let bytes = wasm(&format!(
+        let bytes = module_wasm(&format!(
             r#"(module {memory}
-  (func (export "run_task") (result i32) (i32.const 0))
-  {MANIFEST})"#
+  (func (export "run_task") (result i32) (i32.const 0)))"#
         ));
         assert_eq!(refused(&bytes), LoadError::UnsupportedMemory, "{memory}");
     }
@@ -402,6 +397,8 @@ fn unsupported_memories_are_refused() {
 
 #[test]
 fn missing_manifest_is_refused() {
+    // Raw bytes: a valid manifest under a near-miss name, which no encoder
+    // writes.
     let bytes = wasm(
         r#"(module (memory (export "memory") 1)
   (func (export "run_task") (result i32) (i32.const 0))
@@ -414,6 +411,7 @@ fn missing_manifest_is_refused() {
 
 #[test]
 fn malformed_manifest_is_refused() {
+    // Raw section bytes: the ABI's encoder writes only valid manifests.
     let cases = [
         ("", ManifestError::Truncated),
         (r"\01", ManifestError::Truncated),
@@ -438,6 +436,7 @@ fn malformed_manifest_is_refused() {
 
 #[test]
 fn wrong_abi_version_is_refused() {
+    // Raw section bytes: the ABI's encoder writes only its own version.
     for (section, found) in [(r"\03\00", 3), (r"\00\00", 0), (r"\00\01", 256), (r"\ff\ff", 0xffff)]
     {
         let bytes = wasm(&format!(
@@ -454,11 +453,10 @@ fn wrong_abi_version_is_refused() {
 #[test]
 fn invalid_code_and_bad_data_segments_are_refused() {
     // Well-formed but ill-typed: `run_task` leaves an i64.
-    let bytes = wasm(&format!(
+    let bytes = module_wasm(
         r#"(module (memory (export "memory") 1)
-  (func (export "run_task") (result i32) (i64.const 0))
-  {MANIFEST})"#
-    ));
+  (func (export "run_task") (result i32) (i64.const 0)))"#,
+    );
     assert!(matches!(refused(&bytes), LoadError::Invalid(_)));
     // A data segment past the end of memory fails at instantiation.
     let bytes = guest_wasm_with(r#"(data (i32.const 65535) "xy")"#, "(i32.const 0)");
@@ -861,6 +859,7 @@ fn load_budgets_are_typed_errors() {
     let found = config.max_custom_sections + 2;
     assert_eq!(e, LoadError::CustomSections { found, max: config.max_custom_sections });
 
+    // Raw section bytes: the encoder refuses to write a manifest this long.
     let long = r"\00".repeat(wasm_sdk_host::abi::manifest::MAX_MANIFEST_LEN + 1);
     let e = refused(&wasm(&format!(
         r#"(module (memory (export "memory") 1) (func (export "run_task") (result i32) (i32.const 0))

@@ -23,6 +23,7 @@ use embedded_storage::nor_flash::{
 };
 use module_examples_common::{Counter, to_message};
 use sha2::{Digest, Sha256};
+use wasm_sdk_build::fixture::{ECHO, Fixture};
 use wasm_sdk_embassy::update::{
     self, Event, Fleet, HEALTHY_AFTER, Health, Managed, Source, State, Transport, Verdict,
 };
@@ -32,7 +33,7 @@ use wasm_sdk_embassy::{LogLimit, PortChannel, Sink, Wire, Wiring, start};
 use wasm_sdk_smp::flash::{FlashSlots, Layout};
 use wasm_sdk_smp::slots::{Slots, rc};
 use wasm_sdk_smp::{Guests, SerialServer};
-use wasm_sdk_testhost::GuestBuilder;
+use wasm_sdk_testhost::example_wasm;
 
 const BANK: usize = 16 * 1024;
 
@@ -168,15 +169,9 @@ impl Transport for Silent {
 
 type Server = update::Server<'static, RamFlash, update::Check, 384>;
 
-/// Slots with `upload` installed in image 0 as the image group would (on
-/// trial, reported changed), and its guest's server.
-fn server_with_upload(fleet: Fleet, upload: &[u8]) -> Server {
-    server_with(fleet, &[upload])
-}
-
-/// Slots with each of `uploads` installed in image 0 in turn, all but the
-/// last confirmed (the last on trial, reported changed); none: the
-/// built-in module runs.
+/// Slots with each of `uploads` installed in image 0 in turn as the image
+/// group would, all but the last confirmed (the last on trial, reported
+/// changed); none: the built-in module runs.
 fn server_with(fleet: Fleet, uploads: &[&[u8]]) -> Server {
     let host = Box::leak(Box::new(Host::new(HostConfig::default())));
     let check = update::Check::new(host, fleet);
@@ -219,56 +214,128 @@ async fn next(channel: &'static PortChannel) -> Vec<u8> {
     panic!("no message");
 }
 
-/// Runs the guest task and the SMP task beside `script` until it ends.
-fn run_with(
-    managed: &'static Managed,
-    builtin: &[u8],
-    server: &mut Server,
-    script: impl Future<Output = ()>,
-) {
-    run_on(HostConfig::default(), &SINK_FOR_START, managed, builtin, server, script);
-}
-
-/// [`run_with`] on a host with `config` (and 10,000 fuel a slice), the
-/// guest's logs going to `sink`.
-fn run_on(
-    config: HostConfig,
-    sink: &'static dyn Sink,
-    managed: &'static Managed,
-    builtin: &[u8],
-    server: &mut Server,
-    script: impl Future<Output = ()>,
-) {
-    let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..config });
-    let guest = start(&host, managed.name(), builtin, managed.wiring(), sink).expect("start");
-    let done = embassy_futures::block_on(select3(
-        update::run(&host, managed, guest),
-        update::serve(server, &mut Silent),
-        script,
-    ));
-    assert!(matches!(done, Either3::Third(())), "the script ends the test");
-}
-
 struct Quiet;
 impl Sink for Quiet {
     fn log(&self, _guest: &str, _level: LogLevel, _message: &str) {}
     fn report_error(&self, _guest: &str, _message: &str) {}
 }
-static SINK_FOR_START: Quiet = Quiet;
+static QUIET: Quiet = Quiet;
 
+/// One managed guest with the counter's ports, as every test here sets it
+/// up: its channels, wiring, event recorder and fleet. Leaked, since the
+/// update tasks hold them for `'static`; each test has its own.
+#[derive(Clone, Copy)]
+struct Rig {
+    input: &'static PortChannel,
+    output: &'static PortChannel,
+    events: &'static Recorder,
+    managed: &'static Managed,
+    fleet: Fleet,
+    builtin: &'static [u8],
+}
+
+/// How a test's [`Rig`] differs from an untyped one under
+/// [`Health::DEFAULT`]: [`rig`], then [`Setup::build`].
+struct Setup {
+    name: &'static str,
+    builtin: &'static [u8],
+    health: Option<Health>,
+    typed: bool,
+    output_decodes: Option<fn(&[u8]) -> bool>,
+}
+
+/// Guest `name` in image 0 running `builtin` until a module is uploaded.
+fn rig(name: &'static str, builtin: &'static [u8]) -> Setup {
+    Setup { name, builtin, health: None, typed: false, output_decodes: None }
+}
+
+impl Setup {
+    /// Its modules are held to `health`.
+    fn health(mut self, health: Health) -> Self {
+        self.health = Some(health);
+        self
+    }
+
+    /// Both ports carry `Counter`s (checked as the firmware checks them).
+    fn typed(mut self) -> Self {
+        self.typed = true;
+        self
+    }
+
+    /// Its output's messages are checked with `decodes` (untyped ports).
+    fn output_decodes(mut self, decodes: fn(&[u8]) -> bool) -> Self {
+        self.output_decodes = Some(decodes);
+        self
+    }
+
+    fn build(self) -> Rig {
+        let input: &'static PortChannel = Box::leak(Box::new(PortChannel::new()));
+        let output: &'static PortChannel = Box::leak(Box::new(PortChannel::new()));
+        let wire = |name, channel| match self.typed {
+            true => Wire::typed::<Counter>(name, channel),
+            false => Wire::raw(name, channel),
+        };
+        let mut out = wire("wasm_data", output);
+        if let Some(decodes) = self.output_decodes {
+            out.decodes = Some(decodes);
+        }
+        let wiring = Box::leak(Box::new(Wiring {
+            inputs: Vec::from([wire("wasm_input", input)]).leak(),
+            outputs: Vec::from([out]).leak(),
+        }));
+        let events: &'static Recorder = Box::leak(Box::new(Recorder::new()));
+        let mut managed = Managed::new(self.name, 0, wiring, self.builtin, events);
+        if let Some(health) = self.health {
+            managed = managed.with_health(health);
+        }
+        let managed: &'static Managed = Box::leak(Box::new(managed));
+        let fleet = Fleet::new(Vec::from([managed]).leak());
+        Rig { input, output, events, managed, fleet, builtin: self.builtin }
+    }
+}
+
+impl Rig {
+    /// Slots with `uploads` installed ([`server_with`]) for this guest.
+    fn server(&self, uploads: &[&[u8]]) -> Server {
+        server_with(self.fleet, uploads)
+    }
+
+    /// Runs the guest task and the SMP task beside `script` until it ends.
+    fn run(&self, server: &mut Server, script: impl Future<Output = ()>) {
+        self.run_on(HostConfig::default(), &QUIET, server, script);
+    }
+
+    /// [`run`](Self::run) on a host with `config` (and 10,000 fuel a
+    /// slice), the guest's logs going to `sink`.
+    fn run_on(
+        &self,
+        config: HostConfig,
+        sink: &'static dyn Sink,
+        server: &mut Server,
+        script: impl Future<Output = ()>,
+    ) {
+        let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..config });
+        let managed = self.managed;
+        let guest =
+            start(&host, managed.name(), self.builtin, managed.wiring(), sink).expect("start");
+        let done = embassy_futures::block_on(select3(
+            update::run(&host, managed, guest),
+            update::serve(server, &mut Silent),
+            script,
+        ));
+        assert!(matches!(done, Either3::Third(())), "the script ends the test");
+    }
+}
+
+/// The counter guest, built once for the whole test binary.
 fn counter_wasm() -> &'static [u8] {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let path = GuestBuilder::for_tests().build(root.join("examples/counter")).expect("build");
-    std::fs::read(path).expect("read").leak()
+    static COUNTER: std::sync::OnceLock<&'static [u8]> = std::sync::OnceLock::new();
+    COUNTER.get_or_init(|| example_wasm("counter").expect("build").leak())
 }
 
 /// An echo with the counter's ports (answers each message as is).
 fn echo_wasm() -> &'static [u8] {
-    module_with_counter_ports(
-        "(local.set $n (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))
-         (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
-         (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))",
-    )
+    counter_ports(Fixture::new(ECHO))
 }
 
 /// A module with the counter's ports whose `run_task` loops over `body`.
@@ -278,7 +345,7 @@ fn module_with_counter_ports(body: &str) -> &'static [u8] {
 
 /// [`module_with_counter_ports`] with declarations `decls` (globals, data).
 fn module_with_counter_ports_and(decls: &str, body: &str) -> &'static [u8] {
-    wat::parse_str(format!(
+    counter_ports(Fixture::new(format!(
         r#"(module
           (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
           (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
@@ -287,11 +354,13 @@ fn module_with_counter_ports_and(decls: &str, body: &str) -> &'static [u8] {
           {decls}
           (func (export "run_task") (result i32) (local $n i32) (local $i i32)
             (loop $next {body} (br $next))
-            (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#
-    ))
-    .expect("wat")
-    .leak()
+            (i32.const 0)))"#
+    )))
+}
+
+/// `module` with the counter's port names, untyped.
+fn counter_ports(module: Fixture) -> &'static [u8] {
+    module.inputs(["wasm_input"]).outputs(["wasm_data"]).build().leak()
 }
 
 fn count(count: u32) -> Vec<u8> {
@@ -300,34 +369,25 @@ fn count(count: u32) -> Vec<u8> {
 
 #[test]
 fn a_module_on_trial_that_traps_is_rolled_back_and_the_slot_runs_on() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("wasm_input", &IN)],
-        outputs: &[Wire::raw("wasm_data", &OUT)],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static COUNTER: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
-    let builtin = counter_wasm();
-    let managed = COUNTER.get_or_init(|| Managed::new("counter", 0, &WIRING, builtin, &EVENTS));
-    let fleet = Fleet::new(Vec::from([managed]).leak());
+    let rig = rig("counter", counter_wasm()).build();
+    let Rig { input, output, events, builtin, .. } = rig;
     // Receives a message, then traps.
     let trapping = module_with_counter_ports(
         "(drop (call $recv (i32.const 0) (i32.const 256) (i32.const 0))) (unreachable)",
     );
-    let mut server = server_with_upload(fleet, trapping);
+    let mut server = rig.server(&[trapping]);
 
-    run_with(managed, builtin, &mut server, async {
+    rig.run(&mut server, async {
         let swapped = format!("counter: Swapped({})", trapping.len());
-        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
-        IN.send(count(5)).await;
-        until("rolled back", || EVENTS.has("counter: RolledBack(Stopped)")).await;
+        until("the upload is swapped in", || events.has(&swapped)).await;
+        input.send(count(5)).await;
+        until("rolled back", || events.has("counter: RolledBack(Stopped)")).await;
         let back = format!("counter: Swapped({})", builtin.len());
-        until("the built-in module is back", || EVENTS.has(&back)).await;
-        IN.send(count(6)).await;
-        assert_eq!(OUT.receive().await, count(7), "the built-in counter answers");
+        until("the built-in module is back", || events.has(&back)).await;
+        input.send(count(6)).await;
+        assert_eq!(output.receive().await, count(7), "the built-in counter answers");
     });
-    let events = EVENTS.all();
+    let events = events.all();
     assert!(events.contains(&"counter: stopped: trapped".to_owned()), "{events:?}");
     let slots = server.server_mut().slots_mut();
     assert!(!slots.on_trial(0));
@@ -336,29 +396,21 @@ fn a_module_on_trial_that_traps_is_rolled_back_and_the_slot_runs_on() {
 
 #[test]
 fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("wasm_input", &IN)],
-        outputs: &[Wire::raw("wasm_data", &OUT)],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
-    let (builtin, upload) = (echo_wasm(), counter_wasm());
-    let managed = GUEST.get_or_init(|| Managed::new("counter", 0, &WIRING, builtin, &EVENTS));
-    let mut fleet = Fleet::new(Vec::from([managed]).leak());
-    let mut server = server_with_upload(fleet, upload);
+    let upload = counter_wasm();
+    let rig = rig("counter", echo_wasm()).build();
+    let Rig { input, output, events, managed, mut fleet, .. } = rig;
+    let mut server = rig.server(&[upload]);
 
-    run_with(managed, builtin, &mut server, async {
+    rig.run(&mut server, async {
         let swapped = format!("counter: Swapped({})", upload.len());
-        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        until("the upload is swapped in", || events.has(&swapped)).await;
         let confirmed = format!("counter: Confirmed({HEALTHY_AFTER})");
         for n in 0..HEALTHY_AFTER {
-            assert!(!EVENTS.has(&confirmed), "confirmed after {n} messages");
-            IN.send(count(n)).await;
-            assert_eq!(OUT.receive().await, count(n + 1), "the uploaded counter answers");
+            assert!(!events.has(&confirmed), "confirmed after {n} messages");
+            input.send(count(n)).await;
+            assert_eq!(output.receive().await, count(n + 1), "the uploaded counter answers");
         }
-        until("confirmed", || EVENTS.has(&confirmed)).await;
+        until("confirmed", || events.has(&confirmed)).await;
 
         // Stop: the guest parks at a safe point; its input fills up.
         fleet.stop("counter").unwrap();
@@ -374,7 +426,7 @@ fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
         // Start: the slot's module again, and every queued message answered.
         fleet.start("counter").unwrap();
         for n in 100..104 {
-            assert_eq!(OUT.receive().await, count(n + 1));
+            assert_eq!(output.receive().await, count(n + 1));
         }
         let again = fleet.start("counter").unwrap_err();
         assert_eq!((again.rc, again.reason), (rc::EBADSTATE, "guest is not stopped"));
@@ -395,7 +447,7 @@ fn a_healthy_module_is_confirmed_and_stop_and_start_lose_no_message() {
     let slots = server.server_mut().slots_mut();
     assert!(!slots.on_trial(0), "confirmed");
     assert_eq!(slots.active_module(0).unwrap(), Some(upload));
-    assert!(OUT.try_receive().is_err() && IN.try_receive().is_err(), "nothing left over");
+    assert!(output.try_receive().is_err() && input.try_receive().is_err(), "nothing left over");
 }
 
 /// Health for tests: 5 answers, 3 unanswered, a deadline of `deadline`,
@@ -421,13 +473,8 @@ fn decodes_counter(message: &[u8]) -> bool {
 
 /// A rejected trial, then the built-in counter answers again: what every
 /// trial test checks after its module failed in its own way.
-async fn rolled_back_for(
-    events: &'static Recorder,
-    verdict: Verdict,
-    builtin: &[u8],
-    input: &'static PortChannel,
-    output: &'static PortChannel,
-) {
+async fn rolled_back_for(rig: Rig, verdict: Verdict) {
+    let Rig { input, output, events, builtin, .. } = rig;
     until("rolled back", || events.has(&format!("counter: RolledBack({verdict:?})"))).await;
     let back = format!("counter: Swapped({})", builtin.len());
     until("the built-in module is back", || events.has(&back)).await;
@@ -439,19 +486,8 @@ async fn rolled_back_for(
 
 #[test]
 fn a_module_spinning_on_trial_is_rolled_back_by_the_deadline() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("wasm_input", &IN)],
-        outputs: &[Wire::raw("wasm_data", &OUT)],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
-    let builtin = counter_wasm();
-    let managed = GUEST.get_or_init(|| {
-        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
-            .with_health(fast(Duration::from_millis(400)))
-    });
+    let rig = rig("counter", counter_wasm()).health(fast(Duration::from_millis(400))).build();
+    let Rig { input, events, managed, .. } = rig;
     // Answers two messages, then spins on the third for ever.
     let spinning = module_with_counter_ports_and(
         "(global $k (mut i32) (i32.const 0))",
@@ -460,16 +496,16 @@ fn a_module_spinning_on_trial_is_rolled_back_by_the_deadline() {
          (if (i32.gt_u (global.get $k) (i32.const 2)) (then (loop $spin (br $spin))))
          (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))",
     );
-    let mut server = server_with_upload(Fleet::new(Vec::from([managed]).leak()), spinning);
+    let mut server = rig.server(&[spinning]);
 
-    run_with(managed, builtin, &mut server, async {
+    rig.run(&mut server, async {
         let swapped = format!("counter: Swapped({})", spinning.len());
-        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        until("the upload is swapped in", || events.has(&swapped)).await;
         let began = std::time::Instant::now();
         for n in 0..3 {
-            IN.send(count(n)).await;
+            input.send(count(n)).await;
         }
-        rolled_back_for(&EVENTS, Verdict::Deadline, builtin, &IN, &OUT).await;
+        rolled_back_for(rig, Verdict::Deadline).await;
         assert!(began.elapsed() >= StdDuration::from_millis(300), "not before the deadline");
     });
     assert_eq!(managed.dead_letters(), 1, "the message it spun on");
@@ -481,59 +517,40 @@ fn a_module_spinning_on_trial_is_rolled_back_by_the_deadline() {
 
 #[test]
 fn a_module_swallowing_its_inputs_is_rolled_back() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("wasm_input", &IN)],
-        outputs: &[Wire::raw("wasm_data", &OUT)],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
-    let builtin = counter_wasm();
-    let managed = GUEST.get_or_init(|| {
-        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
-            .with_health(fast(Duration::from_secs(30)))
-    });
+    let rig = rig("counter", counter_wasm()).health(fast(Duration::from_secs(30))).build();
+    let Rig { input, events, managed, fleet, .. } = rig;
     let swallowing = module_with_counter_ports(
         "(drop (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))",
     );
-    let mut server = server_with_upload(Fleet::new(Vec::from([managed]).leak()), swallowing);
+    let mut server = rig.server(&[swallowing]);
 
-    run_with(managed, builtin, &mut server, async {
+    rig.run(&mut server, async {
         let swapped = format!("counter: Swapped({})", swallowing.len());
-        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        until("the upload is swapped in", || events.has(&swapped)).await;
         // `unanswered` is 3: the fourth message without an answer rejects it.
         for n in 0..3 {
-            IN.send(count(n)).await;
+            input.send(count(n)).await;
             until("received", || {
                 let mut received = 0;
-                Fleet::new(Vec::from([managed]).leak()).list(&mut |g| received = g.received);
+                fleet.list(&mut |g| received = g.received);
                 received == n + 1
             })
             .await;
-            assert!(!EVENTS.has("counter: RolledBack(Silent)"), "after {} messages", n + 1);
+            assert!(!events.has("counter: RolledBack(Silent)"), "after {} messages", n + 1);
         }
-        IN.send(count(3)).await;
-        rolled_back_for(&EVENTS, Verdict::Silent, builtin, &IN, &OUT).await;
+        input.send(count(3)).await;
+        rolled_back_for(rig, Verdict::Silent).await;
     });
     assert_eq!(managed.dead_letters(), 0, "it was waiting: nothing half done");
 }
 
 #[test]
 fn a_module_answering_undecodable_bytes_is_rolled_back() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("wasm_input", &IN)],
-        outputs: &[Wire { decodes: Some(decodes_counter), ..Wire::raw("wasm_data", &OUT) }],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
-    let builtin = counter_wasm();
-    let managed = GUEST.get_or_init(|| {
-        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
-            .with_health(fast(Duration::from_secs(30)))
-    });
+    let rig = rig("counter", counter_wasm())
+        .health(fast(Duration::from_secs(30)))
+        .output_decodes(decodes_counter)
+        .build();
+    let Rig { input, events, .. } = rig;
     // Echoes each message with one byte more: a `Counter` and trailing
     // garbage, which postcard alone would decode.
     let trailing = module_with_counter_ports(
@@ -541,32 +558,22 @@ fn a_module_answering_undecodable_bytes_is_rolled_back() {
          (drop (call $send (i32.const 0) (i32.add (local.get $n) (i32.const 1)) (i32.const 0)))",
     );
     assert!(postcard::from_bytes::<Counter>(&[7, 0]).is_ok(), "the test's premise");
-    let mut server = server_with_upload(Fleet::new(Vec::from([managed]).leak()), trailing);
+    let mut server = rig.server(&[trailing]);
 
-    run_with(managed, builtin, &mut server, async {
+    rig.run(&mut server, async {
         let swapped = format!("counter: Swapped({})", trailing.len());
-        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
-        IN.send(count(7)).await;
-        rolled_back_for(&EVENTS, Verdict::Undecodable, builtin, &IN, &OUT).await;
+        until("the upload is swapped in", || events.has(&swapped)).await;
+        input.send(count(7)).await;
+        rolled_back_for(rig, Verdict::Undecodable).await;
     });
-    assert!(!EVENTS.has("counter: Confirmed(5)"));
+    assert!(!events.has("counter: Confirmed(5)"));
 }
 
 #[test]
 fn a_confirmed_module_that_traps_is_restarted_then_falls_back_to_the_previous_one() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("wasm_input", &IN)],
-        outputs: &[Wire::raw("wasm_data", &OUT)],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
-    let (builtin, previous) = (counter_wasm(), echo_wasm());
-    let managed = GUEST.get_or_init(|| {
-        Managed::new("counter", 0, &WIRING, builtin, &EVENTS)
-            .with_health(fast(Duration::from_secs(30)))
-    });
+    let previous = echo_wasm();
+    let rig = rig("counter", counter_wasm()).health(fast(Duration::from_secs(30))).build();
+    let Rig { input, output, events, fleet, .. } = rig;
     // Echoes 25 messages, then traps on the 26th (each start anew).
     let trapping = module_with_counter_ports_and(
         "(global $k (mut i32) (i32.const 0))",
@@ -575,43 +582,42 @@ fn a_confirmed_module_that_traps_is_restarted_then_falls_back_to_the_previous_on
          (global.set $k (i32.add (global.get $k) (i32.const 1)))
          (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))",
     );
-    let fleet = Fleet::new(Vec::from([managed]).leak());
-    let mut server = server_with(fleet, &[previous, trapping]);
+    let mut server = rig.server(&[previous, trapping]);
 
-    run_with(managed, builtin, &mut server, async {
+    rig.run(&mut server, async {
         let swapped = format!("counter: Swapped({})", trapping.len());
-        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        until("the upload is swapped in", || events.has(&swapped)).await;
         let mut n = 0;
         for failure in 1..=3 {
             for _ in 0..25 {
-                IN.send(count(n)).await;
-                assert_eq!(next(&OUT).await, count(n), "answered before failure {failure}");
+                input.send(count(n)).await;
+                assert_eq!(next(output).await, count(n), "answered before failure {failure}");
                 n += 1;
             }
             if failure == 1 {
-                assert!(EVENTS.has("counter: Confirmed(5)"), "{:?}", EVENTS.all());
+                assert!(events.has("counter: Confirmed(5)"), "{:?}", events.all());
             }
-            IN.send(count(n)).await;
+            input.send(count(n)).await;
             n += 1;
             if failure < 3 {
                 let restarted = format!("counter: Restarted {failure}");
-                until("restarted", || EVENTS.has(&restarted)).await;
-                let swaps = EVENTS.count(&swapped);
-                until("swapped in again", || EVENTS.count(&swapped) > swaps).await;
+                until("restarted", || events.has(&restarted)).await;
+                let swaps = events.count(&swapped);
+                until("swapped in again", || events.count(&swapped) > swaps).await;
             }
         }
-        until("fell back", || EVENTS.has("counter: FellBack { failures: 3, to: Fallback }")).await;
+        until("fell back", || events.has("counter: FellBack { failures: 3, to: Fallback }")).await;
         let back = format!("counter: Swapped({})", previous.len());
-        until("the previous module is back", || EVENTS.has(&back)).await;
-        IN.send(count(1000)).await;
-        assert_eq!(next(&OUT).await, count(1000), "the previous module (an echo) answers");
+        until("the previous module is back", || events.has(&back)).await;
+        input.send(count(1000)).await;
+        assert_eq!(next(output).await, count(1000), "the previous module (an echo) answers");
         let mut listed = Vec::new();
         fleet.list(&mut |g| listed.push((g.module.to_owned(), g.restarts, g.dead_letters)));
         assert_eq!(listed, [("fallback".to_owned(), 2, 3)]);
     });
-    let events = EVENTS.all();
-    assert_eq!(EVENTS.count("counter: stopped: trapped"), 3, "{events:?}");
-    assert!(!events.iter().any(|e| e.starts_with("counter: RolledBack")), "{events:?}");
+    let all = events.all();
+    assert_eq!(events.count("counter: stopped: trapped"), 3, "{all:?}");
+    assert!(!all.iter().any(|e| e.starts_with("counter: RolledBack")), "{all:?}");
     let slots = server.server_mut().slots_mut();
     assert!(!slots.on_trial(0));
     assert_eq!(slots.active_module(0).unwrap(), Some(previous), "the fallback survives a reset");
@@ -619,69 +625,50 @@ fn a_confirmed_module_that_traps_is_restarted_then_falls_back_to_the_previous_on
 
 #[test]
 fn a_poison_message_is_dead_lettered_and_the_guest_resumes() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::typed::<Counter>("wasm_input", &IN)],
-        outputs: &[Wire::typed::<Counter>("wasm_data", &OUT)],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
     let counter = counter_wasm();
-    let managed = GUEST.get_or_init(|| {
-        Managed::new("counter", 0, &WIRING, counter, &EVENTS)
-            .with_health(fast(Duration::from_secs(30)))
-    });
-    let mut fleet = Fleet::new(Vec::from([managed]).leak());
+    let rig = rig("counter", counter).typed().health(fast(Duration::from_secs(30))).build();
+    let Rig { input, output, events, managed, mut fleet, .. } = rig;
     // The counter uploaded too, confirmed below: an upload that could fall
     // back.
-    let mut server = server_with(fleet, &[counter]);
+    let mut server = rig.server(&[counter]);
     // Longer than the counter's receive buffer (a `Counter`'s largest
     // encoding), as `guests send` can make it.
     let poison = [0x80, 0x80, 0x80, 0x80, 0x80, 0x01];
 
-    run_with(managed, counter, &mut server, async {
+    rig.run(&mut server, async {
         let swapped = format!("counter: Swapped({})", counter.len());
-        until("the upload is swapped in", || EVENTS.has(&swapped)).await;
+        until("the upload is swapped in", || events.has(&swapped)).await;
         for n in 0..5 {
-            IN.send(count(n)).await;
-            assert_eq!(next(&OUT).await, count(n + 1));
+            input.send(count(n)).await;
+            assert_eq!(next(output).await, count(n + 1));
         }
-        until("confirmed", || EVENTS.has("counter: Confirmed(5)")).await;
+        until("confirmed", || events.has("counter: Confirmed(5)")).await;
         // More poison messages than the failures that make a slot fall
         // back: each is the message's fault, not the module's.
         for (at, n) in (1..=4).zip([10, 20, 30, 40]) {
             fleet.send("counter", "wasm_input", &poison).unwrap();
-            IN.send(count(n)).await;
+            input.send(count(n)).await;
             let dead = "counter: DeadLettered(1)";
-            until("dead-lettered", || EVENTS.count(dead) == at).await;
-            assert_eq!(next(&OUT).await, count(n + 1), "the next message is answered");
+            until("dead-lettered", || events.count(dead) == at).await;
+            assert_eq!(next(output).await, count(n + 1), "the next message is answered");
         }
         // Stopping and starting the guest does not bring a poison back.
         fleet.stop("counter").unwrap();
         until("stopped", || managed.state() == State::Stopped).await;
         fleet.start("counter").unwrap();
-        IN.send(count(50)).await;
-        assert_eq!(next(&OUT).await, count(51));
+        input.send(count(50)).await;
+        assert_eq!(next(output).await, count(51));
         let mut listed = Vec::new();
         fleet.list(&mut |g| listed.push((g.module.to_owned(), g.restarts, g.dead_letters)));
         assert_eq!(listed, [("uploaded".to_owned(), 4, 4)]);
     });
-    let events = EVENTS.all();
-    assert!(!events.iter().any(|e| e.contains("FellBack")), "{events:?}");
+    let all = events.all();
+    assert!(!all.iter().any(|e| e.contains("FellBack")), "{all:?}");
     assert_eq!(server.server_mut().slots_mut().active_module(0).unwrap(), Some(counter));
 }
 
 #[test]
 fn a_log_flood_is_rate_limited_with_a_count_of_the_dropped_lines() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("wasm_input", &IN)],
-        outputs: &[Wire::raw("wasm_data", &OUT)],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
     const LIMIT: LogLimit = LogLimit { burst: 10, every: Duration::from_millis(100) };
     // Logs "flood" 1,000 times per message, then echoes it.
     let flood = module_with_counter_ports_and(
@@ -694,18 +681,17 @@ fn a_log_flood_is_rate_limited_with_a_count_of_the_dropped_lines() {
            (br_if $lines (i32.lt_u (local.get $i) (i32.const 1000))))
          (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))",
     );
-    let managed = GUEST.get_or_init(|| {
-        Managed::new("flood", 0, &WIRING, flood, &EVENTS)
-            .with_health(Health { log: LIMIT, ..fast(Duration::from_secs(30)) })
-    });
-    let fleet = Fleet::new(Vec::from([managed]).leak());
-    let mut server = server_with(fleet, &[]);
+    let rig =
+        rig("flood", flood).health(Health { log: LIMIT, ..fast(Duration::from_secs(30)) }).build();
+    let Rig { input, output, events, managed, fleet, .. } = rig;
+    let mut server = rig.server(&[]);
 
-    run_on(HostConfig::default(), &EVENTS, managed, flood, &mut server, async {
+    // The guest's log lines go to the recorder too.
+    rig.run_on(HostConfig::default(), events, &mut server, async {
         let began = std::time::Instant::now();
-        IN.send(count(1)).await;
-        assert_eq!(next(&OUT).await, count(1));
-        let passed = EVENTS.count("flood: log: flood");
+        input.send(count(1)).await;
+        assert_eq!(next(output).await, count(1));
+        let passed = events.count("flood: log: flood");
         // At most the burst and what the time since allowed.
         let allowed = 10 + began.elapsed().as_millis() as usize / 100 + 1;
         assert!((10..=allowed).contains(&passed), "{passed} lines passed, {allowed} allowed");
@@ -713,10 +699,10 @@ fn a_log_flood_is_rate_limited_with_a_count_of_the_dropped_lines() {
         assert_eq!(dropped as usize, 1000 - passed, "every other line counted");
         // The next line that passes says how many were dropped before it.
         embassy_time::Timer::after_millis(150).await;
-        IN.send(count(2)).await;
-        assert_eq!(next(&OUT).await, count(2));
+        input.send(count(2)).await;
+        assert_eq!(next(output).await, count(2));
         let summary = format!("flood: dropped {dropped}");
-        assert!(EVENTS.has(&summary), "no `{summary}` in {:?}", EVENTS.all());
+        assert!(events.has(&summary), "no `{summary}` in {:?}", events.all());
         let mut listed = 0;
         fleet.list(&mut |g| listed = g.dropped_lines);
         assert!(listed >= 1000 + dropped - 20, "{listed} dropped lines listed");
@@ -725,14 +711,6 @@ fn a_log_flood_is_rate_limited_with_a_count_of_the_dropped_lines() {
 
 #[test]
 fn a_64_kib_send_gets_a_status_and_no_allocation_of_that_size() {
-    static IN: PortChannel = PortChannel::new();
-    static OUT: PortChannel = PortChannel::new();
-    static WIRING: Wiring = Wiring {
-        inputs: &[Wire::raw("wasm_input", &IN)],
-        outputs: &[Wire::raw("wasm_data", &OUT)],
-    };
-    static EVENTS: Recorder = Recorder::new();
-    static GUEST: std::sync::OnceLock<Managed> = std::sync::OnceLock::new();
     // Sends its whole 64 KiB memory, then answers with the status it got
     // (4 bytes, little-endian).
     let large = module_with_counter_ports(
@@ -741,25 +719,25 @@ fn a_64_kib_send_gets_a_status_and_no_allocation_of_that_size() {
          (i32.store (i32.const 0) (local.get $n))
          (drop (call $send (i32.const 0) (i32.const 4) (i32.const 0)))",
     );
-    let managed = GUEST.get_or_init(|| Managed::new("large", 0, &WIRING, large, &EVENTS));
-    let mut fleet = Fleet::new(Vec::from([managed]).leak());
-    let mut server = server_with(fleet, &[]);
+    let rig = rig("large", large).build();
+    let Rig { input, output, events, mut fleet, .. } = rig;
+    let mut server = rig.server(&[]);
     let config = HostConfig { max_message_len: 256, ..HostConfig::default() };
     LARGEST.with(|l| l.set(0));
 
-    run_on(config, &SINK_FOR_START, managed, large, &mut server, async {
-        IN.send(count(1)).await;
-        let status = next(&OUT).await;
+    rig.run_on(config, &QUIET, &mut server, async {
+        input.send(count(1)).await;
+        let status = next(output).await;
         assert_eq!(status, Status::MessageTooLarge.code().to_le_bytes(), "the ABI's status");
         let refused = fleet.send("large", "wasm_input", &[0; 257]).unwrap_err();
         assert_eq!(refused.rc, rc::ENOMEM);
         assert!(refused.reason.contains("max_message_len"), "{}", refused.reason);
         fleet.send("large", "wasm_input", &[0; 256]).unwrap();
-        assert_eq!(next(&OUT).await, status, "a message at the limit is taken");
+        assert_eq!(next(output).await, status, "a message at the limit is taken");
     });
     let large = LARGEST.with(Cell::get);
     // The guest's own 64 KiB memory is allocated; no copy of its send is.
     assert_eq!(large, 1, "allocations of {LARGE} B or more");
-    let copies = EVENTS.all();
+    let copies = events.all();
     assert!(copies.iter().all(|e| !e.contains("Stopped")), "{copies:?}");
 }

@@ -145,6 +145,23 @@ pub const fn encode<const N: usize>(
     out
 }
 
+/// [`encode`] for ports known only at run time: test fixtures and tools
+/// that write a manifest for a module built without one.
+///
+/// # Panics
+///
+/// If a limit is exceeded.
+#[cfg(feature = "alloc")]
+pub fn encode_to_vec(
+    inputs: &[PortDecl<'_>],
+    outputs: &[PortDecl<'_>],
+    types: &[TypeDecl],
+) -> alloc::vec::Vec<u8> {
+    let mut out = alloc::vec![0u8; encoded_len(inputs, outputs, types)];
+    write(&mut out, inputs, outputs, types);
+    out
+}
+
 /// Writes the section into `out`, or only counts it when `out` is empty.
 const fn write(
     out: &mut [u8],
@@ -549,6 +566,12 @@ mod tests {
         expected.extend_from_slice(&(schema.len() as u16).to_le_bytes());
         expected.extend_from_slice(&schema);
         assert_eq!(&BYTES[..], &expected[..]);
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn run_time_encoding_is_the_const_one() {
+        assert_eq!(encode_to_vec(INPUTS, OUTPUTS, TYPES), BYTES);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 mod cargo;
 mod embed;
+#[cfg(feature = "fixtures")]
+pub mod fixture;
 #[cfg(feature = "hostile")]
 pub mod heavy;
 #[cfg(feature = "hostile")]

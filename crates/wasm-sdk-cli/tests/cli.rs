@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use wasm_sdk_build::fixture::Fixture;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace")
@@ -23,11 +24,11 @@ fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("one JSON object")
 }
 
-fn write_module(name: &str, wat: &str) -> PathBuf {
+fn write_module(name: &str, module: Fixture) -> PathBuf {
     let dir = workspace().join("target").join("cli-tests");
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join(name);
-    std::fs::write(&path, wat::parse_str(wat).expect("wat")).expect("write");
+    std::fs::write(&path, module.build()).expect("write");
     path
 }
 
@@ -118,10 +119,11 @@ fn run_without_close_ends_blocked_and_prints_text() {
 fn endless_loop_ends_out_of_fuel() {
     let path = write_module(
         "spin.wasm",
-        r#"(module
+        Fixture::new(
+            r#"(module
           (memory (export "memory") 1 1)
-          (func (export "run_task") (result i32) (loop $l (br $l)) (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+          (func (export "run_task") (result i32) (loop $l (br $l)) (i32.const 0)))"#,
+        ),
     );
     let t = json(&cli(&["run", path.to_str().unwrap(), "--fuel", "50000", "--json"]));
     assert_eq!(t["status"], "out_of_fuel");
@@ -134,11 +136,12 @@ fn endless_loop_ends_out_of_fuel() {
 fn a_module_that_cannot_load_fails_with_one_line() {
     let path = write_module(
         "wasi.wasm",
-        r#"(module
+        Fixture::new(
+            r#"(module
           (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
           (memory (export "memory") 1)
-          (func (export "run_task") (result i32) (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+          (func (export "run_task") (result i32) (i32.const 0)))"#,
+        ),
     );
     let out = cli(&["run", path.to_str().unwrap()]);
     assert!(!out.status.success());
@@ -155,9 +158,12 @@ fn a_module_that_cannot_load_fails_with_one_line() {
 fn bad_arguments_are_reported() {
     let path = write_module(
         "untyped.wasm",
-        r#"(module (memory (export "memory") 1)
-          (func (export "run_task") (result i32) (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#,
+        Fixture::new(
+            r#"(module (memory (export "memory") 1)
+          (func (export "run_task") (result i32) (i32.const 0)))"#,
+        )
+        .inputs(["in"])
+        .outputs(["out"]),
     );
     let out = cli(&["run", path.to_str().unwrap(), "--input", "in=zz"]);
     assert!(!out.status.success());
@@ -178,11 +184,14 @@ fn bad_arguments_are_reported() {
 fn inspect_prints_the_module_facts() {
     let path = write_module(
         "small.wasm",
-        r#"(module
+        Fixture::new(
+            r#"(module
           (import "connectors" "log" (func (param i32 i32 i32) (result i32)))
           (memory (export "memory") 1 2)
-          (func (export "run_task") (result i32) (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#,
+          (func (export "run_task") (result i32) (i32.const 0)))"#,
+        )
+        .inputs(["in"])
+        .outputs(["out"]),
     );
     let info = json(&cli(&["inspect", path.to_str().unwrap(), "--json"]));
     assert_eq!(info["imports"][0]["name"], "log");
@@ -191,7 +200,7 @@ fn inspect_prints_the_module_facts() {
     assert_eq!(info["memory"]["initial_pages"], 1);
     assert_eq!(info["memory"]["maximum_pages"], 2);
     assert_eq!(info["memory"]["page_size"], 65536);
-    assert_eq!(info["manifest"]["abi_version"], 1);
+    assert_eq!(info["manifest"]["abi_version"], wasm_sdk_host::abi::ABI_VERSION);
     assert_eq!(info["manifest"]["inputs"], serde_json::json!([{"name": "in", "type": null}]));
     assert_eq!(info["manifest"]["outputs"], serde_json::json!([{"name": "out", "type": null}]));
     assert!(info["size"].as_u64().unwrap() > 0);
@@ -258,10 +267,11 @@ fn a_closed_stdout_ends_quietly() {
     // `... | head`: the reader is gone before the CLI writes anything.
     let path = write_module(
         "closed-stdout.wasm",
-        r#"(module
+        Fixture::new(
+            r#"(module
           (memory (export "memory") 1 1)
-          (func (export "run_task") (result i32) (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\00\00"))"#,
+          (func (export "run_task") (result i32) (i32.const 0)))"#,
+        ),
     );
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);

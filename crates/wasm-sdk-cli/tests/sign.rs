@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use wasm_sdk_build::fixture::{ECHO, Fixture};
+
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace")
 }
@@ -39,18 +41,9 @@ fn s(path: &Path) -> &str {
 }
 
 /// An echo guest: each message on input `in` comes back on `out`.
-const ECHO: &str = r#"(module
-  (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
-  (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
-  (memory (export "memory") 1 1)
-  (func (export "run_task") (result i32) (local $n i32)
-    (loop $next
-      (local.set $n (call $recv (i32.const 0) (i32.const 64) (i32.const 0)))
-      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
-      (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))
-      (br $next))
-    (unreachable))
-  (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#;
+fn echo(wat: &str) -> Vec<u8> {
+    Fixture::new(wat).inputs(["in"]).outputs(["out"]).build()
+}
 
 #[test]
 fn keygen_sign_verify_and_the_signed_module_runs() {
@@ -65,7 +58,7 @@ fn keygen_sign_verify_and_the_signed_module_runs() {
     assert!(again.contains("exists"), "{again}");
 
     let module = dir.join("echo.wasm");
-    std::fs::write(&module, wat::parse_str(ECHO).unwrap()).unwrap();
+    std::fs::write(&module, echo(ECHO)).unwrap();
     let text = ok(&cli(&["sign", s(&module), "--secret-key", s(&sk)]));
     let signed = dir.join("echo.signed.wasm");
     assert!(text.contains("wrote") && text.contains("echo.signed.wasm"), "{text}");
@@ -90,7 +83,7 @@ fn keygen_sign_verify_and_the_signed_module_runs() {
     let invalid = dir.join("invalid.wasm");
     let text = ECHO
         .replace("(local $n i32)", "(local $n i32) (drop (i64.add (i32.const 1) (i64.const 2)))");
-    std::fs::write(&invalid, wat::parse_str(text).unwrap()).unwrap();
+    std::fs::write(&invalid, echo(&text)).unwrap();
     let refused = error(&cli(&["sign", s(&invalid), "--secret-key", s(&sk)]));
     assert!(refused.contains("not signed: the module is refused: invalid module"), "{refused}");
 

@@ -6,6 +6,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
+use wasm_sdk_build::fixture::Fixture;
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig};
 use wasm_sdk_embassy::{PortChannel, Wire, Wiring, check};
 
@@ -41,12 +42,13 @@ fn checking_modules_leaves_no_heap_behind() {
     // Modules that differ, as uploads do (each its own compiled code).
     let modules: Vec<Vec<u8>> = (0..20)
         .map(|i| {
-            wat::parse_str(format!(
+            Fixture::new(format!(
                 r#"(module (memory (export "memory") 1)
-                     (func (export "run_task") (result i32) (i32.const {i}))
-                     (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#
+                     (func (export "run_task") (result i32) (i32.const {i})))"#
             ))
-            .expect("wat")
+            .inputs(["in"])
+            .outputs(["out"])
+            .build()
         })
         .collect();
     check(&host, &modules[0], &WIRING).expect("a valid module");

@@ -8,6 +8,7 @@ use embassy_futures::block_on;
 use embassy_futures::select::{Either, select};
 use embassy_time::Duration;
 use module_examples_common::{Counter, to_message};
+use wasm_sdk_build::fixture::Fixture;
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LogLevel};
 use wasm_sdk_embassy::{LogLimit, PortChannel, Sink, Wire, Wiring, drive, start};
 
@@ -47,7 +48,7 @@ fn a_log_flood_passes_the_burst_and_counts_the_rest() {
     };
     static SINK: Lines = Lines(Mutex::new(Vec::new()));
     // Per message: 200 log lines and 200 error reports, then an echo.
-    let flood = wat::parse_str(
+    let flood = Fixture::new(
         r#"(module
           (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
           (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
@@ -66,10 +67,11 @@ fn a_log_flood_passes_the_burst_and_counts_the_rest() {
                 (br_if $lines (i32.lt_u (local.get $i) (i32.const 200))))
               (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))
               (br $next))
-            (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
+            (i32.const 0)))"#,
     )
-    .expect("wat");
+    .inputs(["wasm_input"])
+    .outputs(["wasm_data"])
+    .build();
     let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..HostConfig::default() });
     let mut guest = start(&host, "flood", &flood, &WIRING, &SINK).expect("start");
     // A long interval: no line comes back during the test.

@@ -2,12 +2,11 @@
 //! module leaves the old guest as it was, and a message the old guest had
 //! taken from a channel but not received reaches the new one first.
 
-use std::path::PathBuf;
-
 use module_examples_common::{Counter, to_message};
+use wasm_sdk_build::fixture::{ECHO, Fixture};
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel, Step};
 use wasm_sdk_embassy::{PortChannel, Sink, StartError, Wire, Wiring, start, swap};
-use wasm_sdk_testhost::GuestBuilder;
+use wasm_sdk_testhost::example_wasm;
 
 struct Quiet;
 
@@ -18,29 +17,9 @@ impl Sink for Quiet {
 
 static SINK: Quiet = Quiet;
 
-fn counter_wasm() -> Vec<u8> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = GuestBuilder::for_tests().build(root.join("examples/counter")).expect("build");
-    std::fs::read(path).expect("read")
-}
-
-/// An echo with the counter's ports and a 256-byte buffer.
-fn big_echo_wasm() -> Vec<u8> {
-    wat::parse_str(
-        r#"(module
-          (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
-          (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
-          (memory (export "memory") 1 1)
-          (func (export "run_task") (result i32) (local $n i32)
-            (loop $next
-              (local.set $n (call $recv (i32.const 0) (i32.const 256) (i32.const 0)))
-              (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
-              (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))
-              (br $next))
-            (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
-    )
-    .expect("wat")
+/// An echo with the counter's ports.
+fn echo_wasm() -> Vec<u8> {
+    Fixture::new(ECHO).inputs(["wasm_input"]).outputs(["wasm_data"]).build()
 }
 
 /// Steps until the guest waits with nothing left to read (or stops).
@@ -64,7 +43,9 @@ fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
         outputs: &[Wire::raw("wasm_data", &OUT)],
     };
     let host = Host::new(HostConfig::default());
-    let mut counter = start(&host, "counter", &counter_wasm(), &WIRING, &SINK).expect("start");
+    let mut counter =
+        start(&host, "counter", &example_wasm("counter").expect("build"), &WIRING, &SINK)
+            .expect("start");
 
     // 100 bytes do not fit the counter's 50-byte buffer: it stops with an
     // error, and the message stays held, taken from the channel.
@@ -79,7 +60,7 @@ fn a_held_message_moves_to_the_new_module_and_a_refused_one_changes_nothing() {
     assert!(matches!(error, StartError::Load(LoadError::Malformed(_))), "{error:?}");
     assert_eq!(counter.step(), Step::Finished { exit_code: -1 }, "the old guest, as it was");
 
-    swap(&host, &mut counter, &big_echo_wasm(), &WIRING).expect("swap");
+    swap(&host, &mut counter, &echo_wasm(), &WIRING).expect("swap");
     let mut echo = counter;
     assert_eq!(run_until_waiting(&mut echo), Step::Blocked { input: 0 });
     assert_eq!(OUT.try_receive().unwrap(), big, "the held message first");
@@ -93,10 +74,7 @@ fn a_safe_point_comes_after_the_message_in_progress() {
     static COUNT: PortChannel = PortChannel::new();
     static WIRING: Wiring =
         Wiring { inputs: &[Wire::raw("limit", &LIMIT)], outputs: &[Wire::raw("count", &COUNT)] };
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let wasm =
-        std::fs::read(GuestBuilder::for_tests().build(root.join("examples/primes")).unwrap())
-            .unwrap();
+    let wasm = example_wasm("primes").expect("build");
     let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..HostConfig::default() });
     let mut primes = start(&host, "primes", &wasm, &WIRING, &SINK).expect("start");
     LIMIT.try_send(to_message(&20_000u32).unwrap()).unwrap();
@@ -118,13 +96,14 @@ fn a_guest_that_spins_is_reported_busy_not_waited_for_forever() {
         inputs: &[Wire::raw("wasm_input", &IN)],
         outputs: &[Wire::raw("wasm_data", &OUT)],
     };
-    let spin = wat::parse_str(
+    let spin = Fixture::new(
         r#"(module
           (memory (export "memory") 1 1)
-          (func (export "run_task") (result i32) (loop $l (br $l)) (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
+          (func (export "run_task") (result i32) (loop $l (br $l)) (i32.const 0)))"#,
     )
-    .unwrap();
+    .inputs(["wasm_input"])
+    .outputs(["wasm_data"])
+    .build();
     let host = Host::new(HostConfig { fuel_per_slice: Some(1_000), ..HostConfig::default() });
     let mut guest = start(&host, "spin", &spin, &WIRING, &SINK).expect("start");
     let point = embassy_futures::block_on(wasm_sdk_embassy::run_to_safe_point(&mut guest, 50));
@@ -141,14 +120,15 @@ fn check_instantiates_so_a_module_it_accepts_starts() {
     };
     // Valid, but its data segment lies outside its memory: only
     // instantiation finds that.
-    let bad_data = wat::parse_str(
+    let bad_data = Fixture::new(
         r#"(module
           (memory (export "memory") 1 1)
           (data (i32.const 65535) "ab")
-          (func (export "run_task") (result i32) (i32.const 0))
-          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
+          (func (export "run_task") (result i32) (i32.const 0)))"#,
     )
-    .unwrap();
+    .inputs(["wasm_input"])
+    .outputs(["wasm_data"])
+    .build();
     let host = Host::new(HostConfig::default());
     let error = wasm_sdk_embassy::check(&host, &bad_data, &WIRING).unwrap_err();
     assert!(matches!(error, StartError::Load(LoadError::Instantiate(_))), "{error:?}");

@@ -5,11 +5,9 @@
 //! `cargo test -p wasm-sdk-embassy --no-default-features --features update --test trusted`
 #![cfg(not(feature = "validate"))]
 
-use std::path::PathBuf;
-
 use wasm_sdk_embassy::wasm_sdk_host::{Host, HostConfig, LoadError, LogLevel, Trusted};
 use wasm_sdk_embassy::{PortChannel, Sink, StartError, Wasm, Wire, Wiring, start};
-use wasm_sdk_testhost::GuestBuilder;
+use wasm_sdk_testhost::example_wasm;
 
 struct Quiet;
 
@@ -24,12 +22,6 @@ static OUT: PortChannel = PortChannel::new();
 static WIRING: Wiring =
     Wiring { inputs: &[Wire::raw("wasm_input", &IN)], outputs: &[Wire::raw("wasm_data", &OUT)] };
 
-fn counter_wasm() -> Vec<u8> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = GuestBuilder::for_tests().build(root.join("examples/counter")).expect("build");
-    std::fs::read(path).expect("read")
-}
-
 fn trusted(wasm: &[u8]) -> Wasm<'_> {
     // SAFETY: the modules are `Host::stamp`'s, or unstamped ones the host
     // refuses before translating them.
@@ -39,7 +31,7 @@ fn trusted(wasm: &[u8]) -> Wasm<'_> {
 #[test]
 fn only_a_stamped_module_starts() {
     let host = Host::new(HostConfig::default());
-    let wasm = counter_wasm();
+    let wasm = example_wasm("counter").expect("build");
     match start(&host, "counter", trusted(&wasm), &WIRING, &SINK) {
         Err(StartError::Load(LoadError::NotValidated { found: None })) => {}
         other => panic!("an unstamped module: {:?}", other.map(drop)),
@@ -57,7 +49,8 @@ fn uploads_are_refused_until_a_signature_check_is_set() {
 
     static MANAGED: Managed = Managed::new("counter", 0, &WIRING, &[], &SINK);
     let host: &'static Host<_> = Box::leak(Box::new(Host::new(HostConfig::default())));
-    let stamped = host.stamp(&counter_wasm()).expect("the counter is valid");
+    let stamped =
+        host.stamp(&example_wasm("counter").expect("build")).expect("the counter is valid");
     static GUESTS: [&Managed; 1] = [&MANAGED];
     let fleet = Fleet::new(&GUESTS);
 
@@ -67,5 +60,8 @@ fn uploads_are_refused_until_a_signature_check_is_set() {
     // A firmware's signature check (here: every module passes it).
     let mut check = Check::new(host, fleet).verifying(|_| Ok(()));
     check.check(0, &stamped).expect("a stamped module");
-    assert!(check.check(0, &counter_wasm()).is_err(), "an unstamped one is refused");
+    assert!(
+        check.check(0, &example_wasm("counter").expect("build")).is_err(),
+        "an unstamped one is refused"
+    );
 }

@@ -1,27 +1,14 @@
 //! Trusted loading: stamped off the device, loaded without validation.
 
+use wasm_sdk_build::fixture::{ECHO, Fixture};
 use wasm_sdk_host::abi::queue::QueueEnv as Env;
 use wasm_sdk_host::trust::STAMP_SECTION;
 use wasm_sdk_host::{Host, HostConfig, LoadError, Step, Trusted};
 
 /// An echo guest with `extra` at the start of `run_task`.
 fn module(extra: &str) -> Vec<u8> {
-    wat::parse_str(format!(
-        r#"(module
-  (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
-  (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
-  (memory (export "memory") 1 1)
-  (func (export "run_task") (result i32) (local $n i32)
-    {extra}
-    (loop $next
-      (local.set $n (call $recv (i32.const 0) (i32.const 64) (i32.const 0)))
-      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
-      (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))
-      (br $next))
-    (unreachable))
-  (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#
-    ))
-    .unwrap()
+    let wat = ECHO.replace("(local $n i32)", &format!("(local $n i32) {extra}"));
+    Fixture::new(wat).inputs(["in"]).outputs(["out"]).build()
 }
 
 fn trusted(wasm: &[u8]) -> Trusted<'_> {

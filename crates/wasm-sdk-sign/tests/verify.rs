@@ -2,19 +2,21 @@
 //! verified by `wasm_sdk_sign`; tampered, unsigned, wrongly signed and
 //! malformed modules refused with the right reason, never a panic.
 
+use wasm_sdk_build::fixture::Fixture;
 use wasm_sdk_sign::{MAX_SIGNATURES, PublicKey, SignatureError, verify};
 use wasmsign2::{KeyPair, Module};
 
 /// A small module with code, data and a custom section.
 fn module() -> Vec<u8> {
-    wat::parse_str(
+    Fixture::new(
         r#"(module
           (memory (export "memory") 1 1)
           (func (export "run_task") (result i32) (i32.const 0x1234567))
-          (data (i32.const 16) "hello")
-          (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#,
+          (data (i32.const 16) "hello"))"#,
     )
-    .unwrap()
+    .inputs(["in"])
+    .outputs(["out"])
+    .build()
 }
 
 fn sign(module: &[u8], key: &KeyPair) -> Vec<u8> {

@@ -14,23 +14,9 @@ use std::collections::VecDeque;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use wasm_sdk_build::fixture::{ECHO, Fixture};
 use wasm_sdk_testhost::TestHost;
 use wasmi::{Caller, Engine, Linker, Memory, Module, Store};
-
-/// The echo guest: receive into a 64-byte buffer, send it back, repeat;
-/// return 0 on any negative status (closed).
-const ECHO_WAT: &str = r#"(module
-  (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
-  (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
-  (memory (export "memory") 1 1)
-  (func (export "run_task") (result i32) (local $n i32)
-    (loop $next
-      (local.set $n (call $recv (i32.const 1024) (i32.const 64) (i32.const 0)))
-      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
-      (drop (call $send (i32.const 1024) (local.get $n) (i32.const 0)))
-      (br $next))
-    (unreachable))
-  (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#;
 
 const MESSAGES: usize = 10_000;
 const ROUNDS: usize = 15;
@@ -119,7 +105,8 @@ fn rate(d: Duration) -> f64 {
 }
 
 fn main() {
-    let wasm = wat::parse_str(ECHO_WAT).expect("echo module");
+    // The echo guest: receive, send it back, repeat; return 0 once closed.
+    let wasm = Fixture::new(ECHO).inputs(["in"]).outputs(["out"]).build();
     let baseline = rate(raw_baseline(&wasm));
     let unmetered = rate(test_host(&wasm, &TestHost::builder().unmetered().build()));
     let metered = rate(test_host(&wasm, &TestHost::builder().fuel_per_slice(100_000).build()));

@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use wasm_sdk_build::fixture::Fixture;
 use wasm_sdk_testhost::{HostConfig, Step, TestHost};
 
 const IMPORTS: &str = r#"
@@ -21,18 +22,19 @@ const IMPORTS: &str = r#"
 
 /// A guest whose `run_task` loops over `body` forever, with `items`.
 fn guest(items: &str, body: &str) -> Vec<u8> {
-    wat::parse_str(format!(
+    Fixture::new(format!(
         r#"(module {IMPORTS}
   (memory (export "memory") 1 1)
   (data (i32.const 0) "{text}")
   {items}
   (func (export "run_task") (result i32) (local $i i32)
     (loop $again {body} (br $again))
-    (i32.const 0))
-  (@custom "wasm-sdk.manifest" "\01\00\01\02in\01\03out"))"#,
+    (i32.const 0)))"#,
         text = "x".repeat(1024)
     ))
-    .expect("bench guest")
+    .inputs(["in"])
+    .outputs(["out"])
+    .build()
 }
 
 /// A function with `n` locals (one `i32` parameter) that touches its last.

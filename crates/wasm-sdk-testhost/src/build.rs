@@ -150,3 +150,19 @@ impl GuestBuilder {
         })
     }
 }
+
+/// The module of this repository's example guest `examples/<name>` (e.g.
+/// `counter`), built with [`GuestBuilder::for_tests`]: the one build the
+/// workspace's own tests share. Only in a checkout of the repository (the
+/// examples are not published with this crate); a module author builds
+/// their own crate with [`GuestBuilder`].
+///
+/// # Errors
+///
+/// As [`GuestBuilder::build`], or the module cannot be read.
+pub fn example_wasm(name: &str) -> Result<Vec<u8>, TestHostError> {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let path = GuestBuilder::for_tests().build(examples.join(name))?;
+    std::fs::read(&path)
+        .map_err(|e| TestHostError::Build(format!("cannot read `{}`: {e}", path.display())))
+}

@@ -7,7 +7,7 @@ mod scenario;
 mod transcript;
 mod types;
 
-pub use build::GuestBuilder;
+pub use build::{GuestBuilder, example_wasm};
 pub use error::TestHostError;
 pub use harness::{Port, TestGuest, TestHost, TestHostBuilder};
 pub use scenario::{Scenario, ScenarioError};

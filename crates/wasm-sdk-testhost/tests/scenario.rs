@@ -1,25 +1,12 @@
 //! `Scenario` catches what it promises to: native/wasm divergence, unmet
 //! expectations, and scenario mistakes.
 
+use wasm_sdk_build::fixture::{ECHO, Fixture};
 use wasm_sdk_testhost::{Scenario, ScenarioError, Step};
 
 /// Same ports as the counter, but echoes instead of incrementing.
 fn echo_with_counter_ports() -> std::path::PathBuf {
-    let wasm = wat::parse_str(
-        r#"(module
-          (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
-          (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
-          (memory (export "memory") 1 1)
-          (func (export "run_task") (result i32) (local $n i32)
-            (loop $next
-              (local.set $n (call $recv (i32.const 0) (i32.const 64) (i32.const 0)))
-              (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
-              (drop (call $send (i32.const 0) (local.get $n) (i32.const 0)))
-              (br $next))
-            (unreachable))
-          (@custom "wasm-sdk.manifest" "\01\00\01\0awasm_input\01\09wasm_data"))"#,
-    )
-    .expect("wat");
+    let wasm = Fixture::new(ECHO).inputs(["wasm_input"]).outputs(["wasm_data"]).build();
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     let path = dir.join("echo_with_counter_ports.wasm");
     std::fs::write(&path, wasm).expect("write");
