@@ -17,8 +17,8 @@ use wasm_sdk::StackStr;
 use wasm_sdk_embassy::{ChannelEnv, Sink, Wire, Wiring, drive, start};
 use wasm_sdk_host::{Guest, Host, HostConfig, LogLevel, Step};
 
-use crate::console::{Line, print, say};
 use crate::channels::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};
+use crate::console::{Line, print, say};
 
 /// Built by `build.rs` (`cargo build --release --target
 /// wasm32-unknown-unknown`, `WASM_SDK_MEMORY=tight`).

@@ -49,8 +49,8 @@
 
 extern crate alloc;
 
-mod console;
 mod channels;
+mod console;
 mod services;
 
 #[cfg(not(feature = "no-wasm"))]

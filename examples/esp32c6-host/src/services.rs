@@ -17,8 +17,8 @@ use serde::Serialize;
 use wasm_sdk::Payload;
 use wasm_sdk_embassy::PortChannel;
 
-use crate::console::{Line, print, say};
 use crate::channels::{COUNT_IN, COUNT_OUT, PRIMES_COUNT, PRIMES_LIMIT};
+use crate::console::{Line, print, say};
 
 /// The last count the counter guest sent; the ticker sends it back to be
 /// incremented.
