@@ -73,7 +73,7 @@ fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -101,7 +101,11 @@ fn millions(n: Option<f64>) -> String {
 }
 
 fn float(n: Option<f64>, decimals: usize, suffix: &str) -> String {
-    n.map_or_else(|| "–".to_owned(), |n| format!("{n:.decimals$}{suffix}"))
+    match n {
+        None => "–".to_owned(),
+        Some(n) if decimals == 0 => format!("{}{suffix}", thousands(n.round() as i64)),
+        Some(n) => format!("{n:.decimals$}{suffix}"),
+    }
 }
 
 const GUESTS: [&str; 6] = ["counter", "echo", "alarm", "faulty", "primes", "coremark"];
@@ -216,10 +220,28 @@ fn nrf53_flash(d: &Data) -> String {
         kib(sub(f("update", "ram"), f("default", "ram"))),
         kib(f("default", "heap")),
     );
-    if let Some(symbols) = d.0.get("nrf53-flash").and_then(|t| t.get("symbols")) {
-        for (part, size) in symbols.as_table().into_iter().flatten() {
-            let _ = writeln!(t, "| {part} | {} |", kib(size.as_integer()));
+    fn label(part: &str) -> &str {
+        match part {
+            "wasmparser" => "wasmparser (validation, parsing)",
+            "core" => "core, alloc, compiler-builtins",
+            "embassy" => "embassy, drivers, defmt, rt",
+            "wasm-sdk-host" => "wasm-sdk-host and the bridge",
+            "smp" => "SMP crates",
+            "application" => "application (`nrf53_host`)",
+            "anonymous" => "anonymous constants",
+            "wasm-modules" => "the embedded `.wasm` modules",
+            "without-symbol" => "without a symbol (strings, constants, padding)",
+            other => other,
         }
+    }
+    let symbols = d.0.get("nrf53-flash").and_then(|t| t.get("symbols")).and_then(|s| s.as_table());
+    let mut parts: Vec<_> =
+        symbols.into_iter().flatten().filter_map(|(k, v)| Some((k, v.as_integer()?))).collect();
+    // Largest first; the modules and the bytes without a symbol last.
+    parts
+        .sort_by_key(|(k, v)| (k.as_str() == "wasm-modules" || k.as_str() == "without-symbol", -v));
+    for (part, size) in parts {
+        let _ = writeln!(t, "| {} | {} |", label(part), kib(Some(size)));
     }
     t
 }
@@ -342,8 +364,11 @@ fn bench_coremark(d: &Data) -> String {
     )
 }
 
-/// Each generated block: its marker name, its data file, and its renderer.
-const BLOCKS: [(&str, &str, fn(&Data) -> String); 9] = [
+/// Renders a table from the data files.
+type Render = fn(&Data) -> String;
+
+/// Each generated block: its marker name, its data files, and its renderer.
+const BLOCKS: [(&str, &str, Render); 9] = [
     ("guest-sizes", "guests", guest_sizes),
     ("typed-ports", "guests", typed_ports),
     ("linear-memory", "guests", linear_memory),
