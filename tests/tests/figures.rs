@@ -86,9 +86,15 @@ fn bytes(n: Option<i64>) -> String {
     n.map_or_else(|| "–".to_owned(), |n| format!("{} B", thousands(n)))
 }
 
-/// A size in KiB with one decimal, or a dash.
+/// A size in KiB with one decimal (whole sizes of 64 KiB and more without),
+/// or a dash.
 fn kib(n: Option<i64>) -> String {
-    n.map_or_else(|| "–".to_owned(), |n| format!("{:.1} KiB", n as f64 / 1024.0))
+    match n {
+        None => "–".to_owned(),
+        // Budgets: whole KiB.
+        Some(n) if n % 1024 == 0 && n >= 64 * 1024 => format!("{} KiB", n / 1024),
+        Some(n) => format!("{:.1} KiB", n as f64 / 1024.0),
+    }
 }
 
 fn sub(a: Option<i64>, b: Option<i64>) -> Option<i64> {
