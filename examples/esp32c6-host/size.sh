@@ -6,6 +6,8 @@
 #   ./size.sh --no-build print figures of the ELFs already built
 #
 # Needs only cargo and binutils' `readelf` (no espflash, no llvm-tools).
+# The figures, in bytes, are also written to figures/esp32c6-flash.toml (by
+# scripts/figures-from-log), from which the book's tables are made.
 #
 # Method. An ESP32-C6 app image (what espflash writes at 0x10000) is a
 # header, then one segment per ELF section with content, then a checksum
@@ -82,6 +84,13 @@ row "  mapped from flash (.flash.appdesc .rodata .text)" "$(kib "$xip")"
 row "  copied to SRAM at boot (.trap .rwtext .data)" "$(kib "$loaded")"
 printf '  %-50s %9s (%d B), heap %s of it; the stack gets the rest of 441.5 KiB\n' \
     "RAM (RAM code + .data + .bss)" "$(kib "$ram")" "$ram" "$(kib "$heap")"
+figs="figure default flash = $flash
+figure default flash_budget = $BUDGET
+figure default mapped = $xip
+figure default loaded = $loaded
+figure default ram = $ram
+figure default heap = $heap
+"
 
 # The modules are embedded with include_bytes!: count them from the newest
 # build of each.
@@ -99,8 +108,13 @@ if [[ -f "$BASE" ]]; then
     row "  of which the embedded .wasm modules" "$(kib "$wasm_bytes")"
     echo "  wasm runtime costs $(kib $((flash - base_flash))) of flash"
     row "RAM of the no-wasm build (same heap)" "$(kib "$base_ram")"
+    figs+="figure default wasm_modules = $wasm_bytes
+figure no-wasm flash = $base_flash
+figure no-wasm ram = $base_ram
+"
 fi
-
+printf '%s' "$figs" | ../../scripts/figures-from-log --quiet ../../figures/esp32c6-flash.toml \
+    "cd examples/esp32c6-host && ./size.sh"
 
 # A build over budget fails CI, after the figures are printed.
 ((flash <= BUDGET))

@@ -88,8 +88,8 @@ fn link_scripts(manifest_dir: &Path, out_dir: &Path) {
         // pad the flash image between `.text` and `.rodata`.
         println!("cargo::rustc-link-arg-bins=--nmagic");
         // Identical code folding: one copy of functions that compiled to
-        // the same machine code (generic instances, mostly), 2.3 KiB of
-        // flash. Rust does not promise distinct function addresses (MSVC
+        // the same machine code (generic instances, mostly), less flash.
+        // Rust does not promise distinct function addresses (MSVC
         // release links fold the same way by default).
         println!("cargo::rustc-link-arg-bins=--icf=all");
         println!("cargo::rustc-link-arg-bins=-Tlink.x");
@@ -99,7 +99,7 @@ fn link_scripts(manifest_dir: &Path, out_dir: &Path) {
 
 /// Warns when sha2's compact backend (`.cargo/config.toml`) is not in the
 /// target's rustflags, e.g. because a `RUSTFLAGS` variable replaced them:
-/// the unrolled SHA-256 costs 6.5 KiB more flash.
+/// the unrolled SHA-256 costs more flash.
 fn check_sha2_backend() {
     if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("none") {
         return;

@@ -6,6 +6,8 @@
 #   ./size.sh --no-build print figures of the ELFs already built
 #
 # Needs only cargo and binutils' `readelf` (no llvm-tools, no cargo-binutils).
+# The figures, in bytes, are also written to figures/nrf53-flash.toml (by
+# scripts/figures-from-log), from which the book's tables are made.
 #
 # Method:
 # - flash = every allocated PROGBITS section (vector table, .text, .rodata
@@ -83,6 +85,10 @@ figures() {
 
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
 
+# Figure lines for figures/nrf53-flash.toml: `fig TABLE KEY VALUE`.
+figs=""
+fig() { figs+="figure $1 $2 = $3"$'\n'; }
+
 BUDGET=$((400 * 1024))
 read -r full_flash full_ram full_heap < <(figures "$FULL")
 verdict="within the 400 KiB budget"
@@ -91,6 +97,10 @@ echo "nrf53-host (release, thumbv8m.main-none-eabihf)"
 printf '  %-44s %9s (%d B), %s\n' "flash" "$(kib "$full_flash")" "$full_flash" "$verdict"
 printf '  %-44s %9s (%d B), heap %s of it; the stack gets the rest of 512 KiB\n' \
     "RAM (.data + .bss + .uninit)" "$(kib "$full_ram")" "$full_ram" "$(kib "$full_heap")"
+fig default flash "$full_flash"
+fig default ram "$full_ram"
+fig default heap "$full_heap"
+fig default flash_budget "$BUDGET"
 
 if [[ -f "$BASE" ]]; then
     read -r base_flash base_ram _ < <(figures "$BASE")
@@ -100,6 +110,8 @@ if [[ -f "$BASE" ]]; then
     printf '  %-44s %9s\n' "wasmi, host, bridge, .wasm modules" \
         "$(kib $((full_flash - base_flash)))"
     printf '  %-44s %9s\n' "RAM of the no-wasm build (same heap)" "$(kib "$base_ram")"
+    fig no-wasm flash "$base_flash"
+    fig no-wasm ram "$base_ram"
 fi
 if [[ -f "$SMP" ]]; then
     read -r smp_flash smp_ram _ < <(figures "$SMP")
@@ -112,6 +124,8 @@ if [[ -f "$SMP" ]]; then
         "$(kib $((smp_flash - full_flash)))"
     printf '  %-44s %9s\n' "their static RAM (buffers, 16 KiB scratch)" \
         "$(kib $((smp_ram - full_ram)))"
+    fig update flash "$smp_flash"
+    fig update ram "$smp_ram"
 fi
 
 if [[ -f "$TRUSTED" && -f "$TRUSTED_SMP" ]]; then
@@ -127,6 +141,8 @@ if [[ -f "$TRUSTED" && -f "$TRUSTED_SMP" ]]; then
     fi
     printf '  %-44s %9s (%d B)\n' "with live updates and the signature check" \
         "$(kib "$tsmp_flash")" "$tsmp_flash"
+    fig trusted flash "$trusted_flash"
+    fig trusted-update flash "$tsmp_flash"
 fi
 
 echo
@@ -139,6 +155,7 @@ for guest in counter alarm primes; do
         2>/dev/null | head -n 1 || true)
     [[ -n "$newest" ]] && wasm_bytes=$((wasm_bytes + $(stat -c %s "$newest")))
 done
+symbols=$(mktemp)
 flash_sections=$(readelf -S -W "$FULL" | sed 's/^ *\[ *//; s/\]//' |
     awk '$8 ~ /A/ && $3 == "PROGBITS" { printf "%s ", $1 }')
 readelf -s -W -C "$FULL" | awk -v secs="$flash_sections" -v total="$full_flash" -v wasm="$wasm_bytes" '
@@ -174,8 +191,16 @@ readelf -s -W -C "$FULL" | awk -v secs="$flash_sections" -v total="$full_flash" 
         printf "2\t%d\t%s\n", wasm, "embedded .wasm modules"
         printf "3\t%d\t%s\n", total - named - wasm, "without symbol (strings, consts, padding)"
         printf "4\t%d\t%s\n", total, "total"
-    }' | sort -t "$(printf '\t')" -k1,1n -k2,2nr |
-    awk -F '\t' '{ printf "  %-44s %5.1f KiB (%d B)\n", $3, $2 / 1024, $2 }'
+    }' | sort -t "$(printf '\t')" -k1,1n -k2,2nr >"$symbols"
+awk -F '\t' '{ printf "  %-44s %5.1f KiB (%d B)\n", $3, $2 / 1024, $2 }' "$symbols"
+# The groups' figures, keyed by their label's first words.
+figs+=$(awk -F '\t' '$1 < 4 {
+    key = tolower($3); sub(/[ ,(:].*/, "", key); if ($1 == 3) key = "without-symbol"
+    else if ($1 == 2) key = "wasm-modules"
+    printf "figure symbols %s = %d\n", key, $2 }' "$symbols")
+rm -f "$symbols"
+printf '%s\n' "$figs" | ../../scripts/figures-from-log --quiet ../../figures/nrf53-flash.toml \
+    "cd examples/nrf53-host && ./size.sh"
 
 # A build over budget fails CI, after the figures are printed.
 ((full_flash <= BUDGET))

@@ -103,3 +103,56 @@ pub fn report(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
 }
+
+/// Figures a test measured, for a data file of `figures/` (the format of
+/// `figures/README.md`): collected as `figure <table> <key> = <value>`
+/// lines, printed, and written by `scripts/figures-from-log`, which
+/// replaces the tables named here and keeps the file's others.
+pub struct Figures {
+    file: &'static str,
+    producer: &'static str,
+    lines: String,
+}
+
+impl Figures {
+    /// Figures for `figures/<file>`, measured by the command `producer`.
+    pub fn new(file: &'static str, producer: &'static str) -> Self {
+        Self { file, producer, lines: String::new() }
+    }
+
+    /// A number (TOML integer or float) in `[table]`.
+    pub fn number(&mut self, table: &str, key: &str, value: impl std::fmt::Display) -> &mut Self {
+        self.lines += &format!("figure {table} {key} = {value}\n");
+        self
+    }
+
+    /// Prints the figure lines and writes them to the data file.
+    ///
+    /// # Panics
+    ///
+    /// If the collector cannot run or fails.
+    pub fn write(&self) {
+        use std::io::Write;
+        use std::sync::Mutex;
+        // Tests of one binary run on threads: one writer at a time.
+        static WRITING: Mutex<()> = Mutex::new(());
+        let _writing = WRITING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        report(self.lines.trim_end());
+        let root = workspace_root();
+        let mut collector = Command::new(root.join("scripts/figures-from-log"))
+            .arg("--quiet")
+            .arg(root.join("figures").join(self.file))
+            .arg(self.producer)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("run scripts/figures-from-log");
+        collector
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(self.lines.as_bytes())
+            .expect("write figure lines");
+        let status = collector.wait().expect("scripts/figures-from-log");
+        assert!(status.success(), "scripts/figures-from-log: {status}");
+    }
+}

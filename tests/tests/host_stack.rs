@@ -2,8 +2,8 @@
 //! that loop on a failing `memory.grow` or `table.grow`, or recurse as deep
 //! as wasmi allows, run on a thread with a 64 KiB stack until their fuel
 //! runs out, and the thread returns. With wasmi's tail-call dispatch each
-//! executed grow kept 100 to 250 bytes of host stack until the call
-//! returned, and the first loop overflowed the desktop host in 0.01 s; the
+//! executed grow kept host stack until the call returned, and the first
+//! loop overflowed the desktop host at once; the
 //! hosts now build wasmi with `portable-dispatch`, a loop whose frame does
 //! not grow.
 //!

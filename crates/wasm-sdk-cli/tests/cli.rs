@@ -304,12 +304,12 @@ fn guests_send_takes_hex() {
 fn json_round_trips_through_every_typed_example() {
     let cases: [(&str, &[&str], serde_json::Value); 5] = [
         (
-            "counter",
+            "examples/counter",
             &[r#"wasm_input={"count": 41}"#],
             serde_json::json!([{"output": "wasm_data", "hex": "2a", "value": {"count": 42}}]),
         ),
         (
-            "alarm",
+            "examples/alarm",
             &[r#"thresholds={"high": 300, "low": 280}"#, r#"reading={"deci_celsius": 305}"#],
             serde_json::json!([
                 {"output": "alarm", "hex": "00e204", "value": {"Raised": {"deci_celsius": 305}}},
@@ -317,24 +317,24 @@ fn json_round_trips_through_every_typed_example() {
             ]),
         ),
         (
-            "primes",
+            "examples/primes",
             &["limit=100"],
             serde_json::json!([{"output": "count", "hex": "19", "value": 25}]),
         ),
         (
-            "faulty",
+            "tests/fixtures/faulty",
             &[r#"command="Echo""#],
             serde_json::json!([{"output": "echo", "hex": "00", "value": "Echo"}]),
         ),
         (
-            "mistyped",
+            "tests/fixtures/mistyped",
             &[r#"wasm_input={"deci_celsius": -3}"#],
             serde_json::json!([{"output": "wasm_data", "hex": "05", "value": {"deci_celsius": -3}}]),
         ),
     ];
     let target = target_dir();
     for (example, inputs, outputs) in cases {
-        let dir = workspace().join("examples").join(example);
+        let dir = workspace().join(example);
         let mut args = vec!["run", dir.to_str().unwrap(), "--target-dir", target.to_str().unwrap()];
         for input in inputs {
             args.extend(["--input", input]);

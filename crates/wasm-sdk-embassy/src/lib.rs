@@ -462,7 +462,7 @@ pub fn start<'a>(
         .filter_map(|(kind, wire)| Some(ChannelType { kind, port: wire.name, ty: wire.ty? }))
         .collect();
     // With validation on, trusted modules are validated too: one load
-    // path, and `load_trusted` is not linked (2,104 B of nRF5340 flash).
+    // path, and `load_trusted` is not linked (flash saved).
     #[cfg(feature = "validate")]
     let loaded = host.load_typed(wasm.into().bytes(), env, &channels);
     #[cfg(not(feature = "validate"))]
@@ -505,8 +505,8 @@ pub fn check<'a>(
 
 /// A host with `host`'s configuration and an engine of its own: wasmi keeps
 /// a module's compiled code in its engine until the engine is dropped, so
-/// loading module after module on one engine grew the heap by ~500 B each
-/// (QEMU check 6). A module loaded on a fresh engine frees all of it with
+/// loading module after module on one engine grew the heap with each
+/// (QEMU check 6; the book's figures page, "Heap and RAM per guest"). A module loaded on a fresh engine frees all of it with
 /// its guest.
 fn fresh(host: &Host<ChannelEnv>) -> Host<ChannelEnv> {
     Host::new(host.config().clone())

@@ -1,7 +1,7 @@
 //! The install check loads each module on an engine of its own: wasmi keeps
 //! a module's compiled code in its engine until the engine is dropped, so
 //! checking module after module on the firmware's one host grew the heap
-//! by ~500 B each. Here the heap is counted around many checks.
+//! with each. Here the heap is counted around many checks.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};

@@ -80,8 +80,9 @@ pub(crate) struct Pending {
 ///
 /// Its `Debug` and `Display` (which wasmi requires of a host error) are
 /// constant: when the suspended call's derived `Debug` was formatted here,
-/// `core::fmt`'s struct and string escaping cost 6,932 B of nRF5340 flash
-/// (measured with `examples/nrf53-host/size.sh`).
+/// `core::fmt`'s struct and string escaping cost kilobytes of nRF5340
+/// flash (measured with `examples/nrf53-host/size.sh`; the book's figures
+/// page, "Flash levers").
 #[derive(Debug)]
 pub(crate) struct Suspend;
 
@@ -185,9 +186,9 @@ fn serve<E: Environment>(
 ///
 /// Functions are made per guest and passed to `Instance::new` in the
 /// module's import order rather than defined once in a `Linker`: the
-/// linker's name table and its lookups cost 5,428 B of nRF5340 flash
-/// (measured with `examples/nrf53-host/size.sh`), and each guest has its
-/// own store anyway.
+/// linker's name table and its lookups cost kilobytes of nRF5340 flash
+/// (measured with `examples/nrf53-host/size.sh`; the book's figures page,
+/// "Flash levers"), and each guest has its own store anyway.
 pub(crate) fn import<E: Environment + 'static>(
     store: &mut Store<HostState<E>>,
     name: &str,

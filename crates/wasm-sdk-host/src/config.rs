@@ -38,15 +38,16 @@ pub struct HostConfig {
     /// Largest wasmi value stack (locals and operands of every active
     /// frame), in bytes: a guest exceeding it traps with a stack overflow.
     /// wasmi grows it by reallocating, so a guest reaching it briefly holds
-    /// about 1.5x this much heap: at 16 KiB, a guest recursing with large
-    /// frames beside the counter ran the QEMU firmware's 128 KiB heap out
-    /// (check 6 of `tests/qemu-checks`); 8 KiB leaves ~14 KiB spare.
+    /// more heap than this: at 16 KiB, a guest recursing with large frames
+    /// beside the counter ran the QEMU firmware's 128 KiB heap out (check 6
+    /// of `tests/qemu-checks`); 8 KiB leaves heap spare.
     ///
     /// Nothing is allocated up front: the host sets wasmi's initial value
-    /// stack to 0 (wasmi's default is 1,000 B a call) and keeps no stacks
-    /// of finished calls, so a guest holds the stacks it uses: 376 B for
-    /// the counter blocked in `receive` on the QEMU firmware (check 7),
-    /// 1,192 B with wasmi's defaults.
+    /// stack to 0 (wasmi's default allocates one a call) and keeps no
+    /// stacks of finished calls, so a guest holds the stacks it uses: for
+    /// the counter blocked in `receive` on the QEMU firmware (check 7), a
+    /// fraction of what wasmi's defaults hold (the book's figures page,
+    /// "Heap and RAM per guest").
     pub max_value_stack: usize,
     /// Deepest call nesting of a guest before it traps. wasmi's call stack
     /// grows as deep as the guest calls (the counter: a few frames); at
@@ -58,19 +59,22 @@ pub struct HostConfig {
     /// Most locals one function may declare
     /// ([`LoadError::TooManyLocals`](crate::LoadError::TooManyLocals)):
     /// wasmi initializes a callee's locals on every call but charges fuel
-    /// per instruction: a loop calling a function with 16,000 locals took
-    /// 183x the time per unit of fuel of a plain loop, one with 256 locals
-    /// 5-8x (`cargo bench -p wasm-sdk-testhost --bench fuel_time`).
+    /// per instruction: a loop calling a function with 16,000 locals takes
+    /// two orders of magnitude more time per unit of fuel than a plain
+    /// loop, one with the default limit a few times more (`cargo bench -p
+    /// wasm-sdk-testhost --bench fuel_time`; the book's figures page, "Fuel
+    /// time by guest shape").
     pub max_locals: u32,
     /// What a guest may log and report: per text, per step and in total
     /// (the ABI's [`TextBudget`], applied by its rules).
     pub text: TextBudget,
     /// Bytes that cost one unit of fuel when a guest sends, receives, logs
     /// or reports them; 0: calls cost no fuel by their length. At 16, a
-    /// loop logging 1,000-byte lines took 10x the time per unit of fuel of
-    /// a plain loop; at 4, 0.6x, and one sending 1 KiB messages 0.3x
-    /// (`cargo bench -p wasm-sdk-testhost --bench fuel_time` on the test
-    /// host): no call makes fuel slower than plain code. A step whose calls
+    /// loop logging 1,000-byte lines took many times the time per unit of
+    /// fuel of a plain loop; at 4, logging and sending 1 KiB messages take
+    /// less (`cargo bench -p wasm-sdk-testhost --bench fuel_time` on the
+    /// test host; the book's figures page, "Fuel time by guest shape"): no
+    /// call makes fuel slower than plain code. A step whose calls
     /// cost its whole fuel ends after the call that did it.
     pub bytes_per_fuel: u32,
     /// Most bytes of a guest's sent messages a host holds before the

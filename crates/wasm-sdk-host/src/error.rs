@@ -266,8 +266,8 @@ pub(crate) fn trap(error: &wasmi::Error) -> Trap {
 }
 
 /// A wasmi error's description without wasmi's `Display` impls: formatting
-/// every error kind links ~15 KiB of code into firmware (measured on the
-/// nRF5340 host). Traps keep the spec's message; other kinds name the kind.
+/// every error kind links kilobytes of code into firmware (measured on the
+/// nRF5340 host; the book's figures page, "Flash levers"). Traps keep the spec's message; other kinds name the kind.
 pub(crate) fn describe(error: &wasmi::Error) -> &str {
     use wasmi::errors::ErrorKind;
     match error.kind() {

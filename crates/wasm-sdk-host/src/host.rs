@@ -51,10 +51,11 @@ impl<E: Environment + 'static> Host<E> {
             // `max_value_stack`) after it is gone.
             .set_max_cached_stacks(0)
             .set_max_recursion_depth(config.max_call_depth.max(1))
-            // No value stack up front (wasmi's default allocates 1,000 B on
-            // each call): it grows to what the guest uses, up to the maximum.
-            // The counter's suspended call then holds 376 B of stacks on the
-            // QEMU firmware instead of 1,192 B (check 7).
+            // No value stack up front (wasmi's default allocates one on each
+            // call): it grows to what the guest uses, up to the maximum. The
+            // counter's suspended call then holds a fraction of the stacks it
+            // would with wasmi's defaults (QEMU check 7; the book's figures
+            // page, "Heap and RAM per guest").
             .set_min_stack_height(0)
             .set_max_stack_height(config.max_value_stack.max(256));
         // Every function is compiled at load, never lazily on its first

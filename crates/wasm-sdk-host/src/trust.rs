@@ -1,7 +1,7 @@
 //! Trusted loading: modules validated off the device.
 //!
-//! Validating a module is wasmparser's validator, 101 KiB of the nRF5340
-//! firmware's flash. A firmware built without this crate's `validate`
+//! Validating a module is wasmparser's validator, a large part of the
+//! nRF5340 firmware's flash (the book's figures page, "Firmware flash"). A firmware built without this crate's `validate`
 //! feature leaves it out and loads modules with
 //! [`Host::load_trusted`](crate::Host::load_trusted), which skips it. The
 //! validation is then done where flash is cheap, with the device's engine

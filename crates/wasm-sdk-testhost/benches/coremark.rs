@@ -6,7 +6,10 @@
 //! per second natively, on wasmi unmetered and on wasmi with fuel slices
 //! (as firmware runs guests), the ratios, and the fuel per iteration.
 //! Timing is the median of several rounds; every report's CRCs are
-//! checked against the native run's and the reference's.
+//! checked against the native run's and the reference's. The figures are
+//! also printed as `figure` lines, which `scripts/figures-from-log` writes
+//! to `figures/bench-coremark.toml` (CI's `bench` stage pipes the output
+//! through it).
 //!
 //! For instruction counts, `COREMARK_ONLY=native:N` or `wasm:N` runs one
 //! run of N iterations and nothing else (the guest is built first, in a
@@ -131,4 +134,12 @@ fn main() {
     println!(
         "  fuel per iteration         {fuel_per_iteration:>10.0}  ({fuel_zero} for init and one message)"
     );
+    println!("figure coremark rounds = {ROUNDS}");
+    println!("figure coremark native_per_s = {native_rate:.0}");
+    println!("figure coremark unmetered_per_s = {unmetered_rate:.0}");
+    println!("figure coremark unmetered_ratio = {:.1}", native_rate / unmetered_rate);
+    println!("figure coremark fuel_slices_per_s = {metered_rate:.0}");
+    println!("figure coremark fuel_slices_ratio = {:.1}", native_rate / metered_rate);
+    println!("figure coremark fuel_per_slice = {FUEL_PER_SLICE}");
+    println!("figure coremark fuel_per_iteration = {fuel_per_iteration:.0}");
 }

@@ -9,6 +9,10 @@
 //! `wasm-sdk-host` (pointer checks, manifest-checked indices, the
 //! `Environment` trait, a resumable call that suspends when the queue is
 //! empty). Timing is the median of several rounds.
+//!
+//! It also prints the figures as `figure` lines, which
+//! `scripts/figures-from-log` writes to `figures/bench-echo.toml` (CI's
+//! `bench` stage pipes the output through it).
 
 use std::collections::VecDeque;
 use std::hint::black_box;
@@ -120,4 +124,12 @@ fn main() {
         unmetered / baseline
     );
     println!("  test host, fuel slices     {metered:>12.0} /s  ratio {:.2}", metered / baseline);
+    println!("figure echo messages = {MESSAGES}");
+    println!("figure echo message_bytes = {}", MESSAGE.len());
+    println!("figure echo rounds = {ROUNDS}");
+    println!("figure echo baseline_per_s = {baseline:.0}");
+    println!("figure echo test_host_per_s = {unmetered:.0}");
+    println!("figure echo test_host_ratio = {:.2}", unmetered / baseline);
+    println!("figure echo fuel_slices_per_s = {metered:.0}");
+    println!("figure echo fuel_slices_ratio = {:.2}", metered / baseline);
 }

@@ -10,6 +10,10 @@
 //! value stack's (what the limits prevent), logging 1,000-byte lines, and
 //! sending 1 KiB messages (both charged by `bytes_per_fuel`). Timing is
 //! the median of several rounds.
+//!
+//! It also prints the figures as `figure` lines, which
+//! `scripts/figures-from-log` writes to `figures/bench-fuel-time.toml`
+//! (CI's `bench` stage pipes the output through it).
 
 use std::time::{Duration, Instant};
 
@@ -87,38 +91,47 @@ fn main() {
     let unlimited = HostConfig { max_locals: u32::MAX, max_value_stack: 1 << 20, ..base.clone() };
     let add = "(local.set $i (i32.add (local.get $i) (i32.const 1)))";
     let call = "(local.set $i (call $f (local.get $i)))";
-    let shapes: [(&str, &HostConfig, Vec<u8>, u64); 5] = [
-        ("plain loop (i32.add)", &base, guest("", add), 50_000_000),
+    // Each shape: its name, its key in the figures, its host and guest, and
+    // the fuel to use.
+    let shapes: [(&str, &str, &HostConfig, Vec<u8>, u64); 5] = [
+        ("plain loop (i32.add)", "plain", &base, guest("", add), 50_000_000),
         (
             &*Box::leak(format!("call, {max} locals (the limit)").into_boxed_str()),
+            "call_max_locals",
             &base,
             guest(&with_locals(max), call),
             20_000_000,
         ),
         (
             "call, 16,000 locals (limit lifted)",
+            "call_16000_locals",
             &unlimited,
             guest(&with_locals(16_000), call),
             200_000,
         ),
         (
             "log 1,000 bytes",
+            "log_1000_bytes",
             &base,
             guest("", "(drop (call $log (i32.const 0) (i32.const 1000) (i32.const 2)))"),
             500_000,
         ),
         (
             "send 1 KiB",
+            "send_1_kib",
             &base,
             guest("", "(drop (call $send (i32.const 0) (i32.const 1024) (i32.const 0)))"),
             2_000_000,
         ),
     ];
+    println!("figure fuel-time max_locals = {max}");
     let mut plain = None;
-    for (name, config, wasm, fuel) in &shapes {
+    for (name, key, config, wasm, fuel) in &shapes {
         let (t, used) = time(config, wasm, *fuel);
         let ns = t.as_nanos() as f64 / used as f64;
         let ratio = ns / *plain.get_or_insert(ns);
         println!("{name:<38} {used:>11} fuel  {ns:>8.2} ns/fuel  {ratio:>7.1}x plain");
+        println!("figure fuel-time {key}_ns_per_fuel = {ns:.2}");
+        println!("figure fuel-time {key}_ratio = {ratio:.1}");
     }
 }

@@ -26,7 +26,7 @@ pub fn serialize_into<T: Serialize + ?Sized>(value: &T, buf: &mut [u8]) -> Resul
     let written = postcard::to_slice(value, buf).map(|used| used.len());
     // postcard never writes past `buf`; saying so lets the optimizer prove
     // the caller's `&buf[..n]` in bounds, which keeps the slice-index panic
-    // and the ~2 KiB of `core::fmt` it formats with out of the module.
+    // and the `core::fmt` it formats with out of the module.
     written.map(|n| n.min(cap)).map_err(|err| map_error(err).into())
 }
 

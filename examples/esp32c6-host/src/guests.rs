@@ -35,8 +35,8 @@ macro_rules! guest_wasm {
 /// the lateness it actually sees, which is what to tune this by.
 pub const FUEL_PER_SLICE: u64 = 20_000;
 
-/// Largest linear memory a guest may have. The tight guests have 4.3
-/// (counter) and 4.5 KiB (primes): stack, data, heap arena.
+/// Largest linear memory a guest may have. The tight guests have well
+/// under it: stack, data, heap arena.
 const MEMORY_BUDGET: u64 = 16 * 1024;
 
 /// Largest message a guest may send. Each queued message is a heap

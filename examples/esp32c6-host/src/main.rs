@@ -72,9 +72,9 @@ esp_bootloader_esp_idf::esp_app_desc!();
 /// Heap for wasmi (engine, compiled functions, guest stores, linear
 /// memories and call stacks), guest messages and console lines in flight.
 ///
-/// nrf53-host's size. Its three guests on the same `HostConfig` measured
-/// 86 KiB live and 94 KiB peak on x86-64 (64-bit pointers, an upper bound
-/// for this 32-bit target); these two need less. The C6 has 512 KiB of
+/// nrf53-host's size. Its three guests on the same `HostConfig`, measured
+/// on x86-64 (64-bit pointers, an upper bound for this 32-bit target; the
+/// book's figures page), fit in it; these two need less. The C6 has 512 KiB of
 /// SRAM, of which esp-hal's linker script gives the application 441.5 KiB
 /// for code run from RAM, `.data`, `.bss` and the stack (32 KiB are the
 /// flash cache, the top is the second-stage bootloader's while it runs);

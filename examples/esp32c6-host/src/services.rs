@@ -25,8 +25,8 @@ use crate::console::{Line, print, say};
 static LAST_COUNT: AtomicU32 = AtomicU32::new(0);
 
 /// The primes job queued at boot, nrf53-host's: 9,592 primes below 100,000
-/// by trial division, 56.6 M fuel (measured on the test host and in QEMU),
-/// seconds of CPU run in fuel slices beside the counter.
+/// by trial division, tens of millions of fuel (measured on the test host
+/// and in QEMU), seconds of CPU run in fuel slices beside the counter.
 pub const PRIMES_BOOT_LIMIT: u32 = 100_000;
 
 /// How often the ticker feeds the counter (nrf53-host's Button 1).

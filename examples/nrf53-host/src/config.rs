@@ -14,8 +14,9 @@ use wasm_sdk_host::shape::Costs;
 /// sees, which is what to tune this by.
 pub const FUEL_PER_SLICE: u64 = 20_000;
 
-/// Largest linear memory a guest may have. The tight guests have 4.3
-/// (counter), 8.4 (alarm) and 4.5 KiB (primes): stack, data, heap arena.
+/// Largest linear memory a guest may have. The tight guests have well
+/// under it: stack, data, heap arena (the book's figures page, "Linear
+/// memory").
 pub const MEMORY_BUDGET: u64 = 16 * 1024;
 
 /// Largest message a guest may send. Each queued message is a heap

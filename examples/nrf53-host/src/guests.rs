@@ -196,8 +196,8 @@ pub fn spawn_all(
             match start(host, spec.name, module, spec.wiring, &SINK) {
                 Ok(guest) => {
                     // The heap the guest took, by part: its stacks come
-                    // with its first step (the counter's: 376 B, QEMU
-                    // check 7). The first guest's figure includes the
+                    // with its first step (the counter's: QEMU check 7).
+                    // The first guest's figure includes the
                     // compiler buffers and code slots wasmi keeps in the
                     // shared engine.
                     let heap = crate::heap_used().saturating_sub(before);

@@ -52,7 +52,7 @@
 //! `/dev/ttyACM0`) at 115200 baud to type commands and see the guests'
 //! outputs.
 //!
-//! Use `--release`: a debug build is about 890 KiB, most of the 1 MiB flash.
+//! Use `--release`: a debug build takes most of the 1 MiB flash.
 //!
 //! # Module updates over SMP
 //!
@@ -86,8 +86,8 @@
 //! list` (and `stop`, `start`, `send`, `outputs`) manages the counter.
 //! Built with `WASM_SDK_PUBLIC_KEY=/abs/path/wasm.pub` (`wasm-sdk
 //! keygen`), it refuses modules not signed with that key (`wasm-sdk
-//! deploy --sign wasm.sec`); the verifier adds 17.1 KiB of flash (441,700 B
-//! against 424,180 B, SHA-256 shared with the server). `image erase` drops the
+//! deploy --sign wasm.sec`); the verifier adds flash (SHA-256 is shared with
+//! the server; the book's figures page, "Firmware flash"). `image erase` drops the
 //! spare bank; `probe-rs erase` wipes the slots (flashing a firmware keeps
 //! them).
 //!
@@ -101,32 +101,32 @@
 //! # Memory
 //!
 //! The guests are built with `WASM_SDK_MEMORY=tight` (1-byte Wasm pages), so
-//! each has only its stack and data as linear memory (4.3, 8.4 and 4.5 KiB).
+//! each has only its stack and data as linear memory.
 //! Engine, compiled code, linear memories, call stacks and messages live on
 //! a [`HEAP_SIZE`] heap in `.bss`; the firmware logs how much of it is used
 //! once the guests are loaded, and again with each ticker report.
 //!
-//! Flash, measured by `size.sh` (rustc 1.95, opt-level "z", fat LTO,
-//! `--icf=all`): 385.1 KiB with wasmi's module validation on, of which
-//! 16.7 KiB is the firmware without Wasm (embassy, drivers, defmt,
-//! services). With `--features update` 414.0 KiB, over the budget: live
-//! updates cost 28.9 KiB (SMP server, CBOR, SHA-256, slots, the update path
-//! and guest group, UARTE1, NVMC). Without on-device validation
+//! Flash is measured by `size.sh` (opt-level "z", fat LTO, `--icf=all`),
+//! which writes `figures/nrf53-flash.toml`; the figures are in the book's
+//! figures page ("Firmware flash"): the default build with wasmi's module
+//! validation on, the firmware without Wasm (embassy, drivers, defmt,
+//! services), `--features update` (over the budget: live updates add the
+//! SMP server, CBOR, SHA-256, slots, the update path and guest group,
+//! UARTE1, NVMC), and without on-device validation
 //! (`--no-default-features`, trusted loading: `build.rs` validates and
 //! stamps the built-in guests, uploads must be signed by
-//! `wasm-sdk sign`, which validates and stamps them) it is
-//! 271.0 KiB, and 316.7 KiB with live updates and the signature check.
-//! What keeps it there: wasmi's
-//! `portable-dispatch` + `indirect-dispatch` (-38 KiB measured), a panic
-//! handler that reads nothing from its `PanicInfo` (-98 KiB, see
-//! [`panic()`]), host error texts that skip wasmi's `Display` impls
-//! (-15 KiB), no `core::fmt` in the firmware's own logging and printing
-//! (defmt and [`text::Line`]), sha2's compact backend (-6.5 KiB, see
-//! `.cargo/config.toml`), identical code folding (-2.3 KiB, `build.rs`).
+//! `wasm-sdk sign`, which validates and stamps them), alone and with live
+//! updates and the signature check. What keeps it there (each measured in
+//! "Flash levers"): wasmi's `portable-dispatch` + `indirect-dispatch`, a
+//! panic handler that reads nothing from its `PanicInfo` (see
+//! [`panic()`]), host error texts that skip wasmi's `Display` impls, no
+//! `core::fmt` in the firmware's own logging and printing (defmt and
+//! [`text::Line`]), sha2's compact backend (see `.cargo/config.toml`),
+//! identical code folding (`build.rs`).
 //! Feature `no-wasm` (native stand-ins for the guests) is a size baseline
 //! only (see `size.sh`).
 //!
-//! The SMP server's RAM is static (24.8 KiB of `.bss` by `size.sh`): the
+//! The SMP server's RAM is static (`.bss`, by `size.sh`): the
 //! 16,320-byte module scratch of the slots, and the SMP task's future (the
 //! 384-byte frame buffer and 128-byte line buffer of the decoder, the
 //! 768-byte response and its 772-byte framing scratch, the slots' bank
@@ -169,9 +169,10 @@ use wasm_sdk_embassy::heap::LlffHeap;
 /// Heap for wasmi (engine, compiled functions, guest stores, linear
 /// memories and call stacks), guest messages and the UART buffers.
 ///
-/// The same three guests on the same `HostConfig` measured 86 KiB live and
-/// 94 KiB peak on x86-64 (64-bit pointers, so an upper bound for this
-/// 32-bit target; loading is the peak, validation temporaries included).
+/// The same three guests on the same `HostConfig`, measured on x86-64
+/// (64-bit pointers, so an upper bound for this 32-bit target; loading is
+/// the peak, validation temporaries included; the book's figures page,
+/// "Heap and RAM per guest"), fit with room to spare.
 /// The firmware logs the real figure after loading. On top, an upload's
 /// install check: the module's load (`config::MODULE_HEAP` at most, which
 /// the host checks before the engine sees the module) and its linear
@@ -292,9 +293,11 @@ pub fn heap_used() -> usize {
 /// Logs `panic` and stops in a HardFault (`udf`); probe-rs then prints the
 /// backtrace, which names the panic site from the ELF's debug info.
 ///
-/// It reads nothing from `info` on purpose: once it uses even the location,
-/// every panic site in wasmi and wasmparser keeps its location and message
-/// in flash (the book's "Firmware size" page has the cost).
+/// It reads nothing from `info` on purpose. Once the handler uses even the
+/// location, every panic site in wasmi and wasmparser keeps its `Location`,
+/// file name and message arguments: about a quarter of the firmware's
+/// flash (the book's figures page, "Flash levers"). Formatting
+/// the message as well (panic-probe's `print-defmt`) costs more still.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
     cortex_m::interrupt::disable();

@@ -37,8 +37,9 @@ use crate::text::{Command, HELP, LINE_LEN, Line, PushTenths};
 static LAST_COUNT: AtomicU32 = AtomicU32::new(0);
 
 /// The primes job queued at boot: 9,592 primes below 100,000 by trial
-/// division, 56.6 M fuel (measured on the test host and in QEMU): seconds of CPU on the
-/// app core, run in fuel slices. (1,000,000 takes 1.35 G fuel: minutes.)
+/// division, tens of millions of fuel (measured on the test host and in
+/// QEMU): seconds of CPU on the app core, run in fuel slices. (1,000,000
+/// takes over a billion: minutes.)
 pub const PRIMES_BOOT_LIMIT: u32 = 100_000;
 
 /// How often the temperature ticker produces a reading.

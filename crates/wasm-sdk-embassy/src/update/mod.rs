@@ -90,8 +90,8 @@ pub use task::run;
 pub const HEALTHY_AFTER: u32 = 20;
 
 /// Fuel slices a guest may take to reach a safe point before a swap or a
-/// stop goes ahead anyway (a spinning guest never gets there): about 0.3 s
-/// at 50,000 fuel a slice on the emulated Cortex-M33.
+/// stop goes ahead anyway (a spinning guest never gets there): well under
+/// a second at 50,000 fuel a slice on the emulated Cortex-M33.
 pub const SAFE_POINT_SLICES: u32 = 1_000;
 
 /// Output messages kept per guest for the `outputs` command: the oldest
