@@ -370,11 +370,92 @@ fn bench_coremark(d: &Data) -> String {
     )
 }
 
+fn qemu_checks(d: &Data) -> String {
+    let i = |table, key| d.int("qemu-checks", table, key);
+    let n = |table, key| bytes(i(table, key)).replace(" B", "");
+    let ratio = |a: Option<i64>, b: Option<i64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0 => float(Some(a as f64 / b as f64), 2, "x"),
+        _ => "?".into(),
+    };
+    let text = |table, key| {
+        d.get("qemu-checks", table, key).and_then(toml::Value::as_str).unwrap_or("?").to_owned()
+    };
+    format!(
+        "| figure | value |\n\
+         |---|---|\n\
+         | checks passed | {} of {} |\n\
+         | counter round trip, idle (check 4) | {} instructions (mean of {} round trips) |\n\
+         | counter round trip at interrupt priority, worst (check 6) | {} instructions idle, {} beside the hostile guests |\n\
+         | primes below {} in fuel slices (check 2) | {} µs emulated in {} slices, the longest {} µs; native Rust {} µs; ticker worst lateness {} µs |\n\
+         | primes, unmetered (check 7) | guest / native {} |\n\
+         | CoreMark, {} iterations (check 7) | native {} instructions, guest {} (guest / native {}) |\n\
+         | counter guest's heap (check 7) | {} B: engine {}, module and instance {}, linear memory {}, stacks {}; another counter on the same engine {} B; {} B left behind when dropped |\n\
+         | install check of heavy modules (check 8) | {} checked, the rest of {} refused by the budget; worst heap peak {} B ({}) against a module budget of {} B |\n\
+         | RAM | heap peak {} B of {} ({} B for both guests); stack peak {} B of {} |\n",
+        n("checks", "passed"),
+        n("checks", "total"),
+        n("round-trip", "instructions"),
+        n("round-trip", "round_trips"),
+        n("latency", "idle_worst_instructions"),
+        n("latency", "loaded_worst_instructions"),
+        n("primes", "limit"),
+        n("primes", "emulated_us"),
+        n("primes", "slices"),
+        n("primes", "longest_slice_us"),
+        n("primes", "native_us"),
+        n("primes", "ticker_worst_late_us"),
+        ratio(
+            i("primes", "unmetered_guest_instructions"),
+            i("primes", "unmetered_native_instructions")
+        ),
+        n("coremark", "iterations"),
+        n("coremark", "native_instructions"),
+        n("coremark", "guest_instructions"),
+        ratio(i("coremark", "guest_instructions"), i("coremark", "native_instructions")),
+        n("guest-ram", "total"),
+        n("guest-ram", "engine"),
+        n("guest-ram", "module"),
+        n("guest-ram", "linear_memory"),
+        n("guest-ram", "stacks"),
+        n("guest-ram", "another"),
+        n("guest-ram", "left_behind"),
+        n("install", "checked"),
+        n("install", "modules"),
+        n("install", "worst_peak"),
+        text("install", "worst_module"),
+        n("install", "module_heap"),
+        n("ram", "heap_peak"),
+        n("ram", "heap_size"),
+        n("ram", "heap_both_guests"),
+        n("ram", "stack_peak"),
+        n("ram", "stack_size"),
+    )
+}
+
+fn update(d: &Data) -> String {
+    let n = |table, key| bytes(d.int("update", table, key)).replace(" B", "");
+    format!(
+        "| figure | value |\n\
+         |---|---|\n\
+         | a {} B module: first upload byte to the new module's first answer ({} requests, {} B of console lines) | {} instructions (swapped in after {}) |\n\
+         | heap during upload and swap | {} B before, {} B at the peak |\n\
+         | the SMP server's buffers (static) | {} B |\n",
+        n("update", "module_bytes"),
+        n("update", "requests"),
+        n("update", "console_bytes"),
+        n("update", "instructions"),
+        n("update", "swapped_after"),
+        n("update-heap", "before"),
+        n("update-heap", "peak"),
+        n("update-heap", "smp_server_static"),
+    )
+}
+
 /// Renders a table from the data files.
 type Render = fn(&Data) -> String;
 
 /// Each generated block: its marker name, its data files, and its renderer.
-const BLOCKS: [(&str, &str, Render); 9] = [
+const BLOCKS: [(&str, &str, Render); 11] = [
     ("guest-sizes", "guests", guest_sizes),
     ("typed-ports", "guests", typed_ports),
     ("linear-memory", "guests", linear_memory),
@@ -384,6 +465,8 @@ const BLOCKS: [(&str, &str, Render); 9] = [
     ("bench-echo", "bench-echo", bench_echo),
     ("bench-fuel-time", "bench-fuel-time", bench_fuel_time),
     ("bench-coremark", "bench-coremark", bench_coremark),
+    ("qemu-checks", "qemu-checks", qemu_checks),
+    ("update", "update", update),
 ];
 
 fn markers(name: &str, files: &str) -> (String, String) {

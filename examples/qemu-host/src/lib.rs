@@ -22,11 +22,10 @@ use embassy_executor::{SpawnError, SpawnToken};
 use wasm_sdk_embassy::Wasm;
 
 /// Fuel per slice: how much Wasm a guest runs before `drive` yields to the
-/// executor. wasmi runs ~6 instructions per unit of fuel here, so 50,000
-/// fuel is ~0.3 ms of emulated time: a tick waits at most ~0.7 ms (two
-/// slices and the timer resolution), and the cost of a slice switch (~2,000
-/// instructions, estimated from runs at 5,000 and 50,000) stays under 1 %.
-/// A counter message (~330 fuel) always fits in one slice.
+/// executor. Small enough that a tick waits at most two slices and the
+/// timer resolution (check 2 measures the lateness), large enough that the
+/// cost of a slice switch stays a small share of the slice; a counter
+/// message always fits in one slice.
 pub const FUEL_PER_SLICE: u64 = 50_000;
 
 #[cfg(not(any(feature = "validate", feature = "update")))]

@@ -226,7 +226,7 @@ type Slots0 = FlashSlots<'static, HostFileFlash, Check>;
 /// (the uploaded one that survived, or the built-in one).
 pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
     // Called once: the flash copy and the scratch buffer live as long as
-    // the firmware (48 KiB of the 512 KiB heap).
+    // the firmware (three banks of the heap, which `module_heap` leaves).
     let path = storage_path();
     let Ok(flash) = HostFileFlash::open(path.as_deref(), 2 * BANK) else {
         qemu_host::fail(format_args!("serve: cannot open the storage file"));
@@ -456,6 +456,15 @@ pub async fn measure_update(
         peak - heap_before,
         core::mem::size_of::<SmpServer>(),
     );
+    // The same as data, for `scripts/figures-from-log` (figures/update.toml).
+    hprintln!("figure update module_bytes = {}", module.len());
+    hprintln!("figure update requests = {requests}");
+    hprintln!("figure update console_bytes = {line_bytes}");
+    hprintln!("figure update instructions = {}", calibration.instructions(answered - began));
+    hprintln!("figure update swapped_after = {}", calibration.instructions(swapped - began));
+    hprintln!("figure update-heap before = {heap_before}");
+    hprintln!("figure update-heap peak = {peak}");
+    hprintln!("figure update-heap smp_server_static = {}", core::mem::size_of::<SmpServer>());
     cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_SUCCESS);
     qemu_host::fail(format_args!("measure: exit"))
 }

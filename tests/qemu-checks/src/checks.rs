@@ -101,7 +101,7 @@ pub const BLOCKED_MESSAGES: u32 = 1;
 /// the CPU busy. Then one message must cost exactly one poll.
 ///
 /// "Executor loop passes" is printed for information: QEMU 7.2 runs `WFE`
-/// as a no-op, so the idle executor spins (~10 instructions per pass)
+/// as a no-op, so the idle executor spins (a few instructions a pass)
 /// where silicon would sleep until the next SysTick interrupt.
 pub async fn blocked_counter(calibration: &Calibration) -> BlockedCounterCost {
     let id = COUNTER.task_id();
@@ -154,7 +154,7 @@ pub const ROUND_TRIPS: u32 = 1_000;
 /// times the calibrated instructions per cycle ([`Calibration`]), divided
 /// by [`ROUND_TRIPS`], is the instructions one round trip executes:
 /// service, guest task, `drive`, wasmi, the allocator, channels, the
-/// executor, and the share of the 10 kHz SysTick interrupt (~0.1 %). The
+/// executor, and the small share of the SysTick interrupt. The
 /// task-timing hooks are switched off meanwhile.
 pub async fn round_trips(calibration: &Calibration) -> Option<u64> {
     trace::set_enabled(false);
@@ -191,8 +191,8 @@ pub async fn counter_round_trips(counts: Range<u32>, mut between: impl FnMut(u32
     run.await.unwrap_or(len)
 }
 
-/// The primes guest's job in check 2: count the primes below this. Trial
-/// division up to 100,000 is ~57 M fuel, ~350 ms of emulated time.
+/// The primes guest's job in check 2: count the primes below this, long
+/// enough to take many fuel slices (the figures page has how many).
 pub const PRIMES_LIMIT: u32 = 100_000;
 
 /// π(100,000), the number of primes below [`PRIMES_LIMIT`]; the firmware
@@ -204,7 +204,7 @@ pub const PRIMES_EXPECTED: u32 = 9_592;
 const TICK: Duration = Duration::from_millis(10);
 
 /// Executor and interrupt work a late tick may include besides slices and
-/// wake latency (measured: a few µs; 20 µs = 20,000 instructions).
+/// wake latency: several times what was measured.
 const LATENESS_ALLOWANCE_CYCLES: u64 = clock::SYSTICK_HZ / 50_000;
 
 /// What check 2 measured.

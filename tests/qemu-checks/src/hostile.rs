@@ -9,7 +9,7 @@
 //! firmware's usual fuel slices. Interrupt priority preempts thread mode
 //! between any two instructions, so a hostile guest in the middle of a
 //! 50,000-fuel slice delays the counter by an interrupt entry, not by the
-//! slice (which alone is ~50x an idle round trip).
+//! slice (which alone is many idle round trips long).
 //!
 //! For each module: it ends with the outcome its header names for the
 //! firmware; the counter's worst round trip meanwhile stays within 2x of
@@ -270,7 +270,7 @@ struct ModuleRun {
 async fn run_one(spawner: &Spawner, config: &HostConfig, module: &HostileModule) -> ModuleRun {
     // An engine per guest: wasmi keeps a module's compiled code in its
     // engine until the engine is dropped, so guests loaded one after
-    // another on one engine grew the heap by ~500 B each.
+    // another on one engine grew the heap with each.
     let host = Host::<ChannelEnv>::new(config.clone());
     let (kind, description, probe) = match wasm_sdk_embassy::start(
         &host,

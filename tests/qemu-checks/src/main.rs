@@ -242,6 +242,44 @@ async fn main(spawner: Spawner) {
         memory::stack_peak(),
         memory::stack_size(),
     );
+    // The same figures as data, for `scripts/figures-from-log`
+    // (figures/qemu-checks.toml; the book's tables are generated from it).
+    if let Some(instructions) = round_trip {
+        hprintln!("figure round-trip instructions = {instructions}");
+        hprintln!("figure round-trip round_trips = {}", checks::ROUND_TRIPS);
+    }
+    hprintln!("figure latency idle_worst_instructions = {}", hostile.idle_max);
+    hprintln!("figure latency loaded_worst_instructions = {}", hostile.loaded_max);
+    hprintln!("figure primes limit = {}", checks::PRIMES_LIMIT);
+    hprintln!("figure primes emulated_us = {}", Us(primes.elapsed_cycles));
+    hprintln!("figure primes slices = {}", primes.slices);
+    hprintln!("figure primes longest_slice_us = {}", Us(primes.max_slice_cycles));
+    hprintln!("figure primes native_us = {}", Us(primes.native_cycles));
+    hprintln!("figure primes ticker_worst_late_us = {}", Us(primes.worst_late_cycles));
+    hprintln!("figure primes unmetered_native_instructions = {primes_native}");
+    hprintln!("figure primes unmetered_guest_instructions = {primes_guest}");
+    hprintln!("figure guest-ram engine = {}", ram.engine);
+    hprintln!("figure guest-ram module = {}", ram.module);
+    hprintln!("figure guest-ram linear_memory = {}", ram.linear_memory);
+    hprintln!("figure guest-ram stacks = {}", ram.stacks);
+    hprintln!("figure guest-ram total = {}", ram.total());
+    hprintln!("figure guest-ram another = {}", ram.another);
+    hprintln!("figure guest-ram left_behind = {}", ram.left_behind);
+    hprintln!("figure coremark iterations = {}", bench::ITERATIONS);
+    hprintln!("figure coremark native_instructions = {}", coremark.native_instructions);
+    hprintln!("figure coremark guest_instructions = {}", coremark.guest_instructions);
+    hprintln!("figure install module_heap = {}", sweep.module_heap);
+    hprintln!("figure install worst_peak = {}", sweep.worst.0);
+    hprintln!("figure install worst_module = \"{} x{}\"", sweep.worst.1, sweep.worst.2);
+    hprintln!("figure install checked = {}", sweep.checked);
+    hprintln!("figure install modules = {}", sweep.modules);
+    hprintln!("figure ram heap_peak = {heap_peak}");
+    hprintln!("figure ram heap_size = {}", memory::HEAP_SIZE);
+    hprintln!("figure ram heap_both_guests = {heap_guests}");
+    hprintln!("figure ram stack_peak = {}", memory::stack_peak());
+    hprintln!("figure ram stack_size = {}", memory::stack_size());
+    hprintln!("figure checks passed = {}", summary.checks.len() - summary.failed());
+    hprintln!("figure checks total = {}", summary.checks.len());
     let failed = summary.failed();
     if failed == 0 {
         hprintln!("result: PASS ({} checks)", summary.checks.len());

@@ -7,7 +7,7 @@
 //! slice). `_embassy_trace_poll_start` runs once per pass of the executor's
 //! main loop.
 //!
-//! Timing costs ~100 instructions per poll, so it can be switched off
+//! Timing costs instructions on every poll, so it can be switched off
 //! ([`set_enabled`]) for the round-trip measurement; task identities are
 //! tracked either way.
 
