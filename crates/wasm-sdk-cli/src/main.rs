@@ -270,7 +270,9 @@ fn print_transcript(t: &Transcript, status: Option<&Step>, guest: &wasm_sdk_test
             let inputs = guest.waiting_on().unwrap_or_default();
             let list = inputs.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
             format!(
-                "waiting on inputs {list}: the module waits in `wait_input` for a message on                  any of them; they are open and nothing is queued (close them to let it stop)"
+                "waiting on inputs {list}: the module waits in `wait_input` for a message on \
+                 any of them; they are open and nothing is queued (a `--close` of one wakes it \
+                 too)"
             )
         }
         Some(Step::Full { output }) => {
