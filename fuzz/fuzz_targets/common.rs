@@ -14,9 +14,9 @@ pub fn env() -> QueueEnv {
 }
 
 /// Steps a loaded guest up to 50 times as a scheduler does: a guest
-/// blocked on an input gets a message there (every fourth time the input
-/// is closed instead); a guest waiting on a full output has its outputs
-/// taken.
+/// blocked on an input, or waiting on several, gets a message there (on
+/// the first of them; every fourth time the input is closed instead); a
+/// guest waiting on a full output has its outputs taken.
 ///
 /// Checks after each step: memory within the budget, fuel within
 /// `total_fuel`, outputs sent only on the guest's outputs and within the
@@ -47,8 +47,16 @@ pub fn run(guest: &mut Guest<QueueEnv>, config: &HostConfig, total_fuel: u64) {
             assert_eq!(guest.step(), step, "a final step stays final");
             return;
         }
-        match step {
-            Step::Blocked { input } => {
+        let waited = match &step {
+            Step::Blocked { input } => Some(*input),
+            Step::Waiting { inputs } => {
+                assert!(inputs.iter().all(|i| usize::from(i) < guest.inputs().len()));
+                Some(inputs.iter().next().expect("a wait lists an input"))
+            }
+            _ => None,
+        };
+        match (waited, step) {
+            (Some(input), _) => {
                 assert!(usize::from(input) < guest.inputs().len());
                 fed += 1;
                 if fed % 4 == 0 {
@@ -57,7 +65,7 @@ pub fn run(guest: &mut Guest<QueueEnv>, config: &HostConfig, total_fuel: u64) {
                     guest.env_mut().push(input, vec![fed as u8; fed as usize]);
                 }
             }
-            Step::Full { output } => {
+            (None, Step::Full { output }) => {
                 assert!(usize::from(output) < outputs);
                 guest.env_mut().sent.clear();
             }

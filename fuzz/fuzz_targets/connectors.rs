@@ -16,13 +16,19 @@
 //! nothing: longer than the text budget's `max_len` is `MessageTooLarge`,
 //! past its total `Closed` (counted as refused), past the step's share
 //! (unless it is the step's first text) `Throttle`; the `TextUsage`
-//! counts exactly what passed.
+//! counts exactly what passed. `wait_input` changes no queue and no byte:
+//! `BadPointer` for a list outside memory, then `UnknownInput` for an
+//! empty list or an unknown index, then the first listed input (from the
+//! one after the input it answered last, wrapping) with a message or
+//! closed, which moves its `WaitCursor`, else `Wait` with the set listed.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use wasm_sdk_abi::queue::QueueEnv;
-use wasm_sdk_abi::rules::{Environment, InputState, Reply, Rules, TextBudget, TextUsage};
+use wasm_sdk_abi::rules::{
+    Environment, InputSet, InputState, Reply, Rules, TextBudget, TextUsage, WaitCursor,
+};
 use wasm_sdk_abi::{LogLevel, Status};
 
 /// A pointer: mostly inside or near the memory, sometimes any `i32`.
@@ -61,6 +67,10 @@ enum Op {
     },
     ReportError {
         ptr: Ptr,
+        len: Len,
+    },
+    Wait {
+        list: Ptr,
         len: Len,
     },
     Push {
@@ -136,6 +146,7 @@ fuzz_target!(|input: Input| {
     let mut env = QueueEnv::default();
     env.output_budget = input.output_budget.map(usize::from);
     let mut usage = TextUsage::default();
+    let mut cursor = WaitCursor::default();
     for op in input.ops {
         let before = memory.clone();
         let env_before = env.clone();
@@ -248,6 +259,41 @@ fuzz_target!(|input: Input| {
                 let recorded = usize::from(got == Reply::Return(0));
                 assert_eq!(env.errors.len(), env_before.errors.len() + recorded);
                 assert_eq!((&env.sent, &env.logs), (&env_before.sent, &env_before.logs));
+            }
+            Op::Wait { list, len: l } => {
+                let (p, l) = (ptr(list, memory.len()), len(l));
+                let before_cursor = cursor;
+                let got = rules.wait_input(memory.as_slice(), &mut env, &mut cursor, p, l);
+                assert_eq!((&memory, &env), (&before, &env_before), "a wait takes nothing");
+                let expected = match range(&memory, p, l) {
+                    None => (Reply::Return(Status::BadPointer.code()), before_cursor),
+                    Some(r)
+                        if r.is_empty()
+                            || memory[r.clone()]
+                                .iter()
+                                .any(|&i| usize::from(i) >= rules.inputs) =>
+                    {
+                        (Reply::Return(Status::UnknownInput.code()), before_cursor)
+                    }
+                    Some(r) => {
+                        let list = &memory[r];
+                        let start = before_cursor
+                            .last
+                            .and_then(|last| list.iter().position(|&i| i == last))
+                            .map_or(0, |at| at + 1);
+                        let ready = (0..list.len())
+                            .map(|k| list[(start + k) % list.len()])
+                            .find(|&i| env.queued(i) > 0 || env.is_closed(i));
+                        match ready {
+                            Some(i) => (Reply::Return(i32::from(i)), WaitCursor { last: Some(i) }),
+                            None => {
+                                let inputs: InputSet = list.iter().copied().collect();
+                                (Reply::Wait { inputs }, before_cursor)
+                            }
+                        }
+                    }
+                };
+                assert_eq!((got, cursor), expected);
             }
             Op::Push { input: i, message } => env.push(i % 8, message),
             Op::Close { input: i } => env.close(i % 8),

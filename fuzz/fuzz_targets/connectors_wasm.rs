@@ -5,12 +5,13 @@
 //! memory at 0, then runs it: 16-byte instructions `(op, a, b, c)`, four
 //! little-endian `i32`s, calling `receive_input(a, b, c)`,
 //! `send_output(a, b, c)`, `log(a, b, c)`, `report_error(a, b)`,
-//! `input_len(a)`, `memory.grow(a)`, or returning `a`, by `op % 7`. Every
+//! `input_len(a)`, `memory.grow(a)`, returning `a`, or
+//! `wait_input(a, b)`, by `op % 8`. Every
 //! result is stored at `0x8000 + 4 * (instruction % 1024)`, where later
 //! instructions may use it as a pointer or length. The fuzz input is
 //! `program_len: u16 LE, program`, then `len: u8, message` pairs queued on
-//! inputs 1, 0, 1, ...; a guest blocked on an empty input is fed or the
-//! input closed (`common::run`).
+//! inputs 1, 0, 1, ...; a guest blocked on an empty input (or waiting on
+//! several) is fed or the input closed (`common::run`).
 //!
 //! Checks that no argument a guest passes panics the host, with fuel
 //! slices, blocking and resuming, and the host's promises after each step
@@ -34,6 +35,7 @@ const GUEST: &str = r#"(module
   (import "connectors" "log" (func $log (param i32 i32 i32) (result i32)))
   (import "connectors" "report_error" (func $error (param i32 i32) (result i32)))
   (import "connectors" "input_len" (func $len (param i32) (result i32)))
+  (import "connectors" "wait_input" (func $wait (param i32 i32) (result i32)))
   (memory (export "memory") 1)
   (func (export "run_task") (result i32)
     (local $n i32) (local $pc i32) (local $op i32) (local $a i32) (local $b i32)
@@ -48,6 +50,7 @@ const GUEST: &str = r#"(module
         (local.set $b (i32.load offset=8 (local.get $pc)))
         (local.set $c (i32.load offset=12 (local.get $pc)))
         (block $store
+         (block $wait_
           (block $ret
             (block $grow
               (block $input_len
@@ -55,8 +58,8 @@ const GUEST: &str = r#"(module
                   (block $log_
                     (block $send_
                       (block $recv_
-                        (br_table $recv_ $send_ $log_ $report $input_len $grow $ret
-                          (i32.rem_u (local.get $op) (i32.const 7))))
+                        (br_table $recv_ $send_ $log_ $report $input_len $grow $ret $wait_
+                          (i32.rem_u (local.get $op) (i32.const 8))))
                       (local.set $r (call $recv (local.get $a) (local.get $b) (local.get $c)))
                       (br $store))
                     (local.set $r (call $send (local.get $a) (local.get $b) (local.get $c)))
@@ -70,6 +73,7 @@ const GUEST: &str = r#"(module
             (local.set $r (memory.grow (local.get $a)))
             (br $store))
           (return (local.get $a)))
+         (local.set $r (call $wait (local.get $a) (local.get $b))))
         (i32.store offset=0x8000
           (i32.shl (i32.and (i32.shr_u (local.get $pc) (i32.const 4)) (i32.const 1023))
                    (i32.const 2))

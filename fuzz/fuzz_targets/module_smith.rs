@@ -1,7 +1,7 @@
 //! Structure-aware guests: valid modules from `wasm-smith`, shaped so most
 //! of them pass the host's load checks, loaded and stepped with fuel.
 //!
-//! wasm-smith imports only from `connectors` (the five imports with their
+//! wasm-smith imports only from `connectors` (the six imports with their
 //! ABI signatures), exports `memory` (one page) and `run_task: () -> i32`,
 //! has one memory, no start function, no other import, only the proposals
 //! the host's wasmi enables, and at most 256 table elements; a
@@ -34,7 +34,8 @@ const IMPORTS: &str = r#"(module
   (import "connectors" "send_output" (func (param i32 i32 i32) (result i32)))
   (import "connectors" "log" (func (param i32 i32 i32) (result i32)))
   (import "connectors" "report_error" (func (param i32 i32) (result i32)))
-  (import "connectors" "input_len" (func (param i32) (result i32))))"#;
+  (import "connectors" "input_len" (func (param i32) (result i32)))
+  (import "connectors" "wait_input" (func (param i32 i32) (result i32))))"#;
 
 /// The exports every guest has; wasm-smith writes their bodies.
 const EXPORTS: &str = r#"(module
@@ -72,7 +73,7 @@ fn config() -> Config {
     c.max_tables = 1;
     c.max_table_elements = 256;
     c.max_funcs = 64;
-    c.max_imports = 5;
+    c.max_imports = 6;
     // What the host's wasmi (2.0, without `simd`) does not enable.
     c.simd_enabled = false;
     c.relaxed_simd_enabled = false;

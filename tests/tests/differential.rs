@@ -9,9 +9,9 @@
 //! time the guest blocks. On wasm, a driver module interprets the calls
 //! from its linear memory and stores each result there; natively, the same
 //! calls go to `wasm_sdk::native::raw` on a byte array standing in for that
-//! memory. Compared: every result, the final state (finished or blocked on
-//! which input), sent messages, logs, errors, what stays queued, and the
-//! guest memory the calls could write.
+//! memory. Compared: every result, the final state (finished, blocked on
+//! which input or waiting on which inputs), sent messages, logs, errors,
+//! what stays queued, and the guest memory the calls could write.
 //!
 //! [`SEQUENCES`] by default (seed 1), so `cargo test` stays quick; `bash
 //! .ci/run slow` runs the full length (`WASM_SDK_DIFF_SEQUENCES=10000`), and
@@ -37,6 +37,10 @@ const MAX_MESSAGE_LEN: usize = 24;
 
 /// The initial bytes of guest memory: text, invalid UTF-8, zeros.
 const SCRATCH: &[u8] = b"hello wasm-sdk \xff\xfe not text \xc3\xa9t\xc3\xa9 ok";
+/// Where the lists of input indices `wait_input` reads start...
+const LISTS: usize = 0x7F00;
+/// ...and their bytes: known inputs in both orders, repeated, unknown.
+const LIST_BYTES: &[u8] = &[0, 1, 0, 1, 1, 2, 0];
 
 /// A raw import call.
 #[derive(Clone, Copy, Debug)]
@@ -46,6 +50,7 @@ enum Call {
     Send { ptr: i32, len: i32, output: i32 },
     Log { ptr: i32, len: i32, level: i32 },
     ReportError { ptr: i32, len: i32 },
+    Wait { ptr: i32, len: i32 },
 }
 
 /// What the host does to the guest's queues.
@@ -93,13 +98,27 @@ fn length(rng: &mut Rng) -> i32 {
     pick(rng, &[0, 1, 2, 5, 8, 16, 24, 25, 40, 64, -1, 0x10000, i32::MAX])
 }
 
+/// A `wait_input` list: mostly within [`LIST_BYTES`], sometimes anywhere.
+fn list(rng: &mut Rng) -> (i32, i32) {
+    if rng.u8(..4) == 0 {
+        return (pointer(rng), length(rng));
+    }
+    let at = rng.usize(..LIST_BYTES.len());
+    let len = rng.usize(..=LIST_BYTES.len() - at);
+    ((LISTS + at) as i32, len as i32)
+}
+
 fn call(rng: &mut Rng) -> Call {
-    match rng.u8(..5) {
+    match rng.u8(..6) {
         0 => Call::Receive { ptr: pointer(rng), len: length(rng), input: index(rng) },
         1 => Call::InputLen { input: index(rng) },
         2 => Call::Send { ptr: pointer(rng), len: length(rng), output: index(rng) },
         3 => Call::Log { ptr: pointer(rng), len: length(rng), level: rng.i32(-2..7) },
-        _ => Call::ReportError { ptr: pointer(rng), len: length(rng) },
+        4 => Call::ReportError { ptr: pointer(rng), len: length(rng) },
+        _ => {
+            let (ptr, len) = list(rng);
+            Call::Wait { ptr, len }
+        }
     }
 }
 
@@ -132,6 +151,7 @@ fn encode(calls: &[Call]) -> Vec<u8> {
             Call::Send { ptr, len, output } => (3, ptr, len, output),
             Call::Log { ptr, len, level } => (4, ptr, len, level),
             Call::ReportError { ptr, len } => (5, ptr, len, 0),
+            Call::Wait { ptr, len } => (6, ptr, len, 0),
         };
         program.push(op);
         for arg in [a, b, c] {
@@ -155,8 +175,10 @@ fn driver(program: &[u8]) -> Vec<u8> {
   (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
   (import "connectors" "log" (func $log (param i32 i32 i32) (result i32)))
   (import "connectors" "report_error" (func $report (param i32 i32) (result i32)))
+  (import "connectors" "wait_input" (func $wait (param i32 i32) (result i32)))
   (memory (export "memory") 1 1)
   (data (i32.const 0) "{scratch}")
+  (data (i32.const {LISTS}) "{lists}")
   (data (i32.const {PROGRAM}) "{program}")
   (func (export "run_task") (result i32)
     (local $pc i32) (local $op i32) (local $a i32) (local $b i32) (local $c i32)
@@ -170,8 +192,8 @@ fn driver(program: &[u8]) -> Vec<u8> {
         (local.set $b (i32.load offset=5 (local.get $pc)))
         (local.set $c (i32.load offset=9 (local.get $pc)))
         (block $end
-          (block $l5 (block $l4 (block $l3 (block $l2 (block $l1
-            (br_table $l1 $l2 $l3 $l4 $l5 (i32.sub (local.get $op) (i32.const 1))))
+          (block $l6 (block $l5 (block $l4 (block $l3 (block $l2 (block $l1
+            (br_table $l1 $l2 $l3 $l4 $l5 $l6 (i32.sub (local.get $op) (i32.const 1))))
             (local.set $r (call $recv (local.get $a) (local.get $b) (local.get $c)))
             (br $end))
             (local.set $r (call $len (local.get $a)))
@@ -180,7 +202,9 @@ fn driver(program: &[u8]) -> Vec<u8> {
             (br $end))
             (local.set $r (call $log (local.get $a) (local.get $b) (local.get $c)))
             (br $end))
-          (local.set $r (call $report (local.get $a) (local.get $b))))
+            (local.set $r (call $report (local.get $a) (local.get $b)))
+            (br $end))
+          (local.set $r (call $wait (local.get $a) (local.get $b))))
         (i32.store (i32.add (i32.const {RESULTS}) (i32.shl (local.get $n) (i32.const 2)))
                    (local.get $r))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
@@ -189,6 +213,7 @@ fn driver(program: &[u8]) -> Vec<u8> {
         (br $next)))
     (i32.const 0)))"#,
         scratch = wat_bytes(SCRATCH),
+        lists = wat_bytes(LIST_BYTES),
         program = wat_bytes(program),
     );
     Fixture::new(wat).inputs(["a", "b"]).outputs(["x", "y"]).build()
@@ -208,7 +233,7 @@ fn run_wasm(host: &TestHost, seq: &Sequence) -> Record {
     let mut batches = seq.batches.iter();
     let end = loop {
         match guest.run_until_idle().clone() {
-            Step::Blocked { .. } if batches.len() > 0 => {
+            Step::Blocked { .. } | Step::Waiting { .. } if batches.len() > 0 => {
                 apply(&mut guest, batches.next().expect("a batch"));
             }
             end => break end,
@@ -250,6 +275,7 @@ fn run_native(seq: &Sequence) -> Record {
     let program = encode(&seq.calls);
     let mut memory = vec![0u8; 0x10000];
     memory[..SCRATCH.len()].copy_from_slice(SCRATCH);
+    memory[LISTS..LISTS + LIST_BYTES.len()].copy_from_slice(LIST_BYTES);
     memory[PROGRAM..PROGRAM + program.len()].copy_from_slice(&program);
     let mut batches = seq.batches.iter();
     let mut results = Vec::new();
@@ -276,6 +302,20 @@ fn run_native(seq: &Sequence) -> Record {
                     other => panic!("receive answered {other:?}"),
                 }
             }
+            Call::Wait { ptr, len } => match raw::wait_input(&memory, ptr, len) {
+                raw::Reply::Return(code) => code,
+                raw::Reply::Wait { inputs } => match batches.next() {
+                    Some(batch) => {
+                        apply(batch);
+                        continue;
+                    }
+                    None => {
+                        end = Step::Waiting { inputs };
+                        break;
+                    }
+                },
+                other => panic!("wait answered {other:?}"),
+            },
             Call::InputLen { input } => raw::input_len(input),
             // Outputs are unbounded and the texts are short: these
             // return at once on both hosts.
@@ -343,6 +383,7 @@ fn native_mock_and_wasm_host_answer_every_call_alike() {
     let host = TestHost::builder().max_message_len(MAX_MESSAGE_LEN).build();
     let mut rng = Rng::with_seed(seed);
     let (mut calls, mut blocked, mut codes) = (0, 0, std::collections::BTreeSet::new());
+    let mut waiting = 0;
     let started = std::time::Instant::now();
     for i in 0..sequences {
         let seq = sequence(&mut rng);
@@ -353,11 +394,12 @@ fn native_mock_and_wasm_host_answer_every_call_alike() {
         }
         calls += wasm.results.len();
         blocked += usize::from(matches!(wasm.end, Step::Blocked { .. }));
+        waiting += usize::from(matches!(wasm.end, Step::Waiting { .. }));
         codes.extend(wasm.results.iter().map(|&r| r.min(1)));
     }
     println!(
         "differential: {sequences} sequences (seed {seed}), {calls} calls, {blocked} ended \
-         blocked, result classes {codes:?}, {:.1} s",
+         blocked, {waiting} waiting, result classes {codes:?}, {:.1} s",
         started.elapsed().as_secs_f64()
     );
     // Every status the rules can give from these calls was exercised, and
@@ -366,5 +408,5 @@ fn native_mock_and_wasm_host_answer_every_call_alike() {
         assert!(codes.contains(&status), "no call returned {status}: {codes:?}");
     }
     assert!(codes.contains(&0) && codes.contains(&1), "{codes:?}");
-    assert!(blocked > 0);
+    assert!(blocked > 0 && waiting > 0, "{blocked} blocked, {waiting} waiting");
 }

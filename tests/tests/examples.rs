@@ -6,8 +6,8 @@
 
 use module_examples_common::{AlarmEvent, Counter, Fault, Reading, Thresholds};
 use wasm_sdk_testhost::{
-    LoadError, LogLevel, PortKind, PortType, Scenario, ScenarioError, Step, TestGuest, TestHost,
-    TestHostError,
+    InputSet, LoadError, LogLevel, PortKind, PortType, Scenario, ScenarioError, Step, TestGuest,
+    TestHost, TestHostError,
 };
 use wasm_sdk_tests::{TARGETS, build_guest, workspace_root};
 
@@ -150,16 +150,33 @@ fn alarm_raises_clears_and_logs() {
 }
 
 #[test]
-fn alarm_ignores_inverted_thresholds_and_blocks_between_readings() {
+fn alarm_ignores_inverted_thresholds_and_waits_on_both_inputs() {
     let mut guest = load("alarm", TARGETS[0], &[]);
     guest.push_message("thresholds", &Thresholds { high: 100, low: 200 }).unwrap();
     guest.push_message("reading", &Reading { deci_celsius: 250 }).unwrap();
-    assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
+    let waiting = Step::Waiting { inputs: InputSet::from_iter([0, 1]) };
+    assert_eq!(guest.run_until_idle(), &waiting);
+    assert_eq!(guest.waiting_on(), Some(vec!["reading", "thresholds"]));
     assert!(guest.outputs("alarm").unwrap().is_empty(), "default thresholds still apply");
     assert_eq!(guest.logs()[0], (LogLevel::Warn, "ignored thresholds with low > high".into()));
     guest.push_message("reading", &Reading { deci_celsius: 300 }).unwrap();
-    assert_eq!(guest.run_until_idle(), &Step::Blocked { input: 0 });
+    assert_eq!(guest.run_until_idle(), &waiting);
     assert_eq!(guest.outputs("alarm").unwrap().len(), 1, "resumed and raised");
+    // Thresholds alone wake it too, and apply to the next reading.
+    guest.push_message("thresholds", &Thresholds { high: 400, low: 350 }).unwrap();
+    assert_eq!(guest.run_until_idle(), &waiting);
+    assert_eq!(guest.logs().last().unwrap().1, "thresholds high=400 low=350");
+    guest.push_message("reading", &Reading { deci_celsius: 340 }).unwrap();
+    assert_eq!(guest.run_until_idle(), &waiting);
+    let events = guest.outputs_as::<AlarmEvent>("alarm").unwrap();
+    assert_eq!(events.last(), Some(&AlarmEvent::Cleared { deci_celsius: 340 }));
+    // Closed thresholds: no more updates, readings go on.
+    guest.close_input("thresholds").unwrap();
+    assert_eq!(guest.run_until_idle(), &Step::Waiting { inputs: InputSet::from_iter([0]) });
+    guest.push_message("reading", &Reading { deci_celsius: 360 }).unwrap();
+    guest.close_input("reading").unwrap();
+    assert_eq!(guest.run_until_idle(), &Step::Finished { exit_code: 0 });
+    assert_eq!(guest.outputs("average").unwrap().len(), 4);
 }
 
 #[test]

@@ -28,6 +28,9 @@ fn outcome(host: &TestHost, module: &Hostile) -> (&'static str, String) {
         Step::OutOfFuel => ("out-of-fuel", String::new()),
         Step::Full { output } => ("full", output.to_string()),
         Step::Blocked { input } => ("blocked", input.to_string()),
+        Step::Waiting { inputs } => {
+            ("waiting", inputs.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(" "))
+        }
         Step::Preempted => unreachable!("run_until_idle steps through preemptions"),
     }
 }

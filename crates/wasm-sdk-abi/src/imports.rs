@@ -11,6 +11,7 @@
 //! | [`LOG`] | `(ptr: *const u8, len: i32, level: i32) -> i32` | `0` or a status |
 //! | [`REPORT_ERROR`] | `(ptr: *const u8, len: i32) -> i32` | `0` or a status |
 //! | [`INPUT_LEN`] | `(input_idx: i32) -> i32` | length of the next message, or a status |
+//! | [`WAIT_INPUT`] | `(list: *const u8, len: i32) -> i32` | a listed input that will not block `receive`, or a status |
 //!
 //! A guest exports [`RUN_TASK_EXPORT`] (`run_task: () -> i32`, `0` is a
 //! clean stop, anything else a failure) and [`MEMORY_EXPORT`] (`memory`).
@@ -30,6 +31,10 @@ pub const LOG: &str = "log";
 pub const REPORT_ERROR: &str = "report_error";
 /// `input_len(input_idx: i32) -> i32`: length of the next queued message.
 pub const INPUT_LEN: &str = "input_len";
+/// `wait_input(list: *const u8, len: i32) -> i32`: blocks until one of the
+/// `len` inputs listed at `list` (one index a byte) has a message or is
+/// closed, and returns its index.
+pub const WAIT_INPUT: &str = "wait_input";
 
 /// The exported entry point: `run_task() -> i32`.
 pub const RUN_TASK_EXPORT: &str = "run_task";
@@ -47,12 +52,13 @@ pub struct ImportSignature {
 }
 
 /// Every import a guest may use, with its signature.
-pub const IMPORTS: [ImportSignature; 5] = [
+pub const IMPORTS: [ImportSignature; 6] = [
     ImportSignature { name: RECEIVE_INPUT, params: 3 },
     ImportSignature { name: SEND_OUTPUT, params: 3 },
     ImportSignature { name: LOG, params: 3 },
     ImportSignature { name: REPORT_ERROR, params: 2 },
     ImportSignature { name: INPUT_LEN, params: 1 },
+    ImportSignature { name: WAIT_INPUT, params: 2 },
 ];
 
 /// Looks up an import of [`IMPORT_MODULE`] by name.

@@ -18,7 +18,7 @@ pub mod status;
 
 pub use imports::{
     IMPORT_MODULE, IMPORTS, INPUT_LEN, ImportSignature, LOG, MEMORY_EXPORT, RECEIVE_INPUT,
-    REPORT_ERROR, RUN_TASK_EXPORT, SEND_OUTPUT, import_signature,
+    REPORT_ERROR, RUN_TASK_EXPORT, SEND_OUTPUT, WAIT_INPUT, import_signature,
 };
 pub use status::{LogLevel, Status};
 

@@ -30,12 +30,27 @@
 //!    step's share, [`Reply::Throttle`];
 //! 6. the queue or sink, through the [`Environment`].
 //!
+//! `wait_input` takes its indices from guest memory, so it reads them
+//! first: a negative length or a list outside memory is
+//! [`Status::BadPointer`], then an empty list or an index that is not one
+//! of the inputs is [`Status::UnknownInput`], then the queues.
+//!
 //! # Queue semantics
 //!
 //! - **Blocking receive.** `receive_input` on an open input with nothing
 //!   queued answers [`Reply::Block`]: the host suspends the guest and calls
 //!   [`Rules::receive_input`] again with the same arguments once the input
 //!   has a message or is closed.
+//! - **Waiting on several inputs.** `wait_input` answers the index of a
+//!   listed input whose `receive_input` would not block: it has a message
+//!   queued, or it is closed and drained (the guest's `receive` then gets
+//!   [`Status::Closed`], which is how it learns of the close). Among those,
+//!   the first in list order after the input the guest's previous
+//!   `wait_input` answered ([`WaitCursor`]), so an input that is never
+//!   empty cannot starve the others. When every listed input is open and
+//!   empty it answers [`Reply::Wait`]: the host suspends the guest and
+//!   calls [`Rules::wait_input`] again with the same arguments once one of
+//!   them has a message or is closed.
 //! - **Nothing is lost.** A queued message longer than the guest's buffer is
 //!   not written and stays at the head of its queue; the call returns
 //!   [`Status::MessageTooLarge`] and `input_len` tells the size needed.
@@ -158,6 +173,13 @@ pub enum Reply {
         /// The input index.
         input: u8,
     },
+    /// Suspend the guest: it waits in `wait_input` on these inputs, which
+    /// are all open and empty. Call [`Rules::wait_input`] again with the
+    /// same arguments when one of them has a message or is closed.
+    Wait {
+        /// The inputs listed.
+        inputs: InputSet,
+    },
     /// Suspend the guest: it waits in `send_output` for room on this
     /// output. Call [`Rules::send_output`] again with the same arguments
     /// when the output has room (or is closed).
@@ -169,6 +191,93 @@ pub enum Reply {
     /// step past [`TextBudget::per_step`]. Call the same import again with
     /// the same arguments after [`TextUsage::next_step`].
     Throttle,
+}
+
+/// A set of input indices: every index a manifest can name (`0..=255`),
+/// one bit each, so it is `Copy` and allocates nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct InputSet {
+    bits: [u64; 4],
+}
+
+impl InputSet {
+    /// No inputs.
+    pub const EMPTY: InputSet = InputSet { bits: [0; 4] };
+
+    /// Adds an input.
+    pub const fn insert(&mut self, input: u8) {
+        self.bits[(input >> 6) as usize] |= 1 << (input & 63);
+    }
+
+    /// Whether an input is in the set.
+    pub const fn contains(&self, input: u8) -> bool {
+        self.bits[(input >> 6) as usize] & (1 << (input & 63)) != 0
+    }
+
+    /// How many inputs are in the set.
+    pub const fn len(&self) -> usize {
+        let [a, b, c, d] = self.bits;
+        (a.count_ones() + b.count_ones() + c.count_ones() + d.count_ones()) as usize
+    }
+
+    /// Whether the set has no inputs.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The inputs in the set, in index order.
+    pub const fn iter(&self) -> InputSetIter {
+        InputSetIter { set: *self }
+    }
+}
+
+impl FromIterator<u8> for InputSet {
+    fn from_iter<I: IntoIterator<Item = u8>>(inputs: I) -> Self {
+        let mut set = InputSet::EMPTY;
+        for input in inputs {
+            set.insert(input);
+        }
+        set
+    }
+}
+
+impl IntoIterator for InputSet {
+    type Item = u8;
+    type IntoIter = InputSetIter;
+
+    fn into_iter(self) -> InputSetIter {
+        self.iter()
+    }
+}
+
+/// The inputs of an [`InputSet`], in index order.
+#[derive(Clone, Copy, Debug)]
+pub struct InputSetIter {
+    /// What is left to yield.
+    set: InputSet,
+}
+
+impl Iterator for InputSetIter {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        // Only set bits are visited, so a firmware polling the channels of
+        // a set pays per input waited on, not per index a set can hold.
+        let (word, bits) = self.set.bits.iter_mut().enumerate().find(|(_, bits)| **bits != 0)?;
+        let bit = bits.trailing_zeros();
+        *bits &= *bits - 1;
+        // `word < 4` and `bit < 64`: the index fits `u8`.
+        Some((word as u32 * 64 + bit) as u8)
+    }
+}
+
+/// Where a guest's next `wait_input` starts looking: after the input its
+/// previous one answered. The host keeps one per guest, as it keeps a
+/// [`TextUsage`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WaitCursor {
+    /// The input the last `wait_input` answered; `None` before the first.
+    pub last: Option<u8>,
 }
 
 /// How many text bytes (`log` and `report_error` together) a guest may
@@ -288,6 +397,51 @@ impl Rules {
             InputState::Empty => Status::Empty.code(),
             InputState::Closed => Status::Closed.code(),
         }
+    }
+
+    /// `wait_input(list, len)`: the index of one of the `len` inputs listed
+    /// (one byte each) at `list` whose `receive_input` would not block, or
+    /// [`Reply::Wait`] while all of them are open and empty.
+    ///
+    /// Never answers [`Status::Closed`]: a closed, drained input is
+    /// answered like one with a message, so the guest's `receive` tells it
+    /// of the close. A guest that carries on after one input closed lists
+    /// the others only; otherwise each wait answers at once.
+    pub fn wait_input<M, E>(
+        &self,
+        memory: &M,
+        env: &mut E,
+        cursor: &mut WaitCursor,
+        list: M::Ptr,
+        len: i32,
+    ) -> Reply
+    where
+        M: GuestMemory + ?Sized,
+        E: Environment + ?Sized,
+    {
+        let Some(list) = length(len).and_then(|len| memory.bytes(list, len)) else {
+            return Reply::Return(Status::BadPointer.code());
+        };
+        if list.is_empty() || list.iter().any(|&i| usize::from(i) >= self.inputs) {
+            return Reply::Return(Status::UnknownInput.code());
+        }
+        // Round robin: start after the input answered last, if listed.
+        let start = cursor
+            .last
+            .and_then(|last| list.iter().position(|&i| i == last))
+            .map_or(0, |at| at + 1);
+        let (before, after) = list.split_at(start.min(list.len()));
+        let mut waiting = InputSet::EMPTY;
+        for &input in after.iter().chain(before) {
+            match env.input(input) {
+                InputState::Ready(_) | InputState::Closed => {
+                    cursor.last = Some(input);
+                    return Reply::Return(i32::from(input));
+                }
+                InputState::Empty => waiting.insert(input),
+            }
+        }
+        Reply::Wait { inputs: waiting }
     }
 
     /// `send_output(buf, len, output_idx)`: hands a copy of the message to
@@ -538,6 +692,127 @@ mod tests {
             RULES.send_output(mem.as_slice(), &mut Full, 0, 4, 0),
             Reply::Full { output: 0 }
         );
+    }
+
+    /// Four inputs of a [`QueueEnv`](crate::queue::QueueEnv)-like model
+    /// without `alloc`: a count of queued messages and a closed flag each.
+    #[derive(Default)]
+    struct Counts {
+        queued: [u8; 4],
+        closed: [bool; 4],
+        looked: usize,
+    }
+
+    impl Counts {
+        /// `wait_input` on the list `inputs` (at offset 0 of a memory),
+        /// and a receive of what it answered.
+        fn wait(&mut self, rules: &Rules, cursor: &mut WaitCursor, inputs: &[u8]) -> Reply {
+            let reply = rules.wait_input(inputs, self, cursor, 0, inputs.len() as i32);
+            if let Reply::Return(input @ 0..) = reply {
+                self.pop_input(input as u8);
+            }
+            reply
+        }
+    }
+
+    impl Environment for Counts {
+        fn input(&mut self, input: u8) -> InputState<'_> {
+            self.looked += 1;
+            let i = usize::from(input);
+            match (self.queued[i], self.closed[i]) {
+                (1.., _) => InputState::Ready(b"m"),
+                (0, true) => InputState::Closed,
+                (0, false) => InputState::Empty,
+            }
+        }
+        fn pop_input(&mut self, input: u8) {
+            let queued = &mut self.queued[usize::from(input)];
+            *queued = queued.saturating_sub(1);
+        }
+        fn send_output(&mut self, _: u8, _: &[u8]) -> Result<(), SendError> {
+            Ok(())
+        }
+        fn log(&mut self, _: LogLevel, _: &str) {}
+        fn report_error(&mut self, _: &str) {}
+    }
+
+    const FOUR: Rules = Rules::new(4, 0);
+
+    #[test]
+    fn wait_checks_the_list_then_its_indices() {
+        let mut env = Counts { queued: [1; 4], ..Counts::default() };
+        let mut cursor = WaitCursor::default();
+        let mem = [0u8, 1, 9, 2];
+        let mem = mem.as_slice();
+        let code = |status: Status| Reply::Return(status.code());
+        // The pointer first: a bad range hides the bad index 9 in it.
+        assert_eq!(FOUR.wait_input(mem, &mut env, &mut cursor, 0, -1), code(Status::BadPointer));
+        assert_eq!(FOUR.wait_input(mem, &mut env, &mut cursor, 2, 3), code(Status::BadPointer));
+        assert_eq!(FOUR.wait_input(mem, &mut env, &mut cursor, -1, 1), code(Status::BadPointer));
+        // Then the indices, every one of them, before any queue is looked at.
+        assert_eq!(FOUR.wait_input(mem, &mut env, &mut cursor, 0, 3), code(Status::UnknownInput));
+        assert_eq!(FOUR.wait_input(mem, &mut env, &mut cursor, 4, 0), code(Status::UnknownInput));
+        assert_eq!((env.looked, cursor.last), (0, None));
+        assert_eq!(FOUR.wait_input(mem, &mut env, &mut cursor, 3, 1), Reply::Return(2));
+        assert_eq!(cursor.last, Some(2));
+    }
+
+    #[test]
+    fn wait_takes_turns_so_a_flood_does_not_starve() {
+        let mut env = Counts { queued: [u8::MAX, 0, 0, 0], ..Counts::default() };
+        let mut cursor = WaitCursor::default();
+        let list = [0, 1, 3];
+        assert_eq!(env.wait(&FOUR, &mut cursor, &list), Reply::Return(0));
+        assert_eq!(env.wait(&FOUR, &mut cursor, &list), Reply::Return(0), "alone: again");
+        env.queued[3] = 2;
+        env.queued[1] = 1;
+        let answers: [Reply; 6] = core::array::from_fn(|_| env.wait(&FOUR, &mut cursor, &list));
+        let turns = [1, 3, 0, 3, 0, 0].map(Reply::Return);
+        assert_eq!(answers, turns, "after 0 comes 1, then 3, then 0 again");
+        // The order is the list's, not the indices'.
+        env.queued[1] = 1;
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[1, 0]), Reply::Return(1));
+        env.queued[1] = 1;
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[1, 0]), Reply::Return(0));
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[1, 0]), Reply::Return(1));
+    }
+
+    #[test]
+    fn wait_answers_a_close_and_waits_on_the_open_and_empty() {
+        let mut env = Counts::default();
+        let mut cursor = WaitCursor::default();
+        let wait = Reply::Wait { inputs: [1, 2].into_iter().collect() };
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[2, 1, 2]), wait);
+        assert_eq!(cursor.last, None, "a wait answers nothing");
+        // Messages queued before a close still come first, then the close.
+        env.queued[1] = 1;
+        env.closed[1] = true;
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[2, 1]), Reply::Return(1));
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[2, 1]), Reply::Return(1), "closed, drained");
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[2]), Reply::Wait { inputs: wait_on(2) });
+        env.closed[2] = true;
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[1, 2]), Reply::Return(2));
+        assert_eq!(env.wait(&FOUR, &mut cursor, &[1, 2]), Reply::Return(1));
+    }
+
+    fn wait_on(input: u8) -> InputSet {
+        let mut set = InputSet::EMPTY;
+        set.insert(input);
+        set
+    }
+
+    #[test]
+    fn input_sets_hold_every_index() {
+        let set: InputSet = [255, 0, 64, 63, 64].into_iter().collect();
+        assert_eq!((set.len(), set.is_empty()), (4, false));
+        assert!(set.contains(255) && set.contains(63) && !set.contains(1) && !set.contains(128));
+        let mut inputs = [0u8; 4];
+        for (slot, input) in inputs.iter_mut().zip(set) {
+            *slot = input;
+        }
+        assert_eq!(inputs, [0, 63, 64, 255]);
+        assert_eq!(set.iter().count(), 4);
+        assert!(InputSet::EMPTY.is_empty() && InputSet::EMPTY.iter().next().is_none());
     }
 
     #[test]

@@ -8,6 +8,8 @@
 use alloc::string::String;
 use core::fmt;
 
+use crate::rules::InputSet;
+
 /// How a guest stands after it ran.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -16,6 +18,13 @@ pub enum Step {
     Blocked {
         /// The input index.
         input: u8,
+    },
+    /// Waiting in `wait_input` for a message on any of these inputs, which
+    /// are all open and empty. Stepping again before one has a message (or
+    /// is closed) runs nothing.
+    Waiting {
+        /// The inputs waited on.
+        inputs: InputSet,
     },
     /// Waiting in `send` for room on this output, which is full (the
     /// consumer is slower than the guest). Stepping again before there is
@@ -45,11 +54,12 @@ impl Step {
         matches!(self, Step::Finished { .. } | Step::Trapped(_) | Step::OutOfFuel)
     }
 
-    /// The step's name as transcripts spell it: `blocked`, `full`,
-    /// `preempted`, `finished`, `trapped` or `out_of_fuel`.
+    /// The step's name as transcripts spell it: `blocked`, `waiting`,
+    /// `full`, `preempted`, `finished`, `trapped` or `out_of_fuel`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Step::Blocked { .. } => "blocked",
+            Step::Waiting { .. } => "waiting",
             Step::Full { .. } => "full",
             Step::Preempted => "preempted",
             Step::Finished { .. } => "finished",
@@ -70,6 +80,14 @@ impl Step {
     pub fn blocked_on(&self) -> Option<u8> {
         match self {
             Step::Blocked { input } => Some(*input),
+            _ => None,
+        }
+    }
+
+    /// The inputs waited on, when waiting in `wait_input`.
+    pub fn waiting_on(&self) -> Option<InputSet> {
+        match self {
+            Step::Waiting { inputs } => Some(*inputs),
             _ => None,
         }
     }

@@ -34,6 +34,28 @@ pub const ECHO: &str = r#"(module
       (br $next))
     (unreachable)))"#;
 
+/// The merge guest: waits on inputs 0 and 1 (`wait_input`, the list at
+/// address 512), receives from the one answered into a 255-byte buffer at
+/// address 1, and sends that message on output 0 behind one byte, the
+/// input's index (at address 0). `run_task` returns the status of a
+/// refused wait, or 0 once a receive is refused (an input closed).
+pub const MERGE: &str = r#"(module
+  (import "connectors" "wait_input" (func $wait (param i32 i32) (result i32)))
+  (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
+  (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1 1)
+  (data (i32.const 512) "\00\01")
+  (func (export "run_task") (result i32) (local $input i32) (local $n i32)
+    (loop $next
+      (local.set $input (call $wait (i32.const 512) (i32.const 2)))
+      (if (i32.lt_s (local.get $input) (i32.const 0)) (then (return (local.get $input))))
+      (i32.store8 (i32.const 0) (local.get $input))
+      (local.set $n (call $recv (i32.const 1) (i32.const 255) (local.get $input)))
+      (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 0))))
+      (drop (call $send (i32.const 0) (i32.add (local.get $n) (i32.const 1)) (i32.const 0)))
+      (br $next))
+    (unreachable)))"#;
+
 /// A module's WAT and the ports its manifest declares.
 #[derive(Clone, Debug)]
 pub struct Fixture {

@@ -40,16 +40,16 @@ pub struct Hostile {
 /// An expected outcome: a kind and a text its description contains.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
-    /// `refused`, `trapped`, `finished`, `out-of-fuel`, `full`, `running`
-    /// or `blocked`.
+    /// `refused`, `trapped`, `finished`, `out-of-fuel`, `full`, `running`,
+    /// `blocked` or `waiting` (the inputs, by index, space-separated).
     pub kind: String,
     /// Text the outcome's description must contain; may be empty.
     pub text: String,
 }
 
 /// The outcome kinds an expectation may name.
-pub const KINDS: [&str; 7] =
-    ["refused", "trapped", "finished", "out-of-fuel", "full", "running", "blocked"];
+pub const KINDS: [&str; 8] =
+    ["refused", "trapped", "finished", "out-of-fuel", "full", "running", "blocked", "waiting"];
 
 impl Outcome {
     /// Parses `kind [text]`.

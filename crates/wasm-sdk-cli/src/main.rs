@@ -266,6 +266,15 @@ fn print_transcript(t: &Transcript, status: Option<&Step>, guest: &wasm_sdk_test
                  input is open and nothing is queued (add `--close {input}` to let it stop)"
             )
         }
+        Some(Step::Waiting { .. }) => {
+            let inputs = guest.waiting_on().unwrap_or_default();
+            let list = inputs.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ");
+            format!(
+                "waiting on inputs {list}: the module waits in `wait_input` for a message on \
+                 any of them; they are open and nothing is queued (a `--close` of one wakes it \
+                 too)"
+            )
+        }
         Some(Step::Full { output }) => {
             let name = guest.output_names().get(usize::from(*output)).map_or("?", String::as_str);
             format!(

@@ -11,6 +11,7 @@ pub mod update;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::task::Poll;
 
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::channel::{Channel, TrySendError};
@@ -515,7 +516,8 @@ fn fresh(host: &Host<ChannelEnv>) -> Host<ChannelEnv> {
 /// Where [`run_to_safe_point`] left a guest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SafePoint {
-    /// Waiting in `receive` with nothing queued: safe to stop or swap.
+    /// Waiting in `receive` or `wait_input` with nothing queued: safe to
+    /// stop or swap.
     Waiting,
     /// It stopped by itself (its final step).
     Stopped(Step),
@@ -526,14 +528,14 @@ pub enum SafePoint {
 }
 
 /// Runs `guest` to a safe point to stop or [`swap`] it: until it waits in
-/// `receive` on an input with nothing queued, or stops, or `max_slices`
-/// fuel slices are used. Unlike [`drive`] it never awaits a channel, so a
+/// `receive` or `wait_input` on inputs with nothing queued, or stops, or
+/// `max_slices` fuel slices are used. Unlike [`drive`] it never awaits a channel, so a
 /// message is never half processed when it returns [`SafePoint::Waiting`];
 /// it yields after each fuel slice.
 pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -> SafePoint {
     for _ in 0..=max_slices {
         match guest.step() {
-            Step::Blocked { .. } => return SafePoint::Waiting,
+            Step::Blocked { .. } | Step::Waiting { .. } => return SafePoint::Waiting,
             // Waiting for room mid-message is not a safe point: let the
             // consumer drain, as after a slice.
             Step::Preempted | Step::Full { .. } => {
@@ -781,8 +783,10 @@ impl Environment for ChannelEnv {
 /// Runs a guest on the current task until it finishes, traps or runs out
 /// of fuel, and returns that final step ([`Step::is_final`]).
 ///
-/// Blocked on an input: awaits that input's channel (no CPU). Waiting on a
-/// full output: awaits room in that output's channel (no CPU, no fuel).
+/// Blocked on an input: awaits that input's channel (no CPU). Waiting on
+/// several inputs: awaits whichever of their channels has a message first
+/// (no CPU). Waiting on a full output: awaits room in that output's
+/// channel (no CPU, no fuel).
 /// Preempted by its fuel slice: yields to the executor, then continues.
 ///
 /// Dropping the future at an `.await` (to stop the guest from a `select`)
@@ -809,6 +813,27 @@ pub async fn drive_observed(
                 // so the port exists and holds no message.
                 let port = env.port(input);
                 port.head = Some(port.channel.receive().await);
+            }
+            Step::Waiting { inputs } => {
+                let env = guest.env_mut();
+                env.waits = env.waits.wrapping_add(1);
+                // As for `Blocked`: each listed input answered `Empty`, so
+                // its port exists and holds no message. Nothing is taken
+                // here: the next step's `wait_input` takes the message from
+                // the channel that has one, in its turn.
+                let ports = &env.inputs;
+                core::future::poll_fn(|cx| {
+                    // Each channel registers `cx`'s waker: a message on any
+                    // of them wakes this task once, no polling loop.
+                    let mut ready = false;
+                    for input in inputs.iter() {
+                        if let Some(port) = ports.get(usize::from(input)) {
+                            ready |= port.channel.poll_ready_to_receive(cx).is_ready();
+                        }
+                    }
+                    if ready { Poll::Ready(()) } else { Poll::Pending }
+                })
+                .await;
             }
             Step::Full { output } => {
                 let env = guest.env_mut();

@@ -3,8 +3,8 @@
 //! Each import splits the wasmi caller into the guest's linear memory and
 //! its host state and hands the raw arguments to [`Rules`], the ABI's one
 //! implementation of the checks, queue semantics and text budgets. A reply
-//! that suspends the guest ([`Reply::Block`], [`Reply::Full`],
-//! [`Reply::Throttle`]) is kept as [`Pending`] in the host state and
+//! that suspends the guest ([`Reply::Block`], [`Reply::Wait`],
+//! [`Reply::Full`], [`Reply::Throttle`]) is kept as [`Pending`] in the host state and
 //! suspends the call with a wasmi host error ([`Suspend`]);
 //! [`Guest::step`](crate::Guest::step) calls the rules again with the same
 //! arguments and resumes it.
@@ -19,7 +19,7 @@
 
 use core::fmt;
 
-use wasm_sdk_abi::rules::{Environment, Reply, Rules, TextUsage};
+use wasm_sdk_abi::rules::{Environment, Reply, Rules, TextUsage, WaitCursor};
 use wasm_sdk_abi::run::Step;
 use wasm_sdk_abi::{self as abi};
 use wasmi::{Caller, Func, Memory, Store, StoreLimits};
@@ -31,6 +31,8 @@ pub(crate) struct HostState<E> {
     pub limits: StoreLimits,
     /// Text bytes logged and reported, against `rules.text`.
     pub text: TextUsage,
+    /// Where the next `wait_input` starts looking (its round robin).
+    pub wait: WaitCursor,
     /// Bytes of a call that cost one unit of fuel; 0: calls cost none
     /// (also when fuel is not metered).
     pub bytes_per_fuel: u32,
@@ -50,6 +52,8 @@ pub(crate) struct HostState<E> {
 pub(crate) enum Call {
     /// `receive_input`, on an open, empty input.
     Receive,
+    /// `wait_input`, on inputs all open and empty.
+    Wait,
     /// `send_output`, on a full output.
     Send,
     /// `log` at this level, over this step's text budget.
@@ -68,7 +72,7 @@ pub(crate) struct Pending {
     pub call: Call,
     pub ptr: i32,
     pub len: i32,
-    /// The port index argument (unused for texts).
+    /// The port index argument (unused for texts and `wait_input`).
     pub idx: i32,
     /// What the guest waits for, as its scheduler sees it.
     pub step: Step,
@@ -116,6 +120,7 @@ impl<E: Environment> HostState<E> {
         let (rules, env, text) = (&self.rules, &mut self.env, &mut self.text);
         let reply = match call {
             Call::Receive => rules.receive_input(mem, env, ptr, len, idx),
+            Call::Wait => rules.wait_input(&*mem, env, &mut self.wait, ptr, len),
             Call::Send => rules.send_output(&*mem, env, ptr, len, idx),
             Call::Log(level) => rules.log(&*mem, env, text, ptr, len, level),
             Call::ReportError => rules.report_error(&*mem, env, text, ptr, len),
@@ -124,6 +129,7 @@ impl<E: Environment> HostState<E> {
         let step = match reply {
             Reply::Return(code) => return Ok(code),
             Reply::Block { input } => Step::Blocked { input },
+            Reply::Wait { inputs } => Step::Waiting { inputs },
             Reply::Full { output } => Step::Full { output },
             Reply::Throttle => Step::Preempted,
         };
@@ -132,7 +138,8 @@ impl<E: Environment> HostState<E> {
 
     /// The fuel a served call costs that returned `code` and was passed
     /// `len`: by the bytes it moved (a receive, what it copied; the others,
-    /// what they were passed; a refused call, nothing).
+    /// what they were passed, for `wait_input` its list; a refused call,
+    /// nothing).
     pub fn cost(&self, call: Call, code: i32, len: i32) -> u64 {
         let moved = match call {
             _ if code < 0 => 0,
@@ -200,6 +207,11 @@ pub(crate) fn import<E: Environment + 'static>(
                 serve(&mut caller, Call::Receive, (ptr, len, idx))
             },
         ),
+        abi::WAIT_INPUT => {
+            Func::wrap(store, |mut caller: Caller<'_, HostState<E>>, list: i32, len: i32| {
+                serve(&mut caller, Call::Wait, (list, len, 0))
+            })
+        }
         abi::INPUT_LEN => Func::wrap(store, |mut caller: Caller<'_, HostState<E>>, idx: i32| {
             let state = caller.data_mut();
             state.rules.input_len(&mut state.env, idx)

@@ -24,8 +24,8 @@ enum State {
     NotStarted,
     /// Out of its fuel slice inside Wasm code.
     Preempted(TypedResumableCallOutOfFuel<i32>),
-    /// Suspended inside an import call: waiting for an input, for room on
-    /// an output, or for the next step's text budget. The call is the host
+    /// Suspended inside an import call: waiting for an input (or any of
+    /// several), for room on an output, or for the next step's text budget. The call is the host
     /// state's [`pending`](HostState::pending).
     Suspended(TypedResumableCallHostTrap<i32>),
     /// Finished, trapped or out of fuel, for good.
@@ -69,12 +69,14 @@ impl<E: Environment + 'static> Guest<E> {
         }
     }
 
-    /// Runs the guest until it blocks, waits on a full output, finishes,
-    /// traps, or uses its slice (of fuel, or of its text budget).
+    /// Runs the guest until it blocks, waits on inputs or a full output,
+    /// finishes, traps, or uses its slice (of fuel, or of its text budget).
     ///
     /// A blocked guest is resumed only when its input has a message or is
-    /// closed, a full one only when its output has room; otherwise this
-    /// returns [`Step::Blocked`] or [`Step::Full`] without running Wasm.
+    /// closed, a waiting one only when one of its inputs has, a full one
+    /// only when its output has room; otherwise this returns
+    /// [`Step::Blocked`], [`Step::Waiting`] or [`Step::Full`] without
+    /// running Wasm.
     /// After a final step (see [`Step::is_final`]) it returns that step again.
     pub fn step(&mut self) -> Step {
         self.store.data_mut().text.next_step();

@@ -9,7 +9,7 @@ use wasm_sdk_abi::{self as abi, ABI_VERSION};
 use wasmi::{CompilationMode, Config, Engine, Extern, Instance, Module, Store, StoreLimitsBuilder};
 use wasmparser::{ExternalKind, ValType};
 
-use wasm_sdk_abi::rules::{Environment, Rules, TextUsage};
+use wasm_sdk_abi::rules::{Environment, Rules, TextUsage, WaitCursor};
 
 use crate::binding::{self, HostState};
 use crate::config::HostConfig;
@@ -203,6 +203,7 @@ impl<E: Environment + 'static> Host<E> {
                 text: self.config.text,
             },
             text: TextUsage::default(),
+            wait: WaitCursor::default(),
             bytes_per_fuel: if self.config.meters_fuel() { self.config.bytes_per_fuel } else { 0 },
             debt: 0,
             step_fuel: u64::MAX,

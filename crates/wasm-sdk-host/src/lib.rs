@@ -21,5 +21,5 @@ pub use shape::{HeapEstimate, Shape};
 pub use trust::Trusted;
 pub use wasm_sdk_abi as abi;
 pub use wasm_sdk_abi::LogLevel;
-pub use wasm_sdk_abi::rules::{Environment, InputState, SendError};
+pub use wasm_sdk_abi::rules::{Environment, InputSet, InputState, SendError};
 pub use wasm_sdk_abi::run::{Step, Trap};

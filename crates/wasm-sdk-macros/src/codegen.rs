@@ -64,6 +64,24 @@ fn port_enum(kind: Kind, ports: &[CheckedPort]) -> TokenStream {
          (`{}::Name`), in declaration order.",
         enum_name(kind)
     );
+    // Only inputs can be waited on; firmware (bare metal) shares the enums
+    // but has no imports to call.
+    let wait = match kind {
+        Kind::Output => quote!(),
+        Kind::Input => quote! {
+            /// Blocks until one of `inputs` has a message queued (or is
+            /// closed) and returns which, so its `receive` does not block:
+            /// `Input::wait(&[Input::A.into(), Input::B.into()])?`, then
+            /// `if ready == Input::A { .. }`. Ready inputs are answered in
+            /// turns; see [`wasm_sdk::wait_input`](::wasm_sdk::wait_input).
+            #[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
+            pub fn wait(
+                inputs: &[::wasm_sdk::InputIdx],
+            ) -> ::wasm_sdk::Result<::wasm_sdk::InputIdx> {
+                ::wasm_sdk::wait_input(inputs)
+            }
+        },
+    };
     quote! {
         #[doc = #enum_doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -104,6 +122,8 @@ fn port_enum(kind: Kind, ports: &[CheckedPort]) -> TokenStream {
                     _ => ::core::option::Option::None,
                 }
             }
+
+            #wait
         }
     }
 }

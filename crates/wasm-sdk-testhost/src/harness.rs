@@ -337,8 +337,9 @@ impl TestGuest {
         Ok(())
     }
 
-    /// Steps the guest until it blocks on an input with nothing queued,
-    /// finishes, traps or runs out of fuel, and returns that step (never
+    /// Steps the guest until it blocks on an input with nothing queued (or
+    /// waits on several, all empty), waits on a full output, finishes,
+    /// traps or runs out of fuel, and returns that step (never
     /// [`Step::Preempted`]: preemptions by fuel slices are stepped through
     /// and counted in [`preemptions`](Self::preemptions)).
     pub fn run_until_idle(&mut self) -> &Step {
@@ -370,6 +371,14 @@ impl TestGuest {
     pub fn blocked_on(&self) -> Option<&str> {
         let input = self.status.as_ref()?.blocked_on()?;
         self.guest.inputs().get(usize::from(input)).map(String::as_str)
+    }
+
+    /// The names of the inputs the guest waits on in `wait_input`, in
+    /// index order, if it does.
+    pub fn waiting_on(&self) -> Option<Vec<&str>> {
+        let inputs = self.status.as_ref()?.waiting_on()?;
+        let names = self.guest.inputs();
+        Some(inputs.iter().filter_map(|i| names.get(usize::from(i))).map(String::as_str).collect())
     }
 
     /// Messages sent on one output, in order.

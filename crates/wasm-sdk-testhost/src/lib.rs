@@ -15,7 +15,7 @@ pub use transcript::{LogRecord, OutputRecord, Transcript};
 pub use types::{PortSchema, PortSchemas};
 pub use wasm_sdk_host::abi::manifest::PortKind;
 pub use wasm_sdk_host::abi::queue::QueueEnv;
-pub use wasm_sdk_host::abi::rules::{TextBudget, TextUsage};
+pub use wasm_sdk_host::abi::rules::{InputSet, TextBudget, TextUsage};
 pub use wasm_sdk_host::abi::schema::{PortType, TypeKey};
 pub use wasm_sdk_host::{HostConfig, LoadError, LogLevel, ModuleInfo, Step, Trap};
 

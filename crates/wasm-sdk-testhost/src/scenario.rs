@@ -400,8 +400,9 @@ impl Scenario {
             differ(run, "errors", errors, &t.errors)?;
         }
         if let Some(status) = &self.status {
-            let expected = (status.as_str(), status.exit_code(), status.blocked_on());
-            let actual = (t.status.as_str(), t.exit_code, t.blocked_index);
+            let expected =
+                (status.as_str(), status.exit_code(), status.blocked_on(), status.waiting_on());
+            let actual = (t.status.as_str(), t.exit_code, t.blocked_index, t.waiting_index);
             differ(run, "status", &expected, &actual)?;
         }
         Ok(())

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use wasm_sdk_host::abi::rules::InputSet;
 use wasm_sdk_host::{LogLevel, Step};
 
 use crate::harness::TestGuest;
@@ -32,7 +33,8 @@ pub struct LogRecord {
 
 /// Everything a run produced. Serializes to the CLI's `--json` object:
 /// `status` (`ready` before any run, then [`Step::as_str`]: `blocked` |
-/// `finished` | `trapped` | `out_of_fuel`), `exit_code`, `blocked_on`,
+/// `waiting` | `full` | `finished` | `trapped` | `out_of_fuel`),
+/// `exit_code`, `blocked_on`, `waiting_on` (only when waiting),
 /// `outputs` (each `output`, `hex` and, for a typed output, the decoded
 /// `value`), `logs`, `errors`, `trap`, `fuel_consumed`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +45,11 @@ pub struct Transcript {
     pub exit_code: Option<i32>,
     /// The input it waits on when blocked.
     pub blocked_on: Option<String>,
+    /// The inputs it waits on when waiting in `wait_input`, in index
+    /// order; absent from the JSON otherwise (so transcripts of guests
+    /// that never wait on several inputs read as before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting_on: Vec<String>,
     /// Sent messages in order.
     pub outputs: Vec<OutputRecord>,
     /// Log lines in order.
@@ -57,6 +64,9 @@ pub struct Transcript {
     /// serialized (the name is).
     #[serde(skip)]
     pub(crate) blocked_index: Option<u8>,
+    /// The indices of `waiting_on`, for the same comparison.
+    #[serde(skip)]
+    pub(crate) waiting_index: Option<InputSet>,
 }
 
 impl Transcript {
@@ -91,10 +101,16 @@ impl Transcript {
             names.get(usize::from(idx)).map_or_else(|| idx.to_string(), |n| n.as_ref().to_owned())
         };
         let blocked_index = status.and_then(Step::blocked_on);
+        let waiting_index = status.and_then(Step::waiting_on);
         Transcript {
             status: status.map_or("ready", Step::as_str).to_owned(),
             exit_code: status.and_then(Step::exit_code),
             blocked_on: blocked_index.map(|idx| name(input_names, idx)),
+            waiting_on: waiting_index
+                .into_iter()
+                .flatten()
+                .map(|idx| name(input_names, idx))
+                .collect(),
             outputs: sent
                 .iter()
                 .map(|(idx, bytes)| OutputRecord {
@@ -116,6 +132,7 @@ impl Transcript {
             trap: status.and_then(Step::trap).map(|trap| trap.message().to_owned()),
             fuel_consumed,
             blocked_index,
+            waiting_index,
         }
     }
 

@@ -90,6 +90,46 @@ fn receive_error(code: i32, input_idx: InputIdx) -> Error {
 #[cfg(target_arch = "wasm32")]
 #[link(wasm_import_module = "connectors")]
 unsafe extern "C" {
+    /// Blocks until one of the `len` inputs listed at `list` has a message
+    /// queued or is closed, and returns its index.
+    #[link_name = "wait_input"]
+    fn wait_input_raw(list: *const u8, len: i32) -> i32;
+}
+#[cfg(not(target_arch = "wasm32"))]
+use crate::native::wait_input as wait_input_raw;
+
+/// Blocks until one of `inputs` has a message queued, or is closed, and
+/// returns which: [`receive`] from it then does not block. The guest burns
+/// no fuel while it waits.
+///
+/// When several are ready, the host answers them in turns (the first in
+/// `inputs` after the one it answered last), so an input that always has a
+/// message cannot starve the others. A closed input is answered too, once
+/// its queued messages are received, and its `receive` returns
+/// [`Error::InputClosed`]: a guest that carries on without it leaves it out
+/// of the next list, or each wait answers it at once.
+///
+/// # Errors
+///
+/// [`Error::UnknownInput`] when `inputs` is empty or lists an index that is
+/// not one of the module's inputs. The native mock, which cannot suspend,
+/// answers [`Error::InputClosed`] where the guest would wait, and records
+/// it (`native::take_waiting`).
+pub fn wait_input(inputs: &[InputIdx]) -> Result<InputIdx> {
+    // `InputIdx` is a transparent `u8`: the slice is the ABI's byte list.
+    let list = inputs.as_ptr().cast::<u8>();
+    // SAFETY: the pointer and length describe `inputs`, borrowed for the
+    // call; the host only reads it.
+    let code = unsafe { wait_input_raw(list, abi_len(inputs.len())) };
+    match u8::try_from(code) {
+        Ok(input) => Ok(InputIdx(input)),
+        Err(_) => Err(status_error(code, true)),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "connectors")]
+unsafe extern "C" {
     /// Length of the next queued message of `input_idx`, without blocking.
     #[link_name = "input_len"]
     fn input_len_raw(input_idx: i32) -> i32;

@@ -27,7 +27,7 @@ pub use wasm_sdk_macros::task_run;
 
 pub use abi::LogLevel;
 #[cfg(any(target_arch = "wasm32", not(target_os = "none")))]
-pub use connectors::{input_len, log, receive, report_error, send};
+pub use connectors::{input_len, log, receive, report_error, send, wait_input};
 pub use error::{Error, PayloadError, Result};
 pub use payload::{Payload, from_payload, serialize_into};
 pub use ports::{Bytes, InputIdx, InputPort, MaxSize, Message, OutputIdx, OutputPort};

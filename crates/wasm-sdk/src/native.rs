@@ -13,7 +13,9 @@
 //! an open input with nothing queued returns `Closed` (so the guest's `run`
 //! loop returns, as it does when scripted inputs are used up) and records
 //! that the guest *would have blocked* there; [`run`] reports that as
-//! [`Step::Blocked`], the same status the wasm host gives. Outputs are
+//! [`Step::Blocked`], the same status the wasm host gives. A `wait_input`
+//! on inputs all open and empty does the same: `Closed`, recorded
+//! ([`take_waiting`]), reported as [`Step::Waiting`]. Outputs are
 //! unbounded here, so a send never waits for room, and a run is one step
 //! without a per-step share of the text budget (per-text and total limits
 //! apply as on every host).
@@ -41,7 +43,7 @@
 use crate::abi::LogLevel;
 use crate::abi::manifest::{PortKind, TypeDecl};
 use crate::abi::queue::QueueEnv;
-use crate::abi::rules::{GuestMemory, Reply, Rules, TextUsage};
+use crate::abi::rules::{GuestMemory, InputSet, Reply, Rules, TextUsage, WaitCursor};
 use crate::abi::schema::{ChannelType, Mismatch, PortType, check_channels};
 use std::cell::{Cell, RefCell};
 use std::string::String;
@@ -54,8 +56,14 @@ struct Host {
     rules: Rules,
     env: QueueEnv,
     text: TextUsage,
-    /// The first input a `receive` would have blocked on.
+    /// Where the next `wait_input` starts looking.
+    wait: WaitCursor,
+    /// The first input a `receive` would have blocked on, if the guest
+    /// would have suspended there first.
     blocked: Option<u8>,
+    /// The inputs of the first `wait_input` that would have waited, if the
+    /// guest would have suspended there first.
+    waiting: Option<InputSet>,
 }
 
 impl Host {
@@ -68,8 +76,16 @@ impl Host {
             rules,
             env: QueueEnv::new(),
             text: TextUsage { step: 0, total: 0, refused: 0 },
+            wait: WaitCursor { last: None },
             blocked: None,
+            waiting: None,
         }
+    }
+
+    /// Whether the guest already would have suspended in this run: only
+    /// the first place counts, where a wasm host would have stopped it.
+    fn suspended(&self) -> bool {
+        self.blocked.is_some() || self.waiting.is_some()
     }
 }
 
@@ -130,9 +146,17 @@ pub fn take_errors() -> Vec<String> {
 }
 
 /// Takes the input a `receive` would have blocked on (open and empty), if
-/// any since the last reset or take.
+/// any since the last reset or take, and the guest would have suspended
+/// there before any `wait_input` did.
 pub fn take_blocked() -> Option<u8> {
     with_host(|h| h.blocked.take())
+}
+
+/// Takes the inputs a `wait_input` would have waited on (all open and
+/// empty), if any since the last reset or take, and the guest would have
+/// suspended there before any `receive` did.
+pub fn take_waiting() -> Option<InputSet> {
+    with_host(|h| h.waiting.take())
 }
 
 /// Queues a typed message on a typed input, encoded as the module's
@@ -228,8 +252,8 @@ pub const PANIC_TRAP: &str = "panicked";
 
 /// Runs a task's `run_task` on this thread's host, with the inputs queued
 /// so far, and says how it ended, in the wasm host's terms:
-/// [`Step::Finished`], [`Step::Blocked`] (it would be waiting there now),
-/// or [`Step::Trapped`] for a panic ([`PANIC_TRAP`]). The panic is reported
+/// [`Step::Finished`], [`Step::Blocked`] or [`Step::Waiting`] (it would be
+/// waiting there now), or [`Step::Trapped`] for a panic ([`PANIC_TRAP`]). The panic is reported
 /// first, as `panicked at <file>:<line>:<col>` through `report_error` and
 /// `log`, like the SDK's wasm panic handler does before it traps.
 pub fn run(task: &Task) -> Step {
@@ -237,10 +261,11 @@ pub fn run(task: &Task) -> Step {
     IN_RUN.with(|f| f.set(true));
     let result = std::panic::catch_unwind(|| (task.run_task)());
     IN_RUN.with(|f| f.set(false));
-    match (result, take_blocked()) {
-        (Err(_), _) => Step::Trapped(Trap::new(PANIC_TRAP)),
-        (Ok(_), Some(input)) => Step::Blocked { input },
-        (Ok(exit_code), None) => Step::Finished { exit_code },
+    match (result, take_blocked(), take_waiting()) {
+        (Err(_), _, _) => Step::Trapped(Trap::new(PANIC_TRAP)),
+        (Ok(_), Some(input), _) => Step::Blocked { input },
+        (Ok(_), None, Some(inputs)) => Step::Waiting { inputs },
+        (Ok(exit_code), None, None) => Step::Finished { exit_code },
     }
 }
 
@@ -322,7 +347,29 @@ pub(crate) unsafe fn receive_input(buf: *mut u8, len: i32, input_idx: i32) -> i3
     with_host(|h| match h.rules.receive_input(&mut mem, &mut h.env, buf, len, input_idx) {
         Reply::Return(code) => code,
         Reply::Block { input } => {
-            h.blocked.get_or_insert(input);
+            if !h.suspended() {
+                h.blocked = Some(input);
+            }
+            crate::abi::Status::Closed.code()
+        }
+        other => code(other),
+    })
+}
+
+/// Mock of the `wait_input` import. A would-wait is recorded and answered
+/// `Closed` (a thread cannot suspend).
+///
+/// # Safety
+///
+/// A non-null `list` must be valid for `len` reads.
+pub(crate) unsafe fn wait_input(list: *const u8, len: i32) -> i32 {
+    // SAFETY: forwarded from the caller; `wait_input` only reads.
+    let mem = unsafe { ProcessMemory::new() };
+    with_host(|h| match h.rules.wait_input(&mem, &mut h.env, &mut h.wait, list.cast_mut(), len) {
+        Reply::Wait { inputs } => {
+            if !h.suspended() {
+                h.waiting = Some(inputs);
+            }
             crate::abi::Status::Closed.code()
         }
         other => code(other),
@@ -354,7 +401,9 @@ pub(crate) unsafe fn send_output(buf: *const u8, len: i32, output_idx: i32) -> i
 fn code(reply: Reply) -> i32 {
     match reply {
         Reply::Return(code) => code,
-        Reply::Block { .. } | Reply::Throttle => crate::abi::Status::Closed.code(),
+        Reply::Block { .. } | Reply::Wait { .. } | Reply::Throttle => {
+            crate::abi::Status::Closed.code()
+        }
         Reply::Full { .. } => crate::abi::Status::OutputFull.code(),
     }
 }
@@ -388,7 +437,7 @@ pub mod raw {
     //! For tests that compare the mock with a Wasm host (the workspace's
     //! differential test feeds both the same random raw calls). Unlike the
     //! guest-facing mock, a would-block is returned as [`Reply::Block`]
-    //! rather than answered `Closed`.
+    //! (a would-wait as [`Reply::Wait`]) rather than answered `Closed`.
 
     use super::with_host;
     pub use crate::abi::rules::Reply;
@@ -396,6 +445,11 @@ pub mod raw {
     /// `receive_input(buf, len, input_idx)` on `memory`.
     pub fn receive_input(memory: &mut [u8], buf: i32, len: i32, input_idx: i32) -> Reply {
         with_host(|h| h.rules.receive_input(memory, &mut h.env, buf, len, input_idx))
+    }
+
+    /// `wait_input(list, len)` on `memory`.
+    pub fn wait_input(memory: &[u8], list: i32, len: i32) -> Reply {
+        with_host(|h| h.rules.wait_input(memory, &mut h.env, &mut h.wait, list, len))
     }
 
     /// `input_len(input_idx)`.
@@ -479,6 +533,70 @@ mod tests {
             errors[0]
         );
         assert_eq!(take_logs(), vec![(LogLevel::Error, errors[0].clone())]);
+    }
+
+    #[test]
+    fn wait_answers_in_turns_and_records_a_would_wait() {
+        use crate::{InputIdx, wait_input};
+        reset(3, 0);
+        let (a, b, c) = (InputIdx(0), InputIdx(1), InputIdx(2));
+        for _ in 0..3 {
+            push_input(0, &[0]);
+        }
+        push_input(2, &[2]);
+        let mut buf = [0u8; 1];
+        let mut order = vec![];
+        for _ in 0..4 {
+            let ready = wait_input(&[a, b, c]).unwrap();
+            assert_eq!(receive(&mut buf, ready), Ok(1));
+            order.push(buf[0]);
+        }
+        assert_eq!(order, [0, 2, 0, 0], "input 2 gets its turn despite input 0's queue");
+        assert_eq!(take_waiting(), None);
+        assert_eq!(wait_input(&[]), Err(Error::UnknownInput));
+        assert_eq!(wait_input(&[a, InputIdx(3)]), Err(Error::UnknownInput));
+        // Open and empty: `Closed` here, recorded as the wasm host's wait.
+        assert_eq!(wait_input(&[c, b]), Err(Error::InputClosed));
+        assert_eq!(receive(&mut buf, a), Err(Error::InputClosed), "not the first suspension");
+        assert_eq!(take_blocked(), None);
+        assert_eq!(take_waiting(), Some([1, 2].into_iter().collect()));
+        // A closed input is answered, so the guest learns of the close.
+        close_input(1);
+        assert_eq!(wait_input(&[c, b]), Ok(b));
+        assert_eq!(take_waiting(), None);
+    }
+
+    fn waiting_task() -> i32 {
+        use crate::{InputIdx, wait_input};
+        let mut buf = [0u8; 4];
+        loop {
+            let ready = match wait_input(&[InputIdx(1), InputIdx(0)]) {
+                Ok(ready) => ready,
+                Err(_) => return 0,
+            };
+            match receive(&mut buf, ready) {
+                Ok(n) => send(&buf[..n], 0).unwrap(),
+                Err(_) => return 0,
+            }
+        }
+    }
+
+    #[test]
+    fn run_reports_a_would_wait_as_waiting() {
+        let task = Task {
+            inputs: &["a", "b"],
+            outputs: &["out"],
+            input_types: &[None, None],
+            output_types: &[None],
+            run_task: waiting_task,
+        };
+        task.reset();
+        push_input(0, &[7]);
+        assert_eq!(run(&task), Step::Waiting { inputs: [0, 1].into_iter().collect() });
+        assert_eq!(take_outputs(), vec![(0, vec![7])]);
+        close_input(0);
+        close_input(1);
+        assert_eq!(run(&task), Step::Finished { exit_code: 0 });
     }
 
     #[test]

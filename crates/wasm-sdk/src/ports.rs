@@ -11,8 +11,10 @@ use crate::abi::schema::postcard_schema::schema::NamedType;
 /// Index of one of the module's inputs.
 ///
 /// `#[task_run]`'s `Input::Name` handles convert into this; a raw `u8`
-/// index converts too.
+/// index converts too. A slice of them is the byte list
+/// [`wait_input`](crate::wait_input) passes to the host as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
 pub struct InputIdx(pub u8);
 
 /// Index of one of the module's outputs.
@@ -151,6 +153,14 @@ macro_rules! common {
         impl<T, const N: usize> PartialEq<$idx> for $port<T, N> {
             fn eq(&self, other: &$idx) -> bool {
                 self.index == other.0
+            }
+        }
+
+        /// So an index a call answered compares with the handles:
+        /// `if ready == Input::Thresholds`.
+        impl<T, const N: usize> PartialEq<$port<T, N>> for $idx {
+            fn eq(&self, other: &$port<T, N>) -> bool {
+                self.0 == other.index
             }
         }
     };

@@ -4,16 +4,20 @@
 //! Outputs: `alarm` ([`AlarmEvent`] when the state changes) and `average`
 //! (a [`Reading`] with the mean of the last four readings, after each one).
 //!
-//! The module blocks on `reading`. Before each reading it checks, without
-//! blocking, whether new thresholds are queued (`try_receive`, which asks
-//! `input_len` first). It logs threshold changes and alarm transitions,
+//! The module waits on both inputs at once (`Input::wait`) and handles
+//! whichever has a message: new thresholds apply from the next reading
+//! on, without waiting for one. The host answers ready inputs in turns, so
+//! a stream of readings cannot hold back a thresholds update. It stops
+//! when `reading` is closed; a closed `thresholds` input only means no
+//! more updates. It logs threshold changes and alarm transitions,
 //! building the texts with [`StackStr`] so it does not link `core::fmt`.
 
 #![no_std]
 
 use module_examples_common::{AlarmEvent, Reading, Thresholds};
 use wasm_sdk::{
-    Error, LogLevel, Result, StackStr, define_alloc_heap, define_panic_handlers, log, task_run,
+    Error, InputIdx, LogLevel, Result, StackStr, define_alloc_heap, define_panic_handlers, log,
+    task_run,
 };
 
 define_alloc_heap!(1024);
@@ -34,15 +38,24 @@ fn run() -> Result<()> {
     let mut raised = false;
     let mut window = [0i16; WINDOW];
     let mut seen = 0usize;
+    // Thresholds first: with both ready, an update is applied before the
+    // reading that waited beside it, as a check before each reading would.
+    let both: [InputIdx; 2] = [Input::Thresholds.into(), Input::Reading.into()];
+    let mut listen: &[InputIdx] = &both;
     loop {
-        if let Some(new) = pending_thresholds()? {
-            limits = new;
-            let mut text = StackStr::<64>::new();
-            text.push_str("thresholds high=")
-                .push_i32(new.high.into())
-                .push_str(" low=")
-                .push_i32(new.low.into());
-            log(&text, LogLevel::Info)?;
+        if Input::wait(listen)? == Input::Thresholds {
+            match Input::Thresholds.receive() {
+                Ok(new) => {
+                    if let Some(new) = checked(new)? {
+                        limits = new;
+                    }
+                }
+                // No more updates: wait on readings only, or every wait
+                // would answer the closed input at once.
+                Err(Error::InputClosed) => listen = &both[1..],
+                Err(err) => return Err(err),
+            }
+            continue;
         }
 
         let t = Input::Reading.receive()?.deci_celsius;
@@ -79,16 +92,18 @@ fn run() -> Result<()> {
     }
 }
 
-/// New thresholds, if a message is queued on `thresholds`; never blocks.
-/// A closed `thresholds` input just means no more updates.
-fn pending_thresholds() -> Result<Option<Thresholds>> {
-    match Input::Thresholds.try_receive() {
-        Ok(Some(limits)) if limits.low > limits.high => {
-            log("ignored thresholds with low > high", LogLevel::Warn)?;
-            Ok(None)
-        }
-        Ok(limits) => Ok(limits),
-        Err(Error::InputClosed) => Ok(None),
-        Err(err) => Err(err),
+/// `new`, logged, if its limits are in order; `None` (and a warning)
+/// otherwise.
+fn checked(new: Thresholds) -> Result<Option<Thresholds>> {
+    if new.low > new.high {
+        log("ignored thresholds with low > high", LogLevel::Warn)?;
+        return Ok(None);
     }
+    let mut text = StackStr::<64>::new();
+    text.push_str("thresholds high=")
+        .push_i32(new.high.into())
+        .push_str(" low=")
+        .push_i32(new.low.into());
+    log(&text, LogLevel::Info)?;
+    Ok(Some(new))
 }

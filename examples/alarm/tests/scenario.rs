@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use module_examples_common::{AlarmEvent, Reading, Thresholds};
-use wasm_sdk_testhost::{GuestBuilder, LogLevel, Scenario, Step};
+use wasm_sdk_testhost::{GuestBuilder, InputSet, LogLevel, Scenario, Step};
 
 fn wasm() -> PathBuf {
     GuestBuilder::for_tests().build(env!("CARGO_MANIFEST_DIR")).expect("build the guest")
@@ -39,13 +39,37 @@ fn raises_and_clears_with_hysteresis() {
 }
 
 #[test]
-fn waits_for_readings_and_ignores_bad_thresholds() {
+fn waits_on_both_inputs_and_ignores_bad_thresholds() {
     Scenario::new("bad thresholds")
         .push_message("thresholds", &Thresholds { high: 100, low: 200 })
         .push_message("reading", &reading(250))
         .expect_message("average", &reading(250))
         .expect_log(LogLevel::Warn, "ignored thresholds with low > high")
-        .expect_status(Step::Blocked { input: 0 })
+        .expect_status(Step::Waiting { inputs: InputSet::from_iter([0, 1]) })
+        .run_both(&alarm::TASK, wasm())
+        .unwrap();
+}
+
+#[test]
+fn queued_thresholds_apply_first_and_their_close_does_not_stop_it() {
+    // The reading is queued first, but with both ready the thresholds'
+    // turn comes first: 295 raises the alarm under the new limits.
+    Scenario::new("thresholds beside a reading")
+        .push_message("reading", &reading(295))
+        .push_message("thresholds", &Thresholds { high: 290, low: 280 })
+        .close("thresholds")
+        .push_message("reading", &reading(300))
+        .push_message("reading", &reading(270))
+        .close("reading")
+        .expect_message("alarm", &AlarmEvent::Raised { deci_celsius: 295 })
+        .expect_message("average", &reading(295))
+        .expect_message("average", &reading(297))
+        .expect_message("alarm", &AlarmEvent::Cleared { deci_celsius: 270 })
+        .expect_message("average", &reading(288))
+        .expect_log(LogLevel::Info, "thresholds high=290 low=280")
+        .expect_log(LogLevel::Warn, "alarm raised at 295 dC")
+        .expect_log(LogLevel::Info, "alarm cleared at 270 dC")
+        .expect_status(Step::Finished { exit_code: 0 })
         .run_both(&alarm::TASK, wasm())
         .unwrap();
 }

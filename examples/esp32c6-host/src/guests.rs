@@ -186,7 +186,7 @@ async fn run_guest(guest: Guest<ChannelEnv>) {
             line.push_str("out of fuel");
         }
         // `drive` returns final steps only.
-        Step::Blocked { .. } | Step::Full { .. } | Step::Preempted => {}
+        Step::Blocked { .. } | Step::Waiting { .. } | Step::Full { .. } | Step::Preempted => {}
     }
     print(&line);
     let env = guest.env();

@@ -248,7 +248,7 @@ async fn run_guest(guest: Guest<ChannelEnv>) {
         Step::Trapped(trap) => error!("{=str}: trapped: {=str}", name, trap.message()),
         Step::OutOfFuel => error!("{=str}: out of fuel", name),
         // `drive` returns final steps only.
-        Step::Blocked { .. } | Step::Full { .. } | Step::Preempted => {}
+        Step::Blocked { .. } | Step::Waiting { .. } | Step::Full { .. } | Step::Preempted => {}
     }
     let env = guest.env();
     let text = guest.text_usage();

@@ -331,6 +331,16 @@ fn outcome(report: &GuestReport) -> (&'static str, String) {
         (Some(Step::OutOfFuel), _) => ("out-of-fuel", String::new()),
         (_, Some(Step::Full { output })) => ("full", format!("{output}")),
         (_, Some(Step::Blocked { input })) => ("blocked", format!("{input}")),
+        (_, Some(Step::Waiting { inputs })) => {
+            let mut text = String::new();
+            for input in inputs.iter() {
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text += &input.to_string();
+            }
+            ("waiting", text)
+        }
         _ => ("running", format!("{} slices", report.preemptions)),
     }
 }

@@ -88,7 +88,7 @@ pub enum Event<'a> {
 /// A managed guest's state, as the guest group's `list` reports it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum State {
-    /// Waiting in `receive` with nothing queued.
+    /// Waiting in `receive` (or `wait_input`) with nothing queued.
     #[default]
     Waiting,
     /// Running (a message in progress, or preempted by its fuel slice).
@@ -320,7 +320,8 @@ impl Managed {
     pub(super) fn publish(&self, guest: &Guest<ChannelEnv>, step: &Step) {
         let env = guest.env();
         let state = match step {
-            Step::Blocked { .. } => State::Waiting,
+            // Idle between messages, on one input or on several.
+            Step::Blocked { .. } | Step::Waiting { .. } => State::Waiting,
             // Mid-message, waiting on its consumer: still running.
             Step::Preempted | Step::Full { .. } => State::Running,
             _ => State::Stopped,
