@@ -62,7 +62,7 @@ impl ArenaAllocator for TlsfHeap {
 /// it. Declared with [`global_heap!`](crate::global_heap).
 pub struct Heap<A> {
     inner: A,
-    arena: fn() -> (usize, usize),
+    arena: fn() -> usize,
     size: usize,
     initialized: AtomicBool,
     live: AtomicUsize,
@@ -70,11 +70,11 @@ pub struct Heap<A> {
 }
 
 impl<A: ArenaAllocator> Heap<A> {
-    /// A heap of `size` bytes that `inner` allocates from, in the memory
-    /// `arena` gives (its start and length). Use
+    /// A heap of `size` bytes that `inner` allocates from, at the address
+    /// `arena` gives. Use
     /// [`global_heap!`](crate::global_heap), which makes the arena.
     #[doc(hidden)]
-    pub const fn new(inner: A, arena: fn() -> (usize, usize), size: usize) -> Self {
+    pub const fn new(inner: A, arena: fn() -> usize, size: usize) -> Self {
         Heap {
             inner,
             arena,
@@ -91,10 +91,9 @@ impl<A: ArenaAllocator> Heap<A> {
         if self.initialized.swap(true, Ordering::AcqRel) {
             return;
         }
-        let (start, size) = (self.arena)();
         // SAFETY: once (the flag above); `global_heap!`'s arena is a
         // static of `size` bytes that nothing but this heap names.
-        unsafe { self.inner.init(start, size) }
+        unsafe { self.inner.init((self.arena)(), self.size) }
     }
 
     /// Bytes of the arena.
@@ -155,10 +154,10 @@ macro_rules! global_heap {
         #[global_allocator]
         $vis static $name: $crate::heap::Heap<$allocator> = {
             const SIZE: usize = $size;
-            fn arena() -> (usize, usize) {
+            fn arena() -> usize {
                 static mut ARENA: [::core::mem::MaybeUninit<u8>; SIZE] =
                     [::core::mem::MaybeUninit::uninit(); SIZE];
-                (&raw mut ARENA as usize, SIZE)
+                &raw mut ARENA as usize
             }
             $crate::heap::Heap::new(<$allocator>::empty(), arena, SIZE)
         };

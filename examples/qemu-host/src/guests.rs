@@ -75,8 +75,8 @@ impl Sink for SemihostingSink {
                 // a rising figure across updates.
                 hprintln!(
                     "serve: heap {} B in use, {} B at most so far, of {} B",
-                    crate::memory::heap_live(),
-                    crate::memory::heap_peak(),
+                    crate::memory::HEAP.live(),
+                    crate::memory::HEAP.peak(),
                     crate::memory::HEAP_SIZE,
                 );
             }

@@ -83,6 +83,16 @@ impl fmt::Display for Percent {
     }
 }
 
+/// Brings the board up, first thing in `main`: the heap, then the time
+/// driver on SysTick.
+pub fn init() {
+    memory::HEAP.init();
+    let Some(peripherals) = cortex_m::Peripherals::take() else {
+        fail(format_args!("core peripherals already taken"));
+    };
+    clock::init(peripherals.SYST);
+}
+
 /// The spawn token, or the end of the run (a task's pool is full).
 pub fn unwrap_spawn<S>(token: Result<SpawnToken<S>, SpawnError>) -> SpawnToken<S> {
     token.unwrap_or_else(|error| fail(format_args!("spawn: {error:?}")))

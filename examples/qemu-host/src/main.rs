@@ -5,7 +5,7 @@
 //!
 //! What it shows an integrator, in the order `main` does it:
 //!
-//! 1. the heap ([`memory`]) and the time driver ([`clock`]);
+//! 1. the board ([`qemu_host::init`]: the heap, the time driver);
 //! 2. a [`HostConfig`] whose budget for one module's load is derived from
 //!    the heap ([`serve::module_heap`]);
 //! 3. the slots mounted ([`serve::mount`]): the confirmed module of image 0,
@@ -33,7 +33,7 @@ use cortex_m_semihosting::hprintln;
 use embassy_executor::Spawner;
 use embassy_time::Timer;
 use qemu_host::guests::{self, SINK};
-use qemu_host::{FUEL_PER_SLICE, clock, fail, memory, unwrap_spawn, vouched};
+use qemu_host::{FUEL_PER_SLICE, fail, unwrap_spawn, vouched};
 use wasm_sdk_embassy::ChannelEnv;
 use wasm_sdk_host::{Host, HostConfig};
 
@@ -48,11 +48,7 @@ const MESSAGE_LEN: usize = 64;
 /// [`serve::TICK_MS`] (a second by default); runs until QEMU is killed.
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
-    memory::init_heap();
-    let Some(peripherals) = cortex_m::Peripherals::take() else {
-        fail(format_args!("core peripherals already taken"));
-    };
-    clock::init(peripherals.SYST);
+    qemu_host::init();
     let config = HostConfig {
         fuel_per_slice: Some(FUEL_PER_SLICE),
         max_message_len: MESSAGE_LEN,

@@ -43,26 +43,6 @@ wasm_sdk_embassy::global_heap!(
     pub static HEAP: Allocator, HEAP_SIZE
 );
 
-/// Hands the arena to the allocator. Call once, before anything allocates.
-pub fn init_heap() {
-    HEAP.init();
-}
-
-/// Bytes currently allocated (as requested, without allocator overhead).
-pub fn heap_live() -> usize {
-    HEAP.live()
-}
-
-/// The most bytes ever allocated at once.
-pub fn heap_peak() -> usize {
-    HEAP.peak()
-}
-
-/// Starts a new peak from what is allocated now (to measure one phase).
-pub fn reset_peak() {
-    HEAP.reset_peak();
-}
-
 unsafe extern "C" {
     /// Lowest stack address (end of the statics), from cortex-m-rt's `link.x`.
     static _stack_end: u32;

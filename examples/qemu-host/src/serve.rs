@@ -432,8 +432,8 @@ pub async fn measure_update(
     // Let the counter start and wait for input first.
     Timer::after_millis(1).await;
     let swaps = guests::SWAPS.load(Ordering::Relaxed);
-    let heap_before = qemu_host::memory::heap_live();
-    qemu_host::memory::reset_peak();
+    let heap_before = qemu_host::memory::HEAP.live();
+    qemu_host::memory::HEAP.reset_peak();
     let began = qemu_host::clock::cycles();
     spawner.spawn(qemu_host::unwrap_spawn(replay_task(slots, Replay { lines, at: 0 })));
     while guests::SWAPS.load(Ordering::Relaxed) == swaps {
@@ -444,7 +444,7 @@ pub async fn measure_update(
     guests::COUNTER_IN.send(input.unwrap_or_default()).await;
     let answer = guests::COUNTER_OUT.receive().await;
     let answered = qemu_host::clock::cycles();
-    let peak = qemu_host::memory::heap_peak();
+    let peak = qemu_host::memory::HEAP.peak();
     hprintln!(
         "measure: upload of {} B ({requests} requests, {line_bytes} B of console lines) to the first message of the new module: {} instructions (swapped in after {}), answer {answer:02x?}",
         module.len(),

@@ -89,15 +89,15 @@ impl core::fmt::Display for GuestRam {
 /// Measures [`GuestRam`] for the counter on `config`. Run it while no other
 /// task allocates (the heap figures are the whole heap's).
 pub fn counter_ram(config: &HostConfig) -> GuestRam {
-    let start = memory::heap_live();
+    let start = memory::HEAP.live();
     let host = Host::<ChannelEnv>::new(config.clone());
-    let with_engine = memory::heap_live();
+    let with_engine = memory::HEAP.live();
     let mut guest =
         wasm_sdk_embassy::start(&host, "ram", crate::vouched(COUNTER_WASM), &COUNTER_WIRING, &SINK)
             .unwrap_or_else(|error| crate::fail(format_args!("starting the counter: {error}")));
-    let loaded = memory::heap_live();
+    let loaded = memory::HEAP.live();
     let step = guest.step();
-    let waiting = memory::heap_live();
+    let waiting = memory::HEAP.live();
     if !matches!(step, Step::Blocked { .. }) {
         crate::fail(format_args!("the counter did not block: {}", step.as_str()));
     }
@@ -113,7 +113,7 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
     if !matches!(second.step(), Step::Blocked { .. }) {
         crate::fail(format_args!("the second counter did not block"));
     }
-    let another = memory::heap_live() - waiting;
+    let another = memory::HEAP.live() - waiting;
     drop(second);
     drop(guest);
     drop(host);
@@ -122,7 +122,7 @@ pub fn counter_ram(config: &HostConfig) -> GuestRam {
         module: (loaded - with_engine).saturating_sub(linear_memory),
         linear_memory,
         stacks: waiting - loaded,
-        left_behind: memory::heap_live().saturating_sub(start),
+        left_behind: memory::HEAP.live().saturating_sub(start),
         another,
     }
 }

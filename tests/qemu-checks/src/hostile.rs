@@ -235,11 +235,11 @@ pub async fn hostile_set(
         answers_right: idle.wrong == 0,
     };
     for module in HOSTILE_SET {
-        let heap_before = memory::heap_live();
+        let heap_before = memory::HEAP.live();
         let run = run_one(spawner, config, module).await;
         // Measured once the guest, its engine and every text about it are
         // dropped, and the probe and counter are idle.
-        let leaked = memory::heap_live().saturating_sub(heap_before);
+        let leaked = memory::HEAP.live().saturating_sub(heap_before);
         let loaded_max = instructions(run.probe.max_cycles);
         let on_time = loaded_max <= 2 * idle_max && run.probe.wrong == 0;
         result.as_expected += usize::from(run.expected);

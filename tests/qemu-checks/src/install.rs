@@ -75,7 +75,7 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
     // takes against its estimate.
     example_guests(config);
     let memory_budget = usize::try_from(config.memory_budget).unwrap_or(usize::MAX);
-    let free = memory::HEAP_SIZE.saturating_sub(memory::heap_live());
+    let free = memory::HEAP_SIZE.saturating_sub(memory::HEAP.live());
     let module_heap = free.saturating_sub(HEAP_MARGIN).saturating_sub(memory_budget);
     hprintln!("    heap {free} B free: module budget {module_heap} B");
     let host = Host::<ChannelEnv>::new(HostConfig { module_heap, ..config.clone() });
@@ -88,11 +88,11 @@ pub fn install_sweep(config: &HostConfig) -> Sweep {
     };
     let mut base = 0;
     for module in HEAVY_SWEEP {
-        let before = memory::heap_live();
-        memory::reset_peak();
+        let before = memory::HEAP.live();
+        memory::HEAP.reset_peak();
         let checked =
             wasm_sdk_embassy::check(&host, crate::vouched(module.wasm), &guests::COUNTER_WIRING);
-        let peak = memory::heap_peak() - before;
+        let peak = memory::HEAP.peak() - before;
         let estimate =
             Shape::scan(module.wasm).map(|shape| shape.heap(&Costs::NATIVE).total()).unwrap_or(0);
         let refused_by_budget =
@@ -142,10 +142,10 @@ fn example_guests(config: &HostConfig) {
         ("primes", guests::PRIMES_WASM),
         ("coremark", crate::bench::COREMARK_WASM),
     ] {
-        let before = memory::heap_live();
-        memory::reset_peak();
+        let before = memory::HEAP.live();
+        memory::HEAP.reset_peak();
         let loaded = unlimited.load(wasm, QueueEnv::default()).map(drop);
-        let peak = memory::heap_peak() - before;
+        let peak = memory::HEAP.peak() - before;
         let estimate =
             Shape::scan(wasm).map(|shape| shape.heap(&Costs::NATIVE).total()).unwrap_or(0);
         hprintln!(

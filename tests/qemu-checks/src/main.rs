@@ -69,11 +69,7 @@ use crate::guests::{COUNTER, GuestReport, PRIMES, SINK};
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
-    memory::init_heap();
-    let Some(peripherals) = cortex_m::Peripherals::take() else {
-        fail(format_args!("core peripherals already taken"));
-    };
-    clock::init(peripherals.SYST);
+    qemu_host::init();
     hprintln!("qemu-checks: wasm-sdk guests on embassy, QEMU mps2-an505 (Cortex-M33)");
     let mut summary = Summary::default();
 
@@ -101,10 +97,10 @@ async fn main(spawner: Spawner) {
     hprintln!("[7] counter guest RAM: {ram}; {} B left behind when dropped", ram.left_behind);
     summary.check("7a a guest's heap comes back when it is dropped", ram.left_behind == 0);
     let host = Host::<ChannelEnv>::new(config.clone());
-    let heap_before = memory::heap_live();
+    let heap_before = memory::HEAP.live();
     let counter = start(&host, "counter", guests::COUNTER_WASM, &guests::COUNTER_WIRING);
     let primes = start(&host, "primes", guests::PRIMES_WASM, &guests::PRIMES_WIRING);
-    let heap_guests = memory::heap_live() - heap_before;
+    let heap_guests = memory::HEAP.live() - heap_before;
     hprintln!(
         "loaded: counter.wasm {} B ({} B linear memory), primes.wasm {} B ({} B); {heap_guests} B of heap for both",
         guests::COUNTER_WASM.len(),
@@ -180,7 +176,7 @@ async fn main(spawner: Spawner) {
     );
     summary.check("6c no heap left behind by a hostile guest", hostile.no_leak == all);
     // The checks' own peak; the sweep measures its modules from a reset.
-    let heap_peak = memory::heap_peak();
+    let heap_peak = memory::HEAP.peak();
     let sweep = install::install_sweep(&config);
     summary.check(
         "8  install check: heavy modules refused by the heap budget or within their estimate",
