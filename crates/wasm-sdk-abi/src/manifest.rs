@@ -215,6 +215,21 @@ const fn write_ports(out: &mut [u8], mut at: usize, ports: &[PortDecl<'_>], type
     at
 }
 
+/// What a topic port's name starts with in the manifest: `#[task_run(
+/// inputs(#[topic] smoothed: Reading))]` declares the input
+/// `topic/smoothed`. A firmware with a service catalog binds a port so
+/// named to the topic `smoothed` (every guest sending on it feeds every
+/// guest receiving from it), and any other port to the catalog's service
+/// of that name, refusing the module when there is none. The `/` cannot
+/// occur in a Rust identifier, so no plain port is read as a topic.
+pub const TOPIC_PREFIX: &str = "topic/";
+
+/// The topic a port name declares (`topic/smoothed` declares `smoothed`),
+/// or `None` for a plain port.
+pub fn topic_of(port: &str) -> Option<&str> {
+    port.strip_prefix(TOPIC_PREFIX).filter(|topic| !topic.is_empty())
+}
+
 /// The index of `name` in a list of port names (index order), as a port
 /// index. Every host and tool resolves names to indices with this.
 pub fn position<S: AsRef<str>>(names: &[S], name: &str) -> Option<u8> {
