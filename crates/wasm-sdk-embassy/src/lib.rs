@@ -3,16 +3,20 @@
 
 extern crate alloc;
 
+pub mod bus;
+pub mod catalog;
 #[cfg(feature = "heap")]
 pub mod heap;
 #[cfg(feature = "update")]
 pub mod update;
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::task::Poll;
 
+use embassy_futures::select::{Either, select};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::channel::{Channel, TrySendError};
 use embassy_time::{Duration, Instant};
@@ -99,7 +103,7 @@ pub trait Sink: Sync {
 /// the services that consume them.
 pub trait OutputTap: Sync {
     /// Guest output `port` sent `message` (it is in the channel already).
-    fn tap(&self, port: &'static str, message: &[u8]);
+    fn tap(&self, port: &str, message: &[u8]);
 }
 
 /// The channel of each port a firmware gives a guest, by port name: the names
@@ -277,6 +281,9 @@ pub enum StartError {
         /// The name given twice.
         name: &'static str,
     },
+    /// A port does not bind on the [`Bus`](bus::Bus): no such service, one
+    /// of another direction or type, or a topic's rules.
+    Bind(bus::BindError),
 }
 
 impl StartError {
@@ -304,6 +311,7 @@ impl StartError {
             StartError::DuplicateWire { kind: PortKind::Output, .. } => {
                 "the firmware wires an output twice"
             }
+            StartError::Bind(error) => error.as_str(),
         }
     }
 
@@ -325,6 +333,7 @@ impl StartError {
             },
             StartError::UnwiredPort { name, .. } => name,
             StartError::UnusedWire { name, .. } | StartError::DuplicateWire { name, .. } => name,
+            StartError::Bind(error) => error.port(),
         }
     }
 }
@@ -335,6 +344,7 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::Load(error) => error.fmt(f),
+            StartError::Bind(error) => error.fmt(f),
             _ => write!(f, "{}: `{}`", self.as_str(), self.detail()),
         }
     }
@@ -344,6 +354,7 @@ impl core::error::Error for StartError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             StartError::Load(error) => Some(error),
+            StartError::Bind(error) => Some(error),
             _ => None,
         }
     }
@@ -423,23 +434,63 @@ impl<'a> From<Trusted<'a>> for Wasm<'a> {
     }
 }
 
-/// Loads `wasm` as guest `name` with `host`, wires each port its manifest
-/// declares to the channel [`Wiring`] gives it by name, and returns the guest,
+/// How a guest's ports get their channels.
+#[derive(Clone, Copy)]
+pub enum Connect {
+    /// A fixed wiring: the channel of each port, by name; the module's
+    /// ports and the wiring's must match exactly.
+    Wiring(Wiring),
+    /// A bus: each port bound by name to a service of its catalog or to a
+    /// topic, as the guest in `slot` (its bindings replace those of the
+    /// guest there before).
+    Bus {
+        /// The bus.
+        bus: &'static bus::Bus,
+        /// The guest's slot.
+        slot: bus::Slot,
+    },
+}
+
+impl From<&Wiring> for Connect {
+    fn from(wiring: &Wiring) -> Self {
+        Connect::Wiring(*wiring)
+    }
+}
+
+/// Loads `wasm` as guest `name` with `host`, gives each port its manifest
+/// declares its channel ([`Connect`]: the [`Wiring`]'s channel of that
+/// name, or its binding on a [`Bus`](bus::Bus)), and returns the guest,
 /// ready for [`drive`].
 ///
 /// # Errors
 ///
-/// [`StartError::Load`] if the host refuses the module; otherwise, on the
-/// first port (inputs first, in manifest order) that has no channel,
+/// [`StartError::Load`] if the host refuses the module (on a bus, a port
+/// named as a service of its direction but of another type is
+/// [`LoadError::PortType`], with both types). With a wiring, on the first
+/// port (inputs first, in manifest order) that has no channel,
 /// [`StartError::UnwiredPort`]; then, on the first wire (in wiring order)
 /// whose name the module does not declare or that repeats a name,
-/// [`StartError::UnusedWire`] or [`StartError::DuplicateWire`].
+/// [`StartError::UnusedWire`] or [`StartError::DuplicateWire`]. On a bus,
+/// [`StartError::Bind`] for the first port that does not bind.
 pub fn start<'a>(
     host: &Host<ChannelEnv>,
     name: &'static str,
     wasm: impl Into<Wasm<'a>>,
-    wiring: &Wiring,
+    connect: impl Into<Connect>,
     sink: &'static dyn Sink,
+) -> Result<Guest<ChannelEnv>, StartError> {
+    load_connected(host, name, wasm.into(), connect.into(), sink, true)
+}
+
+/// [`start`]; with `bind` false, a bus's bindings are checked and left as
+/// they are (for [`check`]).
+fn load_connected(
+    host: &Host<ChannelEnv>,
+    name: &'static str,
+    wasm: Wasm<'_>,
+    connect: Connect,
+    sink: &'static dyn Sink,
+    bind: bool,
 ) -> Result<Guest<ChannelEnv>, StartError> {
     // The manifest is read by `load`; the channels are put in its index order
     // once it is known. The guest runs nothing before its first step.
@@ -447,6 +498,7 @@ pub fn start<'a>(
         name,
         inputs: Vec::new(),
         outputs: Vec::new(),
+        timer: None,
         sink,
         tap: None,
         preemptions: 0,
@@ -458,34 +510,56 @@ pub fn start<'a>(
         logs: LogBucket::new(LogLimit::DEFAULT),
         spare: Vec::new(),
     };
-    let channels: Vec<ChannelType<'_>> = (wiring.inputs.iter().map(|w| (PortKind::Input, w)))
-        .chain(wiring.outputs.iter().map(|w| (PortKind::Output, w)))
-        .filter_map(|(kind, wire)| Some(ChannelType { kind, port: wire.name, ty: wire.ty? }))
-        .collect();
+    let channels: Vec<ChannelType<'_>> = match &connect {
+        Connect::Wiring(wiring) => (wiring.inputs.iter().map(|w| (PortKind::Input, w)))
+            .chain(wiring.outputs.iter().map(|w| (PortKind::Output, w)))
+            .filter_map(|(kind, wire)| Some(ChannelType { kind, port: wire.name, ty: wire.ty? }))
+            .collect(),
+        Connect::Bus { bus, .. } => bus.catalog().channel_types().collect(),
+    };
     // With validation on, trusted modules are validated too: one load
     // path, and `load_trusted` is not linked (flash saved).
     #[cfg(feature = "validate")]
-    let loaded = host.load_typed(wasm.into().bytes(), env, &channels);
+    let loaded = host.load_typed(wasm.bytes(), env, &channels);
     #[cfg(not(feature = "validate"))]
-    let loaded = match wasm.into() {
+    let loaded = match wasm {
         Wasm::Trusted(trusted) => host.load_trusted(trusted, env, &channels),
     };
     let mut guest = loaded.map_err(StartError::Load)?;
-    let inputs = in_manifest_order(PortKind::Input, guest.inputs(), wiring.inputs)?;
-    let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
-    let env = guest.env_mut();
-    env.inputs =
-        inputs.into_iter().map(|wire| InputPort { channel: wire.channel, head: None }).collect();
-    env.outputs = outputs;
+    match connect {
+        Connect::Wiring(wiring) => {
+            let inputs = in_manifest_order(PortKind::Input, guest.inputs(), wiring.inputs)?;
+            let outputs = in_manifest_order(PortKind::Output, guest.outputs(), wiring.outputs)?;
+            let env = guest.env_mut();
+            env.inputs = inputs
+                .into_iter()
+                .map(|wire| InputPort { channel: Feed::Wired(wire.channel), head: None })
+                .collect();
+            env.outputs = outputs.into_iter().map(Route::Wired).collect();
+        }
+        Connect::Bus { bus, slot } if !bind => bus.check(slot, &guest).map_err(StartError::Bind)?,
+        Connect::Bus { bus, slot } => {
+            let bound = bus.bind(slot, &guest).map_err(StartError::Bind)?;
+            let env = guest.env_mut();
+            env.inputs = bound
+                .inputs
+                .into_iter()
+                .map(|channel| InputPort { channel: Feed::Bound(channel), head: None })
+                .collect();
+            env.outputs = bound.outputs;
+            env.timer = bound.tick.map(TimerState::new);
+        }
+    }
     Ok(guest)
 }
 
-/// Checks an uploaded module against the firmware's wiring without
+/// Checks an uploaded module against the firmware's wiring or bus without
 /// stopping anything: exactly what [`start`] does (the host's load checks,
 /// instantiation, so data and element segments and the memory and table
-/// limits are checked too, then each port and wire by name), with a guest
-/// that never runs and is dropped at once. A firmware calls this before it
-/// replaces a running guest, so a module it accepts will start.
+/// limits are checked too, then each port by name), with a guest that
+/// never runs and is dropped at once, and a bus's bindings left as they
+/// are. A firmware calls this before it replaces a running guest, so a
+/// module it accepts will start.
 ///
 /// # Errors
 ///
@@ -493,7 +567,7 @@ pub fn start<'a>(
 pub fn check<'a>(
     host: &Host<ChannelEnv>,
     wasm: impl Into<Wasm<'a>>,
-    wiring: &Wiring,
+    connect: impl Into<Connect>,
 ) -> Result<(), StartError> {
     struct Silent;
     impl Sink for Silent {
@@ -501,7 +575,7 @@ pub fn check<'a>(
         fn report_error(&self, _guest: &str, _message: &str) {}
     }
     static SILENT: Silent = Silent;
-    start(&fresh(host), "check", wasm, wiring, &SILENT).map(drop)
+    load_connected(&fresh(host), "check", wasm.into(), connect.into(), &SILENT, false).map(drop)
 }
 
 /// A host with `host`'s configuration and an engine of its own: wasmi keeps
@@ -549,8 +623,9 @@ pub async fn run_to_safe_point(guest: &mut Guest<ChannelEnv>, max_slices: u32) -
     SafePoint::Busy
 }
 
-/// Replaces the module `guest` runs by `wasm`, on the same wiring, name
-/// and sink: the update path's swap. The new module is loaded with
+/// Replaces the module `guest` runs by `wasm`, on `connect` (the same
+/// wiring, or the same slot of a bus), with the same name and sink: the
+/// update path's swap. The new module is loaded with
 /// `host`'s configuration on an engine of its own, freed with it.
 ///
 /// The new module gets every check of [`start`] first; if one fails,
@@ -569,10 +644,10 @@ pub fn swap<'a>(
     host: &Host<ChannelEnv>,
     guest: &mut Guest<ChannelEnv>,
     wasm: impl Into<Wasm<'a>>,
-    wiring: &Wiring,
+    connect: impl Into<Connect>,
 ) -> Result<(), StartError> {
     let (name, sink, limit) = (guest.env().name, guest.env().sink, guest.env().logs.limit);
-    let mut new = start(&fresh(host), name, wasm, wiring, sink)?;
+    let mut new = start(&fresh(host), name, wasm, connect, sink)?;
     new.env_mut().set_log_limit(limit);
     let names: Vec<String> = guest.inputs().to_vec();
     for (name, port) in names.iter().zip(&mut guest.env_mut().inputs) {
@@ -615,8 +690,89 @@ fn in_manifest_order(
 /// not yet received by the guest (too large for its buffer, or just
 /// peeked by `input_len`).
 struct InputPort {
-    channel: &'static PortChannel,
+    channel: Feed,
     head: Option<Message>,
+}
+
+/// An input's channel: the firmware's, or the guest's own on a bus (fed by
+/// the services and topics it is bound to).
+enum Feed {
+    Wired(&'static PortChannel),
+    Bound(Arc<PortChannel>),
+}
+
+impl core::ops::Deref for Feed {
+    type Target = PortChannel;
+
+    fn deref(&self) -> &PortChannel {
+        match self {
+            Feed::Wired(channel) => channel,
+            Feed::Bound(channel) => channel,
+        }
+    }
+}
+
+/// Where an output's messages go.
+pub(crate) enum Route {
+    /// The firmware's channel.
+    Wired(Wire),
+    /// The guest's outbox for a service the firmware takes
+    /// ([`bus::Bus::receive`]).
+    Outbox { service: &'static str, channel: Arc<PortChannel>, decodes: fn(&[u8]) -> bool },
+    /// Every guest bound to the topic's input ([`bus::Bus`]).
+    Topic { bus: &'static bus::Bus, port: String },
+    /// The guest's own timer ([`wasm_sdk::timer::SetTimer`]).
+    Timer,
+}
+
+impl Route {
+    /// The port's name.
+    fn name(&self) -> &str {
+        match self {
+            Route::Wired(wire) => wire.name,
+            Route::Outbox { service, .. } => service,
+            Route::Topic { port, .. } => port,
+            Route::Timer => wasm_sdk::timer::TIMER,
+        }
+    }
+
+    /// Whether a message decodes as the port's type; `None`: not checked.
+    fn decodes(&self) -> Option<fn(&[u8]) -> bool> {
+        match self {
+            Route::Wired(wire) => wire.decodes,
+            Route::Outbox { decodes, .. } => Some(*decodes),
+            Route::Topic { .. } => None,
+            Route::Timer => Some(catalog::Service::TIMER.decodes),
+        }
+    }
+
+    /// Ready when a send would find room (registering `cx` otherwise).
+    fn poll_room(&self, cx: &mut core::task::Context<'_>) -> Poll<()> {
+        match self {
+            Route::Wired(wire) => wire.channel.poll_ready_to_send(cx),
+            Route::Outbox { channel, .. } => channel.poll_ready_to_send(cx),
+            Route::Topic { bus, port } => bus.poll_topic_room(port, cx),
+            Route::Timer => Poll::Ready(()),
+        }
+    }
+}
+
+/// A guest's own timer (the timer service): a [`wasm_sdk::timer::Tick`]
+/// into its `tick` input every period it set with `timer`.
+struct TimerState {
+    /// The `tick` input's index.
+    tick: u8,
+    period: Option<Duration>,
+    /// When the next tick is due.
+    next: Instant,
+    /// Periods since the timer was set.
+    count: u32,
+}
+
+impl TimerState {
+    fn new(tick: u8) -> Self {
+        TimerState { tick, period: None, next: Instant::MAX, count: 0 }
+    }
 }
 
 /// The [`Environment`] of one guest started with [`start`]: one channel per
@@ -624,8 +780,10 @@ struct InputPort {
 pub struct ChannelEnv {
     name: &'static str,
     inputs: Vec<InputPort>,
-    /// Each output's wire.
-    outputs: Vec<Wire>,
+    /// Where each output goes.
+    outputs: Vec<Route>,
+    /// The timer service, when the guest is bound to its `tick`.
+    timer: Option<TimerState>,
     sink: &'static dyn Sink,
     tap: Option<&'static dyn OutputTap>,
     /// Times [`drive`] yielded because the guest used its fuel slice.
@@ -711,6 +869,51 @@ impl ChannelEnv {
         }
     }
 
+    /// Sets the guest's timer from a `SetTimer` message (one that does not
+    /// decode is counted in `undecodable` and changes nothing).
+    fn set_timer(&mut self, message: &[u8]) {
+        let Some(timer) = &mut self.timer else { return };
+        let Ok(set) = postcard::from_bytes::<wasm_sdk::timer::SetTimer>(message) else { return };
+        timer.count = 0;
+        timer.period = (set.period_ms > 0).then(|| Duration::from_millis(set.period_ms.into()));
+        timer.next = match timer.period {
+            Some(period) => Instant::now().checked_add(period).unwrap_or(Instant::MAX),
+            None => Instant::MAX,
+        };
+    }
+
+    /// When the guest's timer next ticks, if it is set.
+    fn timer_due(&self) -> Option<Instant> {
+        self.timer.as_ref().filter(|timer| timer.period.is_some()).map(|timer| timer.next)
+    }
+
+    /// Puts a tick into the `tick` input if one is due. Periods the guest
+    /// missed (its last tick still queued, or it was busy) are not queued:
+    /// the next tick's count skips them.
+    fn fire_timer(&mut self) {
+        let Some(timer) = &mut self.timer else { return };
+        let Some(period) = timer.period else { return };
+        let now = Instant::now();
+        if now < timer.next {
+            return;
+        }
+        let period_ticks = period.as_ticks().max(1);
+        let periods = (now.as_ticks() - timer.next.as_ticks()) / period_ticks + 1;
+        timer.count = timer.count.wrapping_add(u32::try_from(periods).unwrap_or(u32::MAX));
+        timer.next = timer
+            .next
+            .checked_add(Duration::from_ticks(periods.saturating_mul(period_ticks)))
+            .unwrap_or(Instant::MAX);
+        let tick = wasm_sdk::timer::Tick { count: timer.count };
+        let mut buffer = [0u8; 8];
+        let Ok(encoded) = postcard::to_slice(&tick, &mut buffer) else { return };
+        if let Some(port) = self.inputs.get(usize::from(timer.tick)) {
+            // A full `tick` input already holds a tick: this one is a gap
+            // in the counts, not a queue behind a busy guest.
+            let _ = port.channel.try_send(encoded.to_vec());
+        }
+    }
+
     /// The input at a manifest index.
     ///
     /// The rules of `wasm_sdk_host` answer `UnknownInput` for an index past
@@ -743,26 +946,41 @@ impl Environment for ChannelEnv {
 
     fn send_output(&mut self, output: u8, message: &[u8]) -> Result<(), SendError> {
         // In range for the same reason as `port`'s index.
-        let wire = self.outputs[usize::from(output)];
-        let mut copy = core::mem::take(&mut self.spare);
-        // The rules refused a message above the host's limit already; a
-        // heap too full for this one is a status for the guest, never an
-        // allocation failure of the firmware.
-        if copy.try_reserve_exact(message.len()).is_err() {
-            self.keep_spare(copy);
-            return Err(SendError::TooLarge);
+        let route = &self.outputs[usize::from(output)];
+        let channel = match route {
+            Route::Wired(wire) => Some(wire.channel),
+            Route::Outbox { channel, .. } => Some(&**channel),
+            Route::Topic { bus, port } => {
+                bus.send_topic(port, message)?;
+                None
+            }
+            Route::Timer => None,
+        };
+        if let Some(channel) = channel {
+            let mut copy = core::mem::take(&mut self.spare);
+            // The rules refused a message above the host's limit already; a
+            // heap too full for this one is a status for the guest, never an
+            // allocation failure of the firmware.
+            if copy.try_reserve_exact(message.len()).is_err() {
+                self.keep_spare(copy);
+                return Err(SendError::TooLarge);
+            }
+            copy.extend_from_slice(message);
+            if let Err(TrySendError::Full(copy)) = channel.try_send(copy) {
+                self.keep_spare(copy);
+                return Err(SendError::Full);
+            }
         }
-        copy.extend_from_slice(message);
-        if let Err(TrySendError::Full(copy)) = wire.channel.try_send(copy) {
-            self.keep_spare(copy);
-            return Err(SendError::Full);
-        }
+        let route = &self.outputs[usize::from(output)];
         self.sent = self.sent.wrapping_add(1);
-        if wire.decodes.is_some_and(|decodes| !decodes(message)) {
+        if route.decodes().is_some_and(|decodes| !decodes(message)) {
             self.undecodable = self.undecodable.wrapping_add(1);
         }
         if let Some(tap) = self.tap {
-            tap.tap(wire.name, message);
+            tap.tap(route.name(), message);
+        }
+        if matches!(route, Route::Timer) {
+            self.set_timer(message);
         }
         Ok(())
     }
@@ -777,6 +995,14 @@ impl Environment for ChannelEnv {
         if self.admit_line() {
             self.sink.report_error(self.name, message);
         }
+    }
+}
+
+/// Completes when the guest's timer is due (`None`: never).
+async fn timer_alarm(due: Option<Instant>) {
+    match due {
+        Some(at) => embassy_time::Timer::at(at).await,
+        None => core::future::pending().await,
     }
 }
 
@@ -803,16 +1029,22 @@ pub async fn drive_observed(
     mut observe: impl FnMut(&Guest<ChannelEnv>, &Step),
 ) -> Step {
     loop {
+        guest.env_mut().fire_timer();
         let step = guest.step();
         observe(guest, &step);
         match step {
             Step::Blocked { input } => {
                 let env = guest.env_mut();
                 env.waits = env.waits.wrapping_add(1);
+                let alarm = timer_alarm(env.timer_due());
                 // The guest blocks only on an input that answered `Empty`,
                 // so the port exists and holds no message.
                 let port = env.port(input);
-                port.head = Some(port.channel.receive().await);
+                // The guest's own timer ticks meanwhile (into its `tick`
+                // input, which may be another one).
+                if let Either::First(message) = select(port.channel.receive(), alarm).await {
+                    port.head = Some(message);
+                }
             }
             Step::Waiting { inputs } => {
                 let env = guest.env_mut();
@@ -821,8 +1053,9 @@ pub async fn drive_observed(
                 // its port exists and holds no message. Nothing is taken
                 // here: the next step's `wait_input` takes the message from
                 // the channel that has one, in its turn.
+                let alarm = timer_alarm(env.timer_due());
                 let ports = &env.inputs;
-                core::future::poll_fn(|cx| {
+                let ready = core::future::poll_fn(|cx| {
                     // Each channel registers `cx`'s waker: a message on any
                     // of them wakes this task once, no polling loop.
                     let mut ready = false;
@@ -832,17 +1065,18 @@ pub async fn drive_observed(
                         }
                     }
                     if ready { Poll::Ready(()) } else { Poll::Pending }
-                })
-                .await;
+                });
+                select(ready, alarm).await;
             }
             Step::Full { output } => {
                 let env = guest.env_mut();
                 env.waits = env.waits.wrapping_add(1);
                 // The guest waits only on an output of its manifest, which
-                // `start` wired. No fuel burns meanwhile: the guest is
-                // suspended in `send` and resumes when the channel has room.
-                let channel = env.outputs[usize::from(output)].channel;
-                core::future::poll_fn(|cx| channel.poll_ready_to_send(cx)).await;
+                // `start` connected. No fuel burns meanwhile: the guest is
+                // suspended in `send` and resumes when the output has room
+                // (every subscriber's, for a topic).
+                let route = &env.outputs[usize::from(output)];
+                core::future::poll_fn(|cx| route.poll_room(cx)).await;
             }
             Step::Preempted => {
                 let env = guest.env_mut();

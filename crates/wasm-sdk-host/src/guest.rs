@@ -8,9 +8,10 @@ use wasmi::{
     Val,
 };
 
-use wasm_sdk_abi::manifest::position;
+use wasm_sdk_abi::manifest::{PortKind, position};
 use wasm_sdk_abi::rules::{Environment, TextUsage};
 use wasm_sdk_abi::run::{Step, Trap};
+use wasm_sdk_abi::schema::TypeKey;
 
 use crate::binding::{HostState, Pending, Suspend};
 use crate::config::HostConfig;
@@ -46,6 +47,8 @@ pub struct Guest<E> {
     metered: bool,
     inputs: Vec<String>,
     outputs: Vec<String>,
+    input_types: Vec<Option<(TypeKey, String)>>,
+    output_types: Vec<Option<(TypeKey, String)>>,
 }
 
 impl<E: Environment + 'static> Guest<E> {
@@ -53,11 +56,13 @@ impl<E: Environment + 'static> Guest<E> {
         store: Store<HostState<E>>,
         run_task: TypedFunc<(), i32>,
         config: &HostConfig,
-        (inputs, outputs): Ports,
+        Ports { inputs, outputs, input_types, output_types }: Ports,
     ) -> Self {
         Guest {
             inputs,
             outputs,
+            input_types,
+            output_types,
             store,
             run_task,
             state: State::NotStarted,
@@ -237,6 +242,18 @@ impl<E: Environment + 'static> Guest<E> {
     /// Output names from the manifest; position is the index.
     pub fn outputs(&self) -> &[String] {
         &self.outputs
+    }
+
+    /// The message type of port `index` of `kind`, as its manifest declares
+    /// it: the type's key and name; `None` for an untyped port or an index
+    /// past the list.
+    pub fn port_type(&self, kind: PortKind, index: usize) -> Option<(TypeKey, &str)> {
+        let types = match kind {
+            PortKind::Input => &self.input_types,
+            PortKind::Output => &self.output_types,
+        };
+        let (key, name) = types.get(index)?.as_ref()?;
+        Some((*key, name.as_str()))
     }
 
     /// The index of the input called `name`.

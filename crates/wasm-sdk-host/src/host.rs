@@ -3,8 +3,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasm_sdk_abi::manifest::{MAX_MANIFEST_LEN, Manifest, ManifestError};
-use wasm_sdk_abi::schema::{ChannelType, check_channels};
+use wasm_sdk_abi::manifest::{MAX_MANIFEST_LEN, Manifest, ManifestError, PortKind};
+use wasm_sdk_abi::schema::{ChannelType, TypeKey, check_channels};
 use wasm_sdk_abi::{self as abi, ABI_VERSION};
 use wasmi::{CompilationMode, Config, Engine, Extern, Instance, Module, Store, StoreLimitsBuilder};
 use wasmparser::{ExternalKind, ValType};
@@ -197,8 +197,8 @@ impl<E: Environment + 'static> Host<E> {
         let state = HostState {
             env,
             rules: Rules {
-                inputs: ports.0.len(),
-                outputs: ports.1.len(),
+                inputs: ports.inputs.len(),
+                outputs: ports.outputs.len(),
                 max_message_len: self.config.max_message_len,
                 text: self.config.text,
             },
@@ -236,8 +236,14 @@ impl<E: Environment + 'static> Host<E> {
     }
 }
 
-/// Input and output names from the manifest, index order.
-pub(crate) type Ports = (Vec<String>, Vec<String>);
+/// A module's ports from its manifest, index order: names, and each
+/// port's message type (its key and name; `None` untyped).
+pub(crate) struct Ports {
+    pub(crate) inputs: Vec<String>,
+    pub(crate) outputs: Vec<String>,
+    pub(crate) input_types: Vec<Option<(TypeKey, String)>>,
+    pub(crate) output_types: Vec<Option<(TypeKey, String)>>,
+}
 
 /// The load-time checks; returns the manifest's input and output names.
 pub(crate) fn check(
@@ -316,5 +322,17 @@ pub(crate) fn check(
     check_channels(channels, |kind, port| manifest.type_of(kind, port))
         .map_err(LoadError::port_type)?;
     let names = |list: wasm_sdk_abi::manifest::Names<'_>| list.iter().map(String::from).collect();
-    Ok((names(manifest.inputs()), names(manifest.outputs())))
+    let types = |kind: PortKind| {
+        (0..manifest.ports(kind).len())
+            .map(|index| {
+                manifest.port_type(kind, index).map(|ty| (ty.key, String::from(ty.name())))
+            })
+            .collect()
+    };
+    Ok(Ports {
+        inputs: names(manifest.inputs()),
+        outputs: names(manifest.outputs()),
+        input_types: types(PortKind::Input),
+        output_types: types(PortKind::Output),
+    })
 }

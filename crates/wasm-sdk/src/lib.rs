@@ -16,6 +16,7 @@ mod panic;
 mod payload;
 mod ports;
 mod text;
+pub mod timer;
 
 #[cfg(feature = "fmt")]
 mod fmt;

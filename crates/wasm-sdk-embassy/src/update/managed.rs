@@ -2,6 +2,7 @@
 //! counters, signals and what it does on each event.
 
 use alloc::collections::VecDeque;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
@@ -157,7 +158,7 @@ pub(super) struct Control {
     /// The host's message limit: the most `guests send` queues.
     pub(super) max_message_len: usize,
     /// The last outputs, oldest first, for `outputs`.
-    pub(super) tap: VecDeque<(&'static str, Message)>,
+    pub(super) tap: VecDeque<(String, Message)>,
 }
 
 /// One updatable guest: a firmware declares it as a `static` and shares it
@@ -532,14 +533,18 @@ impl Managed {
 }
 
 impl OutputTap for Managed {
-    fn tap(&self, port: &'static str, message: &[u8]) {
+    fn tap(&self, port: &str, message: &[u8]) {
         // Within the host's message limit (the rules refused longer ones);
         // a copy the heap cannot take now is skipped, not a failure.
-        let mut copy = Vec::new();
-        if copy.try_reserve_exact(message.len()).is_err() {
+        let (mut copy, mut name) = (Vec::new(), String::new());
+        if copy.try_reserve_exact(message.len()).is_err()
+            || name.try_reserve_exact(port.len()).is_err()
+        {
             return;
         }
         copy.extend_from_slice(message);
+        name.push_str(port);
+        let port = name;
         self.with(|c| {
             if c.tap.len() == TAP_DEPTH {
                 c.tap.pop_front();
