@@ -4,7 +4,7 @@
 use crate::parse::{self, Args, Kind, PortList};
 use proc_macro2::{Ident, Span, TokenStream};
 use syn::spanned::Spanned;
-use wasm_sdk_abi::manifest::{MAX_NAME_LEN, MAX_PORTS, MAX_TYPES};
+use wasm_sdk_abi::manifest::{MAX_NAME_LEN, MAX_PORTS, MAX_TYPES, TOPIC_PREFIX};
 
 /// Every error found so far, reported together.
 #[derive(Default)]
@@ -13,6 +13,11 @@ pub struct Errors(Vec<syn::Error>);
 impl Errors {
     pub fn push(&mut self, span: Span, message: impl std::fmt::Display) {
         self.0.push(syn::Error::new(span, message));
+    }
+
+    /// An error spanned to all of `tokens` (`#[foo]`, not just its `#`).
+    pub fn push_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.0.push(syn::Error::new_spanned(tokens, message));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -26,7 +31,8 @@ impl Errors {
 
 /// One input or output as codegen needs it.
 pub struct CheckedPort {
-    /// The name in the manifest (raw identifiers lose their `r#`).
+    /// The name in the manifest (raw identifiers lose their `r#`; a
+    /// `#[topic]` port's starts with `TOPIC_PREFIX`, `topic/smoothed`).
     pub name: String,
     /// The handle's name (`Input::WasmInput`), spanned to the name in the
     /// attribute.
@@ -150,12 +156,22 @@ fn check_list(
     let mut ports: Vec<CheckedPort> = Vec::new();
     for spec in list.ports.into_iter().take(MAX_PORTS) {
         let ident = &spec.name;
-        let name = unraw(ident);
-        let variant_name = upper_camel(&name);
+        let plain = unraw(ident);
+        // The handle is named after the identifier either way, so guest
+        // code reads the same whether a port is a topic or not; only the
+        // ABI name carries the prefix the firmware binds topics by.
+        let variant_name = upper_camel(&plain);
+        let name = if spec.topic { format!("{TOPIC_PREFIX}{plain}") } else { plain.clone() };
         if name.len() > MAX_NAME_LEN {
+            // The limit is the manifest's, so it counts the prefix too.
+            let prefix = if spec.topic {
+                format!(", counting its `{TOPIC_PREFIX}` prefix")
+            } else {
+                String::new()
+            };
             errors.push(
                 ident.span(),
-                format!("{} name is longer than {MAX_NAME_LEN} bytes", kind.noun()),
+                format!("{} name is longer than {MAX_NAME_LEN} bytes{prefix}", kind.noun()),
             );
             continue;
         }
@@ -164,7 +180,7 @@ fn check_list(
             errors.push(
                 ident.span(),
                 format!(
-                    "`{name}` cannot be an {} name: it has no usable variant name",
+                    "`{plain}` cannot be an {} name: it has no usable variant name",
                     kind.noun()
                 ),
             );
@@ -174,6 +190,8 @@ fn check_list(
             errors.push(ident.span(), format!("duplicate {} name `{}`", kind.noun(), earlier.name));
             continue;
         }
+        // `smoothed` and `#[topic] smoothed` have different ABI names but
+        // one handle name: caught here.
         if let Some(earlier) = ports.iter().find(|p| p.variant == variant_name) {
             errors.push(
                 ident.span(),
@@ -277,7 +295,109 @@ fn is_result_path(ty: &syn::Type) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::upper_camel;
+    use super::{CheckedPort, CheckedTask, Errors, check, upper_camel};
+    use crate::parse::parse_args;
+    use quote::quote;
+    use wasm_sdk_abi::manifest::{MAX_NAME_LEN, TOPIC_PREFIX, topic_of};
+
+    /// Parses and checks `#[task_run(<attr>)]` on a well-formed function:
+    /// the model and every error's message. The attribute is a string, as
+    /// `quote!` would read `# f` as interpolating `f`.
+    fn checked(attr: &str) -> (CheckedTask, Vec<String>) {
+        let mut errors = Errors::default();
+        let args = parse_args(attr.parse().unwrap(), &mut errors);
+        let task = check(
+            args,
+            quote!(
+                fn run() -> Result<()> {
+                    Ok(())
+                }
+            ),
+            &mut errors,
+        );
+        (task, errors.0.iter().map(ToString::to_string).collect())
+    }
+
+    /// Each port's ABI name and handle name.
+    fn names(ports: &[CheckedPort]) -> Vec<(&str, String)> {
+        ports.iter().map(|p| (p.name.as_str(), p.variant.to_string())).collect()
+    }
+
+    #[test]
+    fn a_topic_port_is_prefixed_in_its_abi_name_only() {
+        let (task, errors) = checked(
+            "inputs(temperature: Reading, #[topic] smoothed: Reading, #[topic] r#raw), \
+             outputs(#[topic] filtered: Reading[8])",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            names(&task.inputs),
+            [
+                ("temperature", "Temperature".to_owned()),
+                ("topic/smoothed", "Smoothed".to_owned()),
+                ("topic/raw", "Raw".to_owned()),
+            ]
+        );
+        assert_eq!(names(&task.outputs), [("topic/filtered", "Filtered".to_owned())]);
+        // The ABI reads the topic back with its own rule.
+        assert_eq!(topic_of(&task.inputs[1].name), Some("smoothed"));
+        assert_eq!(topic_of(&task.inputs[0].name), None);
+        // `#[topic]` changes nothing but the name: types and sizes stay.
+        assert!(task.inputs[2].ty.is_none());
+        assert!(task.outputs[0].size.is_some());
+        assert_eq!(task.types.len(), 1, "one `Reading` entry");
+    }
+
+    #[test]
+    fn a_plain_and_a_topic_port_of_one_identifier_collide_on_the_handle() {
+        let (_, errors) = checked("inputs(smoothed, #[topic] smoothed), outputs()");
+        assert_eq!(
+            errors,
+            ["input names `smoothed` and `topic/smoothed` both become the variant \
+              `Input::Smoothed`; rename one"]
+        );
+        let (_, errors) = checked("inputs(), outputs(#[topic] a, #[topic] a)");
+        assert_eq!(errors, ["duplicate output name `topic/a`"]);
+    }
+
+    #[test]
+    fn the_name_limit_counts_the_prefix() {
+        let fits = "n".repeat(MAX_NAME_LEN - TOPIC_PREFIX.len());
+        let over = "n".repeat(MAX_NAME_LEN - TOPIC_PREFIX.len() + 1);
+        let (task, errors) = checked(&format!("inputs(#[topic] {fits}, {over}), outputs()"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(task.inputs[0].name.len(), MAX_NAME_LEN);
+        let (_, errors) = checked(&format!("inputs(#[topic] {over}), outputs()"));
+        assert_eq!(errors, ["input name is longer than 255 bytes, counting its `topic/` prefix"]);
+    }
+
+    #[test]
+    fn other_attributes_are_refused_and_the_port_kept() {
+        let usage = "a topic port is written `#[topic] name` or `#[topic] name: Type`";
+        let (task, errors) = checked(
+            r#"inputs(#[foo] a, #[topic(b)] b, #[topic = "c"] c, #[topic] #[topic] d, #![topic] e),
+               outputs(# f, #[topic])"#,
+        );
+        assert_eq!(
+            errors,
+            [
+                format!(
+                    "unknown port attribute `#[foo]`: `#[topic]` is the only one accepted; {usage}"
+                ),
+                format!("`#[topic]` takes no arguments; {usage}"),
+                format!("`#[topic]` takes no arguments; {usage}"),
+                "`#[topic]` appears more than once on this port".to_owned(),
+                format!("a port takes outer attributes only, not `#![topic]`; {usage}"),
+                format!("expected `[...]` after `#`; {usage}"),
+                format!("expected an output name after the attribute; {usage}"),
+            ]
+        );
+        // Every port survives, so the guest's uses of its handle resolve;
+        // a refused attribute leaves it plain.
+        let inputs: Vec<&str> = task.inputs.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(inputs, ["a", "topic/b", "topic/c", "topic/d", "e"]);
+        assert_eq!(names(&task.outputs), [("f", "F".to_owned())]);
+    }
 
     #[test]
     fn camel_case() {

@@ -47,6 +47,40 @@ mod parse;
 ///   `MaxSize` (which sizes the port's buffer). A type without `MaxSize` is
 ///   a compile error on the type, unless the port gives its buffer size:
 /// - `name: Type[N]`: a typed port whose buffer is `N` bytes.
+/// - `#[topic]` before any of these: a topic port (below).
+///
+/// A plain port names a firmware service: a firmware with a service
+/// catalog binds it to the catalog's service of that name. A topic port is
+/// bound to the topic of that name instead, guest to guest: every guest
+/// sending on the topic feeds every guest receiving from it. Its name as
+/// the ABI sees it, in the manifest and in `NAMES`, `from_name()`,
+/// `name_of()` and the handle's `name()`, is the identifier after
+/// `wasm_sdk::abi::manifest::TOPIC_PREFIX` (`topic/smoothed`); its handle
+/// keeps the identifier's name (`Input::Smoothed`), so the module's code
+/// reads the same. `#[topic]` takes no arguments and is the only attribute
+/// a port takes.
+///
+/// ```
+/// use module_examples_common::Reading;
+/// use wasm_sdk::{Result, task_run};
+///
+/// #[task_run(
+///     inputs(temperature: Reading, #[topic] smoothed: Reading),
+///     outputs(#[topic] filtered: Reading)
+/// )]
+/// fn run() -> Result<()> {
+///     loop {
+///         let reading = Input::Temperature.receive()?;
+///         let smoothed = Input::Smoothed.receive()?;
+///         let deci_celsius = reading.deci_celsius / 2 + smoothed.deci_celsius / 2;
+///         Output::Filtered.send(&Reading { deci_celsius })?;
+///     }
+/// }
+///
+/// assert_eq!(Input::NAMES, ["temperature", "topic/smoothed"]);
+/// assert_eq!(Output::Filtered.name(), "topic/filtered");
+/// assert_eq!(TASK.input("topic/smoothed"), Some(Input::Smoothed.index()));
+/// ```
 ///
 /// Generates, beside the unchanged function:
 ///
@@ -74,8 +108,10 @@ mod parse;
 ///   `wasm_sdk::native`.
 ///
 /// Both lists are required; either may be empty. Names are identifiers,
-/// unique within their list, at most 255 bytes, at most 255 per list, at
-/// most 255 distinct types. The function takes no parameters, is not
+/// unique within their list, at most 255 bytes (a topic port's counting
+/// its `topic/`), at most 255 per list, at most 255 distinct types; a
+/// plain and a topic port of one identifier would share a handle, so they
+/// cannot share a list. The function takes no parameters, is not
 /// generic, `async`, `const`, `unsafe` or `extern`, and returns
 /// `wasm_sdk::Result<()>`.
 #[proc_macro_attribute]

@@ -1,9 +1,10 @@
 //! Parse: the attribute's tokens into port lists (`name`, `name: Type`,
-//! `name: Type[size]`), by hand, so every malformed piece gets its own
-//! spanned error and parsing continues.
+//! `name: Type[size]`, each optionally marked `#[topic]`), by hand, so
+//! every malformed piece gets its own spanned error and parsing continues.
 
 use crate::check::Errors;
 use proc_macro2::{Delimiter, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::quote;
 
 /// Which list a name belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,9 +29,12 @@ impl Kind {
     }
 }
 
-/// One port in a list: `name`, `name: Type` or `name: Type[size]`.
+/// One port in a list: `name`, `name: Type` or `name: Type[size]`, after
+/// its attributes (`#[topic]`).
 pub struct PortSpec {
     pub name: Ident,
+    /// Marked `#[topic]`: bound to a topic, not to a firmware service.
+    pub topic: bool,
     /// The message type; `None` for an untyped (raw bytes) port.
     pub ty: Option<syn::Type>,
     /// The buffer size given in brackets, for types without `MaxSize`.
@@ -129,6 +133,10 @@ fn parse_list(kind: Kind, stream: TokenStream, errors: &mut Errors) -> PortList 
     let mut ports = Vec::new();
     let mut tokens = stream.into_iter().peekable();
     while let Some(token) = tokens.next() {
+        // Attributes come before the name, as on a struct field.
+        let Some((topic, token)) = parse_attrs(kind, token, &mut tokens, errors) else {
+            break;
+        };
         match token {
             TokenTree::Ident(name) => {
                 let mut ty = None;
@@ -154,10 +162,10 @@ fn parse_list(kind: Kind, stream: TokenStream, errors: &mut Errors) -> PortList 
                             continue;
                         }
                     }
-                    ports.push(PortSpec { name, ty, size });
+                    ports.push(PortSpec { name, topic, ty, size });
                     continue;
                 }
-                ports.push(PortSpec { name, ty, size });
+                ports.push(PortSpec { name, topic, ty, size });
             }
             TokenTree::Literal(lit) if lit.to_string().starts_with('"') => {
                 let text = lit.to_string();
@@ -189,6 +197,103 @@ fn parse_list(kind: Kind, stream: TokenStream, errors: &mut Errors) -> PortList 
         }
     }
     PortList { ports }
+}
+
+const TOPIC_USAGE: &str = "a topic port is written `#[topic] name` or `#[topic] name: Type`";
+
+/// A port's outer attributes, starting at `token`: whether `#[topic]` is
+/// among them, and the token after them (the port's name). `None` when the
+/// list ends after an attribute (reported).
+fn parse_attrs(
+    kind: Kind,
+    mut token: TokenTree,
+    tokens: &mut std::iter::Peekable<impl Iterator<Item = TokenTree>>,
+    errors: &mut Errors,
+) -> Option<(bool, TokenTree)> {
+    let mut topic = false;
+    // Every attribute as written, for an error about what follows them.
+    let mut written = TokenStream::new();
+    while let TokenTree::Punct(hash) = &token
+        && hash.as_char() == '#'
+    {
+        let (attr, marks_topic) = parse_attr(hash, tokens, errors);
+        written.extend(attr);
+        if let Some(span) = marks_topic {
+            if topic {
+                errors.push(span, "`#[topic]` appears more than once on this port");
+            }
+            topic = true;
+        }
+        token = match tokens.next() {
+            Some(next) => next,
+            None => {
+                errors.push_spanned(
+                    written,
+                    format!("expected an {} name after the attribute; {TOPIC_USAGE}", kind.noun()),
+                );
+                return None;
+            }
+        };
+    }
+    Some((topic, token))
+}
+
+/// One attribute, after its `#`: its tokens as written, and the span of
+/// `topic` for `#[topic]`, the only one a port takes. Anything else is
+/// reported and leaves the port plain, so the port, and the guest's uses
+/// of its handle, still compile and only the attribute is in error.
+fn parse_attr(
+    hash: &Punct,
+    tokens: &mut std::iter::Peekable<impl Iterator<Item = TokenTree>>,
+    errors: &mut Errors,
+) -> (TokenStream, Option<Span>) {
+    let bang = match tokens.peek() {
+        Some(TokenTree::Punct(p)) if p.as_char() == '!' => tokens.next(),
+        _ => None,
+    };
+    let group = match tokens.peek() {
+        Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Bracket => {
+            let group = group.clone();
+            tokens.next();
+            group
+        }
+        _ => {
+            errors.push(hash.span(), format!("expected `[...]` after `#`; {TOPIC_USAGE}"));
+            return (quote!(#hash #bang), None);
+        }
+    };
+    let written = quote!(#hash #bang #group);
+    if bang.is_some() {
+        errors.push_spanned(
+            &written,
+            format!("a port takes outer attributes only, not `#!{group}`; {TOPIC_USAGE}"),
+        );
+        return (written, None);
+    }
+    let mut inner = group.stream().into_iter();
+    match inner.next() {
+        Some(TokenTree::Ident(ident)) if ident == "topic" => {
+            let arguments: TokenStream = inner.collect();
+            if !arguments.is_empty() {
+                // The topic is the port's name: there is nothing to give.
+                errors.push_spanned(
+                    arguments,
+                    format!("`#[topic]` takes no arguments; {TOPIC_USAGE}"),
+                );
+            }
+            (written, Some(ident.span()))
+        }
+        _ => {
+            errors.push_spanned(
+                &written,
+                format!(
+                    "unknown port attribute `#{group}`: `#[topic]` is the only one accepted; \
+                     {TOPIC_USAGE}"
+                ),
+            );
+            (written, None)
+        }
+    }
 }
 
 /// The tokens of one port's type, up to the `,` that ends the port (which
