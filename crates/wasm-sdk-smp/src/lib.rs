@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 
+extern crate alloc;
+
 pub mod client;
 pub mod flash;
 pub mod frame;

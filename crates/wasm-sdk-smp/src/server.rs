@@ -1,6 +1,7 @@
 //! Requests in, responses out: the OS and image groups over [`Slots`].
 
 use minicbor::Decoder;
+use minicbor::encode::Write;
 use minicbor::encode::write::{Cursor, EndOfSlice};
 use sha2::{Digest, Sha256};
 
@@ -122,9 +123,9 @@ impl<S: Slots, G: Guests> Server<S, G> {
             let written = enc.writer().position();
             match reply {
                 Ok(Reply::Done) => written,
-                Ok(Reply::Error(err)) => encode_error(body_out, err),
+                Ok(Reply::Error(err)) => encode_error(body_out, &err),
                 // The response did not fit: say so in the smallest form.
-                Err(_) => encode_error(body_out, SlotError::new(rc::ENOMEM, "response too large")),
+                Err(_) => encode_error(body_out, &SlotError::new(rc::ENOMEM, "response too large")),
             }
         };
         let response = Header {
@@ -551,11 +552,24 @@ fn encode_output(enc: &mut Enc<'_>, port: &str, data: &[u8]) -> EncResult {
     Ok(())
 }
 
-/// Writes `{"rc": rc, "rsn": reason}` at the start of `out`; returns its
-/// length (0 if even that does not fit).
-fn encode_error(out: &mut [u8], err: SlotError) -> usize {
+/// Writes `{"rc": rc, "rsn": reason}` (`reason: detail` with a detail, or
+/// the reason alone if that does not fit) at the start of `out`; returns
+/// its length (0 if even that does not fit).
+fn encode_error(out: &mut [u8], err: &SlotError) -> usize {
+    encode_rsn(out, err.rc, &err.rsn())
+        .or_else(|| encode_rsn(out, err.rc, &[err.reason]))
+        .unwrap_or(0)
+}
+
+/// `{"rc": rc, "rsn": <pieces joined>}`, the text as one definite-length
+/// string; its length, or `None` if it does not fit `out`.
+fn encode_rsn(out: &mut [u8], rc: u32, pieces: &[&str]) -> Option<usize> {
     let mut enc = minicbor::Encoder::new(Cursor::new(out));
-    let done = enc.map(2).and_then(|e| e.str("rc")).and_then(|e| e.u32(err.rc));
-    let done = done.and_then(|e| e.str("rsn")).and_then(|e| e.str(err.reason));
-    if done.is_ok() { enc.writer().position() } else { 0 }
+    let len = pieces.iter().map(|p| p.len() as u64).sum();
+    let head = enc.map(2).and_then(|e| e.str("rc")).and_then(|e| e.u32(rc));
+    head.and_then(|e| e.str("rsn")).and_then(|e| e.str_len(len)).ok()?;
+    for piece in pieces {
+        enc.writer_mut().write_all(piece.as_bytes()).ok()?;
+    }
+    Some(enc.writer().position())
 }

@@ -7,6 +7,8 @@
 //! module that fails a check is refused there with a [`SlotError`], and the
 //! running guest is untouched.
 
+use alloc::string::String;
+
 /// SMP `rc` codes (MCUmgr's `MGMT_ERR_*`) the server answers with.
 pub mod rc {
     /// Unknown error.
@@ -27,20 +29,71 @@ pub mod rc {
     pub const EACCESSDENIED: u32 = 11;
 }
 
-/// Why a slot refused a request: an SMP `rc` and a reason, which the
-/// server sends as `{"rc": rc, "rsn": reason}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Most bytes of a [`SlotError::detail`]: a longer one is cut. It bounds
+/// what a module controls (a port or service name it declares), keeping
+/// an error response well within [`RESPONSE_LEN`](crate::RESPONSE_LEN);
+/// should a detail still not fit, the server sends the reason alone.
+pub const MAX_DETAIL_LEN: usize = 160;
+
+/// What a cut detail ends with, within [`MAX_DETAIL_LEN`].
+const CUT: &str = "…";
+
+/// Why a slot refused a request: an SMP `rc`, a reason and, optionally, a
+/// detail naming what is wrong. The server sends `{"rc": rc, "rsn":
+/// reason}`, or `"rsn": "<reason>: <detail>"` with a detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SlotError {
     /// The `MGMT_ERR_*` code, see [`rc`].
     pub rc: u32,
     /// Why, in a few lowercase words.
     pub reason: &'static str,
+    /// What exactly, e.g. the port a module declares wrongly: at most
+    /// [`MAX_DETAIL_LEN`] bytes.
+    detail: Option<String>,
 }
 
 impl SlotError {
     /// An error with this code and reason.
     pub const fn new(rc: u32, reason: &'static str) -> Self {
-        SlotError { rc, reason }
+        SlotError { rc, reason, detail: None }
+    }
+
+    /// The same error, naming what is wrong: e.g. `` input `humidity`: the
+    /// firmware offers no service `humidity` ``. A detail longer than
+    /// [`MAX_DETAIL_LEN`] bytes is cut on a character boundary and ends
+    /// with `…`.
+    #[must_use]
+    pub fn with_detail(self, detail: impl Into<String>) -> Self {
+        let mut detail = detail.into();
+        if detail.len() > MAX_DETAIL_LEN {
+            let mut end = MAX_DETAIL_LEN - CUT.len();
+            while !detail.is_char_boundary(end) {
+                end -= 1;
+            }
+            detail.truncate(end);
+            detail.push_str(CUT);
+        }
+        SlotError { detail: Some(detail), ..self }
+    }
+
+    /// The detail, if one was given ([`SlotError::with_detail`]).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// The `rsn` text in pieces, to be joined: `reason`, or `reason: detail`.
+    pub(crate) fn rsn(&self) -> [&str; 3] {
+        match &self.detail {
+            Some(detail) => [self.reason, ": ", detail],
+            None => [self.reason, "", ""],
+        }
+    }
+}
+
+impl core::fmt::Display for SlotError {
+    /// The `rsn` the server sends.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.rsn().iter().try_for_each(|piece| f.write_str(piece))
     }
 }
 

@@ -1,16 +1,21 @@
 //! Guest slots in NOR flash: upload, trial, confirm, rollback, and a power
 //! cut at every single flash write of an update, through the SMP server as
-//! a client drives it.
+//! a client drives it; and install refusals that name what is wrong.
 
 mod common;
 
 use std::cell::Cell;
 use std::rc::Rc;
 
+use common::client::cbor;
 use common::doubles::{BANK, LAYOUT, MagicCheck, RamFlash};
+use minicbor::Decoder;
+use minicbor::data::Type;
 use sha2::{Digest, Sha256};
-use wasm_sdk_smp::flash::FlashSlots;
-use wasm_sdk_smp::slots::{ImageState, SlotError, Slots, rc};
+use wasm_sdk_smp::flash::{FlashSlots, Install};
+use wasm_sdk_smp::header::{Header, Op};
+use wasm_sdk_smp::slots::{ImageState, MAX_DETAIL_LEN, SlotError, Slots, rc};
+use wasm_sdk_smp::{RESPONSE_LEN, Server};
 
 fn module(seed: u8, len: usize) -> Vec<u8> {
     let mut m = b"\0asm\x01\0\0\0".to_vec();
@@ -31,6 +36,70 @@ fn upload<S: Slots>(slots: &mut S, image: u32, module: &[u8]) -> Result<(), Slot
         off += chunk.len();
     }
     slots.finish(image, &Sha256::digest(module).into())
+}
+
+/// A request of the image group: header and CBOR body.
+fn request(cmd: u8, op: Op, body: &[u8]) -> Vec<u8> {
+    let header = Header { op, version: 1, flags: 0, len: body.len() as u16, group: 1, seq: 1, cmd };
+    [&header.to_bytes()[..], body].concat()
+}
+
+/// `server`'s answer to an image group request, given `room` bytes for
+/// it: the body's top-level fields, numbers and text as text, an array as
+/// `[length]`.
+fn call<S: Slots>(
+    server: &mut Server<S>,
+    cmd: u8,
+    op: Op,
+    body: &[u8],
+    room: usize,
+) -> Vec<(String, String)> {
+    let mut out = vec![0u8; room];
+    let (len, _) = server.handle(&request(cmd, op, body), &mut out);
+    let mut d = Decoder::new(&out[8..len]);
+    let n = d.map().unwrap().unwrap();
+    (0..n)
+        .map(|_| {
+            let key = d.str().unwrap().to_owned();
+            let value = match d.datatype().unwrap() {
+                Type::String => d.str().unwrap().to_owned(),
+                Type::U8 | Type::U16 | Type::U32 | Type::U64 => d.u64().unwrap().to_string(),
+                Type::Bool => d.bool().unwrap().to_string(),
+                Type::Array => {
+                    let n = d.clone().array().unwrap().unwrap();
+                    d.skip().unwrap();
+                    format!("[{n}]")
+                }
+                other => panic!("unexpected {other:?}"),
+            };
+            (key, value)
+        })
+        .collect()
+}
+
+/// The `rc` and `rsn` of an answer, if it is an error.
+fn error_of(fields: &[(String, String)]) -> Option<(u32, String)> {
+    let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    Some((get("rc")?.parse().unwrap(), get("rsn")?))
+}
+
+/// The request body of an upload of the whole of `module` into `image`.
+fn upload_body(image: u32, module: &[u8]) -> Vec<u8> {
+    cbor(|e| {
+        e.map(5).unwrap().str("image").unwrap().u32(image).unwrap();
+        e.str("len").unwrap().u64(module.len() as u64).unwrap();
+        e.str("sha").unwrap().bytes(&Sha256::digest(module)).unwrap();
+        e.str("off").unwrap().u64(0).unwrap().str("data").unwrap().bytes(module).unwrap();
+    })
+}
+
+/// An upload of `module` into `image` through `server`, in one request.
+fn upload_via<S: Slots>(
+    server: &mut Server<S>,
+    image: u32,
+    module: &[u8],
+) -> Vec<(String, String)> {
+    call(server, 1, Op::Write, &upload_body(image, module), RESPONSE_LEN)
 }
 
 fn states<S: Slots>(slots: &S) -> Vec<(u32, u32, bool, bool, bool)> {
@@ -151,7 +220,6 @@ fn a_power_cut_at_any_write_keeps_a_runnable_module() {
 
 #[test]
 fn four_image_states_fit_the_buffer_and_erase_respects_the_trial() {
-    use wasm_sdk_smp::header::{Header, Op};
     let mut scratch = vec![0u8; BANK as usize];
     let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
     for image in 0..2 {
@@ -160,12 +228,7 @@ fn four_image_states_fit_the_buffer_and_erase_respects_the_trial() {
             slots.confirm(image).unwrap();
         }
     }
-    let mut server = wasm_sdk_smp::Server::new(slots, 384);
-    let request = |cmd: u8, op: Op, body: &[u8]| {
-        let header =
-            Header { op, version: 1, flags: 0, len: body.len() as u16, group: 1, seq: 1, cmd };
-        [&header.to_bytes()[..], body].concat()
-    };
+    let mut server = Server::new(slots, 384);
     let mut out = [0u8; wasm_sdk_smp::RESPONSE_LEN];
     let (len, _) = server.handle(&request(0, Op::Read, &[0xa0]), &mut out);
     let body = &out[8..len];
@@ -238,4 +301,69 @@ fn a_fallback_skips_a_rolled_back_module() {
     assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]), "rolled back");
     assert!(!slots.fall_back(0).unwrap(), "the rejected trial never comes back");
     assert_eq!(slots.active_module(0).unwrap(), None);
+}
+
+#[test]
+fn a_refusal_names_what_is_wrong_within_the_response() {
+    // A module that names an input with a hostile, long name.
+    struct Naming(String);
+    impl Install for Naming {
+        fn check(&mut self, _image: u32, _module: &[u8]) -> Result<(), SlotError> {
+            let name = &self.0;
+            Err(SlotError::new(rc::ECORRUPT, "the module does not fit the firmware")
+                .with_detail(format!("input `{name}`: the firmware offers no service `{name}`")))
+        }
+    }
+    let reason = "the module does not fit the firmware";
+
+    let mut scratch = vec![0u8; BANK as usize];
+    let slots = FlashSlots::mount(
+        RamFlash::new(4 * BANK as usize),
+        LAYOUT,
+        Naming("humidity".to_owned()),
+        &mut scratch,
+    )
+    .expect("mount");
+    let mut server = Server::new(slots, 384);
+    let refused = error_of(&upload_via(&mut server, 0, &module(3, 300)));
+    let rsn = format!("{reason}: input `humidity`: the firmware offers no service `humidity`");
+    assert_eq!(refused, Some((rc::ECORRUPT, rsn)));
+
+    // A name of 10,000 bytes, multi-byte characters: the detail is cut,
+    // and the response fits its buffer.
+    let hostile = "é€".repeat(2000);
+    let mut scratch = vec![0u8; BANK as usize];
+    let slots =
+        FlashSlots::mount(RamFlash::new(4 * BANK as usize), LAYOUT, Naming(hostile), &mut scratch)
+            .expect("mount");
+    let mut server = Server::new(slots, 384);
+    let (rc, rsn) = error_of(&upload_via(&mut server, 0, &module(3, 300))).unwrap();
+    assert_eq!(rc, rc::ECORRUPT);
+    let detail = rsn.strip_prefix(reason).and_then(|d| d.strip_prefix(": ")).unwrap();
+    assert!(detail.len() <= MAX_DETAIL_LEN, "{} B", detail.len());
+    assert!(detail.starts_with("input `é€é€") && detail.ends_with('…'), "{detail}");
+
+    // A buffer too small for the detail still gets the reason.
+    let answer = call(&mut server, 1, Op::Write, &upload_body(0, &module(3, 300)), 80);
+    assert_eq!(error_of(&answer), Some((rc::ECORRUPT, reason.to_owned())));
+}
+
+#[test]
+fn a_detail_is_cut_on_a_character_boundary() {
+    let plain = SlotError::new(rc::EINVAL, "bad port");
+    assert_eq!((plain.detail(), plain.to_string().as_str()), (None, "bad port"));
+    let named = plain.clone().with_detail("`x`");
+    assert_eq!((named.detail(), named.to_string().as_str()), (Some("`x`"), "bad port: `x`"));
+    assert_ne!(named, plain);
+    // 2 + 3k bytes: the cut at MAX_DETAIL_LEN - 3 falls inside a `€`.
+    let long = SlotError::new(rc::EINVAL, "bad port").with_detail(format!("xx{}", "€".repeat(100)));
+    let detail = long.detail().unwrap();
+    assert!(
+        detail.len() <= MAX_DETAIL_LEN && detail.len() > MAX_DETAIL_LEN - 6,
+        "{}",
+        detail.len()
+    );
+    assert!(detail.starts_with("xx€") && detail.ends_with("€…"), "{detail}");
+    let exact = "a".repeat(MAX_DETAIL_LEN);
+    assert_eq!(plain.with_detail(exact.clone()).detail(), Some(exact.as_str()), "not cut");
 }
