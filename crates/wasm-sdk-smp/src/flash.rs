@@ -29,12 +29,21 @@
 //! sequence number, after checking its SHA-256. A bank still on trial at
 //! mount means the device reset before the module was confirmed: it is
 //! rejected and the other bank runs (rollback). An image with no valid
-//! bank has no uploaded module: the firmware runs its built-in one.
+//! bank has no uploaded module: the firmware runs its built-in one, or
+//! none if it has none ([`Install::removable`]).
+//!
+//! # Erasing
+//!
+//! A bank is erased header page first: a cut while its module pages are
+//! erased leaves no valid header over a torn module. (Were a header to
+//! survive anyway, the SHA-256 check at mount would refuse the bank.) A
+//! removal ([`Slots::remove`]) erases the spare bank before the running
+//! one, so a cut in between leaves the running module as it was.
 
 use embedded_storage::nor_flash::NorFlash;
 use sha2::{Digest, Sha256};
 
-use crate::slots::{ImageState, SlotError, Slots, rc};
+use crate::slots::{ImageState, RUNNING_NOT_ERASABLE, SlotError, Slots, rc};
 
 /// Most images (guest slots) a [`FlashSlots`] manages.
 pub const MAX_IMAGES: usize = 8;
@@ -73,6 +82,15 @@ pub trait Install {
     /// A [`SlotError`] with the reason; the upload is refused and the
     /// running module untouched.
     fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError>;
+
+    /// Whether `image` may run no module at all: an image without a
+    /// built-in module, which a user installs guests into. Then an image
+    /// erase of its running slot removes its modules ([`Slots::remove`]);
+    /// otherwise (the default) that is refused.
+    fn removable(&self, image: u32) -> bool {
+        let _ = image;
+        false
+    }
 }
 
 /// What a bank holds, from its header.
@@ -253,7 +271,8 @@ impl<'s, F: NorFlash, I: Install> FlashSlots<'s, F, I> {
     }
 
     /// The module `image` runs, read into the scratch buffer; `None`: no
-    /// uploaded module (run the built-in one).
+    /// uploaded module (run the built-in one, or none: see
+    /// [`Install::removable`]).
     ///
     /// # Errors
     ///
@@ -277,8 +296,10 @@ impl<'s, F: NorFlash, I: Install> FlashSlots<'s, F, I> {
     }
 
     /// The next image whose running module changed (an upload installed, a
-    /// trial rolled back): the firmware stops that guest at a safe point
-    /// and starts [`FlashSlots::active_module`] on the same channels.
+    /// trial rolled back, a guest removed): the firmware stops that guest
+    /// at a safe point and starts [`FlashSlots::active_module`] on the same
+    /// channels, or, if that is `None` and the image has no built-in
+    /// module, none.
     pub fn take_changed(&mut self) -> Option<u32> {
         let image = self.changed.trailing_zeros();
         if image >= 32 {
@@ -345,17 +366,52 @@ impl<'s, F: NorFlash, I: Install> FlashSlots<'s, F, I> {
 
     /// Erases the bank of `image` that is not running and returns it.
     fn erase_spare(&mut self, image: u32) -> Result<u8, SlotError> {
-        if image >= self.layout.images {
-            return Err(SlotError::new(rc::ENOENT, "no such guest slot"));
-        }
+        self.exists(image)?;
         let bank = match self.active[image as usize] {
             Some(running) => 1 - running,
             None => 0,
         };
-        let addr = self.bank_addr(image, bank);
-        self.flash.erase(addr, addr + self.layout.bank_size).map_err(flash_error)?;
-        self.banks[image as usize][bank as usize] = Bank::default();
+        self.erase_bank(image, bank)?;
         Ok(bank)
+    }
+
+    /// Erases a bank, its header's page first (see the module docs).
+    fn erase_bank(&mut self, image: u32, bank: u8) -> Result<(), SlotError> {
+        let addr = self.bank_addr(image, bank);
+        let end = addr + self.layout.bank_size;
+        // `mount` checked that the erase size divides the bank size.
+        let header_end = addr + F::ERASE_SIZE as u32;
+        self.flash.erase(addr, header_end).map_err(flash_error)?;
+        // Without its header the bank is invalid already.
+        self.banks[image as usize][bank as usize] = Bank::default();
+        if header_end < end {
+            self.flash.erase(header_end, end).map_err(flash_error)?;
+        }
+        Ok(())
+    }
+
+    fn exists(&self, image: u32) -> Result<(), SlotError> {
+        if image < self.layout.images {
+            Ok(())
+        } else {
+            Err(SlotError::new(rc::ENOENT, "no such guest slot"))
+        }
+    }
+
+    /// Refuses to erase a bank of `image` while a module there is on trial.
+    fn not_on_trial(&self, image: u32) -> Result<(), SlotError> {
+        if self.on_trial(image) {
+            // The other bank is what a failed trial rolls back to.
+            return Err(SlotError::new(rc::EBADSTATE, "a module is on trial; confirm it first"));
+        }
+        Ok(())
+    }
+
+    /// Drops the unfinished upload into `image`, if any.
+    fn drop_staging(&mut self, image: u32) {
+        if self.staging.as_ref().is_some_and(|s| s.image == image) {
+            self.staging = None;
+        }
     }
 
     fn program(&mut self, addr: u32, bytes: &[u8]) -> Result<(), SlotError> {
@@ -374,9 +430,7 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
 
     fn begin(&mut self, image: u32, len: usize) -> Result<(), SlotError> {
         self.staging = None;
-        if self.on_trial(image) {
-            return Err(SlotError::new(rc::EBADSTATE, "a module is on trial; confirm it first"));
-        }
+        self.not_on_trial(image)?;
         let bank = self.erase_spare(image)?;
         let len = u32::try_from(len).map_err(|_| SlotError::new(rc::ENOMEM, "module too large"))?;
         self.staging = Some(Staging { image, bank, len, written: 0, tail: [0; 8], tail_len: 0 });
@@ -510,13 +564,27 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
     }
 
     fn erase(&mut self, image: u32) -> Result<(), SlotError> {
-        if self.on_trial(image) {
-            // The other bank is what a failed trial rolls back to.
-            return Err(SlotError::new(rc::EBADSTATE, "a module is on trial; confirm it first"));
-        }
-        if self.staging.as_ref().is_some_and(|s| s.image == image) {
-            self.staging = None;
-        }
+        self.not_on_trial(image)?;
+        self.drop_staging(image);
         self.erase_spare(image).map(|_| ())
+    }
+
+    fn remove(&mut self, image: u32) -> Result<(), SlotError> {
+        self.exists(image)?;
+        if !self.install.removable(image) {
+            return Err(RUNNING_NOT_ERASABLE);
+        }
+        self.not_on_trial(image)?;
+        self.drop_staging(image);
+        // The spare bank first (see the module docs).
+        let order = match self.active[image as usize] {
+            Some(running) => [1 - running, running],
+            None => [0, 1],
+        };
+        let erased = order.into_iter().try_for_each(|bank| self.erase_bank(image, bank));
+        // Even after a failure: what was erased no longer runs. A running
+        // module gone marks the image changed.
+        self.pick(image, false)?;
+        erased
     }
 }

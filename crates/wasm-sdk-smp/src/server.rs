@@ -202,7 +202,7 @@ impl<S: Slots, G: Guests> Server<S, G> {
             (GROUP_IMAGE, IMAGE_UPLOAD, Op::Write) => self.upload(body, enc),
             (GROUP_IMAGE, IMAGE_ERASE, Op::Write) => {
                 // MCUboot numbering, as the clients use it: image `i` has
-                // slots `2i` (running) and `2i + 1`; 1 when absent.
+                // slots `2i` (running) and `2i + 1` (spare); 1 when absent.
                 let mut slot = 1;
                 let parsed = fields(body, |key, d| {
                     if key == "slot" {
@@ -215,16 +215,23 @@ impl<S: Slots, G: Guests> Server<S, G> {
                 if parsed.is_err() {
                     return Ok(Reply::Error(SlotError::new(rc::EINVAL, "malformed request")));
                 }
-                if slot % 2 == 0 {
-                    let reason = "the running module cannot be erased";
-                    return Ok(Reply::Error(SlotError::new(rc::EBADSTATE, reason)));
-                }
-                let image = slot / 2;
-                if let Err(err) = self.slots.erase(image) {
+                let (image, running) = (slot / 2, slot % 2 == 0);
+                // The running slot removes the image's modules where the
+                // slots allow it; the spare one drops the module kept there.
+                let erased =
+                    if running { self.slots.remove(image) } else { self.slots.erase(image) };
+                if let Err(err) = erased {
                     return Ok(Reply::Error(err));
                 }
+                // The staging area is erased too: a chunk that follows
+                // starts over.
                 if self.upload.as_ref().is_some_and(|u| u.image == image) {
                     self.upload = None;
+                }
+                // A removed module is no longer installed: a resent last
+                // chunk of its upload must not be answered as done.
+                if running && self.last_done.is_some_and(|(done, ..)| done == image) {
+                    self.last_done = None;
                 }
                 enc.map(0)?;
                 Ok(Reply::Done)

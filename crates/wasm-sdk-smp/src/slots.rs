@@ -29,6 +29,11 @@ pub mod rc {
     pub const EACCESSDENIED: u32 = 11;
 }
 
+/// The refusal of [`Slots::remove`] for an image that must keep running a
+/// module.
+pub const RUNNING_NOT_ERASABLE: SlotError =
+    SlotError::new(rc::EBADSTATE, "the running module cannot be erased");
+
 /// Most bytes of a [`SlotError::detail`]: a longer one is cut. It bounds
 /// what a module controls (a port or service name it declares), keeping
 /// an error response well within [`RESPONSE_LEN`](crate::RESPONSE_LEN);
@@ -166,10 +171,24 @@ pub trait Slots {
     /// A [`SlotError`], e.g. no module has that hash.
     fn set_state(&mut self, hash: Option<&[u8]>, confirm: bool) -> Result<(), SlotError>;
 
-    /// Image erase: drops the non-running module of `image`.
+    /// Image erase of MCUboot slot `2i + 1`: drops the non-running module
+    /// of `image`.
     ///
     /// # Errors
     ///
     /// A [`SlotError`].
     fn erase(&mut self, image: u32) -> Result<(), SlotError>;
+
+    /// Image erase of MCUboot slot `2i`, the running one: removes every
+    /// module of `image`, so that none runs there afterwards. Only for an
+    /// image whose firmware can run without one (no built-in module); the
+    /// default refuses, as do slots that cannot.
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`]; by default [`RUNNING_NOT_ERASABLE`].
+    fn remove(&mut self, image: u32) -> Result<(), SlotError> {
+        let _ = image;
+        Err(RUNNING_NOT_ERASABLE)
+    }
 }

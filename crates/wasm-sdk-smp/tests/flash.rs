@@ -1,6 +1,7 @@
-//! Guest slots in NOR flash: upload, trial, confirm, rollback, and a power
-//! cut at every single flash write of an update, through the SMP server as
-//! a client drives it; and install refusals that name what is wrong.
+//! Guest slots in NOR flash: upload, trial, confirm, rollback, removal, and
+//! a power cut at every single flash write of an update or a removal,
+//! through the SMP server as a client drives it; and install refusals that
+//! name what is wrong.
 
 mod common;
 
@@ -8,11 +9,11 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use common::client::cbor;
-use common::doubles::{BANK, LAYOUT, MagicCheck, RamFlash};
+use common::doubles::{BANK, ERASE, LAYOUT, MagicCheck, RamFlash};
 use minicbor::Decoder;
 use minicbor::data::Type;
 use sha2::{Digest, Sha256};
-use wasm_sdk_smp::flash::{FlashSlots, Install};
+use wasm_sdk_smp::flash::{FlashSlots, HEADER_LEN, Install};
 use wasm_sdk_smp::header::{Header, Op};
 use wasm_sdk_smp::slots::{ImageState, MAX_DETAIL_LEN, SlotError, Slots, rc};
 use wasm_sdk_smp::{RESPONSE_LEN, Server};
@@ -83,6 +84,14 @@ fn error_of(fields: &[(String, String)]) -> Option<(u32, String)> {
     Some((get("rc")?.parse().unwrap(), get("rsn")?))
 }
 
+/// An image erase of MCUboot `slot` through `server`.
+fn erase_slot<S: Slots>(server: &mut Server<S>, slot: u32) -> Option<(u32, String)> {
+    let body = cbor(|e| {
+        e.map(1).unwrap().str("slot").unwrap().u32(slot).unwrap();
+    });
+    error_of(&call(server, 5, Op::Write, &body, RESPONSE_LEN))
+}
+
 /// The request body of an upload of the whole of `module` into `image`.
 fn upload_body(image: u32, module: &[u8]) -> Vec<u8> {
     cbor(|e| {
@@ -100,6 +109,20 @@ fn upload_via<S: Slots>(
     module: &[u8],
 ) -> Vec<(String, String)> {
     call(server, 1, Op::Write, &upload_body(image, module), RESPONSE_LEN)
+}
+
+/// Images without a built-in module: modules as [`MagicCheck`] takes
+/// them, and each image may run none ([`Install::removable`]).
+struct NoBuiltIn;
+
+impl Install for NoBuiltIn {
+    fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError> {
+        MagicCheck.check(image, module)
+    }
+
+    fn removable(&self, _image: u32) -> bool {
+        true
+    }
 }
 
 fn states<S: Slots>(slots: &S) -> Vec<(u32, u32, bool, bool, bool)> {
@@ -234,10 +257,10 @@ fn four_image_states_fit_the_buffer_and_erase_respects_the_trial() {
     let body = &out[8..len];
     assert!(!body.windows(3).any(|w| w == b"rsn"), "state read fits: {len} B");
     assert_eq!(body.windows(4).filter(|w| *w == b"hash").count(), 4);
-    // Slot 0 is the running module of image 0: never erased.
-    let (len, _) =
-        server.handle(&request(5, Op::Write, &[0xa1, 0x64, b's', b'l', b'o', b't', 0]), &mut out);
-    assert!(out[8..len].windows(3).any(|w| w == b"rsn"));
+    // Slot 0 is the running module of image 0, which must run one: kept.
+    let refused = (rc::EBADSTATE, "the running module cannot be erased".to_owned());
+    assert_eq!(erase_slot(&mut server, 0), Some(refused));
+    assert!(server.slots_mut().active_module(0).unwrap().is_some());
     // While image 0 has a module on trial, its other bank is kept.
     upload(server.slots_mut(), 0, &module(9, 200)).unwrap();
     assert_eq!(server.slots_mut().erase(0).unwrap_err().rc, rc::EBADSTATE);
@@ -301,6 +324,156 @@ fn a_fallback_skips_a_rolled_back_module() {
     assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]), "rolled back");
     assert!(!slots.fall_back(0).unwrap(), "the rejected trial never comes back");
     assert_eq!(slots.active_module(0).unwrap(), None);
+}
+
+/// Whether every byte of `image`'s two banks is erased.
+fn banks_blank(flash: &RamFlash, image: u32) -> bool {
+    let start = (image * 2 * BANK) as usize;
+    flash.bytes[start..start + 2 * BANK as usize].iter().all(|&b| b == 0xff)
+}
+
+#[test]
+fn erasing_the_running_slot_of_a_removable_image_removes_its_guest() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots =
+        FlashSlots::mount(RamFlash::new(4 * BANK as usize), LAYOUT, NoBuiltIn, &mut scratch)
+            .expect("mount");
+    let v0 = module(2, 600);
+    upload(&mut slots, 0, &v0).unwrap();
+    slots.confirm(0).unwrap();
+    // Both banks of image 1 hold a confirmed module.
+    for seed in [3, 5] {
+        upload(&mut slots, 1, &module(seed, 1500)).unwrap();
+        slots.confirm(1).unwrap();
+    }
+    while slots.take_changed().is_some() {}
+    let mut server = Server::new(slots, 384);
+
+    // MCUboot slot 2: image 1's running one.
+    assert_eq!(erase_slot(&mut server, 2), None, "removed");
+    let slots = server.slots_mut();
+    assert!(banks_blank(slots.flash(), 1), "both banks of image 1 erased");
+    assert!(!banks_blank(slots.flash(), 0), "image 0 untouched");
+    assert_eq!(slots.take_changed(), Some(1), "the firmware stops the guest");
+    assert_eq!(slots.take_changed(), None);
+    assert_eq!(slots.active_module(1).unwrap(), None, "nothing runs in image 1");
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v0[..]));
+    // The state list has no entry for image 1, not even its slot 0.
+    assert_eq!(states(server.slots()), [(0, 0, true, false, true)]);
+    let listed = call(&mut server, 0, Op::Read, &[0xa0], RESPONSE_LEN);
+    assert_eq!(listed, [("images".to_owned(), "[1]".to_owned())]);
+
+    // A restart finds nothing in image 1 either.
+    let mut scratch2 = vec![0u8; BANK as usize];
+    let mut again =
+        FlashSlots::mount(server.slots().flash().clone(), LAYOUT, NoBuiltIn, &mut scratch2)
+            .expect("mount");
+    assert_eq!(again.active_module(1).unwrap(), None);
+    assert_eq!(states(&again), [(0, 0, true, false, true)]);
+
+    // A new upload into image 1 is taken, on trial.
+    let v3 = module(7, 900);
+    let done = upload_via(&mut server, 1, &v3);
+    assert_eq!(error_of(&done), None, "{done:?}");
+    let slots = server.slots_mut();
+    assert_eq!(slots.take_changed(), Some(1));
+    assert!(slots.on_trial(1));
+    assert_eq!(slots.active_module(1).unwrap(), Some(&v3[..]));
+    slots.confirm(1).unwrap();
+
+    // An upload into image 1 under way is dropped by a removal: the next
+    // chunk is told to start over.
+    let v4 = module(9, 900);
+    let first = cbor(|e| {
+        e.map(5).unwrap().str("image").unwrap().u32(1).unwrap();
+        e.str("len").unwrap().u64(900).unwrap();
+        e.str("sha").unwrap().bytes(&Sha256::digest(&v4)).unwrap();
+        e.str("off").unwrap().u64(0).unwrap().str("data").unwrap().bytes(&v4[..100]).unwrap();
+    });
+    call(&mut server, 1, Op::Write, &first, RESPONSE_LEN);
+    assert_eq!(server.upload_offset(), Some((1, 100)));
+    assert_eq!(erase_slot(&mut server, 2), None);
+    assert_eq!(server.upload_offset(), None);
+    let next = cbor(|e| {
+        e.map(2).unwrap().str("off").unwrap().u64(100).unwrap();
+        e.str("data").unwrap().bytes(&v4[100..200]).unwrap();
+    });
+    let answer = call(&mut server, 1, Op::Write, &next, RESPONSE_LEN);
+    assert_eq!(answer, [("off".to_owned(), "0".to_owned())]);
+    assert!(banks_blank(server.slots().flash(), 1));
+}
+
+#[test]
+fn a_guest_on_trial_is_not_removed() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let slots =
+        FlashSlots::mount(RamFlash::new(4 * BANK as usize), LAYOUT, NoBuiltIn, &mut scratch)
+            .expect("mount");
+    let mut server = Server::new(slots, 384);
+    let v1 = module(3, 800);
+    assert_eq!(error_of(&upload_via(&mut server, 0, &v1)), None);
+    let on_trial = (rc::EBADSTATE, "a module is on trial; confirm it first".to_owned());
+    assert_eq!(erase_slot(&mut server, 0), Some(on_trial.clone()), "the running slot");
+    assert_eq!(erase_slot(&mut server, 1), Some(on_trial), "the spare one, as before");
+    assert_eq!(server.slots_mut().active_module(0).unwrap(), Some(&v1[..]));
+    // No such image: slot 8 is image 4's.
+    assert_eq!(erase_slot(&mut server, 8).map(|(rc, _)| rc), Some(rc::ENOENT));
+}
+
+#[test]
+fn a_power_cut_during_a_removal_never_leaves_a_torn_module() {
+    let (v1, v2) = (module(3, 2500), module(5, 2000));
+    let base = {
+        let mut scratch = vec![0u8; BANK as usize];
+        let mut slots =
+            FlashSlots::mount(RamFlash::new(4 * BANK as usize), LAYOUT, NoBuiltIn, &mut scratch)
+                .expect("mount");
+        for v in [&v1, &v2] {
+            upload(&mut slots, 0, v).unwrap();
+            slots.confirm(0).unwrap();
+        }
+        slots.flash().clone()
+    };
+    let counter = base.clone();
+    counter.budget.set(Some(usize::MAX));
+    {
+        let mut scratch = vec![0u8; BANK as usize];
+        let mut slots =
+            FlashSlots::mount(counter.clone(), LAYOUT, NoBuiltIn, &mut scratch).expect("mount");
+        slots.remove(0).unwrap();
+    }
+    let operations = usize::MAX - counter.budget.get().unwrap();
+    // Each bank: its header's page, then the rest.
+    assert_eq!(operations, 4);
+    for cut in 0..=operations {
+        let mut flash = base.clone();
+        flash.budget = Rc::new(Cell::new(Some(cut)));
+        let mut scratch = vec![0u8; BANK as usize];
+        let mut slots = FlashSlots::mount(flash, LAYOUT, NoBuiltIn, &mut scratch).expect("mount");
+        assert_eq!(slots.remove(0).is_ok(), cut == operations, "cut at {cut}");
+        let mut after = slots.flash().clone();
+        after.budget = Rc::new(Cell::new(None));
+        let mut scratch2 = vec![0u8; BANK as usize];
+        let mut rebooted =
+            FlashSlots::mount(after, LAYOUT, NoBuiltIn, &mut scratch2).expect("mount");
+        let running = rebooted.active_module(0).unwrap().map(<[u8]>::to_vec);
+        // The spare bank goes first, so the older module never comes back;
+        // from the first (even partial) erase of the running bank's header
+        // page on, nothing runs.
+        let expected = (cut < 2).then_some(&v2);
+        assert_eq!(running.as_ref(), expected, "cut at {cut} of {operations}");
+    }
+
+    // Were a header to survive the erase of its module's pages, the
+    // SHA-256 check at mount would refuse the bank: nothing torn runs.
+    // v1 went to bank 0, v2 to bank 1; v2's second page is module only.
+    let mut torn = base.clone();
+    assert!(ERASE > HEADER_LEN as usize && v2.len() > ERASE, "the module spans pages");
+    let page = BANK as usize + ERASE;
+    torn.bytes[page..page + ERASE].fill(0xff);
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut rebooted = FlashSlots::mount(torn, LAYOUT, NoBuiltIn, &mut scratch).expect("mount");
+    assert_eq!(rebooted.active_module(0).unwrap(), Some(&v1[..]), "not the torn v2");
 }
 
 #[test]
