@@ -114,7 +114,18 @@ fn float(n: Option<f64>, decimals: usize, suffix: &str) -> String {
     }
 }
 
-const GUESTS: [&str; 6] = ["counter", "echo", "alarm", "faulty", "primes", "coremark"];
+const GUESTS: [&str; 10] = [
+    "counter",
+    "echo",
+    "alarm",
+    "thermostat",
+    "smoother",
+    "smoothed-alarm",
+    "heartbeat",
+    "faulty",
+    "primes",
+    "coremark",
+];
 
 fn guest_sizes(d: &Data) -> String {
     let mut t = String::from(

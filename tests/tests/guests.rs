@@ -19,7 +19,7 @@ struct Guest {
     stack: i32,
 }
 
-const GUESTS: [Guest; 6] = [
+const GUESTS: [Guest; 10] = [
     Guest { package: "counter", inputs: &["wasm_input"], outputs: &["wasm_data"], stack: 4096 },
     Guest {
         package: "alarm",
@@ -31,6 +31,26 @@ const GUESTS: [Guest; 6] = [
     Guest { package: "primes", inputs: &["limit"], outputs: &["count"], stack: 4096 },
     Guest { package: "echo", inputs: &["input"], outputs: &["output"], stack: 4096 },
     Guest { package: "coremark", inputs: &["iterations"], outputs: &["report"], stack: 8192 },
+    // A catalog firmware's guests: ports named for its services and topics.
+    Guest { package: "thermostat", inputs: &["temperature"], outputs: &["alarm"], stack: 8192 },
+    Guest {
+        package: "smoother",
+        inputs: &["temperature"],
+        outputs: &["topic/smoothed"],
+        stack: 8192,
+    },
+    Guest {
+        package: "smoothed-alarm",
+        inputs: &["topic/smoothed"],
+        outputs: &["alarm"],
+        stack: 8192,
+    },
+    Guest {
+        package: "heartbeat",
+        inputs: &["tick", "temperature"],
+        outputs: &["timer", "alarm"],
+        stack: 8192,
+    },
 ];
 
 /// Largest release `counter.wasm` we accept, a little over its size when

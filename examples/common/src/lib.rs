@@ -87,6 +87,57 @@ pub enum AlarmEvent {
     },
 }
 
+/// An alarm with hysteresis over [`Thresholds`]: raised at or above
+/// `high`, cleared at or below `low`, and silent between, so a reading
+/// that wavers at a threshold does not make the alarm flap. The examples
+/// that watch a temperature share it (`thermostat`, `smoothed-alarm`).
+///
+/// ```
+/// use module_examples_common::{AlarmEvent, Hysteresis, Thresholds};
+///
+/// let mut alarm = Hysteresis::new(Thresholds { high: 250, low: 230 });
+/// assert_eq!(alarm.update(250), Some(AlarmEvent::Raised { deci_celsius: 250 }));
+/// assert_eq!(alarm.update(240), None); // still raised
+/// assert_eq!(alarm.update(230), Some(AlarmEvent::Cleared { deci_celsius: 230 }));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hysteresis {
+    /// The thresholds; a change applies from the next [`update`](Self::update).
+    pub limits: Thresholds,
+    raised: bool,
+}
+
+impl Hysteresis {
+    /// A cleared alarm with these thresholds.
+    pub const fn new(limits: Thresholds) -> Self {
+        Hysteresis { limits, raised: false }
+    }
+
+    /// Whether the alarm is raised.
+    pub const fn raised(&self) -> bool {
+        self.raised
+    }
+
+    /// Takes a reading; returns the event to send when the alarm changes
+    /// state (raised at or above `high`, cleared at or below `low`), and
+    /// `None` otherwise.
+    pub fn update(&mut self, deci_celsius: i16) -> Option<AlarmEvent> {
+        if !self.raised && deci_celsius >= self.limits.high {
+            self.raised = true;
+            Some(AlarmEvent::Raised { deci_celsius })
+        } else if self.raised && deci_celsius <= self.limits.low {
+            self.raised = false;
+            Some(AlarmEvent::Cleared { deci_celsius })
+        } else {
+            None
+        }
+    }
+}
+
+/// The thresholds of the examples a catalog firmware runs (`thermostat`,
+/// `smoothed-alarm`): raise at 25.0 °C, clear at 23.0 °C.
+pub const ROOM_THRESHOLDS: Thresholds = Thresholds { high: 250, low: 230 };
+
 /// What the faulty module does with a command byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
 pub enum Fault {
@@ -224,6 +275,29 @@ mod tests {
         let counts = [0, 2, 3, 10, 100, 10_000].map(count_primes);
         assert_eq!(counts, [0, 0, 1, 4, 25, 1_229]);
         assert!(!is_prime(0) && !is_prime(1) && is_prime(2) && !is_prime(9) && is_prime(97));
+    }
+
+    #[test]
+    fn hysteresis_sends_only_transitions() {
+        let mut alarm = Hysteresis::new(ROOM_THRESHOLDS);
+        let events: [_; 7] = [240, 250, 260, 240, 230, 229, 251].map(|t| alarm.update(t));
+        assert_eq!(
+            events,
+            [
+                None,
+                Some(AlarmEvent::Raised { deci_celsius: 250 }),
+                None,
+                None,
+                Some(AlarmEvent::Cleared { deci_celsius: 230 }),
+                None,
+                Some(AlarmEvent::Raised { deci_celsius: 251 }),
+            ]
+        );
+        assert!(alarm.raised());
+        // New limits apply from the next reading.
+        alarm.limits = Thresholds { high: 300, low: 280 };
+        assert_eq!(alarm.update(280), Some(AlarmEvent::Cleared { deci_celsius: 280 }));
+        assert_eq!(alarm.update(299), None);
     }
 
     #[cfg(feature = "alloc")]
