@@ -21,7 +21,7 @@ use embassy_time::Duration;
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
-use module_examples_common::{Counter, to_message};
+use module_examples_common::{AlarmEvent, Counter, Reading, to_message};
 use sha2::{Digest, Sha256};
 use wasm_sdk_build::fixture::{ECHO, Fixture};
 use wasm_sdk_embassy::update::{
@@ -317,7 +317,7 @@ impl Rig {
         let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..config });
         let managed = self.managed;
         let guest =
-            start(&host, managed.name(), self.builtin, managed.wiring(), sink).expect("start");
+            start(&host, managed.name(), self.builtin, managed.connect(), sink).expect("start");
         let done = embassy_futures::block_on(select3(
             update::run(&host, managed, guest),
             update::serve(server, &mut Silent),
@@ -456,6 +456,7 @@ const fn fast(deadline: Duration) -> Health {
     Health {
         answers: 5,
         unanswered: 3,
+        received: 0,
         deadline,
         trial_fuel: None,
         backoff: Duration::from_millis(10),
@@ -740,4 +741,166 @@ fn a_64_kib_send_gets_a_status_and_no_allocation_of_that_size() {
     assert_eq!(large, 1, "allocations of {LARGE} B or more");
     let copies = events.all();
     assert!(copies.iter().all(|e| !e.contains("Stopped")), "{copies:?}");
+}
+
+/// The catalog of the bus tests: a sensor the firmware provides, an
+/// actuator it takes.
+mod catalog {
+    use module_examples_common::{AlarmEvent, Reading};
+    use wasm_sdk_embassy::catalog::{Catalog, Service};
+
+    pub static TEMPERATURE: Service = Service::provides::<Reading>("temperature");
+    pub static ALARM: Service = Service::takes::<AlarmEvent>("alarm");
+    pub static CATALOG: Catalog = Catalog::new(&[&TEMPERATURE, &ALARM]).with_timer();
+}
+
+/// Slots of two images for `fleet`, nothing uploaded; `guest_ram` sets
+/// admission control.
+fn bus_server(fleet: Fleet, guest_ram: Option<usize>) -> Server {
+    let host = Box::leak(Box::new(Host::new(HostConfig::default())));
+    let mut check = update::Check::new(host, fleet);
+    if let Some(ram) = guest_ram {
+        check = check.admitting(ram);
+    }
+    let layout = Layout { base: 0, bank_size: BANK as u32, images: 2 };
+    let scratch = vec![0; BANK].leak();
+    let flash = RamFlash(vec![0xff; 4 * BANK]);
+    SerialServer::with_guests(
+        FlashSlots::mount(flash, layout, check, scratch).expect("mount"),
+        fleet,
+    )
+}
+
+/// Uploads `module` into `image` as the image group does: the install
+/// check's verdict.
+fn upload(
+    server: &mut Server,
+    image: u32,
+    module: &[u8],
+) -> Result<(), wasm_sdk_smp::slots::SlotError> {
+    let slots = server.server_mut().slots_mut();
+    slots.begin(image, module.len())?;
+    slots.write(image, 0, module)?;
+    slots.finish(image, &Sha256::digest(module).into())
+}
+
+/// An echo from `input` to `output`, each typed as the catalog's service of
+/// its name.
+fn bus_echo(input: &str, output: &str) -> Vec<u8> {
+    use wasm_sdk::abi::manifest::TypeDecl;
+    use wasm_sdk::abi::schema::TypeKey;
+    use wasm_sdk::abi::schema::postcard_schema::Schema;
+    let typed = |port: &str| match port {
+        "alarm" => TypeDecl { key: TypeKey::of::<AlarmEvent>(), schema: AlarmEvent::SCHEMA },
+        _ => TypeDecl { key: TypeKey::of::<Reading>(), schema: Reading::SCHEMA },
+    };
+    Fixture::new(ECHO).typed_input(input, typed(input)).typed_output(output, typed(output)).build()
+}
+
+#[test]
+fn an_empty_bus_slot_takes_a_module_that_binds_and_refuses_one_that_does_not() {
+    use wasm_sdk_embassy::bus::Bus;
+    static BUS: Bus = Bus::new(&catalog::CATALOG);
+    static EVENTS: Recorder = Recorder::new();
+    static SLOT: Managed = Managed::on_bus("slot1", 1, &BUS, &EVENTS)
+        .with_health(Health { received: 3, ..Health::LISTENER });
+    static FLEET: Fleet = Fleet::new(&[&SLOT]);
+    let fleet = FLEET;
+    let mut server = bus_server(fleet, None);
+
+    // Refused before anything stops, each naming what is wrong.
+    let missing = upload(&mut server, 1, &bus_echo("humidity", "alarm")).unwrap_err();
+    assert_eq!(
+        (missing.rc, missing.reason),
+        (rc::ECORRUPT, "the module declares an input the firmware has no service for")
+    );
+    assert_eq!(
+        missing.to_string(),
+        "the module declares an input the firmware has no service for: input `humidity`: the \
+         firmware offers no service `humidity` (mark a port between guests `#[topic]`)"
+    );
+    let backwards = upload(&mut server, 1, &bus_echo("alarm", "temperature")).unwrap_err();
+    assert_eq!(backwards.reason, "the module declares an input for a service the firmware takes");
+    let mistyped = Fixture::new(ECHO)
+        .typed_input(
+            "temperature",
+            wasm_sdk::abi::manifest::TypeDecl {
+                key: wasm_sdk::abi::schema::TypeKey::of::<Counter>(),
+                schema: <Counter as wasm_sdk::abi::schema::postcard_schema::Schema>::SCHEMA,
+            },
+        )
+        .outputs(["alarm"])
+        .build();
+    let mistyped = upload(&mut server, 1, &mistyped).unwrap_err();
+    assert_eq!(mistyped.reason, "the module's input type differs from the firmware's channel");
+    assert_eq!(server.server_mut().slots_mut().active_module(1).unwrap(), None);
+
+    let thermostat = example_wasm("thermostat").expect("build the thermostat");
+    upload(&mut server, 1, &thermostat).expect("a module whose ports bind");
+    let host = Host::new(HostConfig { fuel_per_slice: Some(10_000), ..HostConfig::default() });
+    let reading = |deci_celsius| to_message(&Reading { deci_celsius }).unwrap();
+    let alarm = |event: &AlarmEvent| to_message(event).unwrap();
+    let heard = async || {
+        let heard =
+            embassy_time::with_timeout(Duration::from_secs(10), BUS.receive(&catalog::ALARM));
+        heard.await.expect("an alarm within 10 s").unwrap()
+    };
+    let script = async {
+        let swapped = format!("slot1: Swapped({})", thermostat.len());
+        until("started in the empty slot", || EVENTS.has(&swapped)).await;
+        for (deci, event) in [
+            (240, None),
+            (250, Some(AlarmEvent::Raised { deci_celsius: 250 })),
+            (240, None),
+            (230, Some(AlarmEvent::Cleared { deci_celsius: 230 })),
+        ] {
+            let offered = BUS.offer(&catalog::TEMPERATURE, &reading(deci)).unwrap();
+            assert_eq!(offered.delivered, 1, "the slot's guest is bound to `temperature`");
+            if let Some(event) = event {
+                assert_eq!(heard().await, (1, alarm(&event)));
+            }
+        }
+        until("confirmed as a listener", || EVENTS.has("slot1: Confirmed(0)")).await;
+    };
+    let done = embassy_futures::block_on(select3(
+        update::run(&host, &SLOT, None),
+        update::serve(&mut server, &mut Silent),
+        script,
+    ));
+    assert!(matches!(done, Either3::Third(())));
+    assert!(!server.server_mut().slots_mut().on_trial(1), "confirmed");
+    assert_eq!(SLOT.source(), Source::Uploaded);
+
+    // `image erase` of the running slot: the guest goes, and its bindings.
+    server.server_mut().slots_mut().remove(1).expect("an empty-slot guest may be removed");
+    let mut bound = 0;
+    BUS.bindings(|_, _, _, _| bound += 1);
+    assert_eq!(bound, 2, "bound until the guest is removed");
+    let script = async {
+        until("removed", || EVENTS.has("slot1: Removed")).await;
+    };
+    let done = embassy_futures::block_on(select3(
+        update::run(&host, &SLOT, None),
+        update::serve(&mut server, &mut Silent),
+        script,
+    ));
+    assert!(matches!(done, Either3::Third(())));
+    BUS.bindings(|slot, kind, port, _| panic!("slot {slot} {kind:?} `{port}` still bound"));
+    assert_eq!(SLOT.state(), State::Empty);
+    assert_eq!(BUS.offer(&catalog::TEMPERATURE, &reading(250)).unwrap().delivered, 0);
+}
+
+#[test]
+fn admission_control_refuses_a_guest_past_the_firmware_s_ram_for_guests() {
+    use wasm_sdk_embassy::bus::Bus;
+    static BUS: Bus = Bus::new(&catalog::CATALOG);
+    static SLOT: Managed = Managed::on_bus("slot1", 1, &BUS, &QUIET);
+    static FLEET: Fleet = Fleet::new(&[&SLOT]);
+    let fleet = FLEET;
+    let module = bus_echo("temperature", "alarm");
+    // One 64 KiB page of memory alone is more than this.
+    let refused = upload(&mut bus_server(fleet, Some(32 * 1024)), 1, &module).unwrap_err();
+    assert_eq!(refused.rc, rc::ENOMEM);
+    assert!(refused.reason.contains("Check::admitting"), "{}", refused.reason);
+    upload(&mut bus_server(fleet, Some(1024 * 1024)), 1, &module).expect("within the RAM");
 }

@@ -466,6 +466,24 @@ impl Bus {
         });
     }
 
+    /// Queues `message` on input `port` of the guest in `slot` (the update
+    /// path's `guests send`): `None` if it has no such bound input, else
+    /// whether its channel took it.
+    pub fn feed(
+        &self,
+        slot: Slot,
+        port: &str,
+        message: Message,
+    ) -> Option<Result<(), embassy_sync::channel::TrySendError<Message>>> {
+        self.with(|routes| {
+            let binding = routes
+                .bindings
+                .iter()
+                .find(|b| b.slot == slot && b.kind == PortKind::Input && b.port == port)?;
+            Some(binding.channel.as_ref()?.try_send(message))
+        })
+    }
+
     /// Whether the firmware provides `service` on this bus.
     fn provided(&self, service: &Service) -> Result<(), ServiceError> {
         if service.server != Server::Firmware || self.catalog.service(service.name).is_none() {

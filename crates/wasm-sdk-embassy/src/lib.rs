@@ -583,7 +583,7 @@ pub fn check<'a>(
 /// loading module after module on one engine grew the heap with each
 /// (QEMU check 6; the book's figures page, "Heap and RAM per guest"). A module loaded on a fresh engine frees all of it with
 /// its guest.
-fn fresh(host: &Host<ChannelEnv>) -> Host<ChannelEnv> {
+pub(crate) fn fresh(host: &Host<ChannelEnv>) -> Host<ChannelEnv> {
     Host::new(host.config().clone())
 }
 

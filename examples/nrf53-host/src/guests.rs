@@ -133,6 +133,7 @@ impl Sink for DefmtSink {
             Event::DeadLettered(count) => {
                 warn!("{=str}: dead-lettered {=u32} message(s) it stopped on", guest, count)
             }
+            Event::Removed => info!("{=str}: removed; its slot is empty", guest),
         }
     }
 }

@@ -88,7 +88,8 @@
 //! keygen`), it refuses modules not signed with that key (`wasm-sdk
 //! deploy --sign wasm.sec`); the verifier adds flash (SHA-256 is shared with
 //! the server; the book's figures page, "Firmware flash"). `image erase` drops the
-//! spare bank; `probe-rs erase` wipes the slots (flashing a firmware keeps
+//! spare bank (the counter's running module cannot be erased: it has a
+//! built-in one); `probe-rs erase` wipes the slots (flashing a firmware keeps
 //! them).
 //!
 //! # Flash layout

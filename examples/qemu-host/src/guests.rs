@@ -106,6 +106,7 @@ impl Sink for SemihostingSink {
             Event::DeadLettered(count) => {
                 hprintln!("serve: {guest}: dead-lettered {count} message(s) it stopped on");
             }
+            Event::Removed => hprintln!("serve: {guest} removed; its slot is empty"),
         }
     }
 }

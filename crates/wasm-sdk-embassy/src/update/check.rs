@@ -1,5 +1,7 @@
 //! The install check: what an upload must pass before anything stops.
 
+use alloc::string::ToString;
+
 use wasm_sdk_host::Host;
 use wasm_sdk_smp::flash::Install;
 use wasm_sdk_smp::slots::{SlotError, rc};
@@ -21,13 +23,15 @@ pub(super) fn vouched(module: &[u8]) -> crate::Wasm<'_> {
 /// The install check of a firmware with managed guests, made before
 /// anything stops: the upload's image must be a guest of the [`Fleet`];
 /// then the firmware's own check of the bytes (a signature, see
-/// [`Check::verifying`]); then exactly what [`crate::start`] does against
-/// that guest's wiring ([`crate::check`]).
+/// [`Check::verifying`]); then admission ([`Check::admitting`]); then
+/// exactly what [`crate::start`] does against that guest's wiring or bus
+/// slot ([`crate::check`]).
 pub struct Check {
     host: &'static Host<ChannelEnv>,
     fleet: Fleet,
     verify: fn(&[u8]) -> Result<(), SlotError>,
     free_heap: Option<fn() -> usize>,
+    guest_ram: Option<usize>,
 }
 
 impl Check {
@@ -42,7 +46,7 @@ impl Check {
         #[cfg(not(feature = "validate"))]
         let verify: fn(&[u8]) -> Result<(), SlotError> =
             |_| Err(SlotError::new(rc::EACCESSDENIED, "this firmware takes signed modules only"));
-        Check { host, fleet, verify, free_heap: None }
+        Check { host, fleet, verify, free_heap: None, guest_ram: None }
     }
 
     /// Runs `verify` on every upload first, before wasmi parses a byte of
@@ -63,6 +67,19 @@ impl Check {
     }
 }
 
+impl Check {
+    /// Admission control: the guests together may hold at most
+    /// `guest_ram` bytes of the heap. Each is charged the most it may
+    /// hold: the host's estimate of its load and its linear memory at the
+    /// most it may grow to. An upload whose charge, with the other slots'
+    /// guests', exceeds it is refused before anything stops, rather than
+    /// failing an allocation later. Without it, only the per-module
+    /// budgets apply.
+    pub const fn admitting(self, guest_ram: usize) -> Self {
+        Check { guest_ram: Some(guest_ram), ..self }
+    }
+}
+
 impl Install for Check {
     fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError> {
         let managed =
@@ -79,7 +96,30 @@ impl Install for Check {
                 ));
             }
         }
-        crate::check(self.host, vouched(module), managed.wiring)
-            .map_err(|error| SlotError::new(rc::ECORRUPT, error.as_str()))
+        if let Some(guest_ram) = self.guest_ram {
+            let others: usize = (self.fleet.guests.iter())
+                .filter(|other| other.image != image)
+                .map(|other| other.with(|c| c.charge))
+                .sum();
+            let charge = super::managed::charge(self.host, module);
+            if others.saturating_add(charge) > guest_ram {
+                return Err(SlotError::new(
+                    rc::ENOMEM,
+                    "the guests would exceed the firmware's RAM for guests (Check::admitting): \
+                     erase a slot, or make the module smaller or its memory maximum lower",
+                ));
+            }
+        }
+        // The reason is static (matched by tools); the detail names the
+        // port and both types.
+        crate::check(self.host, vouched(module), managed.connect).map_err(|error| {
+            SlotError::new(rc::ECORRUPT, error.as_str()).with_detail(error.to_string())
+        })
+    }
+
+    /// A guest with no built-in module to fall back to may be removed
+    /// (`image erase` of its running slot): its slot is empty afterwards.
+    fn removable(&self, image: u32) -> bool {
+        self.fleet.image(image).is_some_and(|managed| managed.builtin.is_none())
     }
 }

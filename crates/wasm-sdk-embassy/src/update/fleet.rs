@@ -4,6 +4,7 @@ use wasm_sdk_smp::slots::{SlotError, rc};
 use wasm_sdk_smp::{GuestInfo, Guests};
 
 use super::managed::{Managed, State};
+use crate::Connect;
 
 /// The managed guests of a firmware: the guest group of its SMP server.
 #[derive(Clone, Copy)]
@@ -52,7 +53,7 @@ impl Guests for Fleet {
 
     fn stop(&mut self, name: &str) -> Result<(), SlotError> {
         let managed = self.named(name)?;
-        if managed.state() != State::Stopped {
+        if !matches!(managed.state(), State::Stopped | State::Empty) {
             managed.stop.signal(());
         }
         Ok(())
@@ -73,21 +74,24 @@ impl Guests for Fleet {
 
     fn send(&mut self, name: &str, port: &str, data: &[u8]) -> Result<(), SlotError> {
         let managed = self.named(name)?;
-        let wire = managed
-            .wiring
-            .inputs
-            .iter()
-            .find(|wire| wire.name == port)
-            .ok_or(SlotError::new(rc::ENOENT, "no such input"))?;
         if data.len() > managed.with(|c| c.max_message_len) {
             return Err(SlotError::new(
                 rc::ENOMEM,
                 "longer than the firmware's message limit (its HostConfig::max_message_len)",
             ));
         }
-        wire.channel
-            .try_send(data.to_vec())
-            .map_err(|_| SlotError::new(rc::EBADSTATE, "input full"))
+        let no_input = || SlotError::new(rc::ENOENT, "no such input");
+        let full = |_| SlotError::new(rc::EBADSTATE, "input full");
+        match managed.connect {
+            Connect::Wiring(wiring) => {
+                let wire =
+                    wiring.inputs.iter().find(|wire| wire.name == port).ok_or_else(no_input)?;
+                wire.channel.try_send(data.to_vec()).map_err(full)
+            }
+            Connect::Bus { bus, slot } => {
+                bus.feed(slot, port, data.to_vec()).ok_or_else(no_input)?.map_err(full)
+            }
+        }
     }
 
     fn outputs(

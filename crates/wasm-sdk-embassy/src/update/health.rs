@@ -17,6 +17,9 @@ pub struct Health {
     /// Messages a module on trial may leave without an answer (received
     /// minus answered); one more rejects it as silent.
     pub unanswered: u32,
+    /// Messages a module on trial must have received, and be back waiting
+    /// for the next, to be confirmed (besides [`answers`](Self::answers)).
+    pub received: u32,
     /// How long a module may stay on trial after it was swapped in.
     pub deadline: Duration,
     /// Fuel a module on trial may use; `None`: only the deadline bounds it.
@@ -43,6 +46,7 @@ impl Health {
     pub const DEFAULT: Health = Health {
         answers: HEALTHY_AFTER,
         unanswered: 10,
+        received: 0,
         deadline: Duration::from_secs(60),
         trial_fuel: None,
         backoff: Duration::from_secs(1),
@@ -51,6 +55,14 @@ impl Health {
         window: Duration::from_secs(300),
         log: LogLimit::DEFAULT,
     };
+
+    /// For a guest whose outputs are not answers to its inputs (a sensor
+    /// filter that sends on a change, a service that only listens):
+    /// confirmed once it has received [`HEALTHY_AFTER`] messages and is
+    /// back waiting, whatever it sent; each sent message must still decode
+    /// as its output's type. Otherwise [`DEFAULT`](Self::DEFAULT).
+    pub const LISTENER: Health =
+        Health { answers: 0, unanswered: u32::MAX, received: HEALTHY_AFTER, ..Health::DEFAULT };
 
     /// The wait before restart number `failures` within the window (1 for
     /// the first; 0, after a poison message, waits as the first).

@@ -17,7 +17,7 @@ use wasm_sdk_smp::flash::{FlashSlots, Install};
 use super::TAP_DEPTH;
 use super::check::vouched;
 use super::health::{Health, Verdict};
-use crate::{ChannelEnv, Message, OutputTap, Sink, Wiring, swap};
+use crate::{ChannelEnv, Connect, Message, OutputTap, Sink, Wiring, swap};
 
 /// Which module a managed guest runs, as `list` reports it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,16 +31,20 @@ pub enum Source {
     Uploaded,
     /// The previous confirmed upload, after a newer one kept failing.
     Fallback,
+    /// Nothing: a slot with no built-in module and no upload (or one
+    /// erased).
+    Empty,
 }
 
 impl Source {
-    /// `"built-in"`, `"trial"`, `"uploaded"` or `"fallback"`.
+    /// `"built-in"`, `"trial"`, `"uploaded"`, `"fallback"` or `"empty"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Source::BuiltIn => "built-in",
             Source::Trial => "trial",
             Source::Uploaded => "uploaded",
             Source::Fallback => "fallback",
+            Source::Empty => "empty",
         }
     }
 }
@@ -84,6 +88,9 @@ pub enum Event<'a> {
     /// Messages the guest stopped on were dropped (dead-lettered): this
     /// many now.
     DeadLettered(u32),
+    /// The slot's module was erased: the guest is gone, its bindings and
+    /// memory freed.
+    Removed,
 }
 
 /// A managed guest's state, as the guest group's `list` reports it.
@@ -96,15 +103,18 @@ pub enum State {
     Running,
     /// Stopped by `stop`, or by itself (see the console for why).
     Stopped,
+    /// No guest: the slot has no module.
+    Empty,
 }
 
 impl State {
-    /// `"waiting"`, `"running"` or `"stopped"`.
+    /// `"waiting"`, `"running"`, `"stopped"` or `"empty"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             State::Waiting => "waiting",
             State::Running => "running",
             State::Stopped => "stopped",
+            State::Empty => "empty",
         }
     }
 }
@@ -157,6 +167,9 @@ pub(super) struct Control {
     pub(super) dropped_lines: u32,
     /// The host's message limit: the most `guests send` queues.
     pub(super) max_message_len: usize,
+    /// What the running module is charged against the firmware's RAM for
+    /// guests ([`charge`]); 0 with no guest.
+    pub(super) charge: usize,
     /// The last outputs, oldest first, for `outputs`.
     pub(super) tap: VecDeque<(String, Message)>,
 }
@@ -167,11 +180,14 @@ pub(super) struct Control {
 pub struct Managed {
     pub(super) name: &'static str,
     pub(super) image: u32,
-    pub(super) wiring: &'static Wiring,
-    pub(super) builtin: &'static [u8],
+    pub(super) connect: Connect,
+    /// The firmware's own module; `None`: the slot is empty until an
+    /// upload, and `image erase` of its running slot removes the guest.
+    pub(super) builtin: Option<&'static [u8]>,
     pub(super) sink: &'static dyn Sink,
     pub(super) health: Health,
-    pub(super) new_module: Signal<CriticalSectionRawMutex, Vec<u8>>,
+    /// The module to run next; `None`: no module (the slot was erased).
+    pub(super) new_module: Signal<CriticalSectionRawMutex, Option<Vec<u8>>>,
     pub(super) stop: Signal<CriticalSectionRawMutex, ()>,
     /// Wakes [`run`]: the module on trial failed the health rule.
     pub(super) halt: Signal<CriticalSectionRawMutex, ()>,
@@ -193,10 +209,34 @@ impl Managed {
         builtin: &'static [u8],
         sink: &'static dyn Sink,
     ) -> Self {
+        Self::build(name, image, Connect::Wiring(*wiring), Some(builtin), sink)
+    }
+
+    /// Guest `name` in slot `image` of `bus`: empty until a module is
+    /// uploaded, whose ports bind to the bus's services and topics
+    /// ([`Connect::Bus`]); an `image erase` of its running slot removes
+    /// it. Logs and update events go to `sink`; see
+    /// [`with_health`](Self::with_health).
+    pub const fn on_bus(
+        name: &'static str,
+        image: u32,
+        bus: &'static crate::bus::Bus,
+        sink: &'static dyn Sink,
+    ) -> Self {
+        Self::build(name, image, Connect::Bus { bus, slot: image }, None, sink)
+    }
+
+    const fn build(
+        name: &'static str,
+        image: u32,
+        connect: Connect,
+        builtin: Option<&'static [u8]>,
+        sink: &'static dyn Sink,
+    ) -> Self {
         Managed {
             name,
             image,
-            wiring,
+            connect,
             builtin,
             sink,
             health: Health::DEFAULT,
@@ -230,6 +270,7 @@ impl Managed {
                 dropped_before: 0,
                 dropped_lines: 0,
                 max_message_len: 0,
+                charge: 0,
                 tap: VecDeque::new(),
             })),
         }
@@ -251,9 +292,9 @@ impl Managed {
         self.image
     }
 
-    /// Its wiring.
-    pub fn wiring(&self) -> &'static Wiring {
-        self.wiring
+    /// How its ports get their channels: its wiring, or its bus slot.
+    pub fn connect(&self) -> Connect {
+        self.connect
     }
 
     /// What its modules are held to.
@@ -287,8 +328,11 @@ impl Managed {
     }
 
     /// The module slot `image` runs: the uploaded one the slots hold, else
-    /// the built-in one.
-    pub fn module<F: NorFlash, I: Install>(&self, slots: &mut FlashSlots<'_, F, I>) -> Vec<u8> {
+    /// the built-in one; `None` for an empty slot.
+    pub fn module<F: NorFlash, I: Install>(
+        &self,
+        slots: &mut FlashSlots<'_, F, I>,
+    ) -> Option<Vec<u8>> {
         let trial = slots.on_trial(self.image);
         let (module, source) = match slots.active_module(self.image) {
             Ok(Some(module)) => {
@@ -298,9 +342,12 @@ impl Managed {
                     (false, true) => Source::Fallback,
                     (false, false) => Source::Uploaded,
                 };
-                (module.to_vec(), source)
+                (Some(module.to_vec()), source)
             }
-            _ => (self.builtin.to_vec(), Source::BuiltIn),
+            _ => match self.builtin {
+                Some(builtin) => (Some(builtin.to_vec()), Source::BuiltIn),
+                None => (None, Source::Empty),
+            },
         };
         self.with(|c| {
             c.source = source;
@@ -355,7 +402,9 @@ impl Managed {
                 c.verdict = verdict;
                 return (false, true);
             }
-            let healthy = state == State::Waiting && answers >= health.answers;
+            let healthy = state == State::Waiting
+                && answers >= health.answers
+                && env.received >= health.received;
             if healthy {
                 c.proven = true;
                 c.healthy = true;
@@ -420,8 +469,8 @@ impl Managed {
     }
 
     /// Hands `module` to the guest's task, which swaps it in at a safe
-    /// point.
-    pub(super) fn hand_over(&self, module: Vec<u8>) {
+    /// point (`None`: removes the guest).
+    pub(super) fn hand_over(&self, module: Option<Vec<u8>>) {
         self.with(|c| {
             c.current = false;
             c.failed = false;
@@ -431,22 +480,60 @@ impl Managed {
         self.new_module.signal(module);
     }
 
-    /// Swaps `module` in; the module now current.
+    /// Swaps `module` in (starts it in an empty slot); the module now
+    /// current. `None` removes the guest: dropped with its channels, its
+    /// bus bindings freed.
     pub(super) fn install(
         &'static self,
         host: &Host<ChannelEnv>,
-        guest: &mut Guest<ChannelEnv>,
-        module: &[u8],
+        guest: &mut Option<Guest<ChannelEnv>>,
+        module: Option<&[u8]>,
     ) {
         self.stop.reset();
-        let dropped = guest.env().dropped_lines;
-        match swap(host, guest, vouched(module), self.wiring) {
-            Ok(()) => {
-                self.with(|c| c.dropped_before = c.dropped_before.wrapping_add(dropped));
-                self.attach(guest);
+        let Some(module) = module else {
+            if let Some(old) = guest.take() {
+                self.with(|c| {
+                    c.dropped_before = c.dropped_before.wrapping_add(old.env().dropped_lines)
+                });
+            }
+            if let Connect::Bus { bus, slot } = self.connect {
+                bus.unbind(slot);
+            }
+            self.with(|c| {
+                c.state = State::Empty;
+                c.current = true;
+                c.trial = false;
+                c.deadline = None;
+                c.fuel = 0;
+                c.memory = 0;
+                c.charge = 0;
+            });
+            self.sink.update(self.name, &Event::Removed);
+            return;
+        };
+        let result = match guest {
+            Some(running) => {
+                let dropped = running.env().dropped_lines;
+                swap(host, running, vouched(module), self.connect).map(|()| {
+                    self.with(|c| c.dropped_before = c.dropped_before.wrapping_add(dropped));
+                })
+            }
+            None => crate::start(
+                &crate::fresh(host),
+                self.name,
+                vouched(module),
+                self.connect,
+                self.sink,
+            )
+            .map(|started| *guest = Some(started)),
+        };
+        match (result, guest.as_mut()) {
+            (Ok(()), Some(running)) => {
+                self.with(|c| c.charge = charge(host, module));
+                self.attach(running);
                 self.sink.update(self.name, &Event::Swapped(module.len()));
             }
-            Err(error) => {
+            (Err(error), _) => {
                 // The install check makes this rare; a module on trial that
                 // cannot start fails its trial, and the previous one comes
                 // back.
@@ -457,6 +544,7 @@ impl Managed {
                 });
                 self.wake.signal(());
             }
+            (Ok(()), None) => {}
         }
     }
 
@@ -464,6 +552,7 @@ impl Managed {
     /// trial gets its deadline.
     pub(super) fn attach(&'static self, guest: &mut Guest<ChannelEnv>) {
         guest.env_mut().set_tap(self);
+        guest.env_mut().set_log_limit(self.health.log);
         self.halt.reset();
         let deadline = Instant::now().checked_add(self.health.deadline);
         self.with(|c| {
@@ -530,6 +619,25 @@ impl Managed {
         self.sink.update(self.name, &Event::Restarted { restart, after });
         self.hand_over(self.module(slots));
     }
+}
+
+/// What a guest running `module` may hold of the heap, for admission
+/// control ([`Check::admitting`](super::Check::admitting)): the host's
+/// estimate of its load (the bound `HostConfig::module_heap` checks) and
+/// its linear memory at the most it may grow to (its declared maximum,
+/// within `HostConfig::memory_budget`). An upper bound, so an admitted
+/// set of guests cannot run the heap out later.
+pub(super) fn charge(host: &Host<ChannelEnv>, module: &[u8]) -> usize {
+    let config = host.config();
+    let load = wasm_sdk_host::Shape::scan(module)
+        .map(|shape| shape.heap(&config.module_costs).total())
+        .unwrap_or(u64::MAX);
+    let memory = wasm_sdk_host::inspect::ModuleInfo::parse(module)
+        .ok()
+        .and_then(|info| info.memories.first().and_then(|memory| memory.maximum_bytes()))
+        .unwrap_or(config.memory_budget)
+        .min(config.memory_budget);
+    usize::try_from(load.saturating_add(memory)).unwrap_or(usize::MAX)
 }
 
 impl OutputTap for Managed {

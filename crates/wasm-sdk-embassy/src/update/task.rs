@@ -10,7 +10,8 @@ use super::managed::{Event, Managed, State};
 use crate::{ChannelEnv, SafePoint, drive_observed, run_to_safe_point};
 
 /// Runs guest `managed` (started from its current module with
-/// [`crate::start`]) for ever: each module handed over by [`serve`](super::serve) is
+/// [`crate::start`], or `None` for an empty slot) for ever: a module
+/// handed to an empty slot is started, an erase removes the guest; each module handed over by [`serve`](super::serve) is
 /// swapped in at a safe point, `stop` parks it at one, a module on trial
 /// that fails the health rule or its deadline is stopped, and one that
 /// stopped by itself is dead-lettered (what it stopped on is dropped and
@@ -20,12 +21,20 @@ use crate::{ChannelEnv, SafePoint, drive_observed, run_to_safe_point};
 pub async fn run(
     host: &Host<ChannelEnv>,
     managed: &'static Managed,
-    mut guest: Guest<ChannelEnv>,
+    guest: impl Into<Option<Guest<ChannelEnv>>>,
 ) -> ! {
-    guest.env_mut().set_log_limit(managed.health.log);
+    let mut slot: Option<Guest<ChannelEnv>> = guest.into();
     managed.with(|c| c.max_message_len = host.config().max_message_len);
-    managed.attach(&mut guest);
+    match &mut slot {
+        Some(guest) => managed.attach(guest),
+        None => managed.with(|c| c.state = State::Empty),
+    }
     loop {
+        let Some(guest) = slot.as_mut() else {
+            let module = managed.new_module.wait().await;
+            managed.install(host, &mut slot, module.as_deref());
+            continue;
+        };
         let deadline = managed.with(|c| c.deadline);
         let trial_over = async {
             match deadline {
@@ -36,7 +45,7 @@ pub async fn run(
             }
         };
         let event = select4(
-            drive_observed(&mut guest, |guest, step| managed.publish(guest, step)),
+            drive_observed(guest, |guest, step| managed.publish(guest, step)),
             managed.new_module.wait(),
             managed.stop.wait(),
             trial_over,
@@ -48,17 +57,17 @@ pub async fn run(
                 (None, true)
             }
             Either4::Second(module) => {
-                let stopped = to_safe_point(managed, &mut guest).await;
+                let stopped = to_safe_point(managed, guest).await;
                 (Some(module), stopped)
             }
             Either4::Third(()) => {
-                let stopped = to_safe_point(managed, &mut guest).await;
+                let stopped = to_safe_point(managed, guest).await;
                 if !stopped {
                     managed.sink.update(managed.name, &Event::StoppedByCommand);
                 }
                 managed.with(|c| c.state = State::Stopped);
                 if stopped {
-                    managed.dead_letter(&mut guest);
+                    managed.dead_letter(guest);
                 }
                 // Stopped, a module on trial still has its deadline: a
                 // `stop` without a `start` does not block the update path.
@@ -82,7 +91,7 @@ pub async fn run(
             }
         };
         if failed {
-            managed.dead_letter(&mut guest);
+            managed.dead_letter(guest);
         }
         let module = match module {
             Some(module) => module,
@@ -91,7 +100,7 @@ pub async fn run(
         if let Some(at) = managed.with(|c| c.resume_at.take()) {
             Timer::at(at).await;
         }
-        managed.install(host, &mut guest, &module);
+        managed.install(host, &mut slot, module.as_deref());
     }
 }
 
