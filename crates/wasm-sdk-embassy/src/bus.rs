@@ -42,6 +42,7 @@ use core::task::{Context, Poll};
 
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+use embassy_sync::waitqueue::MultiWakerRegistration;
 use wasm_sdk_host::abi::schema::{PortType, TypeKey, compatible};
 use wasm_sdk_host::{Guest, SendError};
 
@@ -261,12 +262,24 @@ struct Routes {
     bindings: Vec<Binding>,
     /// Where [`Bus::receive`] looks first, so each guest has its turn.
     turn: usize,
+    /// The firmware's tasks waiting on the bus (a `receive`, a `publish`):
+    /// a guest bound or removed changes what they wait on, so each is woken
+    /// to look again. Past its capacity it wakes all, which is only a
+    /// spurious poll.
+    waiting: MultiWakerRegistration<WAITERS>,
 }
+
+/// Firmware tasks [`Routes::waiting`] holds before it wakes them all: a
+/// receiving task per taken service and a publishing one per provided
+/// service, for a small catalog.
+const WAITERS: usize = 8;
 
 impl Bus {
     /// A bus over `catalog` with no guest bound.
     pub const fn new(catalog: &'static Catalog) -> Self {
-        Bus { catalog, routes: Mutex::new(RefCell::new(Routes { bindings: Vec::new(), turn: 0 })) }
+        let routes =
+            Routes { bindings: Vec::new(), turn: 0, waiting: MultiWakerRegistration::new() };
+        Bus { catalog, routes: Mutex::new(RefCell::new(routes)) }
     }
 
     /// The catalog.
@@ -446,6 +459,7 @@ impl Bus {
                     channel,
                 });
             }
+            routes.waiting.wake();
             Ok(bound)
         })
     }
@@ -453,7 +467,10 @@ impl Bus {
     /// Removes the bindings of the guest in `slot` (erased, or no longer
     /// run): what is queued for it is dropped with its channels.
     pub fn unbind(&self, slot: Slot) {
-        self.with(|routes| routes.bindings.retain(|b| b.slot != slot));
+        self.with(|routes| {
+            routes.bindings.retain(|b| b.slot != slot);
+            routes.waiting.wake();
+        });
     }
 
     /// Calls `each` with every bound port: its slot, input or output, the
@@ -526,16 +543,21 @@ impl Bus {
     pub async fn publish(&self, service: &Service, message: &[u8]) -> Result<u32, ServiceError> {
         self.provided(service)?;
         let delivered = core::future::poll_fn(|cx| {
-            self.with(|routes| match routes.deliver(Target::Service(service), message, Some(cx)) {
+            let polled = self.with(|routes| {
+                routes.waiting.register(cx.waker());
+                routes.deliver(Target::Service(service), message, Some(cx))
+            });
+            match polled {
                 Poll::Ready(Ok(delivered)) => Poll::Ready(delivered),
-                // The heap had no room for a copy: try again later, as for
-                // a full channel.
-                Poll::Ready(Err(_)) => {
+                // The heap had no room for the copies: the next poll tries
+                // again, after the executor ran the others (guests taking
+                // messages free it).
+                Poll::Ready(Err(())) => {
                     cx.waker().wake_by_ref();
                     Poll::Pending
                 }
                 Poll::Pending => Poll::Pending,
-            })
+            }
         })
         .await;
         Ok(delivered)
@@ -556,6 +578,7 @@ impl Bus {
         }
         Ok(core::future::poll_fn(|cx| {
             self.with(|routes| {
+                routes.waiting.register(cx.waker());
                 let count = routes.bindings.len();
                 for step in 0..count {
                     let at = (routes.turn + step) % count;

@@ -299,3 +299,23 @@ fn the_timer_ticks_a_guest_at_the_period_it_chose() {
         [(1, PortKind::Output, "ticks".to_owned(), "service ticks".to_owned())]
     );
 }
+
+#[test]
+fn a_firmware_task_waiting_before_any_guest_binds_hears_the_first_one() {
+    static BUS: Bus = Bus::new(&CATALOG);
+    let firmware = async { BUS.receive(&ALARM).await.unwrap() };
+    let guest = async {
+        // The firmware task waits first, with nothing bound.
+        embassy_time::Timer::after(embassy_time::Duration::from_millis(20)).await;
+        let mut guest = on(&BUS, 3, &echo("temperature", "alarm")).expect("bind");
+        BUS.offer(&TEMPERATURE, &reading(250)).unwrap();
+        drive(&mut guest).await
+    };
+    let heard = block_on(select3(
+        firmware,
+        guest,
+        embassy_time::Timer::after(embassy_time::Duration::from_secs(5)),
+    ));
+    let Either3::First(heard) = heard else { panic!("the waiting task never heard the guest") };
+    assert_eq!(heard, (3, reading(250)));
+}

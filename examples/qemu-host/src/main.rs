@@ -26,6 +26,7 @@
 extern crate alloc;
 
 mod serve;
+mod services;
 mod uart;
 
 use cortex_m_rt::exception;
@@ -55,7 +56,7 @@ async fn main(spawner: Spawner) {
         ..HostConfig::default()
     };
     let config = HostConfig { module_heap: serve::module_heap(&config), ..config };
-    let (slots, module) = serve::mount(config.clone());
+    let (slots, module, catalog) = serve::mount(config.clone());
     let host = Host::<ChannelEnv>::new(config);
     // An uploaded module that no longer starts (a changed host) must not
     // keep the device from serving: run the built-in one this time.
@@ -77,6 +78,35 @@ async fn main(spawner: Spawner) {
         serve::measure_update(&spawner, host, guest, slots).await;
     }
     hprintln!("serve: counter runs a {} B module; SMP on UART0", module.len());
+    // The catalog's slots: the confirmed module of each, started on the
+    // bus, or empty. A module that no longer starts leaves its slot empty
+    // until the next upload.
+    let shared: &'static Host<ChannelEnv> =
+        alloc::boxed::Box::leak(alloc::boxed::Box::new(Host::new(host.config().clone())));
+    for (managed, module) in services::SLOTS.iter().zip(catalog) {
+        let connect = managed.connect();
+        let guest = module.and_then(|module| {
+            let started =
+                wasm_sdk_embassy::start(shared, managed.name(), vouched(&module), connect, &SINK);
+            match started {
+                Ok(guest) => {
+                    hprintln!("serve: {} runs a {} B module", managed.name(), module.len());
+                    Some(guest)
+                }
+                Err(error) => {
+                    hprintln!(
+                        "serve: {}: the slot's module does not start ({})",
+                        managed.name(),
+                        error.as_str()
+                    );
+                    None
+                }
+            }
+        });
+        spawner.spawn(unwrap_spawn(services::slot_task(shared, managed, guest)));
+    }
+    spawner.spawn(unwrap_spawn(services::sensor_task()));
+    spawner.spawn(unwrap_spawn(services::alarm_task()));
     spawner.spawn(unwrap_spawn(serve::counter_task(host, guest)));
     spawner.spawn(unwrap_spawn(serve::smp_task(slots)));
     spawner.spawn(unwrap_spawn(serve::echo_task()));

@@ -35,36 +35,52 @@ use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
 use crate::uart::{UART0, Uart};
 use qemu_host::guests::{self, COUNTER_WIRING};
 
-/// Bytes per flash bank: one guest module of up to 16 KiB - 64.
-const BANK: usize = 16 * 1024;
+/// Bytes per flash bank: one guest module of up to 64 KiB - 64, the
+/// host's default module size limit (`HostConfig::max_module_size`).
+const BANK: usize = 64 * 1024;
 /// Flash erase page.
 const PAGE: usize = 4096;
+/// Images: 0 the counter, 1 to 3 the catalog's empty slots
+/// ([`crate::services`]).
+pub const IMAGES: u32 = 4;
 
 /// Heap kept beside the guests and the slots' buffers: the executor's
 /// tasks, the SMP task's futures, messages in flight, allocator overhead.
 const HEAP_MARGIN: usize = 16 * 1024;
 
+/// The heap the guests share, after the slots' scratch buffer ([`mount`])
+/// and the margin: half of it is the running guests' ([`guest_ram`]), half
+/// kept for one upload's check or swap at a time, whose module may hold
+/// [`module_heap`] and its linear memory.
+const fn shared_heap() -> usize {
+    qemu_host::memory::HEAP_SIZE.saturating_sub(BANK + HEAP_MARGIN) / 2
+}
+
 /// The heap budget of one module's load
-/// ([`HostConfig::module_heap`](wasm_sdk_host::HostConfig::module_heap)),
-/// derived from the heap: while an upload is checked, the running guest
-/// (which may be an earlier upload) and the one being checked each hold up
-/// to this much and their linear memory, beside the slots' flash copy and
-/// scratch buffer ([`mount`]).
+/// ([`HostConfig::module_heap`](wasm_sdk_host::HostConfig::module_heap)):
+/// what an upload's check or swap may take beside the running guests,
+/// less its linear memory.
 pub fn module_heap(config: &wasm_sdk_host::HostConfig) -> usize {
     let memory = usize::try_from(config.memory_budget).unwrap_or(usize::MAX);
-    let slots = 3 * BANK;
-    (qemu_host::memory::HEAP_SIZE.saturating_sub(slots + HEAP_MARGIN) / 2).saturating_sub(memory)
+    shared_heap().saturating_sub(memory)
+}
+
+/// The running guests' share of the heap: admission control
+/// ([`Check::admitting`]) refuses an upload that would take the guests
+/// past it.
+pub const fn guest_ram() -> usize {
+    shared_heap()
 }
 
 /// The flash of the slots: a file on the host, through semihosting file
 /// I/O, with NOR rules (erase sets 0xff, a write only clears bits), so the
-/// slots survive a QEMU restart. Without a file (`./serve` without
-/// `--storage`) it is RAM with the same rules.
+/// slots survive a QEMU restart. Read from the file at each access: the
+/// slots are larger than the RAM a copy would take. `./serve` without
+/// `--storage` gives a temporary file the firmware removes once it is open,
+/// so its slots are lost when QEMU stops.
 pub struct HostFileFlash {
-    /// Semihosting file handle, or `None`: the RAM copy is the flash.
-    fd: Option<usize>,
-    /// The flash contents (the file's, when there is one).
-    bytes: &'static mut [u8],
+    fd: usize,
+    size: usize,
 }
 
 /// A flash access outside the flash, or a host file error.
@@ -81,12 +97,14 @@ impl ErrorType for HostFileFlash {
     type Error = FlashError;
 }
 
+/// Bytes moved per semihosting call when erasing or writing.
+const CHUNK: usize = 256;
+
 impl HostFileFlash {
     /// The flash in `path` (`size` bytes, created erased if missing or
-    /// short), or in RAM when `path` is `None`.
-    fn open(path: Option<&[u8]>, size: usize) -> Result<Self, FlashError> {
-        let bytes = alloc::vec![0xff; size].leak();
-        let Some(path) = path else { return Ok(HostFileFlash { fd: None, bytes }) };
+    /// short); removed from the host's file system once open if
+    /// `temporary`.
+    fn open(path: &[u8], size: usize, temporary: bool) -> Result<Self, FlashError> {
         let mut name = Vec::from(path);
         name.push(0);
         let open = |mode: usize| {
@@ -97,37 +115,53 @@ impl HostFileFlash {
         let fd = open(nr::open::RW_BINARY)
             .or_else(|| open(nr::open::RW_TRUNC_BINARY))
             .ok_or(FlashError)?;
+        if temporary {
+            // The open handle keeps the file; nothing is left behind
+            // however QEMU ends.
+            // SAFETY: as for SYS_OPEN.
+            unsafe { syscall!(REMOVE, name.as_ptr(), path.len()) };
+        }
         // SAFETY: `fd` is open.
         let len = unsafe { syscall!(FLEN, fd) };
         let have = if len == usize::MAX { 0 } else { len.min(size) };
-        if have > 0 {
-            // SAFETY: `fd` is open; the buffer is valid for `have` bytes.
-            let missing = unsafe {
-                syscall!(SEEK, fd, 0);
-                syscall!(READ, fd, bytes.as_mut_ptr(), have)
-            };
-            if missing != 0 {
-                return Err(FlashError);
-            }
-        }
-        let mut flash = HostFileFlash { fd: Some(fd), bytes };
-        if have < size {
-            // Extend the file with erased bytes.
-            flash.store(have, size)?;
+        let mut flash = HostFileFlash { fd, size };
+        // Extend the file with erased bytes.
+        let erased = [0xff; CHUNK];
+        let mut at = have;
+        while at < size {
+            let n = CHUNK.min(size - at);
+            flash.store(at, &erased[..n])?;
+            at += n;
         }
         Ok(flash)
     }
 
-    /// Writes `bytes[from..to]` through to the file.
-    fn store(&mut self, from: usize, to: usize) -> Result<(), FlashError> {
-        let Some(fd) = self.fd else { return Ok(()) };
-        let chunk = &self.bytes[from..to];
-        // SAFETY: `fd` is open; `chunk` is valid for its length.
+    /// Reads `bytes.len()` bytes at `at` from the file.
+    fn load(&self, at: usize, bytes: &mut [u8]) -> Result<(), FlashError> {
+        // SAFETY: `fd` is open; the buffer is valid for its length.
         let missing = unsafe {
-            syscall!(SEEK, fd, from);
-            syscall!(WRITE, fd, chunk.as_ptr(), chunk.len())
+            syscall!(SEEK, self.fd, at);
+            syscall!(READ, self.fd, bytes.as_mut_ptr(), bytes.len())
         };
         if missing == 0 { Ok(()) } else { Err(FlashError) }
+    }
+
+    /// Writes `bytes` at `at` to the file.
+    fn store(&mut self, at: usize, bytes: &[u8]) -> Result<(), FlashError> {
+        // SAFETY: `fd` is open; `bytes` is valid for its length.
+        let missing = unsafe {
+            syscall!(SEEK, self.fd, at);
+            syscall!(WRITE, self.fd, bytes.as_ptr(), bytes.len())
+        };
+        if missing == 0 { Ok(()) } else { Err(FlashError) }
+    }
+
+    fn check(&self, at: usize, len: usize) -> Result<(), FlashError> {
+        if at.checked_add(len).is_some_and(|end| end <= self.size) {
+            Ok(())
+        } else {
+            Err(FlashError)
+        }
     }
 }
 
@@ -136,13 +170,12 @@ impl ReadNorFlash for HostFileFlash {
 
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), FlashError> {
         let at = offset as usize;
-        let src = self.bytes.get(at..at + bytes.len()).ok_or(FlashError)?;
-        bytes.copy_from_slice(src);
-        Ok(())
+        self.check(at, bytes.len())?;
+        self.load(at, bytes)
     }
 
     fn capacity(&self) -> usize {
-        self.bytes.len()
+        self.size
     }
 }
 
@@ -152,49 +185,66 @@ impl NorFlash for HostFileFlash {
 
     fn erase(&mut self, from: u32, to: u32) -> Result<(), FlashError> {
         let (from, to) = (from as usize, to as usize);
-        self.bytes.get_mut(from..to).ok_or(FlashError)?.fill(0xff);
-        self.store(from, to)
+        self.check(from, to.saturating_sub(from))?;
+        let erased = [0xff; CHUNK];
+        let mut at = from;
+        while at < to {
+            let n = CHUNK.min(to - at);
+            self.store(at, &erased[..n])?;
+            at += n;
+        }
+        Ok(())
     }
 
     fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), FlashError> {
         let at = offset as usize;
-        let dst = self.bytes.get_mut(at..at + bytes.len()).ok_or(FlashError)?;
-        for (cell, byte) in dst.iter_mut().zip(bytes) {
-            *cell &= *byte;
+        self.check(at, bytes.len())?;
+        // NOR: a write only clears bits of what is there.
+        let mut cells = [0u8; CHUNK];
+        for (index, chunk) in bytes.chunks(CHUNK).enumerate() {
+            let here = at + index * CHUNK;
+            let cells = &mut cells[..chunk.len()];
+            self.load(here, cells)?;
+            for (cell, byte) in cells.iter_mut().zip(chunk) {
+                *cell &= *byte;
+            }
+            self.store(here, cells)?;
         }
-        self.store(at, at + bytes.len())
+        Ok(())
     }
 }
 
-/// The argument on QEMU's semihosting command line
-/// (`-semihosting-config arg=qemu-host,arg=ARG`), if any: a storage file, or
+/// The arguments on QEMU's semihosting command line
+/// (`-semihosting-config arg=qemu-host,arg=ARG,...`) after the program's
+/// name: a storage file (`tmp:FILE` for a temporary one), and
 /// [`MEASURE_ARG`].
-fn cmdline_arg() -> Option<Vec<u8>> {
+fn cmdline_args() -> Vec<Vec<u8>> {
     let mut cmdline = [0u8; 256];
     let mut block = [cmdline.as_mut_ptr() as usize, cmdline.len()];
     // SAFETY: SYS_GET_CMDLINE writes at most `block[1]` bytes to `block[0]`
     // and the length it wrote back to `block[1]`.
     // `syscall1`: the operation takes the block's address itself.
     let failed = unsafe { syscall1!(GET_CMDLINE, block.as_mut_ptr()) };
-    if failed != 0 {
-        return None;
-    }
-    let line = cmdline.get(..block[1])?;
-    let arg = line.split(|&b| b == b' ').filter(|w| !w.is_empty()).nth(1)?;
-    Some(arg.to_vec())
+    let line = if failed == 0 { cmdline.get(..block[1]).unwrap_or_default() } else { &[] };
+    line.split(|&b| b == b' ').filter(|w| !w.is_empty()).skip(1).map(<[u8]>::to_vec).collect()
 }
 
 /// The command-line argument of `./serve --measure-update`.
 const MEASURE_ARG: &[u8] = b"--measure-update";
 
-/// The storage file named on the command line, if any.
-fn storage_path() -> Option<Vec<u8>> {
-    cmdline_arg().filter(|arg| arg != MEASURE_ARG)
+/// The storage file named on the command line, and whether it is
+/// temporary (`tmp:FILE`).
+fn storage_path() -> Option<(Vec<u8>, bool)> {
+    let arg = cmdline_args().into_iter().find(|arg| arg != MEASURE_ARG)?;
+    match arg.strip_prefix(b"tmp:") {
+        Some(path) => Some((path.to_vec(), true)),
+        None => Some((arg, false)),
+    }
 }
 
 /// Whether to measure an update ([`measure_update`]) instead of serving.
 pub fn measure_requested() -> bool {
-    cmdline_arg().as_deref() == Some(MEASURE_ARG)
+    cmdline_args().iter().any(|arg| arg == MEASURE_ARG)
 }
 
 /// The key modules must be signed with: built in from the file
@@ -207,7 +257,8 @@ const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
 fn install_check(host_config: wasm_sdk_host::HostConfig) -> Check {
     let check =
         Check::new(alloc::boxed::Box::leak(alloc::boxed::Box::new(Host::new(host_config))), FLEET)
-            .with_free_heap(|| qemu_host::memory::HEAP.free());
+            .with_free_heap(|| qemu_host::memory::HEAP.free())
+            .admitting(guest_ram());
     #[cfg(signed_modules)]
     let check = check.verifying(|module| {
         use wasm_sdk_smp::slots::{SlotError, rc};
@@ -223,17 +274,23 @@ type SmpServer = update::Server<'static, HostFileFlash, Check, DEFAULT_BUF_SIZE>
 type Slots0 = FlashSlots<'static, HostFileFlash, Check>;
 
 /// Mounts the slots and returns them with the module the counter runs now
-/// (the uploaded one that survived, or the built-in one).
-pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
-    // Called once: the flash copy and the scratch buffer live as long as
-    // the firmware (three banks of the heap, which `module_heap` leaves).
-    let path = storage_path();
-    let Ok(flash) = HostFileFlash::open(path.as_deref(), 2 * BANK) else {
+/// (the uploaded one that survived, or the built-in one) and the module
+/// each catalog slot runs (`None`: empty).
+pub fn mount(
+    host_config: wasm_sdk_host::HostConfig,
+) -> (Slots0, Vec<u8>, [Option<Vec<u8>>; crate::services::SLOTS.len()]) {
+    // Called once: the scratch buffer lives as long as the firmware (a
+    // bank of the heap, which `module_heap` leaves).
+    let Some((path, temporary)) = storage_path() else {
+        qemu_host::fail(format_args!("serve: no storage file (run ./serve)"));
+    };
+    let size = 2 * BANK * IMAGES as usize;
+    let Ok(flash) = HostFileFlash::open(&path, size, temporary) else {
         qemu_host::fail(format_args!("serve: cannot open the storage file"));
     };
-    match &path {
-        Some(path) => hprintln!("serve: slots in {}", core::str::from_utf8(path).unwrap_or("?")),
-        None => hprintln!("serve: slots in RAM (lost when QEMU stops)"),
+    match temporary {
+        false => hprintln!("serve: slots in {}", core::str::from_utf8(&path).unwrap_or("?")),
+        true => hprintln!("serve: slots in a temporary file (lost when QEMU stops)"),
     }
     #[cfg(signed_modules)]
     hprintln!("serve: uploads must be signed with the built-in key");
@@ -242,7 +299,7 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
         "serve: no on-device validation: modules must be stamped and signed (trusted loading)"
     );
     let scratch = alloc::vec![0; BANK].leak();
-    let layout = Layout { base: 0, bank_size: BANK as u32, images: 1 };
+    let layout = Layout { base: 0, bank_size: BANK as u32, images: IMAGES };
     let check = install_check(host_config);
     let mut slots = match FlashSlots::mount(flash, layout, check, scratch) {
         Ok(slots) => slots,
@@ -250,8 +307,9 @@ pub fn mount(host_config: wasm_sdk_host::HostConfig) -> (Slots0, Vec<u8>) {
     };
     // Image 0 has a built-in module: never empty.
     let module = COUNTER.module(&mut slots).unwrap_or_else(|| guests::COUNTER_WASM.to_vec());
+    let catalog = crate::services::SLOTS.map(|managed| managed.module(&mut slots));
     while slots.take_changed().is_some() {}
-    (slots, module)
+    (slots, module, catalog)
 }
 
 /// Milliseconds between the counter's inputs (fed by `main`):
@@ -276,7 +334,7 @@ const fn tick_ms(text: Option<&str>) -> u64 {
 
 /// `duration` of [`Health::DEFAULT`], which assumes a message a second,
 /// at one message every [`TICK_MS`].
-const fn at_tick(duration: Duration) -> Duration {
+pub const fn at_tick(duration: Duration) -> Duration {
     Duration::from_ticks(duration.as_ticks() / 1_000 * TICK_MS)
 }
 
@@ -296,7 +354,12 @@ pub static COUNTER: Managed =
         .with_health(COUNTER_HEALTH);
 
 /// The guest group: every managed guest.
-static FLEET: Fleet = Fleet::new(&[&COUNTER]);
+static FLEET: Fleet = Fleet::new(&[
+    &COUNTER,
+    crate::services::SLOTS[0],
+    crate::services::SLOTS[1],
+    crate::services::SLOTS[2],
+]);
 
 /// UART0, polled every 200 µs while idle: the SMP transport.
 struct PolledUart(Uart);

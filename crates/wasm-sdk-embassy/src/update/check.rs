@@ -103,11 +103,15 @@ impl Install for Check {
                 .sum();
             let charge = super::managed::charge(self.host, module);
             if others.saturating_add(charge) > guest_ram {
-                return Err(SlotError::new(
+                let error = SlotError::new(
                     rc::ENOMEM,
                     "the guests would exceed the firmware's RAM for guests (Check::admitting): \
                      erase a slot, or make the module smaller or its memory maximum lower",
-                ));
+                );
+                return Err(error.with_detail(alloc::format!(
+                    "this module needs up to {charge} B, the other slots' guests hold up to \
+                     {others} B, of {guest_ram} B"
+                )));
             }
         }
         // The reason is static (matched by tools); the detail names the
