@@ -11,7 +11,7 @@
 //!
 //! `state` is one of `waiting` (in `receive`, nothing queued), `running`,
 //! `stopped` (by `stop`, or after it finished or trapped: see the console).
-//! `module` is one of `trial`, `uploaded`, `fallback`, `built-in`
+//! `module` is one of `trial`, `uploaded`, `fallback`, `built-in`, `empty`
 //! ([`GuestInfo::module`]). Clients ignore keys they do not know, and
 //! take a missing one as absent: the last four came later.
 //! Errors are `{"rc", "rsn"}` as everywhere: `ENOENT` for an unknown guest

@@ -106,7 +106,16 @@ impl Sink for SemihostingSink {
             Event::DeadLettered(count) => {
                 hprintln!("serve: {guest}: dead-lettered {count} message(s) it stopped on");
             }
-            Event::Removed => hprintln!("serve: {guest} removed; its slot is empty"),
+            Event::Removed => {
+                hprintln!("serve: {guest} removed; its slot is empty");
+                // What an erase gave back.
+                hprintln!(
+                    "serve: heap {} B in use, {} B at most so far, of {} B",
+                    crate::memory::HEAP.live(),
+                    crate::memory::HEAP.peak(),
+                    crate::memory::HEAP_SIZE,
+                );
+            }
         }
     }
 }

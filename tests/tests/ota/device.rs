@@ -32,7 +32,16 @@ impl Firmware {
     /// Starts `serve` (built already: `SERVE_LOCKED` builds nothing new)
     /// and connects to its pty.
     pub fn start(qemu_host: &Path) -> Result<Self, String> {
+        Self::start_with(qemu_host, None)
+    }
+
+    /// [`start`](Self::start), its slots in `storage` (kept across starts)
+    /// when given.
+    pub fn start_with(qemu_host: &Path, storage: Option<&Path>) -> Result<Self, String> {
         let mut command = Command::new(qemu_host.join("serve"));
+        if let Some(storage) = storage {
+            command.arg("--storage").arg(storage);
+        }
         command
             .args(["--tick-ms", super::TICK_MS])
             .env("SERVE_LOCKED", "1")
@@ -117,8 +126,13 @@ impl Firmware {
 
     /// The counter's `received` count and state (the guest group's `list`).
     pub fn counter(&self) -> Option<(u32, String)> {
+        self.guest("counter").map(|g| (g.received, g.state))
+    }
+
+    /// Guest `name` as the guest group's `list` reports it.
+    pub fn guest(&self, name: &str) -> Option<Guest> {
         let list: GuestList = self.client.raw_command(&GuestList::REQUEST).ok()?;
-        list.guests.into_iter().find(|g| g.name == "counter").map(|g| (g.received, g.state))
+        list.guests.into_iter().find(|g| g.name == name)
     }
 }
 
@@ -206,11 +220,20 @@ impl<'a> McuMgrCommand for GuestSend<'a> {
 #[derive(Serialize, Deserialize)]
 struct Empty {}
 
-#[derive(Deserialize)]
-struct Guest {
-    name: String,
-    state: String,
-    received: u32,
+/// One guest of the guest group's `list`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Guest {
+    /// Its name.
+    pub name: String,
+    /// `waiting`, `running`, `stopped` or `empty`.
+    pub state: String,
+    /// Messages it received.
+    pub received: u32,
+    /// Which module it runs (`built-in`, `trial`, `uploaded`, `fallback`,
+    /// `empty`).
+    #[serde(default)]
+    #[allow(dead_code, reason = "read by the catalog suite, not the OTA one")]
+    pub module: String,
 }
 
 #[derive(Deserialize)]
