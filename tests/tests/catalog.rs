@@ -277,7 +277,9 @@ fn modules_bind_to_the_device_s_services_and_to_each_other() {
     let mark = fw.mark();
     upload(&fw, 3, &flood_sink()).expect("the flood's subscriber binds");
     install(&fw, 2, &flooder());
-    line(&fw, mark, "the subscriber confirmed", |l| l.starts_with("serve: slot3: module confirmed"));
+    line(&fw, mark, "the subscriber confirmed", |l| {
+        l.starts_with("serve: slot3: module confirmed")
+    });
     let during = fw.mark();
     std::thread::sleep(Duration::from_secs(10));
     let (alarms, counts) = (count(&fw, during, "alarm: "), count(&fw, during, "counter: "));

@@ -20,8 +20,8 @@ use common::client::{self as smp, Client, Serial, cbor, upload};
 use sha2::{Digest, Sha256};
 use wasm_sdk_smp::header::Op;
 
-/// The QEMU firmware's slot: a 16 KiB bank less its 64-byte header.
-const CAPACITY: usize = 16 * 1024 - 64;
+/// The QEMU firmware's slot: a 64 KiB bank less its 64-byte header.
+const CAPACITY: usize = 64 * 1024 - 64;
 
 /// The device and the counter's last `received` count seen.
 struct Device {

@@ -34,9 +34,12 @@ pub const HEAP_SIZE: usize = 128 * 1024;
 
 /// Serve mode's arena: its tests upload the counter built with 64 KiB
 /// pages, so a swap holds the running guest and the one being checked,
-/// each with a page (a heap of the checks' size refused the install check).
+/// each with a page (a heap of the checks' size refused the install check);
+/// beside them the catalog's guests (`src/services.rs`) and a 64 KiB
+/// scratch bank for the slots. The stack keeps what `memory.x`'s RAM
+/// leaves, more than the host's deepest use.
 #[cfg(feature = "update")]
-pub const HEAP_SIZE: usize = 320 * 1024;
+pub const HEAP_SIZE: usize = 352 * 1024;
 
 wasm_sdk_embassy::global_heap!(
     /// The global heap, counting bytes live and their peak.

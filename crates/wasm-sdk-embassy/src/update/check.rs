@@ -23,9 +23,9 @@ pub(super) fn vouched(module: &[u8]) -> crate::Wasm<'_> {
 /// The install check of a firmware with managed guests, made before
 /// anything stops: the upload's image must be a guest of the [`Fleet`];
 /// then the firmware's own check of the bytes (a signature, see
-/// [`Check::verifying`]); then admission ([`Check::admitting`]); then
-/// exactly what [`crate::start`] does against that guest's wiring or bus
-/// slot ([`crate::check`]).
+/// [`Check::verifying`]); then exactly what [`crate::start`] does against
+/// that guest's wiring or bus slot ([`crate::check`]); then admission
+/// ([`Check::admitting`]).
 pub struct Check {
     host: &'static Host<ChannelEnv>,
     fleet: Fleet,
@@ -80,6 +80,18 @@ impl Check {
     }
 }
 
+/// The install check's refusal of a module `start` would refuse: the
+/// static reason, and the rest of the full text (the port and the types,
+/// the engine's words, the numbers) as its detail.
+fn refusal(error: crate::StartError) -> SlotError {
+    let reason = error.as_str();
+    let full = error.to_string();
+    let detail =
+        full.strip_prefix(reason).map_or(full.as_str(), |rest| rest.trim_start_matches(": "));
+    let refusal = SlotError::new(rc::ECORRUPT, reason);
+    if detail.is_empty() { refusal } else { refusal.with_detail(detail) }
+}
+
 impl Install for Check {
     fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError> {
         let managed =
@@ -96,6 +108,10 @@ impl Install for Check {
                 ));
             }
         }
+        // The reason is static (matched by tools); the detail names the
+        // port and both types.
+        crate::check(self.host, vouched(module), managed.connect).map_err(refusal)?;
+        // After the check: the charge is read from a module the host loads.
         if let Some(guest_ram) = self.guest_ram {
             let others: usize = (self.fleet.guests.iter())
                 .filter(|other| other.image != image)
@@ -114,11 +130,7 @@ impl Install for Check {
                 )));
             }
         }
-        // The reason is static (matched by tools); the detail names the
-        // port and both types.
-        crate::check(self.host, vouched(module), managed.connect).map_err(|error| {
-            SlotError::new(rc::ECORRUPT, error.as_str()).with_detail(error.to_string())
-        })
+        Ok(())
     }
 
     /// A guest with no built-in module to fall back to may be removed

@@ -346,7 +346,12 @@ pub fn bad_uploads<L: Link>(c: &mut Client<L>, capacity: usize) {
     assert_eq!(r.error(), (Some("9"), Some("sha256 does not match the upload")));
     // Garbage that is not a module: refused by the slot.
     let r = upload(c, 0, &[0x42; 300], 100);
-    assert_eq!(r.error(), (Some("9"), Some("not a wasm module")));
+    let (rc, reason) = r.error();
+    assert_eq!(rc, Some("9"));
+    let reason = reason.unwrap_or_default();
+    // The static reason, then what the engine says (`reason: detail`).
+    assert!(reason.starts_with("not a wasm module: "), "{reason}");
+    assert_eq!(reason.matches("not a wasm module").count(), 1, "{reason}");
     // Over the slot's size: refused at the first chunk.
     let r = upload(c, 0, &module(capacity + 1), 100);
     assert_eq!(r.error(), (Some("2"), Some("module larger than the slot")));
