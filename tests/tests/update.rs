@@ -902,5 +902,16 @@ fn admission_control_refuses_a_guest_past_the_firmware_s_ram_for_guests() {
     let refused = upload(&mut bus_server(fleet, Some(32 * 1024)), 1, &module).unwrap_err();
     assert_eq!(refused.rc, rc::ENOMEM);
     assert!(refused.reason.contains("Check::admitting"), "{}", refused.reason);
-    upload(&mut bus_server(fleet, Some(1024 * 1024)), 1, &module).expect("within the RAM");
+    upload(&mut bus_server(fleet, Some(2 * 1024 * 1024)), 1, &module).expect("within the RAM");
+    // Ports are the module's choice on a bus: each is charged its channel
+    // and the messages it may hold (the host's message limit, 64 KiB by
+    // default, times its depth), so 200 topic inputs do not fit where one
+    // did.
+    let mut many = Fixture::new(ECHO);
+    for n in 0..200 {
+        many = many.inputs([format!("topic/t{n}")]);
+    }
+    let many = many.outputs(["alarm"]).build();
+    let refused = upload(&mut bus_server(fleet, Some(2 * 1024 * 1024)), 1, &many).unwrap_err();
+    assert_eq!(refused.rc, rc::ENOMEM, "{refused}");
 }

@@ -623,21 +623,42 @@ impl Managed {
 
 /// What a guest running `module` may hold of the heap, for admission
 /// control ([`Check::admitting`](super::Check::admitting)): the host's
-/// estimate of its load (the bound `HostConfig::module_heap` checks) and
-/// its linear memory at the most it may grow to (its declared maximum,
-/// within `HostConfig::memory_budget`). An upper bound, so an admitted
+/// estimate of its load (the bound `HostConfig::module_heap` checks), its
+/// linear memory at the most it may grow to (its declared maximum, within
+/// `HostConfig::memory_budget`), and its ports: a channel each, the
+/// messages they and the tap may hold ([`crate::held_message_bytes`]) and
+/// their names. A module chooses its ports on a bus, up to the manifest's
+/// 255 a kind, so they are charged too. An upper bound, so an admitted
 /// set of guests cannot run the heap out later.
 pub(super) fn charge(host: &Host<ChannelEnv>, module: &[u8]) -> usize {
     let config = host.config();
     let load = wasm_sdk_host::Shape::scan(module)
         .map(|shape| shape.heap(&config.module_costs).total())
         .unwrap_or(u64::MAX);
-    let memory = wasm_sdk_host::inspect::ModuleInfo::parse(module)
-        .ok()
+    let info = wasm_sdk_host::inspect::ModuleInfo::parse(module).ok();
+    let memory = (info.as_ref())
         .and_then(|info| info.memories.first().and_then(|memory| memory.maximum_bytes()))
         .unwrap_or(config.memory_budget)
         .min(config.memory_budget);
-    usize::try_from(load.saturating_add(memory)).unwrap_or(usize::MAX)
+    let manifest = info.as_ref().and_then(|info| info.manifest.as_deref());
+    let ports =
+        manifest.and_then(|bytes| wasm_sdk_host::abi::manifest::Manifest::parse(bytes).ok());
+    let ports = ports.map_or(0, |manifest| {
+        let (inputs, outputs) = (manifest.inputs(), manifest.outputs());
+        let names: usize = inputs.iter().chain(outputs.iter()).map(str::len).sum();
+        let channels = (inputs.len() + outputs.len()) * core::mem::size_of::<crate::PortChannel>();
+        let held = crate::held_message_bytes(
+            config.max_message_len,
+            inputs.len(),
+            outputs.len(),
+            super::TAP_DEPTH,
+        );
+        // Each name is kept by the host, the bus and the tap.
+        channels.saturating_add(held).saturating_add(names.saturating_mul(3))
+    });
+    let total =
+        load.saturating_add(memory).saturating_add(u64::try_from(ports).unwrap_or(u64::MAX));
+    usize::try_from(total).unwrap_or(usize::MAX)
 }
 
 impl OutputTap for Managed {
