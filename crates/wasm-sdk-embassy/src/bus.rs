@@ -262,17 +262,17 @@ struct Routes {
     bindings: Vec<Binding>,
     /// Where [`Bus::receive`] looks first, so each guest has its turn.
     turn: usize,
-    /// The firmware's tasks waiting on the bus (a `receive`, a `publish`):
-    /// a guest bound or removed changes what they wait on, so each is woken
-    /// to look again. Past its capacity it wakes all, which is only a
+    /// The tasks waiting on the bus (a firmware's `receive` or `publish`, a
+    /// guest's topic send): a guest bound or removed changes what they wait
+    /// on, so each is woken to look again. Past its capacity it wakes all, which is only a
     /// spurious poll.
     waiting: MultiWakerRegistration<WAITERS>,
 }
 
-/// Firmware tasks [`Routes::waiting`] holds before it wakes them all: a
-/// receiving task per taken service and a publishing one per provided
-/// service, for a small catalog.
-const WAITERS: usize = 8;
+/// Tasks [`Routes::waiting`] holds before it wakes them all: a receiving
+/// task per taken service, a publishing one per provided service, and each
+/// guest waiting for room on a topic, for a small catalog and a few slots.
+const WAITERS: usize = 16;
 
 impl Bus {
     /// A bus over `catalog` with no guest bound.
@@ -433,7 +433,15 @@ impl Bus {
                         let (route, outbox) = match service {
                             Some(_) if timer => (crate::Route::Timer, None),
                             Some(service) => {
-                                let outbox = Arc::new(PortChannel::new());
+                                // The same output bound again keeps its
+                                // outbox, and what the firmware has not
+                                // taken from it yet.
+                                let reused = old.iter_mut().find(|b| {
+                                    b.kind == kind && b.port == *port && b.service == Some(service)
+                                });
+                                let outbox = reused
+                                    .and_then(|b| b.channel.take())
+                                    .unwrap_or_else(|| Arc::new(PortChannel::new()));
                                 let route = crate::Route::Outbox {
                                     service: service.name,
                                     channel: outbox.clone(),
@@ -618,6 +626,9 @@ impl Bus {
     pub(crate) fn poll_topic_room(&self, port: &str, cx: &mut Context<'_>) -> Poll<()> {
         let topic = topic_of(port).unwrap_or(port);
         self.with(|routes| {
+            // A subscriber erased or replaced drops its channel with this
+            // waker in it: the bus wakes its waiters when bindings change.
+            routes.waiting.register(cx.waker());
             let mut ready = true;
             for channel in routes.inputs_of(Target::Topic(topic)) {
                 ready &= channel.poll_ready_to_send(cx).is_ready();

@@ -908,9 +908,11 @@ impl ChannelEnv {
         let mut buffer = [0u8; 8];
         let Ok(encoded) = postcard::to_slice(&tick, &mut buffer) else { return };
         if let Some(port) = self.inputs.get(usize::from(timer.tick)) {
-            // A full `tick` input already holds a tick: this one is a gap
-            // in the counts, not a queue behind a busy guest.
-            let _ = port.channel.try_send(encoded.to_vec());
+            // A tick not yet received makes this one a gap in the counts,
+            // not a queue behind a busy guest.
+            if port.head.is_none() && port.channel.is_empty() {
+                let _ = port.channel.try_send(encoded.to_vec());
+            }
         }
     }
 

@@ -319,3 +319,52 @@ fn a_firmware_task_waiting_before_any_guest_binds_hears_the_first_one() {
     let Either3::First(heard) = heard else { panic!("the waiting task never heard the guest") };
     assert_eq!(heard, (3, reading(250)));
 }
+
+#[test]
+fn a_publisher_waiting_on_a_removed_subscriber_goes_on() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static BUS: Bus = Bus::new(&CATALOG);
+    static SENT: AtomicU32 = AtomicU32::new(0);
+    let mut filter = on(&BUS, 1, &echo("temperature", "topic/smoothed")).expect("filter");
+    let _alarm = on(&BUS, 2, &echo("topic/smoothed", "alarm")).expect("alarm guest");
+    // The filter on a thread of its own that sleeps until woken: only a
+    // wake-up for it polls it again (embassy's `block_on` polls in a loop,
+    // and would hide a lost wake-up).
+    std::thread::spawn(move || {
+        parking_block_on(wasm_sdk_embassy::drive_observed(&mut filter, |guest, _| {
+            SENT.store(guest.env().sent, Ordering::SeqCst);
+        }))
+    });
+    let wait = |ms| std::thread::sleep(Duration::from_millis(ms));
+    for deci in 0..8 {
+        block_on(BUS.publish(&TEMPERATURE, &reading(deci))).unwrap();
+    }
+    wait(100);
+    // The subscriber never runs: the filter filled its channel and waits.
+    assert_eq!(SENT.load(Ordering::SeqCst), wasm_sdk_embassy::PORT_DEPTH as u32);
+    // Erased: the filter must wake and go on, to nobody.
+    BUS.unbind(2);
+    wait(100);
+    assert_eq!(SENT.load(Ordering::SeqCst), 8, "every reading went on once nobody was subscribed");
+}
+
+/// Runs `future` on this thread, parking it until a waker wakes it.
+fn parking_block_on<F: Future>(future: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::park();
+    }
+}

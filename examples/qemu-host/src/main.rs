@@ -86,10 +86,14 @@ async fn main(spawner: Spawner) {
     for (managed, module) in services::SLOTS.iter().zip(catalog) {
         let connect = managed.connect();
         let guest = module.and_then(|module| {
+            // An engine of its own, dropped with the guest: wasmi keeps a
+            // module's code in its engine, and an erase must give it back.
+            let engine = Host::new(shared.config().clone());
             let started =
-                wasm_sdk_embassy::start(shared, managed.name(), vouched(&module), connect, &SINK);
+                wasm_sdk_embassy::start(&engine, managed.name(), vouched(&module), connect, &SINK);
             match started {
                 Ok(guest) => {
+                    managed.charge_for(shared, &module);
                     hprintln!("serve: {} runs a {} B module", managed.name(), module.len());
                     Some(guest)
                 }
@@ -107,6 +111,8 @@ async fn main(spawner: Spawner) {
     }
     spawner.spawn(unwrap_spawn(services::sensor_task()));
     spawner.spawn(unwrap_spawn(services::alarm_task()));
+    // Admission counts what runs from boot on, the counter included.
+    serve::COUNTER.charge_for(&host, &module);
     spawner.spawn(unwrap_spawn(serve::counter_task(host, guest)));
     spawner.spawn(unwrap_spawn(serve::smp_task(slots)));
     spawner.spawn(unwrap_spawn(serve::echo_task()));

@@ -39,7 +39,7 @@ pub const HEAP_SIZE: usize = 128 * 1024;
 /// scratch bank for the slots. The stack keeps what `memory.x`'s RAM
 /// leaves, more than the host's deepest use.
 #[cfg(feature = "update")]
-pub const HEAP_SIZE: usize = 352 * 1024;
+pub const HEAP_SIZE: usize = 384 * 1024;
 
 wasm_sdk_embassy::global_heap!(
     /// The global heap, counting bytes live and their peak.

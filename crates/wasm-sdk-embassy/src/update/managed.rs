@@ -302,6 +302,16 @@ impl Managed {
         &self.health
     }
 
+    /// Records what the guest running `module` is charged against the
+    /// firmware's RAM for guests ([`Check::admitting`](super::Check::admitting)).
+    /// The update path does it at each install; a firmware that admits
+    /// guests calls it for the module it starts each guest with at boot, so
+    /// that uploads after a reset are admitted against what already runs.
+    pub fn charge_for(&self, host: &Host<ChannelEnv>, module: &[u8]) {
+        let charged = charge(host, module);
+        self.with(|c| c.charge = charged);
+    }
+
     /// Its state now.
     pub fn state(&self) -> State {
         self.with(|c| c.state)
@@ -436,6 +446,9 @@ impl Managed {
     pub(super) fn trial_over(&self) -> bool {
         let over = self.with(|c| {
             if !c.trial {
+                // Confirmed meanwhile, or a module that is not on trial
+                // runs: its deadline is past and must not fire again.
+                c.deadline = None;
                 return false;
             }
             c.state = State::Stopped;
@@ -538,6 +551,20 @@ impl Managed {
                 // cannot start fails its trial, and the previous one comes
                 // back.
                 self.sink.update(self.name, &Event::SwapRefused(error.as_str()));
+                if !self.with(|c| c.trial) {
+                    // A rollback, restart or fall-back that cannot start
+                    // (a bus slot whose topic another slot took meanwhile):
+                    // what runs was rejected or failed, so it stops here;
+                    // the failure below restarts or falls back.
+                    drop(guest.take());
+                    if let Connect::Bus { bus, slot } = self.connect {
+                        bus.unbind(slot);
+                    }
+                    self.with(|c| {
+                        c.state = State::Stopped;
+                        c.charge = 0;
+                    });
+                }
                 self.with(|c| {
                     c.failed = true;
                     c.verdict = Some(Verdict::Stopped);
