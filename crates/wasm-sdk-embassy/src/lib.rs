@@ -875,7 +875,8 @@ impl ChannelEnv {
         let Some(timer) = &mut self.timer else { return };
         let Ok(set) = postcard::from_bytes::<wasm_sdk::timer::SetTimer>(message) else { return };
         timer.count = 0;
-        timer.period = (set.period_ms > 0).then(|| Duration::from_millis(set.period_ms.into()));
+        let period_ms = set.period_ms.max(wasm_sdk::timer::MIN_PERIOD_MS);
+        timer.period = (set.period_ms > 0).then(|| Duration::from_millis(period_ms.into()));
         timer.next = match timer.period {
             Some(period) => Instant::now().checked_add(period).unwrap_or(Instant::MAX),
             None => Instant::MAX,

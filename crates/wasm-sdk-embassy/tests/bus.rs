@@ -266,6 +266,33 @@ const TICKER: &str = r#"(module
     (unreachable)))"#;
 
 #[test]
+fn a_timer_period_under_the_minimum_runs_at_the_minimum() {
+    static TICKS: Service = Service::takes::<Tick>("ticks");
+    static CATALOG: Catalog = Catalog::new(&[&TICKS]).with_timer();
+    static BUS: Bus = Bus::new(&CATALOG);
+    // `SetTimer { period_ms: 1 }`.
+    let wasm = Fixture::new(
+        TICKER.replace(r#"(data (i32.const 0) "\14")"#, r#"(data (i32.const 0) "\01")"#),
+    )
+    .typed_input("tick", ty::<Tick>())
+    .typed_output("timer", ty::<wasm_sdk::timer::SetTimer>())
+    .typed_output("ticks", ty::<Tick>())
+    .build();
+    let mut guest = on(&BUS, 1, &wasm).expect("ticker");
+    let began = std::time::Instant::now();
+    let firmware = async {
+        for _ in 0..5 {
+            BUS.receive(&TICKS).await.unwrap();
+        }
+    };
+    let Either::First(()) = block_on(select(firmware, drive(&mut guest))) else {
+        panic!("the ticker stopped")
+    };
+    let floor = Duration::from_millis(5 * u64::from(wasm_sdk::timer::MIN_PERIOD_MS));
+    assert!(began.elapsed() >= floor, "five ticks in {:?}", began.elapsed());
+}
+
+#[test]
 fn the_timer_ticks_a_guest_at_the_period_it_chose() {
     static TICKS: Service = Service::takes::<Tick>("ticks");
     static CATALOG: Catalog = Catalog::new(&[&TICKS]).with_timer();
@@ -289,7 +316,9 @@ fn the_timer_ticks_a_guest_at_the_period_it_chose() {
         panic!("the ticker stopped")
     };
     let elapsed = began.elapsed();
-    assert_eq!(ticks, [1, 2, 3]);
+    // Consecutive counts, unless the machine was too busy for a period: a
+    // missed period is a gap in the counts, never a queue of ticks.
+    assert!(ticks[0] >= 1 && ticks.windows(2).all(|w| w[0] < w[1]), "{ticks:?}");
     assert!(elapsed >= Duration::from_millis(60), "three 20 ms periods took {elapsed:?}");
     // The guest waited for each tick rather than spinning.
     assert!(guest.env().waits >= 3);

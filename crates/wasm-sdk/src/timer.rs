@@ -30,8 +30,13 @@ pub const TIMER: &str = "timer";
 /// The timer service's input port name.
 pub const TICK: &str = "tick";
 
+/// The shortest period a firmware runs a guest's timer at: a shorter one
+/// is taken as this. A tick wakes the guest's task, so a module cannot
+/// make the firmware wake more often than this for it.
+pub const MIN_PERIOD_MS: u32 = 10;
+
 /// Sets the guest's timer: a [`Tick`] every `period_ms` milliseconds from
-/// now on, or no more ticks for 0.
+/// now on (at least [`MIN_PERIOD_MS`]), or no more ticks for 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
 pub struct SetTimer {
     /// The period in milliseconds; 0 stops the timer.
