@@ -7,9 +7,10 @@
 //!
 //! - a plain port binds the service of its name: of the port's direction
 //!   (an input binds a service the firmware [provides](Direction::Provides),
-//!   an output one it [takes](Direction::Takes)) and of its type
-//!   ([`compatible`]). Otherwise the module is refused, naming the port:
-//!   [`BindError`].
+//!   an output one it [takes](Direction::Takes)) and of its type (the
+//!   host's load check, with the catalog's services as its channels:
+//!   `LoadError::PortType`). Otherwise the module is refused, naming the
+//!   port: [`BindError`].
 //! - a `#[topic]` port ([`topic_of`]) binds the topic of its name. A
 //!   topic has one type (the first guest bound to it sets it, while any
 //!   is bound) and at most one publishing guest, so a topic's order is
@@ -43,7 +44,7 @@ use core::task::{Context, Poll};
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::waitqueue::MultiWakerRegistration;
-use wasm_sdk_host::abi::schema::{PortType, TypeKey, compatible};
+use wasm_sdk_host::abi::schema::{TypeKey, compatible};
 use wasm_sdk_host::{Guest, SendError};
 
 use crate::catalog::{Catalog, Direction, Server, Service, topic_of};
@@ -81,17 +82,6 @@ pub enum BindError {
         port: String,
         /// What the service does.
         service: Direction,
-    },
-    /// A port's type is not its service's.
-    ServiceType {
-        /// Input or output.
-        kind: PortKind,
-        /// The port.
-        port: String,
-        /// The type the module declares: its name and key.
-        declared: (String, TypeKey),
-        /// The type the service carries.
-        offered: PortType,
     },
     /// A topic port's type is not the type the topic carries now.
     TopicType {
@@ -132,7 +122,6 @@ impl BindError {
             BindError::Direction { kind: PortKind::Output, .. } => {
                 "the module declares an output for a service the firmware provides"
             }
-            BindError::ServiceType { .. } => "a port's type is not its service's",
             BindError::TopicType { .. } => "a topic port's type is not the topic's",
             BindError::TopicPublished { .. } => "another guest publishes the topic",
         }
@@ -143,7 +132,6 @@ impl BindError {
         match self {
             BindError::NoService { port, .. }
             | BindError::Direction { port, .. }
-            | BindError::ServiceType { port, .. }
             | BindError::TopicType { port, .. }
             | BindError::TopicPublished { port, .. } => port,
         }
@@ -170,15 +158,6 @@ impl fmt::Display for BindError {
                     Direction::Provides => "an input",
                     Direction::Takes => "an output",
                 }
-            ),
-            BindError::ServiceType { kind, port, declared, offered } => write!(
-                f,
-                "{} `{port}` declares `{}` (key {}) but the service carries `{}` (key {})",
-                kind.as_str(),
-                declared.0,
-                declared.1,
-                offered.name,
-                offered.key
             ),
             BindError::TopicType { kind, port, declared, offered, by } => write!(
                 f,
@@ -292,12 +271,13 @@ impl Bus {
     }
 
     /// Checks that `guest`'s ports bind in `slot`, as if the guest there
-    /// now were replaced: nothing changes.
+    /// now were replaced: nothing changes. Its ports' service types were
+    /// checked when it was loaded ([`crate::check`]).
     ///
     /// # Errors
     ///
     /// The first port (inputs first, in manifest order) that does not bind.
-    pub fn check(&self, slot: Slot, guest: &Guest<ChannelEnv>) -> Result<(), BindError> {
+    pub(crate) fn check(&self, slot: Slot, guest: &Guest<ChannelEnv>) -> Result<(), BindError> {
         self.with(|routes| self.plan(routes, slot, guest)).map(drop)
     }
 
@@ -316,12 +296,10 @@ impl Bus {
                 PortKind::Output => guest.outputs(),
             };
             for (index, port) in names.iter().enumerate() {
-                let ty = guest.port_type(kind, index);
-                let declared = || ty.map(|(key, name)| (String::from(name), key));
                 let service = match topic_of(port) {
                     Some(topic) => {
-                        self.check_topic(routes, slot, kind, port, topic, ty.map(|t| t.0))
-                            .map_err(|error| error.with_declared(declared()))?;
+                        let ty = guest.port_type(kind, index);
+                        self.check_topic(routes, slot, kind, port, topic, ty)?;
                         None
                     }
                     None => {
@@ -332,17 +310,9 @@ impl Bus {
                             let service = service.direction;
                             return Err(BindError::Direction { kind, port: port.clone(), service });
                         }
-                        if let Some(declared) = declared()
-                            && !compatible(Some(service.ty.key), Some(declared.1))
-                        {
-                            let offered = service.ty;
-                            return Err(BindError::ServiceType {
-                                kind,
-                                port: port.clone(),
-                                declared,
-                                offered,
-                            });
-                        }
+                        // Its type was checked by the host's load check,
+                        // which `start` and `check` run with the catalog's
+                        // services as its channels (`LoadError::PortType`).
                         Some(service)
                     }
                 };
@@ -360,21 +330,20 @@ impl Bus {
         kind: PortKind,
         port: &str,
         topic: &str,
-        key: Option<TypeKey>,
+        declared: Option<(TypeKey, &str)>,
     ) -> Result<(), BindError> {
         let others = routes.bindings.iter().filter(|b| b.slot != slot);
         for other in others.filter(|b| b.target() == Target::Topic(topic)) {
             if kind == PortKind::Output && other.kind == PortKind::Output {
                 return Err(BindError::TopicPublished { port: port.into(), by: other.slot });
             }
-            if let Some((other_key, other_name)) = &other.ty
-                && !compatible(key, Some(*other_key))
+            if let (Some((key, name)), Some((other_key, other_name))) = (declared, &other.ty)
+                && !compatible(Some(key), Some(*other_key))
             {
                 return Err(BindError::TopicType {
                     kind,
                     port: port.into(),
-                    // Filled in by the caller, which has the module's name.
-                    declared: (String::new(), key.unwrap_or(TypeKey([0; 8]))),
+                    declared: (name.into(), key),
                     offered: (other_name.clone(), *other_key),
                     by: other.slot,
                 });
@@ -509,12 +478,12 @@ impl Bus {
         })
     }
 
-    /// Whether the firmware provides `service` on this bus.
-    fn provided(&self, service: &Service) -> Result<(), ServiceError> {
+    /// Whether the firmware serves `service` on this bus in `direction`.
+    fn served(&self, service: &Service, direction: Direction) -> Result<(), ServiceError> {
         if service.server != Server::Firmware || self.catalog.service(service.name).is_none() {
             return Err(ServiceError::NotInCatalog);
         }
-        if service.direction != Direction::Provides {
+        if service.direction != direction {
             return Err(ServiceError::Direction);
         }
         Ok(())
@@ -528,11 +497,11 @@ impl Bus {
     ///
     /// [`ServiceError`] if the firmware does not provide `service` here.
     pub fn offer(&self, service: &Service, message: &[u8]) -> Result<Offered, ServiceError> {
-        self.provided(service)?;
+        self.served(service, Direction::Provides)?;
         Ok(self.with(|routes| {
             let mut offered = Offered::default();
             for channel in routes.inputs_of(Target::Service(service)) {
-                match copy(message).map(|copy| channel.try_send(copy)) {
+                match crate::try_copy(message).map(|copy| channel.try_send(copy)) {
                     Some(Ok(())) => offered.delivered += 1,
                     _ => offered.skipped += 1,
                 }
@@ -549,7 +518,7 @@ impl Bus {
     ///
     /// [`ServiceError`] if the firmware does not provide `service` here.
     pub async fn publish(&self, service: &Service, message: &[u8]) -> Result<u32, ServiceError> {
-        self.provided(service)?;
+        self.served(service, Direction::Provides)?;
         let delivered = core::future::poll_fn(|cx| {
             let polled = self.with(|routes| {
                 routes.waiting.register(cx.waker());
@@ -578,12 +547,7 @@ impl Bus {
     ///
     /// [`ServiceError`] if the firmware does not take `service` here.
     pub async fn receive(&self, service: &Service) -> Result<(Slot, Message), ServiceError> {
-        if service.server != Server::Firmware || self.catalog.service(service.name).is_none() {
-            return Err(ServiceError::NotInCatalog);
-        }
-        if service.direction != Direction::Takes {
-            return Err(ServiceError::Direction);
-        }
+        self.served(service, Direction::Takes)?;
         Ok(core::future::poll_fn(|cx| {
             self.with(|routes| {
                 routes.waiting.register(cx.waker());
@@ -674,7 +638,7 @@ impl Routes {
             return Poll::Ready(Err(()));
         }
         for _ in 0..count {
-            match copy(message) {
+            match crate::try_copy(message) {
                 Some(copy) => copies.push(copy),
                 None => return Poll::Ready(Err(())),
             }
@@ -685,27 +649,5 @@ impl Routes {
             let _ = channel.try_send(copy);
         }
         Poll::Ready(Ok(count as u32))
-    }
-}
-
-/// A copy of `message`, or `None` if the heap has no room for it: a
-/// guest's or a service's message is never an allocation failure of the
-/// firmware.
-fn copy(message: &[u8]) -> Option<Message> {
-    let mut copy = Vec::new();
-    copy.try_reserve_exact(message.len()).ok()?;
-    copy.extend_from_slice(message);
-    Some(copy)
-}
-
-impl BindError {
-    /// A topic error with the module's declared type filled in.
-    fn with_declared(self, declared: Option<(String, TypeKey)>) -> Self {
-        match (self, declared) {
-            (BindError::TopicType { kind, port, offered, by, .. }, Some(declared)) => {
-                BindError::TopicType { kind, port, declared, offered, by }
-            }
-            (error, _) => error,
-        }
     }
 }

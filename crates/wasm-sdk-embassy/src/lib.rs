@@ -175,6 +175,15 @@ impl Wire {
     }
 }
 
+/// A copy of `bytes`, or `None` if the heap has no room for it: a guest's
+/// or a service's message is never an allocation failure of the firmware.
+pub(crate) fn try_copy(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(bytes.len()).ok()?;
+    copy.extend_from_slice(bytes);
+    Some(copy)
+}
+
 /// Whether `message` is exactly one postcard-encoded `T`.
 fn decodes<T: DeserializeOwned>(message: &[u8]) -> bool {
     matches!(postcard::take_from_bytes::<T>(message), Ok((_, rest)) if rest.is_empty())

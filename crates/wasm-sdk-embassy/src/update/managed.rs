@@ -504,22 +504,11 @@ impl Managed {
     ) {
         self.stop.reset();
         let Some(module) = module else {
-            if let Some(old) = guest.take() {
-                self.with(|c| {
-                    c.dropped_before = c.dropped_before.wrapping_add(old.env().dropped_lines)
-                });
-            }
-            if let Connect::Bus { bus, slot } = self.connect {
-                bus.unbind(slot);
-            }
+            self.take_down(guest, State::Empty);
             self.with(|c| {
-                c.state = State::Empty;
                 c.current = true;
                 c.trial = false;
                 c.deadline = None;
-                c.fuel = 0;
-                c.memory = 0;
-                c.charge = 0;
             });
             self.sink.update(self.name, &Event::Removed);
             return;
@@ -556,14 +545,7 @@ impl Managed {
                     // (a bus slot whose topic another slot took meanwhile):
                     // what runs was rejected or failed, so it stops here;
                     // the failure below restarts or falls back.
-                    drop(guest.take());
-                    if let Connect::Bus { bus, slot } = self.connect {
-                        bus.unbind(slot);
-                    }
-                    self.with(|c| {
-                        c.state = State::Stopped;
-                        c.charge = 0;
-                    });
+                    self.take_down(guest, State::Stopped);
                 }
                 self.with(|c| {
                     c.failed = true;
@@ -573,6 +555,22 @@ impl Managed {
             }
             (Ok(()), None) => {}
         }
+    }
+
+    /// Drops the guest, if any, with its channels; frees its bus bindings
+    /// and its charge; leaves the slot in `state`.
+    fn take_down(&self, guest: &mut Option<Guest<ChannelEnv>>, state: State) {
+        let dropped = guest.take().map_or(0, |old| old.env().dropped_lines);
+        if let Connect::Bus { bus, slot } = self.connect {
+            bus.unbind(slot);
+        }
+        self.with(|c| {
+            c.dropped_before = c.dropped_before.wrapping_add(dropped);
+            c.state = state;
+            c.fuel = 0;
+            c.memory = 0;
+            c.charge = 0;
+        });
     }
 
     /// Taps `guest`'s outputs and marks its module current; a module on
@@ -692,20 +690,17 @@ impl OutputTap for Managed {
     fn tap(&self, port: &str, message: &[u8]) {
         // Within the host's message limit (the rules refused longer ones);
         // a copy the heap cannot take now is skipped, not a failure.
-        let (mut copy, mut name) = (Vec::new(), String::new());
-        if copy.try_reserve_exact(message.len()).is_err()
-            || name.try_reserve_exact(port.len()).is_err()
-        {
+        let Some(copy) = crate::try_copy(message) else { return };
+        let mut name = String::new();
+        if name.try_reserve_exact(port.len()).is_err() {
             return;
         }
-        copy.extend_from_slice(message);
         name.push_str(port);
-        let port = name;
         self.with(|c| {
             if c.tap.len() == TAP_DEPTH {
                 c.tap.pop_front();
             }
-            c.tap.push_back((port, copy));
+            c.tap.push_back((name, copy));
         });
     }
 }
