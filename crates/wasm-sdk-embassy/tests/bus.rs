@@ -8,20 +8,20 @@ use std::time::Duration;
 
 use embassy_futures::block_on;
 use embassy_futures::select::{Either, Either3, select, select3};
-use module_examples_common::{AlarmEvent, Counter, Reading, to_message};
+use module_examples_common::{AlarmEvent, Counter, Reading};
 use wasm_sdk::abi::manifest::TypeDecl;
 use wasm_sdk::abi::schema::TypeKey;
 use wasm_sdk::abi::schema::postcard_schema::Schema;
 use wasm_sdk::timer::Tick;
 use wasm_sdk_build::fixture::{ECHO, Fixture};
-use wasm_sdk_embassy::bus::{BindError, Bus, Offered, Target};
+use wasm_sdk_embassy::bus::{BindError, Bus, Offered};
 use wasm_sdk_embassy::catalog::{Catalog, Direction, Service};
 use wasm_sdk_embassy::wasm_sdk_host::{Guest, Host, HostConfig, LoadError, LogLevel};
 use wasm_sdk_embassy::{ChannelEnv, Connect, PortKind, Sink, StartError, check, drive, start};
 
-static TEMPERATURE: Service = Service::provides::<Reading>("temperature");
-static ALARM: Service = Service::takes::<AlarmEvent>("alarm");
-static CATALOG: Catalog = Catalog::new(&[&TEMPERATURE, &ALARM]).with_timer();
+mod common;
+
+use common::{ALARM, CATALOG, TEMPERATURE, bindings, reading};
 
 struct Quiet;
 
@@ -51,22 +51,6 @@ fn raw_echo(input: &str, output: &str) -> Vec<u8> {
 
 fn on(bus: &'static Bus, slot: u32, wasm: &[u8]) -> Result<Guest<ChannelEnv>, StartError> {
     start(&Host::new(HostConfig::default()), "guest", wasm, Connect::Bus { bus, slot }, &QUIET)
-}
-
-fn reading(deci_celsius: i16) -> Vec<u8> {
-    to_message(&Reading { deci_celsius }).unwrap()
-}
-
-fn bindings(bus: &Bus) -> Vec<(u32, PortKind, String, String)> {
-    let mut all = Vec::new();
-    bus.bindings(|slot, kind, port, target| {
-        let target = match target {
-            Target::Service(service) => format!("service {}", service.name),
-            Target::Topic(topic) => format!("topic {topic}"),
-        };
-        all.push((slot, kind, port.to_owned(), target));
-    });
-    all
 }
 
 #[test]
@@ -249,13 +233,13 @@ fn a_full_subscriber_holds_its_publisher_back_and_nothing_is_lost() {
     assert_eq!(heard, expected, "every reading, in order");
 }
 
-/// Sends `SetTimer { period_ms: 20 }` on output 0 (`timer`), then each
+/// Sends `SetTimer { period_ms: PERIOD }` on output 0 (`timer`), then each
 /// `tick` it receives on output 1.
 const TICKER: &str = r#"(module
   (import "connectors" "receive_input" (func $recv (param i32 i32 i32) (result i32)))
   (import "connectors" "send_output" (func $send (param i32 i32 i32) (result i32)))
   (memory (export "memory") 1 1)
-  (data (i32.const 0) "\14")
+  (data (i32.const 0) "PERIOD")
   (func (export "run_task") (result i32) (local $n i32)
     (drop (call $send (i32.const 0) (i32.const 1) (i32.const 0)))
     (loop $next
@@ -265,19 +249,22 @@ const TICKER: &str = r#"(module
       (br $next))
     (unreachable)))"#;
 
+/// The ticker of period `period_ms` (one postcard byte: below 128).
+fn ticker(period_ms: u8) -> Vec<u8> {
+    assert!(period_ms < 0x80, "a one-byte varint");
+    Fixture::new(TICKER.replace("PERIOD", &format!("\\{period_ms:02x}")))
+        .typed_input("tick", ty::<Tick>())
+        .typed_output("timer", ty::<wasm_sdk::timer::SetTimer>())
+        .typed_output("ticks", ty::<Tick>())
+        .build()
+}
+
 #[test]
 fn a_timer_period_under_the_minimum_runs_at_the_minimum() {
     static TICKS: Service = Service::takes::<Tick>("ticks");
     static CATALOG: Catalog = Catalog::new(&[&TICKS]).with_timer();
     static BUS: Bus = Bus::new(&CATALOG);
-    // `SetTimer { period_ms: 1 }`.
-    let wasm = Fixture::new(
-        TICKER.replace(r#"(data (i32.const 0) "\14")"#, r#"(data (i32.const 0) "\01")"#),
-    )
-    .typed_input("tick", ty::<Tick>())
-    .typed_output("timer", ty::<wasm_sdk::timer::SetTimer>())
-    .typed_output("ticks", ty::<Tick>())
-    .build();
+    let wasm = ticker(1);
     let mut guest = on(&BUS, 1, &wasm).expect("ticker");
     let began = std::time::Instant::now();
     let firmware = async {
@@ -297,11 +284,7 @@ fn the_timer_ticks_a_guest_at_the_period_it_chose() {
     static TICKS: Service = Service::takes::<Tick>("ticks");
     static CATALOG: Catalog = Catalog::new(&[&TICKS]).with_timer();
     static BUS: Bus = Bus::new(&CATALOG);
-    let wasm = Fixture::new(TICKER)
-        .typed_input("tick", ty::<Tick>())
-        .typed_output("timer", ty::<wasm_sdk::timer::SetTimer>())
-        .typed_output("ticks", ty::<Tick>())
-        .build();
+    let wasm = ticker(20);
     let mut guest = on(&BUS, 1, &wasm).expect("ticker");
     let began = std::time::Instant::now();
     let firmware = async {

@@ -5,23 +5,20 @@
 //! firmware's `alarm` is what each module promises.
 
 use std::future::Future;
-use std::path::Path;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use embassy_futures::block_on;
 use embassy_futures::select::{Either, select, select_slice};
-use module_examples_common::{AlarmEvent, Reading, to_message};
-use wasm_sdk_embassy::bus::{Bus, Slot, Target};
-use wasm_sdk_embassy::catalog::{Catalog, Service};
+use module_examples_common::AlarmEvent;
+use wasm_sdk_embassy::bus::{Bus, Slot};
 use wasm_sdk_embassy::wasm_sdk_host::{Guest, Host, HostConfig, LogLevel};
 use wasm_sdk_embassy::{ChannelEnv, Connect, PortKind, Sink, drive, start};
-use wasm_sdk_testhost::GuestBuilder;
+use wasm_sdk_testhost::example_wasm;
 
-// The QEMU firmware's catalog.
-static TEMPERATURE: Service = Service::provides::<Reading>("temperature");
-static ALARM: Service = Service::takes::<AlarmEvent>("alarm");
-static CATALOG: Catalog = Catalog::new(&[&TEMPERATURE, &ALARM]).with_timer();
+mod common;
+
+use common::{ALARM, CATALOG, TEMPERATURE, bindings, reading};
 
 /// `heartbeat::PERIOD_MS`: the heartbeat's timer period, fixed in the
 /// module.
@@ -46,17 +43,8 @@ impl Sink for Quiet {
 static QUIET: Quiet = Quiet;
 
 /// The example guest `examples/<name>`, started on `bus` in `slot`.
-///
-/// Built from this checkout's `examples/` (as `wiring.rs` does), not with
-/// `wasm_sdk_testhost::example_wasm`: that one finds `examples/` by the
-/// test host's own manifest directory, as compiled in, which a target
-/// directory shared by two checkouts may have from the other one.
 fn install(bus: &'static Bus, slot: Slot, name: &'static str) -> Guest<ChannelEnv> {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let path = GuestBuilder::for_tests()
-        .build(examples.join(name))
-        .unwrap_or_else(|e| panic!("build {name}: {e}"));
-    let wasm = std::fs::read(path).expect("read the module");
+    let wasm = example_wasm(name).unwrap_or_else(|e| panic!("build {name}: {e}"));
     let host = Host::new(HostConfig::default());
     start(&host, name, wasm.as_slice(), Connect::Bus { bus, slot }, &QUIET)
         .unwrap_or_else(|e| panic!("{name} does not bind: {e}"))
@@ -73,10 +61,6 @@ fn run<T>(firmware: impl Future<Output = T>, guests: &mut [Guest<ChannelEnv>]) -
         Either::Second(Either::First((step, index))) => panic!("guest {index} stopped: {step:?}"),
         Either::Second(Either::Second(())) => panic!("nothing came within {TIMEOUT:?}"),
     }
-}
-
-fn reading(deci_celsius: i16) -> Vec<u8> {
-    to_message(&Reading { deci_celsius }).unwrap()
 }
 
 /// The next alarm the firmware takes, decoded, with its guest's slot.
@@ -125,15 +109,11 @@ fn pipeline(bus: &'static Bus, smoother_first: bool) {
         let alarm = install(bus, 2, "smoothed-alarm");
         [install(bus, 1, "smoother"), alarm]
     };
-    let mut bound = Vec::new();
-    bus.bindings(|slot, kind, port, target| {
-        if let Target::Topic(topic) = target {
-            bound.push((slot, kind.as_str(), port.to_owned(), topic.to_owned()));
-        }
-    });
-    bound.sort();
-    let topic = |slot, kind| (slot, kind, "topic/smoothed".to_owned(), "smoothed".to_owned());
-    assert_eq!(bound, [topic(1, "output"), topic(2, "input")]);
+    let mut bound: Vec<_> =
+        bindings(bus).into_iter().filter(|(.., target)| target.starts_with("topic ")).collect();
+    bound.sort_by_key(|(slot, ..)| *slot);
+    let topic = |slot, kind| (slot, kind, "topic/smoothed".to_owned(), "topic smoothed".to_owned());
+    assert_eq!(bound, [topic(1, PortKind::Output), topic(2, PortKind::Input)]);
 
     // Means of the last four: 240 250 253 255 | 250 240 230 220 | 240 260.
     // The raw readings would raise at 260 first; the means raise at 250,
@@ -158,11 +138,10 @@ fn the_heartbeat_raises_on_the_first_tick_without_a_reading_and_clears_on_the_ne
     let mut guests = [install(&BUS, 3, "heartbeat")];
     // Its timer ports are its own: only the sensor and the alarm are on
     // the bus.
-    let mut bound = Vec::new();
-    BUS.bindings(|slot, kind, port, _| bound.push((slot, kind, port.to_owned())));
+    let service = |kind, name: &str| (3, kind, name.to_owned(), format!("service {name}"));
     assert_eq!(
-        bound,
-        [(3, PortKind::Input, "temperature".to_owned()), (3, PortKind::Output, "alarm".to_owned())]
+        bindings(&BUS),
+        [service(PortKind::Input, "temperature"), service(PortKind::Output, "alarm")]
     );
 
     let firmware = async {
@@ -201,14 +180,10 @@ fn all_four_bind_on_one_bus_as_the_firmware_runs_them() {
     static BUS: Bus = Bus::new(&CATALOG);
     let names = ["thermostat", "smoother", "smoothed-alarm", "heartbeat"];
     let _guests: Vec<_> = (1..).zip(names).map(|(slot, name)| install(&BUS, slot, name)).collect();
-    let mut bound = Vec::new();
-    BUS.bindings(|slot, kind, port, target| {
-        let target = match target {
-            Target::Service(service) => format!("service {}", service.name),
-            Target::Topic(topic) => format!("topic {topic}"),
-        };
-        bound.push(format!("{slot} {} {port} -> {target}", kind.as_str()));
-    });
+    let bound: Vec<String> = bindings(&BUS)
+        .into_iter()
+        .map(|(slot, kind, port, target)| format!("{slot} {} {port} -> {target}", kind.as_str()))
+        .collect();
     assert_eq!(
         bound,
         [
