@@ -24,7 +24,6 @@ mod device;
 mod observe;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use device::Firmware;
@@ -63,17 +62,24 @@ fn guest(package: &str) -> Vec<u8> {
     std::fs::read(path).expect("read the built guest")
 }
 
-/// Builds the serve firmware with the suite's tick (not within a step's
-/// time).
-fn build_firmware(qemu_host: &Path) {
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--locked", "--features", "update"])
-        .env("WASM_SDK_PUBLIC_KEY", "")
-        .env("WASM_SDK_SERVE_TICK_MS", TICK_MS)
-        .current_dir(qemu_host)
-        .status()
-        .expect("cargo");
-    assert!(status.success(), "the serve firmware does not build");
+/// The suite's modules and the firmware, built before any step's time.
+struct Suite {
+    qemu_host: PathBuf,
+    thermostat: Vec<u8>,
+    smoother: Vec<u8>,
+    smoothed_alarm: Vec<u8>,
+}
+
+fn prepare() -> Suite {
+    let qemu_host = workspace_root().join("examples/qemu-host");
+    let suite = Suite {
+        thermostat: guest("thermostat"),
+        smoother: guest("smoother"),
+        smoothed_alarm: guest("smoothed-alarm"),
+        qemu_host,
+    };
+    Firmware::build(&suite.qemu_host);
+    suite
 }
 
 /// Waits for a console line after `mark` for which `wanted` holds.
@@ -209,10 +215,7 @@ fn flood_sink() -> Vec<u8> {
 #[test]
 #[ignore = "runs the serve firmware on QEMU: .ci/run runs it"]
 fn modules_bind_to_the_device_s_services_and_to_each_other() {
-    let qemu_host = workspace_root().join("examples/qemu-host");
-    let (thermostat, smoother, smoothed_alarm) =
-        (guest("thermostat"), guest("smoother"), guest("smoothed-alarm"));
-    build_firmware(&qemu_host);
+    let Suite { qemu_host, thermostat, smoother, smoothed_alarm } = prepare();
     let fw = start(&qemu_host, None);
 
     // A module on `temperature` and `alarm` in a free slot: its alarms
@@ -314,10 +317,7 @@ fn install_pipeline(fw: &Firmware, first: (u32, &[u8]), second: (u32, &[u8]), al
 #[test]
 #[ignore = "runs the serve firmware on QEMU: .ci/run runs it"]
 fn after_a_restart_every_confirmed_module_comes_back() {
-    let qemu_host = workspace_root().join("examples/qemu-host");
-    let (thermostat, smoother, smoothed_alarm) =
-        (guest("thermostat"), guest("smoother"), guest("smoothed-alarm"));
-    build_firmware(&qemu_host);
+    let Suite { qemu_host, thermostat, smoother, smoothed_alarm } = prepare();
     let storage = tempfile_path();
     {
         let fw = start(&qemu_host, Some(&storage));

@@ -468,16 +468,7 @@ fn every_hostile_case_over_the_air() {
         let names: Vec<&str> = only.split(',').collect();
         set.retain(|c| names.contains(&c.name.as_str()));
     }
-    // Build the firmware now, not within a case's time.
-    // With `serve`'s environment (no public key): another one rebuilds.
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--locked", "--features", "update"])
-        .env("WASM_SDK_PUBLIC_KEY", "")
-        .env("WASM_SDK_SERVE_TICK_MS", TICK_MS)
-        .current_dir(&qemu_host)
-        .status()
-        .expect("cargo");
-    assert!(status.success(), "the serve firmware does not build");
+    Firmware::build(&qemu_host);
 
     // Firmware lives side by side: a case mostly waits (on the trial, on
     // the feed), so lanes divide the suite's time.
