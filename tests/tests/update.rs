@@ -874,7 +874,10 @@ fn an_empty_bus_slot_takes_a_module_that_binds_and_refuses_one_that_does_not() {
     // `image erase` of the running slot: the guest goes, and its bindings.
     server.server_mut().slots_mut().remove(1).expect("an empty-slot guest may be removed");
     let mut bound = 0;
-    BUS.bindings(|_, _, _, _| bound += 1);
+    BUS.bindings(|_, _, _, _, _| {
+        bound += 1;
+        true
+    });
     assert_eq!(bound, 2, "bound until the guest is removed");
     let script = async {
         until("removed", || EVENTS.has("slot1: Removed")).await;
@@ -885,7 +888,7 @@ fn an_empty_bus_slot_takes_a_module_that_binds_and_refuses_one_that_does_not() {
         script,
     ));
     assert!(matches!(done, Either3::Third(())));
-    BUS.bindings(|slot, kind, port, _| panic!("slot {slot} {kind:?} `{port}` still bound"));
+    BUS.bindings(|slot, kind, port, _, _| panic!("slot {slot} {kind:?} `{port}` still bound"));
     assert_eq!(SLOT.state(), State::Empty);
     assert_eq!(BUS.offer(&catalog::TEMPERATURE, &reading(250)).unwrap().delivered, 0);
 }

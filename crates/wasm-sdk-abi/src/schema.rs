@@ -184,6 +184,17 @@ pub const fn encode_schema<const N: usize>(ty: &NamedType) -> [u8; N] {
     out
 }
 
+/// Writes `ty`'s encoding (as [`encode_schema`]) into `out` when it fits,
+/// and returns its length either way: a device encodes the schemas of its
+/// services on request, straight into a response.
+pub fn write_schema(ty: &NamedType, out: &mut [u8]) -> usize {
+    let len = write_named_type(&mut [], 0, ty);
+    if let Some(out) = out.get_mut(..len) {
+        write_named_type(out, 0, ty);
+    }
+    len
+}
+
 /// Writes `ty`'s encoding into `out` at `at`, or only counts it when
 /// `out` is empty; returns the position after it. Also the writer the
 /// manifest's encoder uses.

@@ -424,9 +424,6 @@ impl Bus {
                         outbox
                     }
                 };
-                if timer {
-                    continue;
-                }
                 routes.bindings.push(Binding {
                     slot,
                     kind,
@@ -450,12 +447,20 @@ impl Bus {
         });
     }
 
-    /// Calls `each` with every bound port: its slot, input or output, the
-    /// port's name, and its service or topic.
-    pub fn bindings(&self, mut each: impl FnMut(Slot, PortKind, &str, Target<'_>)) {
+    /// Calls `each` with every bound port, in the order bound: its slot,
+    /// input or output, the port's name, its service or topic, and its type
+    /// as the module declares it (name and key). Stops when `each` returns
+    /// `false`.
+    pub fn bindings(
+        &self,
+        mut each: impl FnMut(Slot, PortKind, &str, Target<'_>, Option<(&str, TypeKey)>) -> bool,
+    ) {
         self.with(|routes| {
             for b in &routes.bindings {
-                each(b.slot, b.kind, &b.port, b.target());
+                let ty = b.ty.as_ref().map(|(key, name)| (name.as_str(), *key));
+                if !each(b.slot, b.kind, &b.port, b.target(), ty) {
+                    return;
+                }
             }
         });
     }

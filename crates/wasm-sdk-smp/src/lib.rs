@@ -12,7 +12,7 @@ pub mod server;
 pub mod slots;
 
 pub use frame::{FrameDecoder, FrameError, Received};
-pub use guests::{GuestInfo, Guests, NoGuests};
+pub use guests::{BindingInfo, GuestInfo, Guests, NoGuests, ServiceInfo};
 pub use server::{Action, Server};
 pub use slots::{ImageState, SlotError, Slots};
 

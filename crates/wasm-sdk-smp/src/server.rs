@@ -5,7 +5,7 @@ use minicbor::encode::Write;
 use minicbor::encode::write::{Cursor, EndOfSlice};
 use sha2::{Digest, Sha256};
 
-use crate::guests::{GROUP_GUESTS, GuestInfo, Guests, NoGuests};
+use crate::guests::{BindingInfo, GROUP_GUESTS, GuestInfo, Guests, NoGuests, ServiceInfo};
 use crate::header::{HEADER_LEN, Header, Op};
 use crate::slots::{ImageState, SlotError, Slots, rc};
 
@@ -25,6 +25,8 @@ const GUESTS_STOP: u8 = 1;
 const GUESTS_START: u8 = 2;
 const GUESTS_SEND: u8 = 3;
 const GUESTS_OUTPUTS: u8 = 4;
+const GUESTS_SERVICES: u8 = 5;
+const GUESTS_BINDINGS: u8 = 6;
 
 /// What the caller must do after sending a response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,12 +250,13 @@ impl<S: Slots, G: Guests> Server<S, G> {
         body: &[u8],
         enc: &mut Enc<'_>,
     ) -> Result<Reply, minicbor::encode::Error<EndOfSlice>> {
-        let (mut name, mut port, mut data) = (None, None, None);
+        let (mut name, mut port, mut data, mut from) = (None, None, None, 0);
         let parsed = fields(body, |key, d| {
             match key {
                 "name" => name = Some(d.str()?),
                 "port" => port = Some(d.str()?),
                 "data" => data = Some(d.bytes()?),
+                "from" => from = d.u32()?,
                 _ => d.skip()?,
             }
             Ok(())
@@ -315,6 +318,16 @@ impl<S: Slots, G: Guests> Server<S, G> {
                 }
                 enc.end()?;
                 return Ok(Reply::Done);
+            }
+            (GUESTS_SERVICES, Op::Read) => {
+                let mut page = Page::begin(enc, "services", from)?;
+                self.guests.services(&mut |s| page.add(|enc| encode_service(enc, s)));
+                return page.finish();
+            }
+            (GUESTS_BINDINGS, Op::Read) => {
+                let mut page = Page::begin(enc, "bindings", from)?;
+                self.guests.bindings(&mut |b| page.add(|enc| encode_binding(enc, b)));
+                return page.finish();
             }
             _ => Err(SlotError::new(rc::ENOTSUP, "unknown group or command")),
         };
@@ -557,6 +570,111 @@ fn encode_guest(enc: &mut Enc<'_>, g: &GuestInfo<'_>) -> EncResult {
 fn encode_output(enc: &mut Enc<'_>, port: &str, data: &[u8]) -> EncResult {
     enc.map(2)?.str("port")?.str(port)?.str("data")?.bytes(data)?;
     Ok(())
+}
+
+/// A paged list in a response: `{key: [entries], "next": n}`, the entries
+/// from number `from` that fit, and `next` when some are left.
+struct Page<'e, 'b> {
+    enc: &'e mut Enc<'b>,
+    /// The number of the next entry offered.
+    index: u32,
+    from: u32,
+    /// Where the entries must end, to leave room for the ends of the array
+    /// and the map and for `next`.
+    capacity: usize,
+    written: u32,
+    /// The first entry that did not fit.
+    next: Option<u32>,
+    /// Where the response's map starts: a map of one entry, made two when
+    /// `next` follows.
+    start: usize,
+}
+
+/// Bytes a [`Page`] keeps for its end: the array's break, and `"next"`
+/// with a `u32`.
+const PAGE_END: usize = 1 + 5 + 5;
+
+/// CBOR's head of a map of two entries (major type 5, count 2).
+const MAP_OF_TWO: u8 = 0xa2;
+
+impl<'e, 'b> Page<'e, 'b> {
+    fn begin(
+        enc: &'e mut Enc<'b>,
+        key: &str,
+        from: u32,
+    ) -> Result<Self, minicbor::encode::Error<EndOfSlice>> {
+        let capacity = enc.writer().get_ref().len().saturating_sub(PAGE_END);
+        let start = enc.writer().position();
+        enc.map(1)?.str(key)?.begin_array()?;
+        Ok(Page { enc, index: 0, from, capacity, written: 0, next: None, start })
+    }
+
+    /// Offers the next entry: skipped before `from`, written if it fits;
+    /// `false` once one did not (the rest is for the next page).
+    fn add(&mut self, entry: impl FnOnce(&mut Enc<'b>) -> Option<()>) -> bool {
+        if self.next.is_some() {
+            return false;
+        }
+        let index = self.index;
+        self.index = index.saturating_add(1);
+        if index < self.from {
+            return true;
+        }
+        let before = self.enc.writer().position();
+        if entry(self.enc).is_some() && self.enc.writer().position() <= self.capacity {
+            self.written += 1;
+            return true;
+        }
+        self.enc.writer_mut().set_position(before);
+        self.next = Some(index);
+        false
+    }
+
+    fn finish(self) -> Result<Reply, minicbor::encode::Error<EndOfSlice>> {
+        if self.written == 0 && self.next.is_some() {
+            // Else a client asking for the same page again would loop.
+            return Ok(Reply::Error(SlotError::new(
+                rc::ENOMEM,
+                "an entry does not fit a response: raise the SMP buffer (the server's buf_size)",
+            )));
+        }
+        self.enc.end()?;
+        if let Some(next) = self.next {
+            self.enc.str("next")?.u32(next)?;
+            // The map's head, `map(1)` in one byte, becomes `map(2)`.
+            if let Some(head) = self.enc.writer_mut().get_mut().get_mut(self.start) {
+                *head = MAP_OF_TWO;
+            }
+        }
+        Ok(Reply::Done)
+    }
+}
+
+fn encode_service(enc: &mut Enc<'_>, s: &ServiceInfo<'_>) -> Option<()> {
+    enc.map(5).ok()?.str("name").ok()?.str(s.name).ok()?;
+    enc.str("direction").ok()?.str(s.direction).ok()?;
+    enc.str("type").ok()?.str(s.ty).ok()?.str("key").ok()?.bytes(&s.key).ok()?;
+    // The schema is written in place, after its length.
+    let len = (s.schema)(&mut []);
+    enc.str("schema").ok()?.bytes_len(u64::try_from(len).ok()?).ok()?;
+    let cursor = enc.writer_mut();
+    let at = cursor.position();
+    let out = cursor.get_mut().get_mut(at..at.checked_add(len)?)?;
+    (s.schema)(out);
+    cursor.set_position(at + len);
+    Some(())
+}
+
+fn encode_binding(enc: &mut Enc<'_>, b: &BindingInfo<'_>) -> Option<()> {
+    let typed = b.ty.is_some();
+    enc.map(if typed { 8 } else { 6 }).ok()?;
+    enc.str("guest").ok()?.str(b.guest).ok()?.str("image").ok()?.u32(b.image).ok()?;
+    enc.str("kind").ok()?.str(b.kind).ok()?.str("port").ok()?.str(b.port).ok()?;
+    enc.str("to").ok()?.str(b.to).ok()?.str("target").ok()?.str(b.target).ok()?;
+    if let Some((name, key)) = b.ty {
+        enc.str("type").ok()?.str(name).ok()?.str("key").ok()?.bytes(&key).ok()?;
+    }
+    Some(())
 }
 
 /// Writes `{"rc": rc, "rsn": reason}` (`reason: detail` with a detail, or

@@ -9,7 +9,7 @@ mod common;
 
 use common::client::{self as smp, Memory, cbor, hex, module, upload};
 use common::doubles::CAPACITY;
-use common::doubles::EchoGuest;
+use common::doubles::{BINDINGS, EchoGuest, SERVICES};
 use sha2::{Digest, Sha256};
 use wasm_sdk_smp::Action;
 use wasm_sdk_smp::header::Op;
@@ -185,6 +185,88 @@ fn the_guest_group_lists_sends_and_hands_outputs_over_once() {
     assert_eq!(c.request(Op::Write, 64, 3, &bad_port).get("rsn"), Some("no such port"));
     assert_eq!(c.request(Op::Write, 64, 3, &name).get("rc"), Some("3"), "send without port");
     assert_eq!(c.request(Op::Write, 64, 9, &name).get("rc"), Some("8"));
+}
+
+/// Every entry of a paged guest-group list (`services`, `bindings`), one
+/// request per page, and the number of pages.
+fn paged(c: &mut Client<EchoGuest>, cmd: u8, key: &str) -> (Vec<String>, usize) {
+    let (mut entries, mut pages, mut from) = (Vec::new(), 0, 0u32);
+    loop {
+        let body = cbor(|e| {
+            e.map(1).unwrap().str("from").unwrap().u32(from).unwrap();
+        });
+        let r = c.request(Op::Read, 64, cmd, &body);
+        let list = r.get(key).unwrap_or_else(|| panic!("no `{key}`: {:?}", r.fields));
+        let list = list.strip_prefix('[').unwrap().strip_suffix(']').unwrap();
+        entries.extend(list.split("}, {").map(str::to_owned));
+        pages += 1;
+        match r.get("next") {
+            Some(next) => from = next.parse().unwrap(),
+            None => return (entries, pages),
+        }
+        assert!(pages < 100, "paging does not end");
+    }
+}
+
+#[test]
+fn the_guest_group_lists_the_catalog_and_the_bindings_in_pages() {
+    let mut c = with_guest();
+    let (services, pages) = paged(&mut c, 5, "services");
+    assert!(pages > 1, "the catalog is larger than a frame");
+    assert_eq!(services.len(), SERVICES, "each service once, in order");
+    for (i, service) in services.iter().enumerate() {
+        let name = format!("name: s{i:02}");
+        let direction = if i % 2 == 0 { "provides" } else { "takes" };
+        let schema = format!("schema: {}", hex(&vec![i as u8; i + 1]));
+        for field in [name, format!("direction: {direction}"), "type: Reading".into(), schema] {
+            assert!(service.contains(&field), "service {i}: no `{field}` in {service}");
+        }
+    }
+    let (bindings, pages) = paged(&mut c, 6, "bindings");
+    assert!(pages > 1 && bindings.len() == BINDINGS, "{pages} pages, {} bindings", bindings.len());
+    assert!(
+        bindings[2].contains(
+            "kind: output, port: topic/smoothed, to: topic, target: smoothed, type: Reading"
+        ),
+        "{}",
+        bindings[2]
+    );
+    assert!(!bindings[3].contains("type:"), "an untyped port has no type: {}", bindings[3]);
+    // A page past the end is empty, and has no `next`.
+    let past = cbor(|e| {
+        e.map(1).unwrap().str("from").unwrap().u32(1000).unwrap();
+    });
+    let r = c.request(Op::Read, 64, 5, &past);
+    assert_eq!((r.get("services"), r.get("next")), (Some("[]"), None));
+}
+
+#[test]
+fn a_catalog_entry_larger_than_a_frame_is_an_error_not_a_loop() {
+    let mut c = {
+        let mut guest = EchoGuest::default();
+        guest.huge_service = true;
+        Client::new(Memory::with_guests(guest))
+    };
+    let at = |from: u32| {
+        cbor(|e| {
+            e.map(1).unwrap().str("from").unwrap().u32(from).unwrap();
+        })
+    };
+    // The pages before it end where it starts.
+    let mut from = 0;
+    loop {
+        let r = c.request(Op::Read, 64, 5, &at(from));
+        match r.get("next") {
+            Some(next) => from = next.parse().unwrap(),
+            None => panic!("the huge service was left out: {:?}", r.fields),
+        }
+        if from == SERVICES as u32 {
+            break;
+        }
+    }
+    let r = c.request(Op::Read, 64, 5, &at(from));
+    assert_eq!(r.get("rc"), Some("2"), "ENOMEM: {:?}", r.fields);
+    assert!(r.get("rsn").unwrap().contains("buf_size"), "{:?}", r.fields);
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! The guest group (SMP group 64) over a firmware's managed guests.
 
+use wasm_sdk_host::abi::schema::write_schema;
 use wasm_sdk_smp::slots::{SlotError, rc};
-use wasm_sdk_smp::{GuestInfo, Guests};
+use wasm_sdk_smp::{BindingInfo, GuestInfo, Guests, ServiceInfo};
 
 use super::managed::{Managed, State};
-use crate::Connect;
+use crate::bus::{Bus, Target};
+use crate::{Connect, PortKind};
 
 /// The managed guests of a firmware: the guest group of its SMP server.
 #[derive(Clone, Copy)]
@@ -28,6 +30,14 @@ impl Fleet {
 
     pub(super) fn image(&self, image: u32) -> Option<&'static Managed> {
         self.guests.iter().copied().find(|managed| managed.image == image)
+    }
+
+    /// The bus of the guests on one (a firmware keeps one).
+    fn bus(&self) -> Option<&'static Bus> {
+        self.guests.iter().find_map(|managed| match managed.connect {
+            Connect::Bus { bus, .. } => Some(bus),
+            Connect::Wiring(_) => None,
+        })
     }
 }
 
@@ -109,5 +119,55 @@ impl Guests for Fleet {
             }
         });
         Ok(())
+    }
+
+    fn services(&self, each: &mut dyn FnMut(&ServiceInfo<'_>) -> bool) {
+        let Some(bus) = self.bus() else { return };
+        for service in bus.catalog().services() {
+            let info = ServiceInfo {
+                name: service.name,
+                direction: service.direction.as_str(),
+                ty: service.ty.name,
+                key: service.ty.key.0,
+                schema: &|out| write_schema(service.schema, out),
+            };
+            if !each(&info) {
+                return;
+            }
+        }
+    }
+
+    fn bindings(&self, each: &mut dyn FnMut(&BindingInfo<'_>) -> bool) {
+        // Wired guests first, in the fleet's order, then the bus's, in the
+        // order bound: a stable order for paging while nothing changes.
+        for managed in self.guests {
+            let Connect::Wiring(wiring) = managed.connect else { continue };
+            let inputs = wiring.inputs.iter().map(|wire| (PortKind::Input, wire));
+            let outputs = wiring.outputs.iter().map(|wire| (PortKind::Output, wire));
+            for (kind, wire) in inputs.chain(outputs) {
+                let info = BindingInfo {
+                    guest: managed.name,
+                    image: managed.image,
+                    kind: kind.as_str(),
+                    port: wire.name,
+                    to: "wired",
+                    target: wire.name,
+                    ty: wire.ty.map(|ty| (ty.name, ty.key.0)),
+                };
+                if !each(&info) {
+                    return;
+                }
+            }
+        }
+        let Some(bus) = self.bus() else { return };
+        bus.bindings(|slot, kind, port, target, ty| {
+            let (to, target) = match target {
+                Target::Service(service) => ("service", service.name),
+                Target::Topic(topic) => ("topic", topic),
+            };
+            let guest = self.image(slot).map_or("", |managed| managed.name);
+            let ty = ty.map(|(name, key)| (name, key.0));
+            each(&BindingInfo { guest, image: slot, kind: kind.as_str(), port, to, target, ty })
+        });
     }
 }

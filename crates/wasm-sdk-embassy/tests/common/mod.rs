@@ -22,12 +22,13 @@ pub fn reading(deci_celsius: i16) -> Vec<u8> {
 /// `topic NAME`.
 pub fn bindings(bus: &Bus) -> Vec<(Slot, PortKind, String, String)> {
     let mut all = Vec::new();
-    bus.bindings(|slot, kind, port, target| {
+    bus.bindings(|slot, kind, port, target, _| {
         let target = match target {
             Target::Service(service) => format!("service {}", service.name),
             Target::Topic(topic) => format!("topic {topic}"),
         };
         all.push((slot, kind, port.to_owned(), target));
+        true
     });
     all
 }

@@ -13,7 +13,7 @@ use embedded_storage::nor_flash::{
 use sha2::{Digest, Sha256};
 use wasm_sdk_smp::flash::{Install, Layout};
 use wasm_sdk_smp::slots::{ImageState, SlotError, Slots, rc};
-use wasm_sdk_smp::{GuestInfo, Guests};
+use wasm_sdk_smp::{BindingInfo, GuestInfo, Guests, ServiceInfo};
 
 /// One guest slot per image in RAM. A module "validates" when it starts
 /// with the Wasm magic; an install makes it the pending slot 1 entry.
@@ -100,6 +100,8 @@ impl Slots for RamSlots {
 /// (outputs wait until taken).
 #[derive(Default)]
 pub struct EchoGuest {
+    /// Offer a last service whose schema fits no response.
+    pub huge_service: bool,
     stopped: bool,
     received: u32,
     pending: std::collections::VecDeque<Vec<u8>>,
@@ -154,7 +156,60 @@ impl Guests for EchoGuest {
         }
         Ok(())
     }
+    fn services(&self, each: &mut dyn FnMut(&ServiceInfo<'_>) -> bool) {
+        for i in 0..=SERVICES {
+            let huge = i == SERVICES;
+            if huge && !self.huge_service {
+                return;
+            }
+            // Service `i`'s schema is `i + 1` bytes of `i`, so a client can
+            // tell a truncated or shifted one.
+            let len = if huge { 2000 } else { i + 1 };
+            let schema = move |out: &mut [u8]| {
+                if let Some(out) = out.get_mut(..len) {
+                    out.fill(i as u8);
+                }
+                len
+            };
+            let name = format!("s{i:02}");
+            let info = ServiceInfo {
+                name: &name,
+                direction: if i % 2 == 0 { "provides" } else { "takes" },
+                ty: "Reading",
+                key: [i as u8; 8],
+                schema: &schema,
+            };
+            if !each(&info) {
+                return;
+            }
+        }
+    }
+    fn bindings(&self, each: &mut dyn FnMut(&BindingInfo<'_>) -> bool) {
+        let ports = ["temperature", "tick", "topic/smoothed", "alarm"];
+        for (i, port) in ports.iter().cycle().take(BINDINGS).enumerate() {
+            let info = BindingInfo {
+                guest: "echo",
+                image: (i / ports.len()) as u32,
+                kind: if i % 4 < 2 { "input" } else { "output" },
+                port,
+                to: if port.starts_with("topic/") { "topic" } else { "service" },
+                target: port.trim_start_matches("topic/"),
+                ty: (i % 2 == 0).then_some(("Reading", [7; 8])),
+            };
+            if !each(&info) {
+                return;
+            }
+        }
+    }
 }
+
+/// Services in the [`EchoGuest`]'s catalog: more than one response holds
+/// (the client's frames are 1 KiB). With [`EchoGuest::huge_service`], one
+/// more follows whose schema fits no response.
+pub const SERVICES: usize = 60;
+
+/// Bindings the [`EchoGuest`] reports: more than one response holds.
+pub const BINDINGS: usize = 40;
 
 impl EchoGuest {
     fn known(&self, name: &str) -> Result<(), SlotError> {
