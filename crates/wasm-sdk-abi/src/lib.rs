@@ -6,6 +6,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod catalog;
 pub mod imports;
 pub mod manifest;
 #[cfg(feature = "alloc")]

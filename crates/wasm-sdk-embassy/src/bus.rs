@@ -44,6 +44,7 @@ use core::task::{Context, Poll};
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::waitqueue::MultiWakerRegistration;
+use wasm_sdk_host::abi::catalog::{Bind, Refusal, bind};
 use wasm_sdk_host::abi::schema::{TypeKey, compatible};
 use wasm_sdk_host::{Guest, SendError};
 
@@ -66,22 +67,15 @@ pub enum Target<'a> {
 /// declares against what the bus offers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BindError {
-    /// A plain port names no service of the catalog.
-    NoService {
+    /// A plain port binds no service: the catalog's rule
+    /// ([`bind`](wasm_sdk_host::abi::catalog::bind)) refused it.
+    Service {
         /// Input or output.
         kind: PortKind,
         /// The port.
         port: String,
-    },
-    /// A plain port names a service of the other direction (an input
-    /// naming a service the firmware takes, or the reverse).
-    Direction {
-        /// Input or output.
-        kind: PortKind,
-        /// The port.
-        port: String,
-        /// What the service does.
-        service: Direction,
+        /// Why: no such service, or one of the other direction.
+        refusal: Refusal,
     },
     /// A topic port's type is not the type the topic carries now.
     TopicType {
@@ -110,18 +104,7 @@ impl BindError {
     /// with [`port`](Self::port).
     pub fn as_str(&self) -> &'static str {
         match self {
-            BindError::NoService { kind: PortKind::Input, .. } => {
-                "the module declares an input the firmware has no service for"
-            }
-            BindError::NoService { kind: PortKind::Output, .. } => {
-                "the module declares an output the firmware has no service for"
-            }
-            BindError::Direction { kind: PortKind::Input, .. } => {
-                "the module declares an input for a service the firmware takes"
-            }
-            BindError::Direction { kind: PortKind::Output, .. } => {
-                "the module declares an output for a service the firmware provides"
-            }
+            BindError::Service { kind, refusal, .. } => refusal.as_str(*kind),
             BindError::TopicType { .. } => "a topic port's type is not the topic's",
             BindError::TopicPublished { .. } => "another guest publishes the topic",
         }
@@ -130,8 +113,7 @@ impl BindError {
     /// The port the error is about.
     pub fn port(&self) -> &str {
         match self {
-            BindError::NoService { port, .. }
-            | BindError::Direction { port, .. }
+            BindError::Service { port, .. }
             | BindError::TopicType { port, .. }
             | BindError::TopicPublished { port, .. } => port,
         }
@@ -141,24 +123,7 @@ impl BindError {
 impl fmt::Display for BindError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BindError::NoService { kind, port } => write!(
-                f,
-                "{} `{port}`: the firmware offers no service `{port}` (mark a port between guests `#[topic]`)",
-                kind.as_str()
-            ),
-            BindError::Direction { kind, port, service } => write!(
-                f,
-                "{} `{port}`: the firmware's service `{port}` {} messages, so it binds {}",
-                kind.as_str(),
-                match service {
-                    Direction::Provides => "provides",
-                    Direction::Takes => "takes",
-                },
-                match service {
-                    Direction::Provides => "an input",
-                    Direction::Takes => "an output",
-                }
-            ),
+            BindError::Service { kind, port, refusal } => refusal.write(f, *kind, port),
             BindError::TopicType { kind, port, declared, offered, by } => write!(
                 f,
                 "{} `{port}` declares `{}` (key {}) but the topic carries `{}` (key {}), as bound by slot {by}",
@@ -296,24 +261,22 @@ impl Bus {
                 PortKind::Output => guest.outputs(),
             };
             for (index, port) in names.iter().enumerate() {
-                let service = match topic_of(port) {
-                    Some(topic) => {
+                let find = |name: &str| {
+                    let service = self.catalog.service(name)?;
+                    Some((service, service.direction))
+                };
+                // A service port's type was checked by the host's load
+                // check, which `start` and `check` run with the catalog's
+                // services as its channels (`LoadError::PortType`).
+                let service = match bind(kind, port, find) {
+                    Ok(Bind::Service(service)) => Some(service),
+                    Ok(Bind::Topic(topic)) => {
                         let ty = guest.port_type(kind, index);
                         self.check_topic(routes, slot, kind, port, topic, ty)?;
                         None
                     }
-                    None => {
-                        let Some(service) = self.catalog.service(port) else {
-                            return Err(BindError::NoService { kind, port: port.clone() });
-                        };
-                        if service.direction.port_kind() != kind {
-                            let service = service.direction;
-                            return Err(BindError::Direction { kind, port: port.clone(), service });
-                        }
-                        // Its type was checked by the host's load check,
-                        // which `start` and `check` run with the catalog's
-                        // services as its channels (`LoadError::PortType`).
-                        Some(service)
+                    Err(refusal) => {
+                        return Err(BindError::Service { kind, port: port.clone(), refusal });
                     }
                 };
                 plan.push((kind, service));

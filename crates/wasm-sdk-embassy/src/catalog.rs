@@ -24,39 +24,11 @@
 
 use serde::de::DeserializeOwned;
 use wasm_sdk::timer::{SetTimer, TICK, TIMER, Tick};
+pub use wasm_sdk_host::abi::catalog::Direction;
 pub use wasm_sdk_host::abi::manifest::topic_of;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
 use wasm_sdk_host::abi::schema::postcard_schema::schema::NamedType;
 use wasm_sdk_host::abi::schema::{ChannelType, PortType};
-
-use crate::PortKind;
-
-/// Which way a service's messages go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// The firmware sends, guests receive: a guest binds it with an input.
-    Provides,
-    /// Guests send, the firmware receives: a guest binds it with an output.
-    Takes,
-}
-
-impl Direction {
-    /// The kind of guest port that binds a service of this direction.
-    pub const fn port_kind(self) -> PortKind {
-        match self {
-            Direction::Provides => PortKind::Input,
-            Direction::Takes => PortKind::Output,
-        }
-    }
-
-    /// `"provides"` or `"takes"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Direction::Provides => "provides",
-            Direction::Takes => "takes",
-        }
-    }
-}
 
 /// Who serves a service's messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use embassy_futures::block_on;
 use embassy_futures::select::{Either, Either3, select, select3};
 use module_examples_common::{AlarmEvent, Counter, Reading};
+use wasm_sdk::abi::catalog::Refusal;
 use wasm_sdk::abi::manifest::TypeDecl;
 use wasm_sdk::abi::schema::TypeKey;
 use wasm_sdk::abi::schema::postcard_schema::Schema;
@@ -61,17 +62,21 @@ fn a_port_binds_only_a_service_of_its_name_direction_and_type() {
     let missing = refused(raw_echo("humidity", "alarm"));
     assert_eq!(
         missing,
-        StartError::Bind(BindError::NoService { kind: PortKind::Input, port: "humidity".into() })
+        StartError::Bind(BindError::Service {
+            kind: PortKind::Input,
+            port: "humidity".into(),
+            refusal: Refusal::NoService
+        })
     );
     assert!(missing.to_string().contains("no service `humidity`"), "{missing}");
 
     let backwards = refused(raw_echo("alarm", "temperature"));
     assert_eq!(
         backwards,
-        StartError::Bind(BindError::Direction {
+        StartError::Bind(BindError::Service {
             kind: PortKind::Input,
             port: "alarm".into(),
-            service: Direction::Takes
+            refusal: Refusal::Direction(Direction::Takes)
         })
     );
 

@@ -136,12 +136,17 @@ fn the_heartbeat_raises_on_the_first_tick_without_a_reading_and_clears_on_the_ne
     static BUS: Bus = Bus::new(&CATALOG);
     let began = Instant::now();
     let mut guests = [install(&BUS, 3, "heartbeat")];
-    // Its timer ports are its own: only the sensor and the alarm are on
-    // the bus.
+    // Its timer ports are listed among its bindings, beside the sensor and
+    // the alarm.
     let service = |kind, name: &str| (3, kind, name.to_owned(), format!("service {name}"));
     assert_eq!(
         bindings(&BUS),
-        [service(PortKind::Input, "temperature"), service(PortKind::Output, "alarm")]
+        [
+            service(PortKind::Input, "tick"),
+            service(PortKind::Input, "temperature"),
+            service(PortKind::Output, "timer"),
+            service(PortKind::Output, "alarm")
+        ]
     );
 
     let firmware = async {
@@ -193,7 +198,9 @@ fn all_four_bind_on_one_bus_as_the_firmware_runs_them() {
             "2 output topic/smoothed -> topic smoothed",
             "3 input topic/smoothed -> topic smoothed",
             "3 output alarm -> service alarm",
+            "4 input tick -> service tick",
             "4 input temperature -> service temperature",
+            "4 output timer -> service timer",
             "4 output alarm -> service alarm",
         ]
     );
