@@ -31,6 +31,12 @@ pub enum TestHostError {
     Payload(postcard::Error),
     /// A JSON message could not be encoded or decoded with its port's type.
     Json(String),
+    /// A catalog file, or a module checked against one, could not be read.
+    Catalog(String),
+    /// A port of the module binds nothing in the host's catalog
+    /// ([`TestHostBuilder::catalog`](crate::TestHostBuilder::catalog)):
+    /// the device would refuse the upload, for this reason.
+    Bind(String),
 }
 
 impl fmt::Display for TestHostError {
@@ -46,6 +52,8 @@ impl fmt::Display for TestHostError {
             TestHostError::UnknownOutput(name) => write!(f, "module has no output `{name}`"),
             TestHostError::Payload(e) => write!(f, "payload: {e}"),
             TestHostError::Json(e) => write!(f, "json: {e}"),
+            TestHostError::Catalog(e) => write!(f, "catalog: {e}"),
+            TestHostError::Bind(e) => write!(f, "the device would refuse the module: {e}"),
         }
     }
 }

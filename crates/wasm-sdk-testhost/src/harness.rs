@@ -12,6 +12,7 @@ use wasm_sdk_host::abi::schema::postcard_schema::Schema;
 use wasm_sdk_host::abi::schema::{ChannelType, PortType};
 use wasm_sdk_host::{Guest, Host, HostConfig, LoadError, LogLevel, ModuleInfo, Step};
 
+use crate::catalog::DeviceCatalog;
 use crate::error::TestHostError;
 use crate::transcript::Transcript;
 use crate::types::{Channels, PortSchemas};
@@ -21,6 +22,7 @@ use crate::types::{Channels, PortSchemas};
 pub struct TestHostBuilder {
     config: HostConfig,
     channels: Channels,
+    catalog: Option<DeviceCatalog>,
 }
 
 impl TestHostBuilder {
@@ -97,9 +99,21 @@ impl TestHostBuilder {
         self
     }
 
+    /// Loads modules as a device with this catalog installs them into a
+    /// free slot: a port typed otherwise than its service is
+    /// [`LoadError::PortType`](crate::LoadError::PortType), and a port that
+    /// binds no service nor topic is [`TestHostError::Bind`].
+    pub fn catalog(mut self, catalog: &DeviceCatalog) -> Self {
+        for (kind, name, ty) in catalog.channel_types() {
+            self.channels.push(kind, &name, ty);
+        }
+        self.catalog = Some(catalog.clone());
+        self
+    }
+
     /// The host.
     pub fn build(self) -> TestHost {
-        TestHost { host: Host::new(self.config), channels: self.channels }
+        TestHost { host: Host::new(self.config), channels: self.channels, catalog: self.catalog }
     }
 }
 
@@ -107,6 +121,7 @@ impl TestHostBuilder {
 pub struct TestHost {
     host: Host<QueueEnv>,
     channels: Channels,
+    catalog: Option<DeviceCatalog>,
 }
 
 impl Default for TestHost {
@@ -123,7 +138,7 @@ impl TestHost {
             HostConfig { total_fuel: Some(crate::DEFAULT_TOTAL_FUEL), ..HostConfig::default() };
         // The test host keeps every text; the firmware streams them out.
         config.text.total = Some(crate::DEFAULT_TEXT_TOTAL);
-        TestHostBuilder { config, channels: Channels::default() }
+        TestHostBuilder { config, channels: Channels::default(), catalog: None }
     }
 
     /// The limits guests run under.
@@ -166,6 +181,12 @@ impl TestHost {
         let guest = load.unwrap_or_else(|_| {
             Err(LoadError::Invalid("the runtime panicked translating the module".into()))
         })?;
+        if let Some(catalog) = &self.catalog
+            && let Some(Err(reason)) =
+                catalog.check(wasm)?.into_iter().map(|port| port.outcome).find(Result::is_err)
+        {
+            return Err(TestHostError::Bind(reason));
+        }
         // `load` parsed and checked the manifest; this reads its schemas.
         let schemas = ModuleInfo::parse(wasm)
             .ok()

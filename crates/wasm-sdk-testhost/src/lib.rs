@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod build;
+mod catalog;
 mod error;
 mod harness;
 mod scenario;
@@ -8,6 +9,7 @@ mod transcript;
 mod types;
 
 pub use build::{GuestBuilder, example_wasm};
+pub use catalog::{Binds, CATALOG_FORMAT, CatalogService, DeviceCatalog, PortCheck};
 pub use error::TestHostError;
 pub use harness::{Port, TestGuest, TestHost, TestHostBuilder};
 pub use scenario::{Scenario, ScenarioError};
