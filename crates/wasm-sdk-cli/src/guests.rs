@@ -1,9 +1,15 @@
 //! `wasm-sdk guests`: the guest group (SMP group 64) of a device
 //! running wasm-sdk firmware: list its guests, stop and start one, send an
-//! input, read outputs. The group's requests and responses are documented
-//! in `wasm_sdk_smp::guests`.
+//! input, read outputs, list the catalog and each port's binding. The
+//! group's requests and responses are documented in `wasm_sdk_smp::guests`.
+//!
+//! Messages of typed ports are JSON both ways: the schema of a port's type
+//! comes from the device's catalog (by the type's key, which `bindings`
+//! gives for every port), or from a module or catalog file given with
+//! `--schemas`. Raw bytes are hex (`--hex` for a typed port).
 
 use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -11,6 +17,10 @@ use mcumgr_toolkit::MCUmgrClient;
 use mcumgr_toolkit::commands::McuMgrCommand;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use wasm_sdk_host::abi::catalog::Direction;
+use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
+use wasm_sdk_host::inspect::ModuleInfo;
+use wasm_sdk_testhost::{CatalogService, DeviceCatalog, PortSchema, TypeKey};
 
 /// The guest group's number.
 const GROUP: u16 = 64;
@@ -42,20 +52,47 @@ enum GuestCommand {
         /// The guest's name.
         name: String,
     },
-    /// Queue a message on one of a guest's inputs.
+    /// Queue a message on one of a guest's inputs: JSON for a typed input
+    /// (`temperature='{"deci_celsius": 250}'`), hex bytes for an untyped
+    /// one (`raw=0a0b`).
     Send {
         /// The guest's name.
         name: String,
-        /// Input name and the message bytes in hex, e.g. `wasm_input=05`.
-        #[arg(value_name = "INPUT=HEX", value_parser = crate::parse_hex_input)]
-        message: (String, Vec<u8>),
+        /// Input name and the message.
+        #[arg(value_name = "INPUT=VALUE", value_parser = crate::parse_input)]
+        message: (String, String),
+        /// The value is the message's bytes in hex, whatever the input's
+        /// type.
+        #[arg(long)]
+        hex: bool,
+        /// Module (`.wasm`) or catalog (`.json`) files with the schemas of
+        /// types the device's catalog lacks (a topic's, a wired port's).
+        #[arg(long, value_name = "FILE")]
+        schemas: Vec<PathBuf>,
     },
     /// Print the guest's latest outputs not read yet, oldest first (the
-    /// device keeps the last few).
+    /// device keeps the last few): JSON for a typed port whose schema is
+    /// known, hex otherwise.
     Outputs {
         /// The guest's name.
         name: String,
+        /// Print every message as hex bytes.
+        #[arg(long)]
+        hex: bool,
+        /// As for `send`.
+        #[arg(long, value_name = "FILE")]
+        schemas: Vec<PathBuf>,
     },
+    /// The device's service catalog: what a module uploaded into a free
+    /// slot may bind its ports to, with each message type's shape.
+    Services {
+        /// Also write it as a catalog file, for `inspect --catalog`, `new
+        /// --catalog` and the test host.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+    },
+    /// Each guest's ports and what they are bound to.
+    Bindings,
 }
 
 /// One request of the guest group: its command number, direction, body
@@ -145,6 +182,188 @@ struct Outputs {
     outputs: Vec<Output>,
 }
 
+#[derive(Serialize)]
+struct From {
+    from: u32,
+}
+
+/// One page of `services` or `bindings`.
+#[derive(Deserialize)]
+struct Page<T> {
+    #[serde(alias = "services", alias = "bindings")]
+    entries: Vec<T>,
+    #[serde(default)]
+    next: Option<u32>,
+}
+
+/// One service as the device reports it.
+#[derive(Deserialize)]
+struct Service {
+    name: String,
+    direction: String,
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(with = "serde_bytes")]
+    key: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    schema: Vec<u8>,
+}
+
+/// One port's binding as the device reports it.
+#[derive(Deserialize)]
+struct Binding {
+    guest: String,
+    image: u32,
+    kind: String,
+    port: String,
+    to: String,
+    target: String,
+    #[serde(rename = "type", default)]
+    ty: Option<String>,
+    #[serde(default, with = "serde_bytes")]
+    key: Option<Vec<u8>>,
+}
+
+impl Binding {
+    fn key(&self) -> Option<TypeKey> {
+        Some(TypeKey(self.key.as_deref()?.try_into().ok()?))
+    }
+}
+
+/// Every entry of a paged list (`services`, `bindings`).
+fn pages<T: DeserializeOwned>(
+    client: &MCUmgrClient,
+    cmd: u8,
+    what: &str,
+) -> Result<Vec<T>, String> {
+    let mut all = Vec::new();
+    let mut from = 0;
+    loop {
+        let page: Page<T> = client
+            .raw_command(&request(cmd, false, From { from }))
+            .map_err(|e| format!("{what}: {}", crate::deploy::describe(&e)))?;
+        let got = page.entries.len();
+        all.extend(page.entries);
+        match page.next {
+            // A device that sends a `next` without progress would loop.
+            Some(next) if got > 0 && next > from => from = next,
+            Some(_) => return Err(format!("{what}: the device's pages do not advance")),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// The device's catalog.
+///
+/// # Errors
+///
+/// The device did not answer, or sent a service that does not read.
+pub fn catalog(client: &MCUmgrClient) -> Result<DeviceCatalog, String> {
+    let services: Vec<Service> = pages(client, 5, "services")?;
+    let services = services
+        .iter()
+        .map(|s| {
+            let direction = Direction::parse(&s.direction).ok_or_else(|| {
+                format!("service `{}`: unknown direction `{}`", s.name, s.direction)
+            })?;
+            let key = TypeKey(
+                s.key
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| format!("service `{}`: bad key", s.name))?,
+            );
+            let service = CatalogService::from_parts(&s.name, direction, key, &s.schema)?;
+            if service.ty.name() != s.ty {
+                return Err(format!(
+                    "service `{}`: type `{}` but its schema is `{}`",
+                    s.name,
+                    s.ty,
+                    service.ty.name()
+                ));
+            }
+            Ok(service)
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(DeviceCatalog::new(services))
+}
+
+/// The schemas of a module's ports or a catalog's services, from a file.
+fn schemas_in(path: &Path) -> Result<Vec<PortSchema>, String> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let catalog = DeviceCatalog::load(path).map_err(|e| e.to_string())?;
+        return Ok(catalog.services().iter().map(|s| s.ty.clone()).collect());
+    }
+    let wasm = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let info = ModuleInfo::parse(&wasm).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    let raw = info.manifest.ok_or_else(|| format!("`{}` has no manifest", path.display()))?;
+    let manifest =
+        Manifest::parse(&raw).map_err(|e| format!("`{}`: {}", path.display(), e.as_str()))?;
+    let mut found = Vec::new();
+    for kind in [PortKind::Input, PortKind::Output] {
+        for index in 0..manifest.ports(kind).len() {
+            if let Some(ty) = manifest.port_type(kind, index)
+                && let Ok(schema) = PortSchema::from_manifest(ty.key, ty.schema)
+            {
+                found.push(schema);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// What `send` and `outputs` know of a guest's ports: their bindings, and
+/// the schemas by key.
+struct Types {
+    bindings: Vec<Binding>,
+    schemas: Vec<PortSchema>,
+}
+
+impl Types {
+    fn read(client: &MCUmgrClient, files: &[PathBuf]) -> Result<Self, String> {
+        // A firmware from before `services` and `bindings` types nothing:
+        // its ports take and give bytes, as before.
+        let bindings = pages(client, 6, "bindings").unwrap_or_default();
+        let catalog = catalog(client).unwrap_or_default();
+        let mut schemas: Vec<PortSchema> =
+            catalog.services().iter().map(|s| s.ty.clone()).collect();
+        for file in files {
+            schemas.extend(schemas_in(file)?);
+        }
+        Ok(Types { bindings, schemas })
+    }
+
+    /// The port's type as the device reports it (`None`: untyped, or no
+    /// such port), with its schema if known.
+    fn of(&self, guest: &str, kind: PortKind, port: &str) -> Option<(&str, Option<&PortSchema>)> {
+        let binding = self
+            .bindings
+            .iter()
+            .find(|b| b.guest == guest && b.kind == kind.as_str() && b.port == port)?;
+        let (name, key) = (binding.ty.as_deref()?, binding.key()?);
+        Some((name, self.schemas.iter().find(|s| s.key == key)))
+    }
+}
+
+/// The bytes to send on `port` of `guest`.
+fn message(types: &Types, guest: &str, port: &str, value: &str) -> Result<Vec<u8>, String> {
+    match types.of(guest, PortKind::Input, port) {
+        None => crate::hex_bytes(value),
+        Some((_, Some(schema))) => {
+            let json: serde_json::Value = serde_json::from_str(value).map_err(|e| {
+                format!(
+                    "`{value}` is not JSON: {e}; input `{port}` takes a `{}`: {}",
+                    schema.name(),
+                    schema.describe()
+                )
+            })?;
+            schema.encode(&json).map_err(|e| format!("{e}; expected {}", schema.describe()))
+        }
+        Some((name, None)) => Err(format!(
+            "input `{port}` takes a `{name}`, whose schema the device's catalog lacks: give the module with `--schemas FILE.wasm`, or bytes with `--hex`"
+        )),
+    }
+}
+
 /// Opens the device's SMP port and agrees on a frame size.
 ///
 /// # Errors
@@ -202,6 +421,10 @@ fn list_line(g: &Guest) -> String {
 /// One line for the user: the port, or the device's refusal with its
 /// reason.
 pub fn guests(args: GuestsArgs) -> Result<(), String> {
+    // A usage error before any port is opened.
+    if let GuestCommand::Send { message: (_, value), hex: true, .. } = &args.command {
+        crate::hex_bytes(value)?;
+    }
     let client = connect(&args.port, args.timeout)?;
     let done = |what: &str, result: Result<Done, mcumgr_toolkit::client::MCUmgrClientError>| {
         result.map(drop).map_err(|e| format!("{what}: {}", crate::deploy::describe(&e)))
@@ -216,17 +439,64 @@ pub fn guests(args: GuestsArgs) -> Result<(), String> {
             done("start", client.raw_command(&request(2, true, Named { name })))?;
             outln!("started {name}");
         }
-        GuestCommand::Send { name, message: (port, data) } => {
-            let body = Send { name, port, data };
+        GuestCommand::Send { name, message: (port, value), hex, schemas } => {
+            let data = if *hex {
+                crate::hex_bytes(value)?
+            } else {
+                message(&Types::read(&client, schemas)?, name, port, value)?
+            };
+            let body = Send { name, port, data: &data };
             done("send", client.raw_command(&request(3, true, body)))?;
             outln!("sent {} B to {name}.{port}", data.len());
         }
-        GuestCommand::Outputs { name } => {
+        GuestCommand::Outputs { name, hex, schemas } => {
+            let types = if *hex { None } else { Some(Types::read(&client, schemas)?) };
             let outputs: Outputs = client
                 .raw_command(&request(4, false, Named { name }))
                 .map_err(|e| format!("outputs: {}", crate::deploy::describe(&e)))?;
             for output in outputs.outputs {
-                outln!("{name}.{} {}", output.port, hex::encode(&output.data));
+                let schema = types
+                    .as_ref()
+                    .and_then(|t| t.of(name, PortKind::Output, &output.port))
+                    .and_then(|(_, schema)| schema);
+                let shown = match schema.map(|s| s.decode(&output.data)) {
+                    Some(Ok(json)) => json.to_string(),
+                    // Not its type: the bytes, and why.
+                    Some(Err(e)) => format!("{} ({e})", hex::encode(&output.data)),
+                    None => hex::encode(&output.data),
+                };
+                outln!("{name}.{} {shown}", output.port);
+            }
+        }
+        GuestCommand::Services { save } => {
+            let catalog = catalog(&client)?;
+            for s in catalog.services() {
+                outln!(
+                    "{:<16} {:<8} {}: {}",
+                    s.name,
+                    s.direction.as_str(),
+                    s.ty.name(),
+                    s.ty.describe()
+                );
+            }
+            if let Some(path) = save {
+                catalog.save(path).map_err(|e| e.to_string())?;
+                outln!("saved {} services to {}", catalog.services().len(), path.display());
+            }
+        }
+        GuestCommand::Bindings => {
+            let bindings: Vec<Binding> = pages(&client, 6, "bindings")?;
+            for b in &bindings {
+                let ty = b.ty.as_deref().unwrap_or("bytes");
+                outln!(
+                    "{} (slot {}) {} {} ({ty}) -> {} {}",
+                    b.guest,
+                    b.image,
+                    b.kind,
+                    b.port,
+                    b.to,
+                    b.target
+                );
             }
         }
     }

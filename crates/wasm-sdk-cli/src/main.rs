@@ -22,7 +22,9 @@ use serde_json::json;
 use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
 use wasm_sdk_host::shape::{Costs, Shape};
-use wasm_sdk_testhost::{DEFAULT_TOTAL_FUEL, GuestBuilder, PortSchema, Step, TestHost, Transcript};
+use wasm_sdk_testhost::{
+    Binds, DEFAULT_TOTAL_FUEL, DeviceCatalog, GuestBuilder, PortSchema, Step, TestHost, Transcript,
+};
 
 /// Create, run and inspect wasm-sdk guest modules on the desktop test host.
 #[derive(Parser)]
@@ -92,6 +94,11 @@ struct RunArgs {
 struct InspectArgs {
     /// A `.wasm` file, or a guest crate directory to build first.
     module: PathBuf,
+    /// A device's catalog file (`guests services --save`, or the one its
+    /// firmware's build writes): say what each port would bind on that
+    /// device, or why the upload would be refused (exit status 1).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
     /// Target directory for building a guest crate (default: the crate's).
     #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
@@ -110,21 +117,16 @@ fn parse_input(arg: &str) -> Result<(String, String), String> {
     Ok((name.to_owned(), value.to_owned()))
 }
 
-/// `NAME=HEX` for commands that send raw bytes (`guests send`).
-fn parse_hex_input(arg: &str) -> Result<(String, Vec<u8>), String> {
-    let (name, value) = parse_input(arg)?;
-    let hex: String = value.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
-    let bytes = hex::decode(&hex).map_err(|e| format!("`{hex}` is not hex bytes: {e}"))?;
-    Ok((name, bytes))
+/// Hex bytes, with whitespace and `_` allowed between digits.
+fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
+    let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+    hex::decode(&text).map_err(|e| format!("`{text}` is not hex bytes: {e}"))
 }
 
 /// The bytes of one `--input` value for an input of this type (`None`:
 /// untyped); see `RunArgs::inputs` for the rules.
 fn input_bytes(value: &str, schema: Option<&PortSchema>) -> Result<Vec<u8>, String> {
-    let hex = |text: &str| {
-        let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
-        hex::decode(&text).map_err(|e| format!("`{text}` is not hex bytes: {e}"))
-    };
+    let hex = hex_bytes;
     let json = |text: &str, schema: &PortSchema| {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON: {e}"))?;
@@ -326,6 +328,20 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
     // What loading takes, as a host checks it against `module_heap`.
     let shape = Shape::scan(&wasm).map_err(|e| format!("not a wasm module: {e}"))?;
     let (heap_32, heap_64) = (shape.heap(&Costs::POINTER_32), shape.heap(&Costs::POINTER_64));
+    let checks = match &args.catalog {
+        None => None,
+        Some(file) => {
+            let catalog = DeviceCatalog::load(file).map_err(|e| e.to_string())?;
+            Some(catalog.check(&wasm).map_err(|e| e.to_string())?)
+        }
+    };
+    let refused = checks.iter().flatten().filter(|c| c.outcome.is_err()).count();
+    let verdict = || match refused {
+        0 => Ok(()),
+        n => Err(format!("{n} port(s) would be refused by the device of `{}`", {
+            args.catalog.as_deref().unwrap_or(Path::new("")).display()
+        })),
+    };
     if args.json {
         let funcs = |list: &[FuncInfo]| {
             list.iter()
@@ -377,9 +393,18 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
             "custom_sections": info.custom_sections,
             "load_heap": {"pointer_32": heap_32.total(), "pointer_64": heap_64.total(),
                           "largest": heap_32.largest().0.as_str()},
+            "catalog": checks.as_ref().map(|checks| checks.iter().map(|c| {
+                let mut entry = json!({"kind": c.kind.as_str(), "port": c.port});
+                match &c.outcome {
+                    Ok(Binds::Service(name, _)) => entry["service"] = json!(name),
+                    Ok(Binds::Topic(topic)) => entry["topic"] = json!(topic),
+                    Err(reason) => entry["refused"] = json!(reason),
+                }
+                entry
+            }).collect::<Vec<_>>()),
         });
         outln!("{value}");
-        return Ok(());
+        return verdict();
     }
     outln!("size: {} bytes", info.size);
     outln!(
@@ -435,7 +460,13 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    if let (Some(checks), Some(file)) = (&checks, &args.catalog) {
+        outln!("on the device of `{}`:", file.display());
+        for check in checks {
+            outln!("  {check}");
+        }
+    }
+    verdict()
 }
 
 /// Writes one line to stdout; see [`outln!`].

@@ -285,14 +285,15 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// `guests send` takes raw hex (the device has no schemas): its argument
-/// parses, and a bad one is a usage error, before any port is opened.
+/// `guests send --hex` takes raw bytes: its argument parses, and a bad
+/// one is a usage error, before any port is opened.
 #[test]
 fn guests_send_takes_hex() {
-    let out = cli(&["guests", "--port", "/nonexistent", "send", "counter", "wasm_input=05"]);
+    let send = ["guests", "--port", "/nonexistent", "send", "--hex", "counter"];
+    let out = cli(&[&send[..], &["wasm_input=05"]].concat());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.starts_with("error: cannot open"), "{err}");
-    let out = cli(&["guests", "--port", "/nonexistent", "send", "counter", "wasm_input=zz"]);
+    let out = cli(&[&send[..], &["wasm_input=zz"]].concat());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not hex bytes"), "{err}");
 }
