@@ -346,3 +346,58 @@ fn json_round_trips_through_every_typed_example() {
         assert_eq!(t["errors"], serde_json::json!([]), "{example}");
     }
 }
+
+/// `inspect --catalog`: each port's binding on the device of a catalog
+/// file, or the device's reason to refuse it, with exit status 1.
+#[test]
+fn inspect_with_a_catalog_names_the_port_that_would_fail() {
+    use wasm_sdk_build::fixture::ECHO;
+    use wasm_sdk_host::abi::catalog::Direction;
+    use wasm_sdk_host::abi::manifest::TypeDecl;
+    use wasm_sdk_host::abi::schema::TypeKey;
+    use wasm_sdk_host::abi::schema::postcard_schema::Schema;
+    use wasm_sdk_testhost::{CatalogService, DeviceCatalog};
+
+    fn ty<T: Schema>() -> TypeDecl {
+        TypeDecl { key: TypeKey::of::<T>(), schema: T::SCHEMA }
+    }
+    let catalog = DeviceCatalog::new(vec![
+        CatalogService::of::<u32>("limit", Direction::Provides),
+        CatalogService::of::<u32>("count", Direction::Takes),
+    ]);
+    let dir = workspace().join("target").join("cli-tests");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("device.catalog.json");
+    catalog.save(&file).expect("write the catalog");
+    let file = file.to_str().expect("a UTF-8 path");
+
+    let binds =
+        Fixture::new(ECHO).typed_input("limit", ty::<u32>()).typed_output("count", ty::<u32>());
+    let binds = write_module("binds.wasm", binds);
+    let out = cli(&["inspect", binds.to_str().unwrap(), "--catalog", file]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("  ok    input `limit`: binds service `limit` (the firmware provides it)")
+            && text
+                .contains("  ok    output `count`: binds service `count` (the firmware takes it)"),
+        "{text}"
+    );
+
+    let fails =
+        Fixture::new(ECHO).typed_input("humidity", ty::<u32>()).typed_output("count", ty::<i16>());
+    let fails = write_module("fails.wasm", fails);
+    let out = cli(&["inspect", fails.to_str().unwrap(), "--catalog", file]);
+    let (text, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{text}{err}");
+    assert!(
+        text.contains("  FAILS input `humidity`: the firmware offers no service `humidity`"),
+        "{text}"
+    );
+    assert!(text.contains("  FAILS output `count` carries `u32`"), "{text}");
+    assert!(err.contains("2 port(s) would be refused"), "{err}");
+    let out = cli(&["inspect", fails.to_str().unwrap(), "--catalog", file, "--json"]);
+    let value: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(value["catalog"][0]["port"], "humidity");
+    assert!(value["catalog"][0]["refused"].as_str().unwrap().contains("no service"));
+}

@@ -68,7 +68,7 @@ pub enum Target<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BindError {
     /// A plain port binds no service: the catalog's rule
-    /// ([`bind`](wasm_sdk_host::abi::catalog::bind)) refused it.
+    /// ([`bind`]) refused it.
     Service {
         /// Input or output.
         kind: PortKind,

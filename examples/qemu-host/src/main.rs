@@ -25,6 +25,7 @@
 
 extern crate alloc;
 
+mod catalog;
 mod serve;
 mod services;
 mod uart;

@@ -14,8 +14,9 @@
 
 use embassy_time::{Duration, Ticker};
 use module_examples_common::{AlarmEvent, Reading};
+
+use crate::catalog::{ALARM, CATALOG, TEMPERATURE};
 use wasm_sdk_embassy::bus::Bus;
-use wasm_sdk_embassy::catalog::{Catalog, Service};
 use wasm_sdk_embassy::update::{self, Health, Managed};
 use wasm_sdk_embassy::{ChannelEnv, LogBucket, LogLimit};
 use wasm_sdk_host::{Guest, Host};
@@ -25,13 +26,6 @@ use qemu_host::guests::SINK;
 
 use crate::serve::{TICK_MS, at_tick};
 
-/// The simulated sensor's readings, to every guest with an input
-/// `temperature`.
-pub static TEMPERATURE: Service = Service::provides::<Reading>("temperature");
-/// What guests with an output `alarm` raise and clear.
-pub static ALARM: Service = Service::takes::<AlarmEvent>("alarm");
-/// The catalog.
-pub static CATALOG: Catalog = Catalog::new(&[&TEMPERATURE, &ALARM]).with_timer();
 /// The guests of slots 1 to 3, bound on it.
 pub static BUS: Bus = Bus::new(&CATALOG);
 
