@@ -13,6 +13,7 @@ mod deploy;
 mod guests;
 mod new;
 mod sign;
+mod typed;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

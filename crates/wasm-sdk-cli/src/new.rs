@@ -12,6 +12,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use wasm_sdk_testhost::DeviceCatalog;
+
+use crate::typed::{self, Chosen};
 
 /// Arguments of `new`.
 #[derive(Args)]
@@ -34,6 +37,18 @@ pub struct NewArgs {
     /// branch).
     #[arg(long, value_name = "REV", requires = "sdk_git")]
     pub sdk_rev: Option<String>,
+    /// Type the module against a device's catalog file (`guests services
+    /// --save`, or the one its firmware's build writes): its ports are the
+    /// `--services` chosen, its messages their types.
+    #[arg(long, value_name = "FILE", requires = "services", conflicts_with = "port")]
+    pub catalog: Option<PathBuf>,
+    /// Read the catalog from the device on this SMP serial port instead.
+    #[arg(long, value_name = "PORT", requires = "services")]
+    pub port: Option<String>,
+    /// The device services the module binds, e.g. `temperature,alarm`: an
+    /// input for each the device provides, an output for each it takes.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub services: Vec<String>,
 }
 
 /// The template files: path in the new workspace, then content. Both may
@@ -180,7 +195,7 @@ fn shell_word(s: &str) -> String {
 }
 
 /// Rust keywords (2024 edition, strict and reserved): not valid crate names.
-const KEYWORDS: &[&str] = &[
+pub(crate) const KEYWORDS: &[&str] = &[
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
     "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
     "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
@@ -267,7 +282,11 @@ fn render(template: &str, vars: &[(&str, &str)]) -> String {
 }
 
 /// The files of a new workspace: relative path and content.
-fn files(name: &str, sdk: &Sdk) -> Vec<(String, String)> {
+fn files(
+    name: &str,
+    sdk: &Sdk,
+    typed: Option<&Chosen<'_>>,
+) -> Result<Vec<(String, String)>, String> {
     let messages = format!("{name}-messages");
     let lib = name.replace('-', "_");
     let messages_lib = messages.replace('-', "_");
@@ -284,7 +303,57 @@ fn files(name: &str, sdk: &Sdk) -> Vec<(String, String)> {
         ("sdk_source", source.as_str()),
         ("install", install.as_str()),
     ];
-    TEMPLATES.iter().map(|(path, text)| (render(path, &vars), render(text, &vars))).collect()
+    let mut files: Vec<(String, String)> =
+        TEMPLATES.iter().map(|(path, text)| (render(path, &vars), render(text, &vars))).collect();
+    let Some(chosen) = typed else { return Ok(files) };
+    // The sample module's sources give way to the typed one's.
+    let (guest_lib, messages_src) =
+        (format!("{name}/src/lib.rs"), format!("{messages}/src/lib.rs"));
+    let tests = [format!("{name}/tests/native.rs"), format!("{name}/tests/scenario.rs")];
+    files.retain(|(path, _)| !tests.contains(path));
+    for (path, text) in &mut files {
+        if *path == guest_lib {
+            *text = chosen.guest_lib(name, &messages_lib);
+        } else if *path == messages_src {
+            *text = chosen.messages_lib(name)?;
+        } else if path == "README.md" {
+            *text = typed_readme(name, chosen);
+        }
+    }
+    files.push((format!("{name}/tests/device.rs"), typed::DEVICE_TEST.to_owned()));
+    files.push(("device.catalog.json".into(), chosen.catalog.to_json()));
+    Ok(files)
+}
+
+/// The README of a module typed against a catalog.
+fn typed_readme(name: &str, chosen: &Chosen<'_>) -> String {
+    let services: Vec<String> = chosen
+        .catalog
+        .services()
+        .iter()
+        .map(|s| {
+            format!(
+                "| `{}` | {} | `{}`: `{}` |",
+                s.name,
+                s.direction.as_str(),
+                s.ty.name(),
+                s.ty.describe()
+            )
+        })
+        .collect();
+    format!(
+        "# {name}\n\n\
+         A wasm-sdk guest module typed against a device's service catalog,\n\
+         `device.catalog.json`. `{name}/src/lib.rs` has a port per service it\n\
+         binds; `{name}-messages` declares their types.\n\n\
+         | service | the device | type |\n|---|---|---|\n{}\n\n\
+         ```sh\n\
+         cargo test      # builds the module; the device would install it\n\
+         wasm-sdk inspect {name} --catalog device.catalog.json\n\
+         wasm-sdk deploy {name} --port PORT --slot N   # a free slot of the device\n\
+         ```\n",
+        services.join("\n")
+    )
 }
 
 /// How to call this CLI in printed commands: its name when `PATH` finds
@@ -321,7 +390,18 @@ pub fn new(args: NewArgs) -> Result<(), String> {
     if dir.exists() && !dir.is_dir() {
         return Err(format!("`{}` exists and is not a directory", dir.display()));
     }
-    let files = files(&name, &sdk);
+    let catalog = match (&args.catalog, &args.port) {
+        (Some(file), _) => Some(DeviceCatalog::load(file).map_err(|e| e.to_string())?),
+        (None, Some(port)) => Some(crate::guests::catalog(&crate::guests::connect(port, 5)?)?),
+        (None, None) if !args.services.is_empty() => {
+            return Err(
+                "--services needs the device's catalog: --catalog FILE or --port PORT".into()
+            );
+        }
+        (None, None) => None,
+    };
+    let chosen = catalog.as_ref().map(|c| Chosen::new(c, &args.services)).transpose()?;
+    let files = files(&name, &sdk, chosen.as_ref())?;
     // Every check before the first write, so a refusal leaves nothing behind.
     for (path, _) in &files {
         let target = dir.join(path);
@@ -353,8 +433,12 @@ pub fn new(args: NewArgs) -> Result<(), String> {
     let cli = cli_command();
     outln!("next:");
     outln!("  cd {}", shell_word(&dir.to_string_lossy()));
-    outln!("  {cli} run {name} {EXAMPLE_INPUTS}   # build the module, run it on the test host");
-    outln!("  cargo test   # native tests, and the same scenarios on the .wasm");
+    if chosen.is_some() {
+        outln!("  cargo test   # builds the module; checks the device would install it");
+    } else {
+        outln!("  {cli} run {name} {EXAMPLE_INPUTS}   # build the module, run it on the test host");
+        outln!("  cargo test   # native tests, and the same scenarios on the .wasm");
+    }
     Ok(())
 }
 
@@ -363,11 +447,18 @@ mod tests {
     use super::*;
 
     fn all_files() -> Vec<(String, String)> {
-        let mut all = files("my-module", &Sdk::Path(PathBuf::from("/opt/wasm sdk")));
-        all.extend(files(
-            "m",
-            &Sdk::Git { url: "https://example.invalid/sdk.git".into(), rev: Some("abc".into()) },
-        ));
+        let mut all = files("my-module", &Sdk::Path(PathBuf::from("/opt/wasm sdk")), None).unwrap();
+        all.extend(
+            files(
+                "m",
+                &Sdk::Git {
+                    url: "https://example.invalid/sdk.git".into(),
+                    rev: Some("abc".into()),
+                },
+                None,
+            )
+            .unwrap(),
+        );
         all
     }
 
@@ -380,7 +471,7 @@ mod tests {
 
     #[test]
     fn sdk_sources_become_dependency_lines() {
-        let files = files("my-module", &Sdk::Path(PathBuf::from("/opt/wasm sdk")));
+        let files = files("my-module", &Sdk::Path(PathBuf::from("/opt/wasm sdk")), None).unwrap();
         let root = &files.iter().find(|(p, _)| p == "Cargo.toml").unwrap().1;
         assert!(root.contains("wasm-sdk = { path = \"/opt/wasm sdk/crates/wasm-sdk\" }"), "{root}");
         assert!(

@@ -164,6 +164,90 @@ fn a_new_project_passes_its_tests_and_runs_outside_the_repository() {
     );
 }
 
+/// The QEMU serve firmware's catalog, as a file.
+fn device_catalog(dir: &Path) -> PathBuf {
+    use module_examples_common::{AlarmEvent, Reading};
+    use wasm_sdk::abi::catalog::Direction;
+    use wasm_sdk::timer::{SetTimer, TICK, TIMER, Tick};
+    use wasm_sdk_testhost::{CatalogService, DeviceCatalog};
+
+    let catalog = DeviceCatalog::new(vec![
+        CatalogService::of::<Reading>("temperature", Direction::Provides),
+        CatalogService::of::<AlarmEvent>("alarm", Direction::Takes),
+        CatalogService::of::<SetTimer>(TIMER, Direction::Takes),
+        CatalogService::of::<Tick>(TICK, Direction::Provides),
+    ]);
+    std::fs::create_dir_all(dir).expect("create the catalog's folder");
+    let path = dir.join("qemu-host.catalog.json");
+    catalog.save(&path).expect("write the catalog");
+    path
+}
+
+#[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
+fn a_module_typed_against_a_device_catalog_would_install_there() {
+    let dir = scratch("on-device");
+    let catalog = device_catalog(&scratch("catalog"));
+    let (dir_arg, catalog_arg) = (dir.to_str().unwrap(), catalog.to_str().unwrap());
+    let services = "temperature,tick,alarm,timer";
+    let out = cli(&["new", dir_arg, "--catalog", catalog_arg, "--services", services]);
+    assert_ran("new --catalog", &out);
+    let messages = std::fs::read_to_string(dir.join("on-device-messages/src/lib.rs")).unwrap();
+    for item in [
+        "pub struct Reading {\n    pub deci_celsius: i16,\n}",
+        "pub enum AlarmEvent {\n    Raised { deci_celsius: i16 },",
+        "`Reading` is not the type of the device's service `temperature`",
+    ] {
+        assert!(messages.contains(item), "{item:?} not in:\n{messages}");
+    }
+    let guest = std::fs::read_to_string(dir.join("on-device/src/lib.rs")).unwrap();
+    let ports = "#[task_run(inputs(temperature: Reading, tick: Tick), outputs(alarm: AlarmEvent, timer: SetTimer))]";
+    assert!(guest.contains(ports), "{ports:?} not in:\n{guest}");
+
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).expect("seed Cargo.lock");
+    let out = nested_cargo(&dir).arg("test").output().expect("run cargo test");
+    assert_ran("cargo test in the typed project", &out);
+    let report = text(&out.stdout);
+    assert!(report.contains("the_device_would_install_it ... ok"), "{report}");
+    let out = nested_cargo(&dir).args(["fmt", "--check"]).output().expect("run cargo fmt");
+    assert_ran("cargo fmt --check in the typed project", &out);
+    let out = nested_cargo(&dir)
+        .args(["clippy", "--all-targets", "--offline", "--", "-D", "warnings"])
+        .output()
+        .expect("run cargo clippy");
+    assert_ran("cargo clippy in the typed project", &out);
+
+    // The module the test built binds every port on the device.
+    let wasm =
+        nested_target_dir().join("guests/default/wasm32-unknown-unknown/release/on_device.wasm");
+    let out = cli(&["inspect", wasm.to_str().unwrap(), "--catalog", catalog_arg]);
+    assert_ran("inspect --catalog", &out);
+    assert_eq!(text(&out.stdout).matches("  ok    ").count(), 4, "{}", text(&out.stdout));
+}
+
+#[test]
+fn new_with_a_catalog_refuses_services_it_lacks_and_a_module_without_inputs() {
+    let catalog = device_catalog(&scratch("catalog-refusals"));
+    let dir = scratch("refused");
+    let (dir, catalog) = (dir.to_str().unwrap(), catalog.to_str().unwrap());
+    let out = cli(&["new", dir, "--catalog", catalog, "--services", "humidity"]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("no service `humidity`; it offers: temperature, alarm, timer, tick"),
+        "{err}"
+    );
+    let out = cli(&["new", dir, "--catalog", catalog, "--services", "alarm"]);
+    assert!(
+        text(&out.stderr).contains("at least one service the device provides"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = cli(&["new", dir, "--services", "alarm"]);
+    assert!(!out.status.success(), "--services without a catalog");
+    assert!(!Path::new(dir).join("Cargo.toml").exists(), "a refusal wrote files");
+}
+
 #[test]
 fn new_refuses_to_overwrite_and_rejects_bad_names() {
     let taken = scratch("taken");
