@@ -10,17 +10,16 @@
 
 use std::env;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
-use wasm_sdk_testhost::{CatalogService, DeviceCatalog, TypeKey};
+use wasm_sdk_testhost::{CatalogService, DeviceCatalog};
 
 /// The firmware's own catalog declarations (`src/catalog.rs`).
 #[allow(dead_code)]
 #[path = "src/catalog.rs"]
 mod catalog;
 use wasm_sdk_host::abi::queue::QueueEnv;
-use wasm_sdk_host::abi::schema::write_schema;
 use wasm_sdk_host::{Host, HostConfig};
 
 fn main() {
@@ -50,7 +49,7 @@ fn main() {
     // For the check rig's build script: `DEP_QEMU_HOST_COUNTER`.
     println!("cargo::metadata=counter={}", counter.display());
 
-    write_catalog(&out_dir);
+    write_catalog();
 
     // `WASM_SDK_PUBLIC_KEY=FILE`: serve mode refuses modules not signed
     // with that key (`cfg(signed_modules)`).
@@ -58,23 +57,16 @@ fn main() {
 }
 
 /// Writes the catalog `src/catalog.rs` declares as `qemu-host.catalog.json`
-/// beside the firmware (`target/<target>/<profile>/`), with the schemas the
-/// firmware sends for `guests services`.
-fn write_catalog(out_dir: &Path) {
+/// beside the firmware, with the schemas the firmware sends for `guests
+/// services`.
+fn write_catalog() {
     println!("cargo::rerun-if-changed=src/catalog.rs");
     let services = catalog::CATALOG
         .services()
-        .map(|service| {
-            let mut schema = vec![0; write_schema(service.schema, &mut [])];
-            write_schema(service.schema, &mut schema);
-            let key = TypeKey(service.ty.key.0);
-            CatalogService::from_parts(service.name, service.direction, key, &schema)
+        .map(|s| {
+            CatalogService::from_schema(s.name, s.direction, s.ty.key, s.schema)
                 .unwrap_or_else(|e| panic!("the catalog's own schema: {e}"))
         })
         .collect();
-    // OUT_DIR is `<profile>/build/<crate>-<hash>/out`.
-    let profile = out_dir.ancestors().nth(3).expect("OUT_DIR is under the profile directory");
-    DeviceCatalog::new(services)
-        .save(profile.join("qemu-host.catalog.json"))
-        .unwrap_or_else(|e| panic!("write the catalog file: {e}"));
+    DeviceCatalog::new(services).save_beside_firmware("qemu-host");
 }

@@ -93,6 +93,12 @@ enum GuestCommand {
     },
     /// Each guest's ports and what they are bound to.
     Bindings,
+    /// Remove a guest's uploaded module (`image erase` of its running
+    /// slot): a guest of a free slot goes, and its memory with it.
+    Remove {
+        /// The guest's name.
+        name: String,
+    },
 }
 
 /// One request of the guest group: its command number, direction, body
@@ -483,6 +489,18 @@ pub fn guests(args: GuestsArgs) -> Result<(), String> {
                 catalog.save(path).map_err(|e| e.to_string())?;
                 outln!("saved {} services to {}", catalog.services().len(), path.display());
             }
+        }
+        GuestCommand::Remove { name } => {
+            let list: GuestList = client
+                .raw_command(&request(0, false, Empty {}))
+                .map_err(|e| format!("list: {}", crate::deploy::describe(&e)))?;
+            let guest =
+                list.guests.iter().find(|g| g.name == *name).ok_or(format!("no guest `{name}`"))?;
+            // MCUboot numbering: image `i`'s running slot is `2i`.
+            client
+                .image_erase(Some(2 * guest.image))
+                .map_err(|e| format!("remove: {}", crate::deploy::describe(&e)))?;
+            outln!("removed the module of {name} (slot {})", guest.image);
         }
         GuestCommand::Bindings => {
             let bindings: Vec<Binding> = pages(&client, 6, "bindings")?;

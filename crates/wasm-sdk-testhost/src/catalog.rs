@@ -15,6 +15,7 @@ use wasm_sdk_host::ModuleInfo;
 use wasm_sdk_host::abi::catalog::{Bind, Direction, bind};
 use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
+use wasm_sdk_host::abi::schema::postcard_schema::schema::NamedType;
 use wasm_sdk_host::abi::schema::{Mismatch, PortType, TypeKey, compatible, write_schema};
 
 use crate::error::TestHostError;
@@ -56,11 +57,25 @@ impl CatalogService {
     /// The service for a Rust message type: how a firmware's build writes
     /// its catalog file, and how a test declares a device's.
     pub fn of<T: Schema + ?Sized>(name: &str, direction: Direction) -> Self {
-        let mut schema = vec![0; write_schema(T::SCHEMA, &mut [])];
-        write_schema(T::SCHEMA, &mut schema);
-        let ty = PortSchema::from_manifest(TypeKey::of::<T>(), &schema)
-            .unwrap_or_else(|e| panic!("a Rust type's schema reads back: {e}"));
-        CatalogService { name: name.to_owned(), direction, ty }
+        Self::from_schema(name, direction, TypeKey::of::<T>(), T::SCHEMA)
+            .unwrap_or_else(|e| panic!("a Rust type's schema reads back: {e}"))
+    }
+
+    /// The service from a firmware's declaration: its type's key and
+    /// schema (a build script writing the firmware's catalog file).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_parts`](Self::from_parts).
+    pub fn from_schema(
+        name: &str,
+        direction: Direction,
+        key: TypeKey,
+        schema: &NamedType,
+    ) -> Result<Self, String> {
+        let mut bytes = vec![0; write_schema(schema, &mut [])];
+        write_schema(schema, &mut bytes);
+        Self::from_parts(name, direction, key, &bytes)
     }
 
     /// The type as a host declares a channel's: its name is kept for the
@@ -157,6 +172,24 @@ impl DeviceCatalog {
         let path = path.as_ref();
         std::fs::write(path, self.to_json())
             .map_err(|error| TestHostError::Io { path: path.to_owned(), error })
+    }
+
+    /// Writes the catalog file of a firmware from its build script:
+    /// `<name>.catalog.json` beside the firmware's binary
+    /// (`target/<target>/<profile>/`), where `wasm-sdk inspect --catalog`
+    /// and `new --catalog` users find it. Returns its path.
+    ///
+    /// # Panics
+    ///
+    /// Outside a build script (no `OUT_DIR`), or if the file cannot be
+    /// written: the build fails with the reason.
+    pub fn save_beside_firmware(&self, name: &str) -> std::path::PathBuf {
+        let out_dir = std::env::var_os("OUT_DIR").expect("called from a build script");
+        // OUT_DIR is `<profile>/build/<package>-<hash>/out`.
+        let profile = Path::new(&out_dir).ancestors().nth(3).expect("OUT_DIR in a profile directory");
+        let path = profile.join(format!("{name}.catalog.json"));
+        self.save(&path).unwrap_or_else(|e| panic!("write the catalog file: {e}"));
+        path
     }
 
     /// Reads the catalog file's JSON.

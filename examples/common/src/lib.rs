@@ -87,6 +87,34 @@ pub enum AlarmEvent {
     },
 }
 
+/// A button pressed or released, as a board's `button` service provides
+/// it (the nRF5340 DK's Buttons 2 to 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
+pub struct ButtonEvent {
+    /// The button's number, as printed on the board.
+    pub button: u8,
+    /// Pressed (`true`) or released.
+    pub pressed: bool,
+}
+
+/// A LED switched on or off, as a board's `led` service takes it (the
+/// nRF5340 DK's LEDs 3 and 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
+pub struct LedCommand {
+    /// The LED's number, as printed on the board.
+    pub led: u8,
+    /// On (`true`) or off.
+    pub on: bool,
+}
+
+/// A voltage, in millivolts: a board's `supply` service provides its
+/// supply voltage (the nRF5340's VDD, measured by its SAADC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Schema, MaxSize)]
+pub struct Millivolts {
+    /// The voltage in mV.
+    pub millivolts: u16,
+}
+
 /// An alarm with hysteresis over [`Thresholds`]: raised at or above
 /// `high`, cleared at or below `low`, and silent between, so a reading
 /// that wavers at a threshold does not make the alarm flap. The examples

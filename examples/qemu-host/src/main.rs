@@ -85,27 +85,18 @@ async fn main(spawner: Spawner) {
     let shared: &'static Host<ChannelEnv> =
         alloc::boxed::Box::leak(alloc::boxed::Box::new(Host::new(host.config().clone())));
     for (managed, module) in services::SLOTS.iter().zip(catalog) {
-        let connect = managed.connect();
-        let guest = module.and_then(|module| {
-            // An engine of its own, dropped with the guest: wasmi keeps a
-            // module's code in its engine, and an erase must give it back.
-            let engine = Host::new(shared.config().clone());
-            let started =
-                wasm_sdk_embassy::start(&engine, managed.name(), vouched(&module), connect, &SINK);
-            match started {
-                Ok(guest) => {
-                    managed.charge_for(shared, &module);
-                    hprintln!("serve: {} runs a {} B module", managed.name(), module.len());
-                    Some(guest)
-                }
-                Err(error) => {
-                    hprintln!(
-                        "serve: {}: the slot's module does not start ({})",
-                        managed.name(),
-                        error.as_str()
-                    );
-                    None
-                }
+        let guest = module.and_then(|module| match managed.boot(shared, vouched(&module)) {
+            Ok(guest) => {
+                hprintln!("serve: {} runs a {} B module", managed.name(), module.len());
+                Some(guest)
+            }
+            Err(error) => {
+                hprintln!(
+                    "serve: {}: the slot's module does not start ({})",
+                    managed.name(),
+                    error.as_str()
+                );
+                None
             }
         });
         spawner.spawn(unwrap_spawn(services::slot_task(shared, managed, guest)));

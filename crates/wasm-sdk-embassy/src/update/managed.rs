@@ -302,6 +302,28 @@ impl Managed {
         &self.health
     }
 
+    /// Starts this guest at boot from its slot's confirmed `module`, on an
+    /// engine of its own with `shared`'s configuration (dropped with the
+    /// guest: wasmi keeps a module's code in its engine, so a later erase
+    /// gives it back), and charges it against the firmware's RAM for
+    /// guests ([`charge_for`](Self::charge_for), on `shared`). Hand the
+    /// guest to [`run`](super::run) with `shared`.
+    ///
+    /// # Errors
+    ///
+    /// The module no longer starts (the firmware changed since it was
+    /// confirmed): the slot stays as if empty until the next upload.
+    pub fn boot(
+        &'static self,
+        shared: &Host<ChannelEnv>,
+        module: crate::Wasm<'_>,
+    ) -> Result<Guest<ChannelEnv>, crate::StartError> {
+        let engine = Host::new(shared.config().clone());
+        let guest = crate::start(&engine, self.name, module, self.connect, self.sink)?;
+        self.charge_for(shared, module.bytes());
+        Ok(guest)
+    }
+
     /// Records what the guest running `module` is charged against the
     /// firmware's RAM for guests ([`Check::admitting`](super::Check::admitting)).
     /// The update path does it at each install; a firmware that admits
