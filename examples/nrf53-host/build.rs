@@ -11,7 +11,9 @@
 //!    with `include_bytes!`. `WASM_SDK_MEMORY=tight` gives them 1-byte pages:
 //!    each guest's linear memory is its stack plus data, a few KiB, instead
 //!    of a 64 KiB page.
-//! 3. Validates and stamps them (`Host::stamp`) with the firmware's own
+//! 3. Writes the service catalog (`src/catalog.rs`) as
+//!    `nrf53-host.catalog.json` beside the firmware.
+//! 4. Validates and stamps them (`Host::stamp`) with the firmware's own
 //!    `HostConfig` (`src/config.rs`, a module of both), for trusted
 //!    loading.
 //!
@@ -26,6 +28,12 @@ use std::path::{Path, PathBuf};
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
 use wasm_sdk_host::Host;
 use wasm_sdk_host::abi::queue::QueueEnv;
+use wasm_sdk_testhost::{CatalogService, DeviceCatalog};
+
+/// The firmware's service catalog (`--features update`): `CATALOG`.
+#[allow(dead_code)]
+#[path = "src/catalog.rs"]
+mod catalog;
 
 /// The firmware's configuration: `host_config()`.
 #[allow(dead_code)]
@@ -54,9 +62,26 @@ fn main() {
         }
     }
 
+    write_catalog();
+
     // `WASM_SDK_PUBLIC_KEY=FILE` (an absolute path): with `--features update`
     // the firmware refuses modules not signed with that key.
     wasm_sdk_build::embed_public_key();
+}
+
+/// Writes the catalog `src/catalog.rs` declares as `nrf53-host.catalog.json`
+/// beside the firmware, with the schemas the firmware sends for `guests
+/// services` (an `update` build serves it).
+fn write_catalog() {
+    println!("cargo::rerun-if-changed=src/catalog.rs");
+    let services = catalog::CATALOG
+        .services()
+        .map(|s| {
+            CatalogService::from_schema(s.name, s.direction, s.ty.key, s.schema)
+                .unwrap_or_else(|e| panic!("the catalog's own schema: {e}"))
+        })
+        .collect();
+    DeviceCatalog::new(services).save_beside_firmware("nrf53-host");
 }
 
 /// Validates a built-in guest as the firmware's host loads it and stamps it

@@ -144,12 +144,16 @@ mod channels;
 mod services;
 mod text;
 
+#[cfg(feature = "update")]
+mod catalog;
 #[cfg(not(feature = "no-wasm"))]
 mod config;
 #[cfg(not(feature = "no-wasm"))]
 mod guests;
 #[cfg(feature = "no-wasm")]
 mod native;
+#[cfg(feature = "update")]
+mod slots;
 #[cfg(feature = "update")]
 mod smp;
 
@@ -178,7 +182,14 @@ use wasm_sdk_embassy::heap::LlffHeap;
 /// install check: the module's load (`config::MODULE_HEAP` at most, which
 /// the host checks before the engine sees the module) and its linear
 /// memory (`config::MEMORY_BUDGET`).
+///
+/// With `update`, the catalog's slots 1 to 3 take their guests from it too,
+/// up to what admission control allows (`smp::guest_ram`).
+#[cfg(not(feature = "update"))]
 pub const HEAP_SIZE: usize = 192 * 1024;
+/// See above.
+#[cfg(feature = "update")]
+pub const HEAP_SIZE: usize = 320 * 1024;
 
 // The global allocator, first fit over a `HEAP_SIZE` arena in `.bss`:
 // `alloc` is how `wasm-sdk-host` and wasmi get memory in `no_std`.
@@ -192,6 +203,7 @@ const UART_TX_BUFFER: usize = 512;
 bind_interrupts!(struct Irqs {
     SERIAL0 => buffered_uarte::InterruptHandler<peripherals::SERIAL0>;
     SERIAL1 => buffered_uarte::InterruptHandler<peripherals::SERIAL1>;
+    SAADC => embassy_nrf::saadc::InterruptHandler;
 });
 
 #[embassy_executor::main]
@@ -239,6 +251,10 @@ async fn main(spawner: Spawner) {
     let host = guests::host();
     #[cfg(feature = "update")]
     let mut slots = smp::mount(p.NVMC, host);
+    // The confirmed module of each catalog slot (`None`: empty).
+    #[cfg(feature = "update")]
+    let catalog_modules =
+        slots::SLOTS.map(|managed| slots.as_mut().and_then(|slots| managed.module(slots)));
     #[cfg(feature = "update")]
     let uploaded_counter = match slots.as_mut().map(|slots| slots.active_module(0)) {
         Some(Ok(module)) => module,
@@ -265,6 +281,47 @@ async fn main(spawner: Spawner) {
     services::start_primes_job();
 
     #[cfg(feature = "update")]
+    {
+        for (managed, module) in slots::SLOTS.iter().zip(catalog_modules) {
+            let guest = module.and_then(|module| {
+                // SAFETY: without `validate`, a module the slots hold passed
+                // the install check's signature verification when uploaded.
+                let wasm = unsafe { wasm_sdk_embassy::Wasm::vouched(&module) };
+                match managed.boot(host, wasm) {
+                    Ok(guest) => {
+                        info!("{=str} runs a {=usize} B module", managed.name(), module.len());
+                        Some(guest)
+                    }
+                    Err(error) => {
+                        defmt::error!(
+                            "{=str}: the slot's module does not start: {=str}",
+                            managed.name(),
+                            error.as_str()
+                        );
+                        None
+                    }
+                }
+            });
+            spawner.spawn(unwrap!(slots::slot_task(host, managed, guest)));
+        }
+        // nRF5340 DK: LEDs 2 to 4 active low, Buttons 2 to 4 with pull-ups.
+        let led = |pin: embassy_nrf::Peri<'static, embassy_nrf::gpio::AnyPin>| {
+            Output::new(pin, Level::High, OutputDrive::Standard)
+        };
+        spawner.spawn(unwrap!(slots::alarm_task(led(p.P0_29.into()))));
+        spawner.spawn(unwrap!(slots::leds_task([led(p.P0_30.into()), led(p.P0_31.into())])));
+        let buttons = [
+            Input::new(p.P0_24, Pull::Up),
+            Input::new(p.P0_08, Pull::Up),
+            Input::new(p.P0_09, Pull::Up),
+        ];
+        spawner.spawn(unwrap!(slots::buttons_task(buttons)));
+        let vdd = embassy_nrf::saadc::ChannelConfig::single_ended(embassy_nrf::saadc::VddInput);
+        let saadc = embassy_nrf::saadc::Saadc::new(p.SAADC, Irqs, Default::default(), [vdd]);
+        spawner.spawn(unwrap!(slots::supply_task(saadc)));
+    }
+
+    #[cfg(feature = "update")]
     if let Some(slots) = slots {
         let rx_buffer = Box::leak(vec![0u8; smp::RX_BUFFER].into_boxed_slice());
         let tx_buffer = Box::leak(vec![0u8; smp::TX_BUFFER].into_boxed_slice());
@@ -289,6 +346,12 @@ async fn main(spawner: Spawner) {
 /// Bytes of the heap in use now.
 pub fn heap_used() -> usize {
     HEAP.live()
+}
+
+/// Bytes of the heap free now.
+#[cfg(feature = "update")]
+pub fn heap_free() -> usize {
+    HEAP.free()
 }
 
 /// Logs `panic` and stops in a HardFault (`udf`); probe-rs then prints the

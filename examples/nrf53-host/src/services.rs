@@ -96,6 +96,9 @@ pub async fn temperature() {
         due += READING_PERIOD;
 
         offer(&READING, &Reading { deci_celsius }, intern!("alarm"));
+        // The same ramp, to the catalog's guests bound to `temperature`.
+        #[cfg(feature = "update")]
+        crate::slots::offer(&crate::catalog::TEMPERATURE, &Reading { deci_celsius });
         if !(RAMP.0..=RAMP.1).contains(&(deci_celsius + step)) {
             step = -step;
         }

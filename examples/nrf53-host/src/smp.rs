@@ -8,8 +8,10 @@
 //! - [`smp_task`] runs [`update::serve`] on UARTE1 ([`SmpUart`]): an
 //!   upload is written to the bank that is not running and passes
 //!   [`Check`] (every check [`wasm_sdk_embassy::start`] makes, against
-//!   the counter's wiring) before its header makes it count; the guest
-//!   group lists, stops, starts, feeds and reads [`COUNTER`].
+//!   the counter's wiring for image 0, the catalog for images 1 to 3,
+//!   and admission control) before its header makes it count; the guest
+//!   group lists, stops, starts, feeds and reads [`COUNTER`] and the
+//!   catalog's slots ([`crate::slots`]), and lists the catalog.
 //! - [`counter_task`] runs the counter with [`update::run`]: a new module
 //!   is swapped in live at a safe point, on the same channels; a module on
 //!   trial that fails the health rule or its deadline is rolled back, one
@@ -36,9 +38,26 @@ use crate::guests::{self, COUNTER_WIRING};
 /// 4 KiB erase page.
 pub const BANK: u32 = 16 * 1024;
 
-/// Updatable guest slots (SMP images): 0 is `counter`. Each takes two
-/// banks at the end of the flash (`SLOTS` in `memory.x`).
-pub const IMAGES: u32 = 1;
+/// Updatable guest slots (SMP images): 0 is `counter`, 1 to 3 the
+/// catalog's ([`crate::slots`]). Each takes two banks at the end of the
+/// flash (`SLOTS` in `memory.x`).
+pub const IMAGES: u32 = 4;
+
+/// Heap kept beside the guests: the executor's tasks, the SMP task's
+/// futures, messages in flight, allocator overhead.
+const HEAP_MARGIN: usize = 16 * 1024;
+
+/// The heap the guests of every slot may hold together: what the margin
+/// and one upload's check or swap at a time (a module of
+/// `config::MODULE_HEAP` and its linear memory) leave. Admission control
+/// ([`Check::admitting`]) refuses an upload that would take the guests
+/// past it; the wired guests that are not updatable (`alarm`, `primes`)
+/// are in the heap it checks free at each upload
+/// ([`Check::with_free_heap`]).
+fn guest_ram() -> usize {
+    let upload = crate::config::MODULE_HEAP + crate::config::MEMORY_BUDGET as usize;
+    crate::HEAP_SIZE.saturating_sub(HEAP_MARGIN + upload)
+}
 
 /// Largest module a slot holds.
 const MODULE_MAX: usize = (BANK - HEADER_LEN) as usize;
@@ -73,7 +92,7 @@ const KEY: wasm_sdk_sign::PublicKey = wasm_sdk_sign::embedded_key!();
 /// key, then everything [`update::Check`] checks, on the guests' own host
 /// (one engine, one configuration: a module it accepts will start).
 fn install_check(host: &'static Host<ChannelEnv>) -> Check {
-    let check = Check::new(host, FLEET);
+    let check = Check::new(host, FLEET).with_free_heap(crate::heap_free).admitting(guest_ram());
     #[cfg(signed_modules)]
     let check = check.verifying(|module| {
         use wasm_sdk_smp::slots::{SlotError, rc};
@@ -120,7 +139,8 @@ pub static COUNTER: Managed =
     Managed::new("counter", 0, &COUNTER_WIRING, guests::COUNTER_WASM, &guests::SINK);
 
 /// The guest group: every managed guest.
-static FLEET: Fleet = Fleet::new(&[&COUNTER]);
+static FLEET: Fleet =
+    Fleet::new(&[&COUNTER, crate::slots::SLOTS[0], crate::slots::SLOTS[1], crate::slots::SLOTS[2]]);
 
 /// UARTE1 as the SMP transport.
 pub struct SmpUart {
