@@ -106,8 +106,16 @@ fn upload(fw: &Firmware, image: u32, module: &[u8]) -> Result<(), String> {
     fw.client.image_upload(module, Some(image), None, false, None).map_err(|e| device::describe(&e))
 }
 
+/// How long an install took, from the first upload byte.
+struct Installed {
+    uploaded: Duration,
+    running: Duration,
+    first_message: Duration,
+    confirmed: Duration,
+}
+
 /// Uploads `module` into `image` and waits until its guest is confirmed.
-fn install(fw: &Firmware, image: u32, module: &[u8]) {
+fn install(fw: &Firmware, image: u32, module: &[u8]) -> Installed {
     let mark = fw.mark();
     let began = Instant::now();
     upload(fw, image, module).unwrap_or_else(|e| panic!("upload into image {image}: {e}"));
@@ -116,15 +124,26 @@ fn install(fw: &Firmware, image: u32, module: &[u8]) {
     let running = format!("serve: {guest} now runs a {} B module", module.len());
     line(fw, mark, &running, |l| l == running);
     let swapped = began.elapsed();
+    // Its first message: the guest group's count, polled.
+    let end = Instant::now() + WAIT;
+    while fw.guest(&guest).is_none_or(|g| g.received == 0) {
+        assert!(Instant::now() < end, "{guest} received no message");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let first_message = began.elapsed();
     let confirmed = format!("serve: {guest}: module confirmed");
     line(fw, mark, &confirmed, |l| l.starts_with(&confirmed));
+    let installed =
+        Installed { uploaded, running: swapped, first_message, confirmed: began.elapsed() };
     println!(
-        "{guest}: {} B uploaded in {:.2} s, running after {:.2} s, confirmed after {:.2} s",
+        "{guest}: {} B uploaded in {:.2} s, running after {:.2} s, first message after {:.2} s, confirmed after {:.2} s",
         module.len(),
-        uploaded.as_secs_f64(),
-        swapped.as_secs_f64(),
-        began.elapsed().as_secs_f64()
+        installed.uploaded.as_secs_f64(),
+        installed.running.as_secs_f64(),
+        installed.first_message.as_secs_f64(),
+        installed.confirmed.as_secs_f64()
     );
+    installed
 }
 
 /// Removes image `image`'s guest (`image erase` of its running slot) and
@@ -220,7 +239,13 @@ fn modules_bind_to_the_device_s_services_and_to_each_other() {
 
     // A module on `temperature` and `alarm` in a free slot: its alarms
     // show. The sensor rises through 25.0 °C every 8 s.
-    install(&fw, 1, &thermostat);
+    let installed = install(&fw, 1, &thermostat);
+    let ms = |d: Duration| d.as_millis();
+    println!("figure catalog module_bytes = {}", thermostat.len());
+    println!("figure catalog upload_ms = {}", ms(installed.uploaded));
+    println!("figure catalog running_ms = {}", ms(installed.running));
+    println!("figure catalog first_message_ms = {}", ms(installed.first_message));
+    println!("figure catalog confirmed_ms = {}", ms(installed.confirmed));
     let mark = fw.mark();
     line(&fw, mark, "the thermostat's alarm", |l| {
         l == "alarm: Raised { deci_celsius: 250 } (slot 1)"
@@ -258,6 +283,8 @@ fn modules_bind_to_the_device_s_services_and_to_each_other() {
         "heap in use after erasing slots 2 and 3: {} B the first time, {} B the second",
         after_erase[1], freed[1]
     );
+    println!("figure catalog-heap after_erase = {}", after_erase[1]);
+    println!("figure catalog-heap after_erase_again = {}", freed[1]);
     // The same set installed and erased again gives the same heap back,
     // give or take the few messages in flight (readings in channels).
     assert!(freed[1].abs_diff(after_erase[1]) < 512, "an install and erase kept heap");

@@ -462,11 +462,30 @@ fn update(d: &Data) -> String {
     )
 }
 
+fn catalog(d: &Data) -> String {
+    let ms = |key| d.int("catalog", "catalog", key).map_or("–".into(), thousands);
+    let heap = |key| bytes(d.int("catalog", "catalog-heap", key));
+    format!(
+        "| figure | value |\n\
+         |---|---|\n\
+         | a {} B module (the thermostat) into a free slot, from the first upload byte | uploaded after {} ms, running after {} ms, its first message after {} ms, confirmed after {} ms |\n\
+         | heap in use after the pipeline's two modules are installed and erased | {}, then {} the second time |\n\n{}\n",
+        ms("module_bytes"),
+        ms("upload_ms"),
+        ms("running_ms"),
+        ms("first_message_ms"),
+        ms("confirmed_ms"),
+        heap("after_erase"),
+        heap("after_erase_again"),
+        d.run("catalog"),
+    )
+}
+
 /// Renders a table from the data files.
 type Render = fn(&Data) -> String;
 
 /// Each generated block: its marker name, its data files, and its renderer.
-const BLOCKS: [(&str, &str, Render); 11] = [
+const BLOCKS: [(&str, &str, Render); 12] = [
     ("guest-sizes", "guests", guest_sizes),
     ("typed-ports", "guests", typed_ports),
     ("linear-memory", "guests", linear_memory),
@@ -478,6 +497,7 @@ const BLOCKS: [(&str, &str, Render); 11] = [
     ("bench-coremark", "bench-coremark", bench_coremark),
     ("qemu-checks", "qemu-checks", qemu_checks),
     ("update", "update", update),
+    ("catalog", "catalog", catalog),
 ];
 
 fn markers(name: &str, files: &str) -> (String, String) {

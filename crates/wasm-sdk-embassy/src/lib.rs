@@ -513,6 +513,7 @@ fn load_connected(
         preemptions: 0,
         waits: 0,
         received: 0,
+        ticks: 0,
         sent: 0,
         undecodable: 0,
         dropped_lines: 0,
@@ -802,6 +803,11 @@ pub struct ChannelEnv {
     pub waits: u32,
     /// Messages the guest received.
     pub received: u32,
+    /// Of [`received`](Self::received), the ticks of its own timer: what
+    /// the update path's health rule leaves out of the messages a module
+    /// must receive ([`Health::received`](crate::update::Health)), so a
+    /// module is not confirmed by ticks it asked for.
+    pub ticks: u32,
     /// Messages the guest sent.
     pub sent: u32,
     /// Messages the guest sent that do not decode as their output's type
@@ -954,6 +960,9 @@ impl Environment for ChannelEnv {
             self.keep_spare(head);
         }
         self.received = self.received.wrapping_add(1);
+        if self.timer.as_ref().is_some_and(|timer| timer.tick == input) {
+            self.ticks = self.ticks.wrapping_add(1);
+        }
     }
 
     fn send_output(&mut self, output: u8, message: &[u8]) -> Result<(), SendError> {

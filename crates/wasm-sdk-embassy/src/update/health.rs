@@ -19,6 +19,8 @@ pub struct Health {
     pub unanswered: u32,
     /// Messages a module on trial must have received, and be back waiting
     /// for the next, to be confirmed (besides [`answers`](Self::answers)).
+    /// Ticks of its own timer do not count: a module that set a timer and
+    /// does nothing else proves nothing.
     pub received: u32,
     /// How long a module may stay on trial after it was swapped in.
     pub deadline: Duration,

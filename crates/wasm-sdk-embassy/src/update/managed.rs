@@ -423,7 +423,9 @@ impl Managed {
             let answers = env.sent.saturating_sub(env.undecodable);
             let verdict = if env.undecodable > 0 {
                 Some(Verdict::Undecodable)
-            } else if env.received.saturating_sub(answers) > health.unanswered {
+            } else if env.received.wrapping_sub(env.ticks).saturating_sub(answers)
+                > health.unanswered
+            {
                 Some(Verdict::Silent)
             } else if health.trial_fuel.is_some_and(|fuel| guest.fuel_consumed() > fuel) {
                 Some(Verdict::Fuel)
@@ -434,9 +436,10 @@ impl Managed {
                 c.verdict = verdict;
                 return (false, true);
             }
+            // Ticks of its own timer prove nothing of the module.
             let healthy = state == State::Waiting
                 && answers >= health.answers
-                && env.received >= health.received;
+                && env.received.wrapping_sub(env.ticks) >= health.received;
             if healthy {
                 c.proven = true;
                 c.healthy = true;
