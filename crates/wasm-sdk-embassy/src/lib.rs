@@ -805,8 +805,8 @@ pub struct ChannelEnv {
     pub received: u32,
     /// Of [`received`](Self::received), the ticks of its own timer: what
     /// the update path's health rule leaves out of the messages a module
-    /// must receive ([`Health::received`](crate::update::Health)), so a
-    /// module is not confirmed by ticks it asked for.
+    /// must receive (`update::Health::received`), so a module is not
+    /// confirmed by ticks it asked for.
     pub ticks: u32,
     /// Messages the guest sent.
     pub sent: u32,
