@@ -209,7 +209,22 @@ fn module_path(path: &Path, target_dir: Option<&Path>) -> Result<PathBuf, String
     builder.build(path).map_err(|e| e.to_string())
 }
 
+/// With `--json`, a command's failure is JSON on stdout too,
+/// `{"error": "<the reason>"}`, so a script reading stdout sees it; the
+/// reason still goes to stderr and the exit status is 1.
+fn json_error<T>(json: bool, result: Result<T, String>) -> Result<T, String> {
+    if let (true, Err(reason)) = (json, &result) {
+        outln!("{}", json!({ "error": reason }));
+    }
+    result
+}
+
 fn run(args: RunArgs) -> Result<(), String> {
+    let json = args.json;
+    json_error(json, run_module(args))
+}
+
+fn run_module(args: RunArgs) -> Result<(), String> {
     let wasm = module_path(&args.module, args.target_dir.as_deref())?;
     let host = TestHost::builder().total_fuel(args.fuel).memory_budget(args.memory_budget).build();
     let mut guest = host.load_file(&wasm).map_err(|e| e.to_string())?;
@@ -321,6 +336,14 @@ fn signature(f: &FuncInfo) -> String {
 }
 
 fn inspect(args: InspectArgs) -> Result<(), String> {
+    let json = args.json;
+    // The verdict of `--catalog` comes after the report, which holds it.
+    json_error(json, inspect_module(args))?
+}
+
+/// The module's report; `Err` when there is none to print, `Ok(Err)` when
+/// a port would be refused by the device of `--catalog`.
+fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
     let path = module_path(&args.module, args.target_dir.as_deref())?;
     let wasm =
         std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
@@ -405,7 +428,7 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
             }).collect::<Vec<_>>()),
         });
         outln!("{value}");
-        return verdict();
+        return Ok(verdict());
     }
     outln!("size: {} bytes", info.size);
     outln!(
@@ -467,7 +490,7 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
             outln!("  {check}");
         }
     }
-    verdict()
+    Ok(verdict())
 }
 
 /// Writes one line to stdout; see [`outln!`].

@@ -401,3 +401,23 @@ fn inspect_with_a_catalog_names_the_port_that_would_fail() {
     assert_eq!(value["catalog"][0]["port"], "humidity");
     assert!(value["catalog"][0]["refused"].as_str().unwrap().contains("no service"));
 }
+
+/// With `--json`, a failure is JSON on stdout too (`{"error": ...}`), with
+/// the reason on stderr and exit status 1: a script reading stdout sees
+/// why there is no transcript or report.
+#[test]
+fn json_mode_reports_a_load_error_as_json() {
+    let garbage = workspace().join("target").join("cli-tests");
+    std::fs::create_dir_all(&garbage).expect("dir");
+    let garbage = garbage.join("garbage.wasm");
+    std::fs::write(&garbage, b"not a module").expect("write");
+    for command in ["run", "inspect"] {
+        let out = cli(&[command, garbage.to_str().unwrap(), "--json"]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let value: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{command}: one JSON object on stdout: {e}"));
+        let error = value["error"].as_str().unwrap_or_else(|| panic!("{command}: {value}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(error.lines().next().unwrap()), "{command}: {stderr}");
+    }
+}
