@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
 use wasm_sdk_host::Host;
 use wasm_sdk_host::abi::queue::QueueEnv;
-use wasm_sdk_testhost::{CatalogService, DeviceCatalog};
+use wasm_sdk_testhost::DeviceCatalog;
 
 /// The firmware's service catalog (`--features update`): `CATALOG`.
 #[allow(dead_code)]
@@ -74,14 +74,9 @@ fn main() {
 /// services` (an `update` build serves it).
 fn write_catalog() {
     println!("cargo::rerun-if-changed=src/catalog.rs");
-    let services = catalog::CATALOG
-        .services()
-        .map(|s| {
-            CatalogService::from_schema(s.name, s.direction, s.ty.key, s.schema)
-                .unwrap_or_else(|e| panic!("the catalog's own schema: {e}"))
-        })
-        .collect();
-    DeviceCatalog::new(services).save_beside_firmware("nrf53-host");
+    let services = catalog::CATALOG.services();
+    DeviceCatalog::declared(services.map(|s| (s.name, s.direction, s.ty.key, s.schema)))
+        .save_beside_firmware("nrf53-host");
 }
 
 /// Validates a built-in guest as the firmware's host loads it and stamps it

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
-use wasm_sdk_testhost::{CatalogService, DeviceCatalog};
+use wasm_sdk_testhost::DeviceCatalog;
 
 /// The firmware's own catalog declarations (`src/catalog.rs`).
 #[allow(dead_code)]
@@ -61,12 +61,7 @@ fn main() {
 /// services`.
 fn write_catalog() {
     println!("cargo::rerun-if-changed=src/catalog.rs");
-    let services = catalog::CATALOG
-        .services()
-        .map(|s| {
-            CatalogService::from_schema(s.name, s.direction, s.ty.key, s.schema)
-                .unwrap_or_else(|e| panic!("the catalog's own schema: {e}"))
-        })
-        .collect();
-    DeviceCatalog::new(services).save_beside_firmware("qemu-host");
+    let services = catalog::CATALOG.services();
+    DeviceCatalog::declared(services.map(|s| (s.name, s.direction, s.ty.key, s.schema)))
+        .save_beside_firmware("qemu-host");
 }

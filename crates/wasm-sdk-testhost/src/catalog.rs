@@ -174,6 +174,27 @@ impl DeviceCatalog {
             .map_err(|error| TestHostError::Io { path: path.to_owned(), error })
     }
 
+    /// The catalog a firmware declares, from each service's name,
+    /// direction, type key and schema: what its build script writes with
+    /// [`save_beside_firmware`](Self::save_beside_firmware).
+    ///
+    /// # Panics
+    ///
+    /// If a schema does not read back as its key's: the build fails with
+    /// the service's name.
+    pub fn declared<'a>(
+        services: impl IntoIterator<Item = (&'a str, Direction, TypeKey, &'a NamedType)>,
+    ) -> Self {
+        let services = services
+            .into_iter()
+            .map(|(name, direction, key, schema)| {
+                CatalogService::from_schema(name, direction, key, schema)
+                    .unwrap_or_else(|e| panic!("the catalog's own schema: {e}"))
+            })
+            .collect();
+        DeviceCatalog { services }
+    }
+
     /// Writes the catalog file of a firmware from its build script:
     /// `<name>.catalog.json` beside the firmware's binary
     /// (`target/<target>/<profile>/`), where `wasm-sdk inspect --catalog`
