@@ -236,20 +236,39 @@ impl Binding {
     }
 }
 
+/// Most entries a paged list may have: far more than a device's catalog
+/// or ports, and a bound on what a device that keeps sending pages can make
+/// this tool hold.
+const MAX_ENTRIES: usize = 4096;
+
 /// Every entry of a paged list (`services`, `bindings`).
 fn pages<T: DeserializeOwned>(
     client: &MCUmgrClient,
     cmd: u8,
     what: &str,
 ) -> Result<Vec<T>, String> {
+    collect_pages(what, |from| {
+        client
+            .raw_command(&request(cmd, false, From { from }))
+            .map_err(|e| format!("{what}: {}", crate::deploy::describe(&e)))
+    })
+}
+
+/// The entries of the pages `fetch` gives from each `from`, until a page
+/// has no `next`.
+fn collect_pages<T>(
+    what: &str,
+    mut fetch: impl FnMut(u32) -> Result<Page<T>, String>,
+) -> Result<Vec<T>, String> {
     let mut all = Vec::new();
     let mut from = 0;
     loop {
-        let page: Page<T> = client
-            .raw_command(&request(cmd, false, From { from }))
-            .map_err(|e| format!("{what}: {}", crate::deploy::describe(&e)))?;
+        let page = fetch(from)?;
         let got = page.entries.len();
         all.extend(page.entries);
+        if all.len() > MAX_ENTRIES {
+            return Err(format!("{what}: the device lists more than {MAX_ENTRIES} entries"));
+        }
         match page.next {
             // A device that sends a `next` without progress would loop.
             Some(next) if got > 0 && next > from => from = next,
@@ -574,6 +593,17 @@ mod tests {
             list_line(&list.guests[0]),
             "guest counter (slot 0): waiting, fuel 10, memory 4416 B, 3 received, 2 sent, fallback module, 4 restarts, 5 dead letters, 6 lines dropped"
         );
+    }
+
+    #[test]
+    fn pages_end_at_the_last_and_a_device_cannot_make_them_endless() {
+        let page = |from: u32, next: Option<u32>| Page { entries: vec![from], next };
+        let three = collect_pages("x", |from| Ok(page(from, (from < 2).then_some(from + 1))));
+        assert_eq!(three, Ok(vec![0, 1, 2]));
+        let stuck = collect_pages("x", |from| Ok(page(from, Some(from))));
+        assert_eq!(stuck, Err("x: the device's pages do not advance".into()));
+        let endless = collect_pages("x", |from| Ok(page(from, Some(from + 1))));
+        assert_eq!(endless, Err(format!("x: the device lists more than {MAX_ENTRIES} entries")));
     }
 
     #[test]
