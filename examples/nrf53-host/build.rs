@@ -12,7 +12,9 @@
 //!    each guest's linear memory is its stack plus data, a few KiB, instead
 //!    of a 64 KiB page.
 //! 3. Writes the service catalog (`src/catalog.rs`) as
-//!    `nrf53-host.catalog.json` beside the firmware.
+//!    `nrf53-host.catalog.json` beside the firmware, and its host
+//!    configuration (`src/config.rs`) as the device profile
+//!    `nrf53-host.profile.json`.
 //! 4. Validates and stamps them (`Host::stamp`) with the firmware's own
 //!    `HostConfig` (`src/config.rs`, a module of both), for trusted
 //!    loading.
@@ -28,7 +30,7 @@ use std::path::{Path, PathBuf};
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
 use wasm_sdk_host::Host;
 use wasm_sdk_host::abi::queue::QueueEnv;
-use wasm_sdk_testhost::DeviceCatalog;
+use wasm_sdk_testhost::{DeviceCatalog, DeviceProfile};
 
 /// The firmware's service catalog (`--features update`): `CATALOG`.
 #[allow(dead_code)]
@@ -63,6 +65,7 @@ fn main() {
     }
 
     write_catalog();
+    write_profile();
 
     // `WASM_SDK_PUBLIC_KEY=FILE` (an absolute path): with `--features update`
     // the firmware refuses modules not signed with that key.
@@ -76,6 +79,15 @@ fn write_catalog() {
     println!("cargo::rerun-if-changed=src/catalog.rs");
     let services = catalog::CATALOG.services();
     DeviceCatalog::declared(services.map(|s| (s.name, s.direction, s.ty.key, s.schema)))
+        .save_beside_firmware("nrf53-host");
+}
+
+/// Writes the firmware's host configuration (`src/config.rs`) as
+/// `nrf53-host.profile.json` beside the firmware: its budgets, and the
+/// memory layout it builds its own guests with.
+fn write_profile() {
+    println!("cargo::rerun-if-changed=src/config.rs");
+    DeviceProfile::new("nrf53-host", &config::host_config(), MemoryMode::Tight)
         .save_beside_firmware("nrf53-host");
 }
 

@@ -13,12 +13,17 @@ use std::fs;
 use std::path::PathBuf;
 
 use wasm_sdk_build::{EmbeddedGuests, MemoryMode};
-use wasm_sdk_testhost::DeviceCatalog;
+use wasm_sdk_testhost::{DeviceCatalog, DeviceProfile};
 
 /// The firmware's own catalog declarations (`src/catalog.rs`).
 #[allow(dead_code)]
 #[path = "src/catalog.rs"]
 mod catalog;
+
+/// How serve mode runs every guest (`src/config.rs`): `host_config()`.
+#[allow(dead_code)]
+#[path = "src/config.rs"]
+mod config;
 use wasm_sdk_host::abi::queue::QueueEnv;
 use wasm_sdk_host::{Host, HostConfig};
 
@@ -50,6 +55,7 @@ fn main() {
     println!("cargo::metadata=counter={}", counter.display());
 
     write_catalog();
+    write_profile();
 
     // `WASM_SDK_PUBLIC_KEY=FILE`: serve mode refuses modules not signed
     // with that key (`cfg(signed_modules)`).
@@ -63,5 +69,14 @@ fn write_catalog() {
     println!("cargo::rerun-if-changed=src/catalog.rs");
     let services = catalog::CATALOG.services();
     DeviceCatalog::declared(services.map(|s| (s.name, s.direction, s.ty.key, s.schema)))
+        .save_beside_firmware("qemu-host");
+}
+
+/// Writes serve mode's host configuration (`src/config.rs`) as
+/// `qemu-host.profile.json` beside the firmware: its budgets, and the
+/// memory layout it builds its own guests with.
+fn write_profile() {
+    println!("cargo::rerun-if-changed=src/config.rs");
+    DeviceProfile::new("qemu-host", &config::host_config(), MemoryMode::Tight)
         .save_beside_firmware("qemu-host");
 }

@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use wasm_sdk_build::fixture::Fixture;
+use wasm_sdk_host::Budget;
 use wasm_sdk_host::abi::Status as Code;
 use wasm_sdk_host::abi::manifest::{MANIFEST_SECTION, ManifestError, append_custom_section};
 use wasm_sdk_testhost::{
@@ -844,7 +845,15 @@ fn load_budgets_are_typed_errors() {
     let big = guest_wasm_with(&format!(r#"(@custom "filler" "{filler}")"#), "(i32.const 0)");
     let e = refused(&big);
     assert_eq!(e, LoadError::ModuleTooLarge { size: big.len(), max: config.max_module_size });
-    assert!(e.to_string().contains("bytes; the host takes at most 65536"), "{e}");
+    // The refusal names the budget, its value and the field that raises it.
+    assert!(
+        e.to_string().ends_with(
+            "over the host's budget `max_module_size` of 65536 bytes \
+             (`HostConfig::max_module_size`)"
+        ),
+        "{e}"
+    );
+    assert_eq!(e.budget(), Some((Budget::MaxModuleSize, 65536)));
 
     let funcs = "(func)".repeat(config.max_functions as usize);
     let e = refused(&guest_wasm_with(&funcs, "(i32.const 0)"));

@@ -10,6 +10,9 @@ use std::time::Instant;
 
 use clap::Args;
 use mcumgr_toolkit::commands::image::ImageState;
+use wasm_sdk_testhost::TestHost;
+
+use crate::device::DeviceArgs;
 
 /// Arguments of `deploy`.
 #[derive(Args)]
@@ -17,7 +20,7 @@ pub struct DeployArgs {
     /// A `.wasm` file, or a guest crate directory to build first.
     module: PathBuf,
     /// The device's SMP serial port (for QEMU: the pty `./serve` prints).
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", env = crate::guests::PORT_ENV)]
     port: String,
     /// The guest slot (SMP image number) to upload into.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -34,6 +37,11 @@ pub struct DeployArgs {
     /// Sign the module with this secret key (`keygen`) before uploading.
     #[arg(long, value_name = "SECRET_KEY_FILE")]
     sign: Option<PathBuf>,
+    /// With `--profile` (its firmware's `<name>.profile.json`): build the
+    /// guest crate as that device wants its modules (memory layout), and
+    /// check that its host loads the module before uploading it.
+    #[command(flatten)]
+    device: crate::device::DeviceArgs,
 }
 
 /// Runs `deploy`.
@@ -43,9 +51,19 @@ pub struct DeployArgs {
 /// One line (and details) for the user: the module, the port, or the
 /// device's refusal with its reason.
 pub fn deploy(args: DeployArgs) -> Result<(), String> {
-    let path = crate::module_path(&args.module, args.target_dir.as_deref())?;
+    let profile = args.device.profile()?;
+    let builder = DeviceArgs::builder(profile.as_ref());
+    let path = crate::module_path(&args.module, args.target_dir.as_deref(), builder)?;
     let wasm =
         std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    if args.device.given() {
+        // The device would answer the same after the whole upload.
+        let host = args.device.host(profile.as_ref(), TestHost::builder(), []).build();
+        if let Err(e) = host.load(&wasm) {
+            let on = args.device.describe(profile.as_ref());
+            return Err(format!("not uploaded: {on} would refuse the module: {e}"));
+        }
+    }
     let wasm = match &args.sign {
         Some(key) => {
             let signed = crate::sign::signed(&wasm, key)?;

@@ -22,17 +22,22 @@ use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::inspect::ModuleInfo;
 use wasm_sdk_testhost::{CatalogService, DeviceCatalog, PortSchema, TypeKey};
 
+/// The environment variable `guests` and `deploy` read the device's port
+/// from when no `--port` is given.
+pub const PORT_ENV: &str = "WASM_SDK_PORT";
+
 /// The guest group's number.
 const GROUP: u16 = 64;
 
 /// Arguments of `guests`.
 #[derive(Args)]
 pub struct GuestsArgs {
-    /// The device's SMP serial port (for QEMU: the pty `./serve` prints).
-    #[arg(long, value_name = "PORT")]
-    port: String,
+    /// The device's SMP serial port (for QEMU: the pty `./serve` prints);
+    /// before or after the subcommand.
+    #[arg(long, value_name = "PORT", env = PORT_ENV, global = true)]
+    port: Option<String>,
     /// Seconds to wait for each response.
-    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    #[arg(long, value_name = "SECS", default_value_t = 5, global = true)]
     timeout: u64,
     #[command(subcommand)]
     command: GuestCommand,
@@ -450,7 +455,12 @@ pub fn guests(args: GuestsArgs) -> Result<(), String> {
     if let GuestCommand::Send { message: (_, value), hex: true, .. } = &args.command {
         crate::hex_bytes(value)?;
     }
-    let client = connect(&args.port, args.timeout)?;
+    let port = args.port.as_deref().ok_or_else(|| {
+        format!(
+            "no device port: give `--port PORT` (e.g. the pty `./serve` prints) or set {PORT_ENV}"
+        )
+    })?;
+    let client = connect(port, args.timeout)?;
     let done = |what: &str, result: Result<Done, mcumgr_toolkit::client::MCUmgrClientError>| {
         result.map(drop).map_err(|e| format!("{what}: {}", crate::deploy::describe(&e)))
     };

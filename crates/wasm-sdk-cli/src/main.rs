@@ -10,6 +10,7 @@ macro_rules! outln {
 }
 
 mod deploy;
+mod device;
 mod guests;
 mod new;
 mod sign;
@@ -24,7 +25,7 @@ use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
 use wasm_sdk_host::shape::{Costs, Shape};
 use wasm_sdk_testhost::{
-    Binds, DEFAULT_TOTAL_FUEL, DeviceCatalog, GuestBuilder, PortSchema, Step, TestHost, Transcript,
+    Binds, Budget, DeviceCatalog, GuestBuilder, PortSchema, Step, TestHost, Transcript,
 };
 
 /// Create, run and inspect wasm-sdk guest modules on the desktop test host.
@@ -67,22 +68,26 @@ enum Command {
 struct RunArgs {
     /// A `.wasm` file, or a guest crate directory to build first.
     module: PathBuf,
-    /// Queue a message, in order: input name (or index) and the message as
-    /// JSON of the input's type (`wasm_input='{"count": 5}'`) or as hex
-    /// bytes (`wasm_input=05`). On a typed input a value that is JSON of its
-    /// type is JSON, anything else hex; `json:` or `hex:` before the value
-    /// says which. Untyped inputs take hex.
+    /// Queue a message, in order: input name (or index) and the message,
+    /// as JSON of a typed input's type (`wasm_input='{"count": 5}'`), or
+    /// as hex bytes after `hex:` (`wasm_input=hex:05`). Untyped inputs
+    /// take hex.
     #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_input)]
     inputs: Vec<(String, String)>,
     /// Close an input after the messages are queued.
     #[arg(long = "close", value_name = "NAME")]
     closes: Vec<String>,
-    /// Total fuel budget; an endless loop ends as `out_of_fuel`.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_TOTAL_FUEL)]
-    fuel: u64,
-    /// Largest linear memory the module may use, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
-    memory_budget: u64,
+    /// Total fuel budget (`--budget total_fuel=N`); an endless loop ends
+    /// as `out_of_fuel`. Default: the test host's,
+    /// 100,000,000 units.
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Largest linear memory the module may use, in bytes (`--budget
+    /// memory_budget=N`). Default: the profile's, else 64 KiB.
+    #[arg(long, value_name = "BYTES")]
+    memory_budget: Option<u64>,
+    #[command(flatten)]
+    device: device::DeviceArgs,
     /// Target directory for building a guest crate (default: the crate's).
     #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
@@ -100,6 +105,10 @@ struct InspectArgs {
     /// device, or why the upload would be refused (exit status 1).
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
+    /// With `--profile` or `--budget`: say whether that device's host
+    /// loads the module, or which budget refuses it (exit status 1).
+    #[command(flatten)]
+    device: device::DeviceArgs,
     /// Target directory for building a guest crate (default: the crate's).
     #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
@@ -111,7 +120,7 @@ struct InspectArgs {
 fn parse_input(arg: &str) -> Result<(String, String), String> {
     let (name, value) = arg
         .split_once('=')
-        .ok_or(r#"expected NAME=VALUE, e.g. wasm_input=05 or wasm_input='{"count": 5}'"#)?;
+        .ok_or(r#"expected NAME=VALUE, e.g. wasm_input='{"count": 5}' or wasm_input=hex:05"#)?;
     if name.is_empty() {
         return Err("the input name before `=` is empty".into());
     }
@@ -127,27 +136,28 @@ fn hex_bytes(text: &str) -> Result<Vec<u8>, String> {
 /// The bytes of one `--input` value for an input of this type (`None`:
 /// untyped); see `RunArgs::inputs` for the rules.
 fn input_bytes(value: &str, schema: Option<&PortSchema>) -> Result<Vec<u8>, String> {
-    let hex = hex_bytes;
-    let json = |text: &str, schema: &PortSchema| {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON: {e}"))?;
-        schema.encode(&value)
-    };
     if let Some(text) = value.strip_prefix("hex:") {
-        return hex(text);
+        return hex_bytes(text);
     }
     let Some(schema) = schema else {
         if value.starts_with("json:") {
             return Err("the input is untyped (raw bytes): give hex".into());
         }
-        return hex(value);
+        return hex_bytes(value);
     };
-    if let Some(text) = value.strip_prefix("json:") {
-        return json(text, schema);
-    }
-    json(value, schema).or_else(|json_error| {
-        hex(value).map_err(|_| format!("{json_error}; as hex bytes it does not parse either"))
-    })
+    // A typed input takes JSON only: a plain `10` read as one hex byte
+    // would be a message the author did not mean.
+    let text = value.strip_prefix("json:").unwrap_or(value);
+    let hint = || {
+        let raw = match hex_bytes(text) {
+            Ok(_) => format!(", or raw bytes as `hex:{text}`"),
+            Err(_) => String::new(),
+        };
+        format!("; a `{}` is JSON like {}{raw}", schema.name(), schema.example())
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("`{text}` is not JSON ({e}){}", hint()))?;
+    schema.encode(&value).map_err(|e| format!("{e}{}", hint()))
 }
 
 fn main() -> ExitCode {
@@ -174,8 +184,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// A `.wasm` path, building the crate first when given a directory.
-fn module_path(path: &Path, target_dir: Option<&Path>) -> Result<PathBuf, String> {
+/// A `.wasm` path, building the crate first with `builder` when given a
+/// directory.
+fn module_path(
+    path: &Path,
+    target_dir: Option<&Path>,
+    builder: GuestBuilder,
+) -> Result<PathBuf, String> {
     if !path.is_dir() {
         return Ok(path.to_owned());
     }
@@ -202,7 +217,7 @@ fn module_path(path: &Path, target_dir: Option<&Path>) -> Result<PathBuf, String
         ));
     }
     eprintln!("building {} ...", path.display());
-    let mut builder = GuestBuilder::new();
+    let mut builder = builder;
     if let Some(dir) = target_dir {
         builder = builder.target_dir(dir);
     }
@@ -225,8 +240,16 @@ fn run(args: RunArgs) -> Result<(), String> {
 }
 
 fn run_module(args: RunArgs) -> Result<(), String> {
-    let wasm = module_path(&args.module, args.target_dir.as_deref())?;
-    let host = TestHost::builder().total_fuel(args.fuel).memory_budget(args.memory_budget).build();
+    let profile = args.device.profile()?;
+    let builder = device::DeviceArgs::builder(profile.as_ref());
+    let wasm = module_path(&args.module, args.target_dir.as_deref(), builder)?;
+    let shorthand = [
+        args.fuel.map(|n| (Budget::TotalFuel, Some(n))),
+        args.memory_budget.map(|n| (Budget::MemoryBudget, Some(n))),
+    ];
+    let host =
+        args.device.host(profile.as_ref(), TestHost::builder(), shorthand.into_iter().flatten());
+    let host = host.build();
     let mut guest = host.load_file(&wasm).map_err(|e| e.to_string())?;
     for (name, value) in &args.inputs {
         let idx = match name.parse::<u8>() {
@@ -302,7 +325,9 @@ fn print_transcript(t: &Transcript, status: Option<&Step>, guest: &wasm_sdk_test
             )
         }
         Some(Step::Trapped(trap)) => format!("trapped: {trap}"),
-        Some(Step::OutOfFuel) => "out of fuel: the total fuel budget (--fuel) ran out".into(),
+        Some(Step::OutOfFuel) => {
+            "out of fuel: the total fuel budget ran out (raise it with `--fuel N`)".into()
+        }
         Some(Step::Preempted) | None => "not run".into(),
     };
     outln!("status: {state}");
@@ -344,9 +369,16 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
 /// The module's report; `Err` when there is none to print, `Ok(Err)` when
 /// a port would be refused by the device of `--catalog`.
 fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
-    let path = module_path(&args.module, args.target_dir.as_deref())?;
+    let profile = args.device.profile()?;
+    let builder = device::DeviceArgs::builder(profile.as_ref());
+    let path = module_path(&args.module, args.target_dir.as_deref(), builder)?;
     let wasm =
         std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    // Whether the device of `--profile` / `--budget` loads it.
+    let device = args.device.given().then(|| {
+        let host = args.device.host(profile.as_ref(), TestHost::builder(), []).build();
+        (args.device.describe(profile.as_ref()), host.load(&wasm).err().map(|e| e.to_string()))
+    });
     let info = ModuleInfo::parse(&wasm).map_err(|e| format!("not a wasm module: {e}"))?;
     let manifest = info.manifest.as_deref().map(Manifest::parse);
     // What loading takes, as a host checks it against `module_heap`.
@@ -360,9 +392,10 @@ fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
         }
     };
     let refused = checks.iter().flatten().filter(|c| c.outcome.is_err()).count();
-    let verdict = || match refused {
-        0 => Ok(()),
-        n => Err(format!("{n} port(s) would be refused by the device of `{}`", {
+    let verdict = || match (refused, &device) {
+        (_, Some((on, Some(reason)))) => Err(format!("{on} would refuse the module: {reason}")),
+        (0, _) => Ok(()),
+        (n, _) => Err(format!("{n} port(s) would be refused by the device of `{}`", {
             args.catalog.as_deref().unwrap_or(Path::new("")).display()
         })),
     };
@@ -426,6 +459,9 @@ fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
                 }
                 entry
             }).collect::<Vec<_>>()),
+            "device": device.as_ref().map(|(on, refusal)| {
+                json!({"settings": on, "loads": refusal.is_none(), "refused": refusal})
+            }),
         });
         outln!("{value}");
         return Ok(verdict());
@@ -482,6 +518,12 @@ fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
                     }
                 }
             }
+        }
+    }
+    if let Some((on, refusal)) = &device {
+        match refusal {
+            None => outln!("on {on}: loads"),
+            Some(reason) => outln!("on {on}: REFUSED: {reason}"),
         }
     }
     if let (Some(checks), Some(file)) = (&checks, &args.catalog) {

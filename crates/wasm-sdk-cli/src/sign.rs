@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use wasm_sdk_host::abi::queue::QueueEnv;
 use wasm_sdk_host::{Host, HostConfig};
+use wasm_sdk_testhost::GuestBuilder;
 use wasmsign2::{KeyPair, Module, SecretKey};
 
 /// Arguments of `keygen`.
@@ -99,7 +100,7 @@ fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), String> {
 /// One line: the module or key cannot be read or parsed, or the output
 /// cannot be written.
 pub fn sign(args: SignArgs) -> Result<(), String> {
-    let path = crate::module_path(&args.module, args.target_dir.as_deref())?;
+    let path = crate::module_path(&args.module, args.target_dir.as_deref(), GuestBuilder::new())?;
     let wasm = read(&path)?;
     let signed = signed(&wasm, &args.secret_key)?;
     let output = args.output.unwrap_or_else(|| path.with_extension("signed.wasm"));

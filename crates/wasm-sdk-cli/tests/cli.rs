@@ -42,9 +42,9 @@ fn run_builds_a_crate_and_prints_the_json_transcript() {
         "--target-dir",
         target.to_str().unwrap(),
         "--input",
-        "wasm_input=05",
+        "wasm_input=hex:05",
         "--input",
-        "0=ac02",
+        "0=hex:ac02",
         "--input",
         r#"wasm_input={"count": 41}"#,
         "--input",
@@ -53,22 +53,46 @@ fn run_builds_a_crate_and_prints_the_json_transcript() {
         "wasm_input",
         "--json",
     ]);
-    // `json:7` is JSON of the wrong shape for a `Counter`: refused.
+    // `json:7` is JSON of the wrong shape for a `Counter`: refused, with
+    // the shape it should have.
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("--input wasm_input=json:7") && err.contains("is not a `Counter`"),
+        err.contains(
+            "--input wasm_input=json:7: 7 is not a `Counter`: expected an object, found 7; a \
+             `Counter` is JSON like {\"count\": <u32>}"
+        ),
         "{err}"
     );
+    // A plain number on a typed input is never one silent hex byte.
+    for (value, why) in [
+        ("10", "expected an object, found 10"),
+        (r#"{"cout": 4}"#, "field `count` is missing"),
+        (r#"{"count": "x"}"#, r#"`count`: expected <u32>, found "x""#),
+        (r#"{"count": 1, "x": 2}"#, "field `x` is not one of the type's (count)"),
+    ] {
+        let input = format!("wasm_input={value}");
+        let out = cli(&[
+            "run",
+            counter.to_str().unwrap(),
+            "--target-dir",
+            target.to_str().unwrap(),
+            "--input",
+            &input,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{value}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why) && err.contains(r#"JSON like {"count": <u32>}"#), "{err}");
+    }
     let out = cli(&[
         "run",
         counter.to_str().unwrap(),
         "--target-dir",
         target.to_str().unwrap(),
         "--input",
-        "wasm_input=05",
+        "wasm_input=hex:05",
         "--input",
-        "0=ac02",
+        "0=hex:ac02",
         "--input",
         r#"wasm_input={"count": 41}"#,
         "--input",
@@ -107,7 +131,7 @@ fn run_without_close_ends_blocked_and_prints_text() {
         "--target-dir",
         target.to_str().unwrap(),
         "--input",
-        "wasm_input=05",
+        r#"wasm_input={"count": 5}"#,
     ]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
@@ -420,4 +444,58 @@ fn json_mode_reports_a_load_error_as_json() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(error.lines().next().unwrap()), "{command}: {stderr}");
     }
+}
+
+/// A device profile makes `run` and `inspect` load as that device does:
+/// a refusal names the budget, its value and how to raise it; `--budget`
+/// raises it; `$WASM_SDK_PROFILE` stands for `--profile`.
+#[test]
+fn a_device_profile_refuses_by_the_budget_it_names() {
+    use wasm_sdk_testhost::{Budget, DeviceProfile, HostConfig, MemoryMode, PROFILE_ENV};
+    // Two 64 KiB pages, where the device takes one.
+    let module = write_module(
+        "two_pages.wasm",
+        Fixture::new(
+            r#"(module (memory (export "memory") 2)
+          (func (export "run_task") (result i32) (i32.const 0)))"#,
+        ),
+    );
+    let module = module.to_str().unwrap();
+    let mut config = HostConfig::default();
+    Budget::MemoryBudget.set(&mut config, Some(65536));
+    let dir = workspace().join("target").join("cli-tests");
+    let profile = dir.join("board.profile.json");
+    DeviceProfile::new("board", &config, MemoryMode::Tight).save(&profile).expect("profile");
+    let profile = profile.to_str().unwrap();
+
+    let out = cli(&["run", module, "--profile", profile]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "module needs 131072 bytes of memory at start, over the host's budget \
+             `memory_budget` of 65536 bytes (`HostConfig::memory_budget`)"
+        ) && err.contains("`--budget memory_budget=N`"),
+        "{err}"
+    );
+
+    let out = cli(&["run", module, "--profile", profile, "--budget", "memory_budget=131072"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("status: finished, exit code 0"));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_wasm-sdk"))
+        .args(["inspect", module, "--json"])
+        .env(PROFILE_ENV, profile)
+        .output()
+        .expect("run the CLI");
+    assert_eq!(out.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(value["device"]["loads"], false, "{value}");
+    let refused = value["device"]["refused"].as_str().expect("a reason");
+    assert!(refused.contains("`memory_budget` of 65536 bytes"), "{refused}");
+
+    let out = cli(&["run", module, "--budget", "memory_budge=1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`memory_budge` is not a budget; the budgets: fuel_per_slice"), "{err}");
 }

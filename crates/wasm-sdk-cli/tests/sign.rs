@@ -127,6 +127,6 @@ fn sign_builds_a_crate_directory_first() {
     ]));
     assert!(text.contains("counter.wasm"), "{text}");
     ok(&cli(&["verify", s(&out), "--public-key", s(&pk)]));
-    let run = ok(&cli(&["run", s(&out), "--input", "wasm_input=05", "--close", "wasm_input"]));
+    let run = ok(&cli(&["run", s(&out), "--input", "wasm_input=hex:05", "--close", "wasm_input"]));
     assert!(run.contains("wasm_data        06"), "{run}");
 }

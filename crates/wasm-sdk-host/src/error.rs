@@ -8,7 +8,24 @@ use wasm_sdk_abi::manifest::{ManifestError, PortKind};
 use wasm_sdk_abi::run::Trap;
 use wasm_sdk_abi::schema::{Mismatch, PortType, TypeKey};
 
+use crate::budget::Budget;
 use crate::shape::Part;
+
+/// [`LoadError::over`]'s text.
+struct Over(Option<(Budget, u64)>);
+
+impl fmt::Display for Over {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some((budget, value)) => write!(
+                f,
+                "the host's budget `{budget}` of {value} {} (`HostConfig::{budget}`)",
+                budget.unit()
+            ),
+            None => f.write_str("the host's budget"),
+        }
+    }
+}
 
 /// Why [`Host::load`](crate::Host::load) refused a module. Each variant
 /// names what is wrong and what was expected.
@@ -171,6 +188,28 @@ impl LoadError {
         }
     }
 
+    /// The budget that refused the module and its value, for a refusal by
+    /// one of [`HostConfig`](crate::HostConfig)'s budgets: what to raise,
+    /// if the device allows it, or what to shrink the module under.
+    pub fn budget(&self) -> Option<(Budget, u64)> {
+        let wide = |n: usize| n as u64;
+        match *self {
+            LoadError::ModuleTooLarge { max, .. } => Some((Budget::MaxModuleSize, wide(max))),
+            LoadError::TooManyFunctions { max, .. } => Some((Budget::MaxFunctions, max.into())),
+            LoadError::TooManyLocals { max, .. } => Some((Budget::MaxLocals, max.into())),
+            LoadError::CustomSections { max, .. } => Some((Budget::MaxCustomSections, max.into())),
+            LoadError::MemoryTooLarge { budget, .. } => Some((Budget::MemoryBudget, budget)),
+            LoadError::ModuleHeap { budget, .. } => Some((Budget::ModuleHeap, budget)),
+            _ => None,
+        }
+    }
+
+    /// "the host's `NAME` budget of N UNIT (`HostConfig::NAME`)", for the
+    /// refusals by a budget: each names it the same way.
+    fn over(&self) -> Over {
+        Over(self.budget())
+    }
+
     pub(crate) fn port_type(mismatch: Mismatch<'_>) -> Self {
         LoadError::PortType {
             kind: mismatch.kind,
@@ -186,18 +225,17 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::Malformed(e) => write!(f, "not a wasm module: {e}"),
             LoadError::Invalid(e) => write!(f, "invalid module: {e}"),
-            LoadError::ModuleTooLarge { size, max } => {
-                write!(f, "module is {size} bytes; the host takes at most {max}")
+            LoadError::ModuleTooLarge { size, .. } => {
+                write!(f, "module is {size} bytes, over {}", self.over())
             }
-            LoadError::TooManyFunctions { found, max } => {
-                write!(f, "module has {found} functions; the host takes at most {max}")
+            LoadError::TooManyFunctions { found, .. } => {
+                write!(f, "module has {found} functions, over {}", self.over())
             }
-            LoadError::TooManyLocals { function, found, max } => write!(
-                f,
-                "function {function} has {found} locals; the host takes at most {max} per function"
-            ),
-            LoadError::CustomSections { found, max } => {
-                write!(f, "module has {found} custom sections; the host takes at most {max}")
+            LoadError::TooManyLocals { function, found, .. } => {
+                write!(f, "function {function} has {found} locals, over {}", self.over())
+            }
+            LoadError::CustomSections { found, .. } => {
+                write!(f, "module has {found} custom sections, over {}", self.over())
             }
             LoadError::UnknownImport { module, name } => write!(
                 f,
@@ -219,16 +257,15 @@ impl fmt::Display for LoadError {
             LoadError::UnsupportedMemory => {
                 f.write_str("module must define exactly one 32-bit, non-shared memory")
             }
-            LoadError::MemoryTooLarge { needed, budget } => write!(
-                f,
-                "module needs {needed} bytes of memory at start; the budget is {budget} bytes"
-            ),
-            LoadError::ModuleHeap { estimated, budget, part, part_bytes } => write!(
+            LoadError::MemoryTooLarge { needed, .. } => {
+                write!(f, "module needs {needed} bytes of memory at start, over {}", self.over())
+            }
+            LoadError::ModuleHeap { estimated, part, part_bytes, .. } => write!(
                 f,
                 "loading the module would take up to {estimated} bytes of heap, {part_bytes} of \
-                 them for its {}; the host's budget is {budget} bytes \
-                 (`HostConfig::module_heap`: raise it if the heap allows, or shrink the module)",
-                part.as_str()
+                 them for its {}, over {}",
+                part.as_str(),
+                self.over()
             ),
             LoadError::MissingManifest => f.write_str(
                 "module has no `wasm-sdk.manifest` section; build it with `#[task_run]`",

@@ -4,6 +4,7 @@
 extern crate alloc;
 
 mod binding;
+mod budget;
 mod config;
 mod error;
 mod guest;
@@ -12,6 +13,7 @@ pub mod inspect;
 pub mod shape;
 pub mod trust;
 
+pub use budget::Budget;
 pub use config::HostConfig;
 pub use error::LoadError;
 pub use guest::Guest;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Mutex, OnceLock};
 
-use wasm_sdk_build::GuestCargo;
+use wasm_sdk_build::{GuestCargo, MemoryMode};
 
 use crate::error::TestHostError;
 
@@ -65,6 +65,14 @@ impl GuestBuilder {
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.push((key.into(), value.into()));
         self
+    }
+
+    /// Lays the module's memory out as `mode` wants
+    /// ([`MEMORY_ENV`](wasm_sdk_build::MEMORY_ENV)): how a device's profile
+    /// ([`DeviceProfile::memory`](crate::DeviceProfile::memory)) asks for
+    /// its modules.
+    pub fn memory(self, mode: MemoryMode) -> Self {
+        self.env(wasm_sdk_build::MEMORY_ENV, mode.as_str())
     }
 
     /// Builds the crate at `crate_dir` (a directory with `Cargo.toml`) and

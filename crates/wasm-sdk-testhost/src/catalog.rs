@@ -205,11 +205,7 @@ impl DeviceCatalog {
     /// Outside a build script (no `OUT_DIR`), or if the file cannot be
     /// written: the build fails with the reason.
     pub fn save_beside_firmware(&self, name: &str) -> std::path::PathBuf {
-        let out_dir = std::env::var_os("OUT_DIR").expect("called from a build script");
-        // OUT_DIR is `<profile>/build/<package>-<hash>/out`.
-        let profile =
-            Path::new(&out_dir).ancestors().nth(3).expect("OUT_DIR in a profile directory");
-        let path = profile.join(format!("{name}.catalog.json"));
+        let path = crate::profile::beside_firmware(&format!("{name}.catalog.json"));
         self.save(&path).unwrap_or_else(|e| panic!("write the catalog file: {e}"));
         path
     }

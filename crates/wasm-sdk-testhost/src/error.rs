@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use wasm_sdk_host::LoadError;
+use wasm_sdk_host::{Budget, LoadError};
 
 /// Why the test host could not do what was asked.
 #[derive(Debug)]
@@ -33,6 +33,8 @@ pub enum TestHostError {
     Json(String),
     /// A catalog file, or a module checked against one, could not be read.
     Catalog(String),
+    /// A device profile could not be read.
+    Profile(String),
     /// A port of the module binds nothing in the host's catalog
     /// ([`TestHostBuilder::catalog`](crate::TestHostBuilder::catalog)):
     /// the device would refuse the upload, for this reason.
@@ -47,14 +49,37 @@ impl fmt::Display for TestHostError {
             }
             TestHostError::Build(log) => write!(f, "guest build failed: {log}"),
             TestHostError::MissingTarget(text) => f.write_str(text),
-            TestHostError::Load(e) => write!(f, "cannot load module: {e}"),
+            TestHostError::Load(e) => {
+                write!(f, "cannot load module: {e}")?;
+                match e.budget() {
+                    Some((budget, _)) => write!(f, "{}", RaiseHint(budget)),
+                    None => Ok(()),
+                }
+            }
             TestHostError::UnknownInput(name) => write!(f, "module has no input `{name}`"),
             TestHostError::UnknownOutput(name) => write!(f, "module has no output `{name}`"),
             TestHostError::Payload(e) => write!(f, "payload: {e}"),
             TestHostError::Json(e) => write!(f, "json: {e}"),
             TestHostError::Catalog(e) => write!(f, "catalog: {e}"),
+            TestHostError::Profile(e) => write!(f, "device profile: {e}"),
             TestHostError::Bind(e) => write!(f, "the device would refuse the module: {e}"),
         }
+    }
+}
+
+/// How to raise a budget on the desktop, after a refusal by it: on the
+/// device the firmware's `HostConfig` decides, and its profile says what.
+struct RaiseHint(Budget);
+
+impl fmt::Display for RaiseHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.0.name();
+        write!(
+            f,
+            "; to raise it: `--budget {name}=N` (CLI), `TestHostBuilder::budget(Budget::{:?}, \
+             ..)` (tests), or a device profile that allows more (`--profile FILE`)",
+            self.0
+        )
     }
 }
 

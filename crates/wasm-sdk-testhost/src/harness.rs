@@ -10,10 +10,11 @@ use wasm_sdk_host::abi::queue::QueueEnv;
 use wasm_sdk_host::abi::rules::TextUsage;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
 use wasm_sdk_host::abi::schema::{ChannelType, PortType};
-use wasm_sdk_host::{Guest, Host, HostConfig, LoadError, LogLevel, ModuleInfo, Step};
+use wasm_sdk_host::{Budget, Guest, Host, HostConfig, LoadError, LogLevel, ModuleInfo, Step};
 
 use crate::catalog::DeviceCatalog;
 use crate::error::TestHostError;
+use crate::profile::DeviceProfile;
 use crate::transcript::Transcript;
 use crate::types::{Channels, PortSchemas};
 
@@ -72,6 +73,28 @@ impl TestHostBuilder {
     /// answer `Closed`. Default [`DEFAULT_TEXT_TOTAL`](crate::DEFAULT_TEXT_TOTAL).
     pub fn text_total(mut self, bytes: u64) -> Self {
         self.config.text.total = Some(bytes);
+        self
+    }
+
+    /// One budget by name ([`Budget`]); `None` lifts a budget that may be
+    /// absent (the fuel budgets, `text.total`).
+    pub fn budget(mut self, budget: Budget, value: Option<u64>) -> Self {
+        budget.set(&mut self.config, value);
+        self
+    }
+
+    /// Runs guests as the device of `profile` does: its budgets, its
+    /// engine settings and its load costs, so a module this host loads is
+    /// one the device loads. Where the device has no total fuel or text
+    /// limit, the test host keeps its own
+    /// ([`DEFAULT_TOTAL_FUEL`](crate::DEFAULT_TOTAL_FUEL),
+    /// [`DEFAULT_TEXT_TOTAL`](crate::DEFAULT_TEXT_TOTAL)): a desktop run
+    /// must end, and the test host keeps every text.
+    pub fn profile(mut self, profile: &DeviceProfile) -> Self {
+        let own = (self.config.total_fuel, self.config.text.total);
+        self.config = profile.config().clone();
+        self.config.total_fuel = self.config.total_fuel.or(own.0);
+        self.config.text.total = self.config.text.total.or(own.1);
         self
     }
 

@@ -4,6 +4,7 @@ mod build;
 mod catalog;
 mod error;
 mod harness;
+mod profile;
 mod scenario;
 mod transcript;
 mod types;
@@ -12,14 +13,16 @@ pub use build::{GuestBuilder, example_wasm};
 pub use catalog::{Binds, CATALOG_FORMAT, CatalogService, DeviceCatalog, PortCheck};
 pub use error::TestHostError;
 pub use harness::{Port, TestGuest, TestHost, TestHostBuilder};
+pub use profile::{DeviceProfile, PROFILE_ENV, PROFILE_FORMAT};
 pub use scenario::{Scenario, ScenarioError};
 pub use transcript::{LogRecord, OutputRecord, Transcript};
 pub use types::{PortSchema, PortSchemas};
+pub use wasm_sdk_build::MemoryMode;
 pub use wasm_sdk_host::abi::manifest::PortKind;
 pub use wasm_sdk_host::abi::queue::QueueEnv;
 pub use wasm_sdk_host::abi::rules::{InputSet, TextBudget, TextUsage};
 pub use wasm_sdk_host::abi::schema::{PortType, TypeKey};
-pub use wasm_sdk_host::{HostConfig, LoadError, LogLevel, ModuleInfo, Step, Trap};
+pub use wasm_sdk_host::{Budget, HostConfig, LoadError, LogLevel, ModuleInfo, Step, Trap};
 
 /// Default total fuel budget of the CLI and [`TestHostBuilder`]: finite, so
 /// an endless loop ends as `out_of_fuel` instead of hanging a test.

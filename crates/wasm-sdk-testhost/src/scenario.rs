@@ -12,7 +12,7 @@ use wasm_sdk_host::abi::schema::postcard_schema::Schema;
 use wasm_sdk_host::{LoadError, LogLevel, Step};
 
 use crate::error::TestHostError;
-use crate::harness::TestHost;
+use crate::harness::{TestHost, TestHostBuilder};
 use crate::transcript::Transcript;
 use crate::types::{Channels, PortSchemas};
 
@@ -47,6 +47,8 @@ pub struct Scenario {
     status: Option<Step>,
     /// A message that could not be encoded; reported when the scenario runs.
     invalid: Option<String>,
+    /// The host the wasm run loads the module on; `None`: the default.
+    host: Option<TestHostBuilder>,
 }
 
 #[derive(Clone, Debug)]
@@ -301,13 +303,23 @@ impl Scenario {
         ))
     }
 
-    /// Runs the scenario on a built module with the default [`TestHost`].
+    /// Runs the wasm run on this host instead of the default one: a
+    /// device's limits (`TestHost::builder().profile(&device)`), or a
+    /// budget of its own (`.budget(Budget::MaxModuleSize, ..)`).
+    pub fn host(mut self, host: TestHostBuilder) -> Self {
+        self.host = Some(host);
+        self
+    }
+
+    /// Runs the scenario on a built module with the scenario's host
+    /// ([`host`](Self::host); the default [`TestHost`] if none).
     ///
     /// # Errors
     ///
     /// The module cannot be loaded, or the scenario names an unknown input.
     pub fn run_wasm(&self, wasm: impl AsRef<Path>) -> Result<Transcript, ScenarioError> {
-        self.run_on(&TestHost::default(), wasm)
+        let host = self.host.clone().unwrap_or_else(TestHost::builder).build();
+        self.run_on(&host, wasm)
     }
 
     /// Runs the scenario on a built module with this host.

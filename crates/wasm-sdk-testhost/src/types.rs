@@ -62,14 +62,29 @@ impl PortSchema {
         self.schema.to_pseudocode()
     }
 
+    /// A JSON template of the type, a placeholder for each scalar:
+    /// `{"count": <u32>}`, `"Low" | {"High": <i16>}` for an enum. Shown
+    /// beside a value that is not one, so the error says what would be.
+    pub fn example(&self) -> String {
+        let mut text = template(&self.schema.ty);
+        // A schema comes from the module: keep the hint to a line or two.
+        if let Some((cut, _)) = text.char_indices().nth(200) {
+            text.truncate(cut);
+            text.push_str(" ...");
+        }
+        text
+    }
+
     /// Encodes a JSON value as this type's postcard bytes.
     ///
     /// # Errors
     ///
     /// The value does not fit the type.
     pub fn encode(&self, value: &Value) -> Result<Vec<u8>, String> {
-        postcard_dyn::to_stdvec_dyn(&self.schema, value)
-            .map_err(|e| format!("{value} is not a `{}`: {e:?}", self.name()))
+        postcard_dyn::to_stdvec_dyn(&self.schema, value).map_err(|e| {
+            let why = mismatch(&self.schema.ty, value, "").unwrap_or_else(|| format!("{e:?}"));
+            format!("{value} is not a `{}`: {why}", self.name())
+        })
     }
 
     /// Decodes postcard bytes of this type as JSON. Trailing bytes are an
@@ -144,6 +159,164 @@ fn min_size(ty: &OwnedDataModelType) -> Result<usize, String> {
         // Every other scalar, string and byte array takes at least one byte.
         _ => 1,
     })
+}
+
+/// Where `value` departs from `ty`, the first place found, for an error
+/// that names the field: "field `count` is missing", "`count`: expected
+/// <u32>, found "x"". `None` when no departure is found here (a number out
+/// of the type's range: postcard-dyn's reason is given instead).
+fn mismatch(ty: &OwnedDataModelType, value: &Value, at: &str) -> Option<String> {
+    use OwnedDataModelType as T;
+    let here = |what: &str| match at {
+        "" => format!("expected {what}, found {}", short(value)),
+        at => format!("`{at}`: expected {what}, found {}", short(value)),
+    };
+    let path = |name: &str| if at.is_empty() { name.to_owned() } else { format!("{at}.{name}") };
+    match (ty, value) {
+        (T::NewtypeStruct(inner), _) => mismatch(&inner.ty, value, at),
+        (T::Option(_), Value::Null) => None,
+        (T::Option(inner), _) => mismatch(&inner.ty, value, at),
+        (T::Struct(fields), Value::Object(map)) => {
+            for field in fields {
+                match map.get(field.name.as_str()) {
+                    None => return Some(format!("field `{}` is missing", path(&field.name))),
+                    Some(v) => {
+                        if let Some(why) = mismatch(&field.ty.ty, v, &path(&field.name)) {
+                            return Some(why);
+                        }
+                    }
+                }
+            }
+            let unknown = map.keys().find(|k| !fields.iter().any(|f| f.name == k.as_str()))?;
+            let known: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+            Some(format!(
+                "field `{}` is not one of the type's ({})",
+                path(unknown),
+                known.join(", ")
+            ))
+        }
+        (T::Struct(_), _) => Some(here("an object")),
+        (T::Seq(inner), Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| mismatch(&inner.ty, v, &path(&i.to_string()))),
+        (T::Tuple(items) | T::TupleStruct(items), Value::Array(values)) => {
+            if items.len() != values.len() {
+                return Some(here(&format!("{} items", items.len())));
+            }
+            items
+                .iter()
+                .zip(values)
+                .enumerate()
+                .find_map(|(i, (t, v))| mismatch(&t.ty, v, &path(&i.to_string())))
+        }
+        (T::Seq(_) | T::Tuple(_) | T::TupleStruct(_) | T::ByteArray, _) if !value.is_array() => {
+            Some(here("an array"))
+        }
+        (T::Enum(variants), _) => {
+            let names = || variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ");
+            let (name, inner) = match value {
+                Value::String(name) => (name.as_str(), None),
+                Value::Object(map) if map.len() == 1 => {
+                    let (name, inner) = map.iter().next()?;
+                    (name.as_str(), Some(inner))
+                }
+                _ => return Some(here(&format!("a variant of {}", names()))),
+            };
+            let Some(variant) = variants.iter().find(|v| v.name == name) else {
+                return Some(format!("`{name}` is not a variant; the variants: {}", names()));
+            };
+            match (&variant.ty, inner) {
+                (OwnedDataModelVariant::UnitVariant, None) => None,
+                (OwnedDataModelVariant::UnitVariant, Some(_)) => {
+                    Some(format!("variant `{name}` carries nothing: write \"{name}\""))
+                }
+                (_, None) => {
+                    Some(format!("variant `{name}` carries a value: write {{\"{name}\": ...}}"))
+                }
+                (OwnedDataModelVariant::NewtypeVariant(t), Some(v)) => {
+                    mismatch(&t.ty, v, &path(name))
+                }
+                (OwnedDataModelVariant::TupleVariant(items), Some(v)) => {
+                    mismatch(&T::Tuple(items.clone()), v, &path(name))
+                }
+                (OwnedDataModelVariant::StructVariant(fields), Some(v)) => {
+                    mismatch(&T::Struct(fields.clone()), v, &path(name))
+                }
+            }
+        }
+        (T::Bool, Value::Bool(_)) | (T::String | T::Char, Value::String(_)) => None,
+        (T::Bool, _) => Some(here("true or false")),
+        (T::String | T::Char, _) => Some(here("a string")),
+        (T::F32 | T::F64, Value::Number(_)) => None,
+        (T::F32 | T::F64, _) => Some(here("a number")),
+        (T::Unit | T::UnitStruct, Value::Null) => None,
+        (T::Unit | T::UnitStruct, _) => Some(here("null")),
+        (T::Map { .. } | T::Schema, _) => None,
+        // An integer type.
+        (scalar, Value::Number(n)) if n.is_f64() => {
+            Some(here(&format!("a whole number (<{scalar:?}>)").to_lowercase()))
+        }
+        (_, Value::Number(_)) => None,
+        (scalar, _) => Some(here(&format!("<{scalar:?}>").to_lowercase())),
+    }
+}
+
+/// A JSON value for an error line, cut to a few dozen characters.
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{} ...", &text[..cut]),
+        None => text,
+    }
+}
+
+/// [`PortSchema::example`]'s text for `ty` (serde's JSON forms, which
+/// postcard-dyn converts: an enum's unit variant is its name, another
+/// variant an object with its name as the one key). The nesting was
+/// bounded when the schema was read, so this recursion is too.
+fn template(ty: &OwnedDataModelType) -> String {
+    use OwnedDataModelType as T;
+    let list = |items: &[OwnedNamedType]| {
+        items.iter().map(|t| template(&t.ty)).collect::<Vec<_>>().join(", ")
+    };
+    let fields = |fields: &[postcard_schema::schema::owned::OwnedNamedValue]| {
+        let fields: Vec<String> =
+            fields.iter().map(|f| format!("\"{}\": {}", f.name, template(&f.ty.ty))).collect();
+        format!("{{{}}}", fields.join(", "))
+    };
+    match ty {
+        T::Unit | T::UnitStruct => "null".into(),
+        T::NewtypeStruct(inner) => template(&inner.ty),
+        T::Option(inner) => format!("{} or null", template(&inner.ty)),
+        T::String => "\"<text>\"".into(),
+        T::Char => "\"<char>\"".into(),
+        T::ByteArray => "[<u8>, ...]".into(),
+        T::Seq(inner) => format!("[{}, ...]", template(&inner.ty)),
+        T::Map { key, val } => format!("{{{}: {}, ...}}", template(&key.ty), template(&val.ty)),
+        T::Tuple(items) | T::TupleStruct(items) => format!("[{}]", list(items)),
+        T::Struct(named) => fields(named),
+        T::Enum(variants) => {
+            let forms: Vec<String> = variants
+                .iter()
+                .map(|v| match &v.ty {
+                    OwnedDataModelVariant::UnitVariant => format!("\"{}\"", v.name),
+                    OwnedDataModelVariant::NewtypeVariant(inner) => {
+                        format!("{{\"{}\": {}}}", v.name, template(&inner.ty))
+                    }
+                    OwnedDataModelVariant::TupleVariant(items) => {
+                        format!("{{\"{}\": [{}]}}", v.name, list(items))
+                    }
+                    OwnedDataModelVariant::StructVariant(named) => {
+                        format!("{{\"{}\": {}}}", v.name, fields(named))
+                    }
+                })
+                .collect();
+            forms.join(" | ")
+        }
+        // A scalar: its name (`<u32>`, `<f32>`, `<bool>`).
+        scalar => format!("<{scalar:?}>").to_lowercase(),
+    }
 }
 
 impl From<&TypeDecl> for PortSchema {
@@ -236,6 +409,44 @@ mod tests {
         let bytes = alarm.encode(&raised).unwrap();
         assert_eq!(bytes, postcard::to_allocvec(&AlarmEvent::Raised { deci_celsius: -3 }).unwrap());
         assert_eq!(alarm.decode(&bytes).unwrap(), raised);
+    }
+
+    /// A value that is not of the type is told where it departs, with the
+    /// type's shape beside it.
+    #[test]
+    fn a_mismatch_names_the_field_and_the_shape() {
+        let counter = schema_of::<Counter>();
+        assert_eq!(counter.example(), r#"{"count": <u32>}"#);
+        let why = |schema: &PortSchema, value| schema.encode(&value).unwrap_err();
+        assert_eq!(why(&counter, json!(5)), "5 is not a `Counter`: expected an object, found 5");
+        assert_eq!(why(&counter, json!({})), "{} is not a `Counter`: field `count` is missing");
+        assert!(
+            why(&counter, json!({"count": true})).ends_with("`count`: expected <u32>, found true")
+        );
+        assert!(
+            why(&counter, json!({"count": 1, "c": 2}))
+                .ends_with("field `c` is not one of the type's (count)")
+        );
+        // Out of range: no departure of shape, postcard-dyn's reason.
+        assert!(why(&counter, json!({"count": -3})).ends_with("SchemaMismatch"));
+        let alarm = schema_of::<AlarmEvent>();
+        assert!(
+            alarm.example().starts_with(r#"{"Raised": {"deci_celsius": <i16>}}"#),
+            "{}",
+            alarm.example()
+        );
+        assert!(
+            why(&alarm, json!("Lowered"))
+                .contains("`Lowered` is not a variant; the variants: Raised")
+        );
+        assert!(
+            why(&alarm, json!({"Raised": {"deci": 1}}))
+                .ends_with("field `Raised.deci_celsius` is missing")
+        );
+        assert!(
+            why(&alarm, json!("Raised"))
+                .ends_with(r#"variant `Raised` carries a value: write {"Raised": ...}"#)
+        );
     }
 
     /// A hostile module's schemas: a sequence of units (a 5-byte message

@@ -59,3 +59,27 @@ fn unknown_ports_are_setup_errors() {
     assert!(matches!(err, ScenarioError::Setup(_)), "{err}");
     assert!(err.to_string().contains("no input `wasm_inputs`"), "{err}");
 }
+
+/// `Scenario::host` runs the wasm run on a device's host: a budget the
+/// module exceeds refuses it there, naming the budget, as the device would.
+#[test]
+fn a_scenario_runs_on_the_host_it_is_given() {
+    use wasm_sdk_testhost::{Budget, DeviceProfile, HostConfig, LoadError, MemoryMode, TestHost};
+    let scenario = Scenario::new("on a device").push("wasm_input", [5]).close("wasm_input");
+    let device = HostConfig { max_functions: 1, ..HostConfig::default() };
+    let profile = DeviceProfile::new("small", &device, MemoryMode::Tight);
+    for host in [
+        TestHost::builder().profile(&profile),
+        TestHost::builder().budget(Budget::MaxFunctions, Some(1)),
+    ] {
+        let err = scenario.clone().host(host).run_wasm(echo_with_counter_ports()).unwrap_err();
+        let ScenarioError::Host(wasm_sdk_testhost::TestHostError::Load(load)) = &err else {
+            panic!("{err}")
+        };
+        assert!(matches!(load, LoadError::TooManyFunctions { max: 1, .. }), "{err}");
+        assert!(err.to_string().contains("`--budget max_functions=N`"), "{err}");
+    }
+    // The default host loads it.
+    let transcript = scenario.run_wasm(echo_with_counter_ports()).unwrap();
+    assert_eq!(transcript.outputs[0].hex, "05");
+}

@@ -1,8 +1,10 @@
 //! How every guest runs: the host's configuration.
 //!
-//! A module of the firmware and of its build script, which validates and stamps the built-in guests with it:
-//! the engine settings in it must be the firmware's
-//! (`HostConfig::engine_stamp`).
+//! A module of the firmware and of its build script, which validates and
+//! stamps the built-in guests with it (the engine settings in it must be
+//! the firmware's, `HostConfig::engine_stamp`) and writes it as the
+//! device's profile (`nrf53-host.profile.json`, read by `wasm-sdk run
+//! --profile`, `inspect --profile` and `deploy --profile`).
 
 use wasm_sdk_host::HostConfig;
 use wasm_sdk_host::shape::Costs;
@@ -25,6 +27,11 @@ pub const MEMORY_BUDGET: u64 = 16 * 1024;
 /// few bytes.
 pub const MAX_MESSAGE_LEN: usize = 64;
 
+/// Largest module: what a slot's bank holds beside its 64-byte image
+/// header (`smp::BANK`, whole 4 KiB erase pages), so an upload too large
+/// for a slot is refused by this budget, with its name.
+pub const MAX_MODULE_SIZE: usize = 16 * 1024 - 64;
+
 /// Heap one module's load may take beside its linear memory
 /// (`HostConfig::module_heap`), as the host estimates it before the engine
 /// sees the module: a module that would take more is refused
@@ -43,6 +50,7 @@ pub fn host_config() -> HostConfig {
         total_fuel: None,
         memory_budget: MEMORY_BUDGET,
         max_message_len: MAX_MESSAGE_LEN,
+        max_module_size: MAX_MODULE_SIZE,
         module_heap: MODULE_HEAP,
         // The device's: `build.rs` checks the built-in guests with this
         // configuration on the desktop.

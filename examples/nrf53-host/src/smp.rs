@@ -34,9 +34,9 @@ use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
 use crate::guests::{self, COUNTER_WIRING};
 
 /// Bytes per flash bank: a 64-byte header and a module of up to
-/// 16 KiB - 64 (the counter is about 3 KiB). A multiple of the NVMC's
-/// 4 KiB erase page.
-pub const BANK: u32 = 16 * 1024;
+/// [`MAX_MODULE_SIZE`](crate::config::MAX_MODULE_SIZE), in whole 4 KiB
+/// erase pages of the NVMC.
+pub const BANK: u32 = (crate::config::MAX_MODULE_SIZE as u32 + HEADER_LEN).next_multiple_of(4096);
 
 /// Updatable guest slots (SMP images): 0 is `counter`, 1 to 3 the
 /// catalog's ([`crate::slots`]). Each takes two banks at the end of the
@@ -60,7 +60,7 @@ fn guest_ram() -> usize {
 }
 
 /// Largest module a slot holds.
-const MODULE_MAX: usize = (BANK - HEADER_LEN) as usize;
+const MODULE_MAX: usize = crate::config::MAX_MODULE_SIZE;
 
 /// Bytes of UARTE1's receive ring (two DMA halves). A client sends one
 /// request and waits for its answer, so this only has to cover the time

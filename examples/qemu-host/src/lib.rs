@@ -11,6 +11,7 @@
 extern crate alloc;
 
 pub mod clock;
+pub mod config;
 pub mod guests;
 pub mod memory;
 
@@ -21,12 +22,7 @@ use cortex_m_semihosting::{debug, hprintln};
 use embassy_executor::{SpawnError, SpawnToken};
 use wasm_sdk_embassy::Wasm;
 
-/// Fuel per slice: how much Wasm a guest runs before `drive` yields to the
-/// executor. Small enough that a tick waits at most two slices and the
-/// timer resolution (check 2 measures the lateness), large enough that the
-/// cost of a slice switch stays a small share of the slice; a counter
-/// message always fits in one slice.
-pub const FUEL_PER_SLICE: u64 = 50_000;
+pub use config::FUEL_PER_SLICE;
 
 #[cfg(not(any(feature = "validate", feature = "update")))]
 compile_error!(

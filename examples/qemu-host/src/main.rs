@@ -6,8 +6,8 @@
 //! What it shows an integrator, in the order `main` does it:
 //!
 //! 1. the board ([`qemu_host::init`]: the heap, the time driver);
-//! 2. a [`HostConfig`] whose budget for one module's load is derived from
-//!    the heap ([`serve::module_heap`]);
+//! 2. the [`HostConfig`] of every guest ([`qemu_host::config`], which the
+//!    build script also writes as the device's profile);
 //! 3. the slots mounted ([`serve::mount`]): the confirmed module of image 0,
 //!    or the built-in counter;
 //! 4. the guest started with [`wasm_sdk_embassy::start`], which matches the
@@ -35,28 +35,16 @@ use cortex_m_semihosting::hprintln;
 use embassy_executor::Spawner;
 use embassy_time::Timer;
 use qemu_host::guests::{self, SINK};
-use qemu_host::{FUEL_PER_SLICE, fail, unwrap_spawn, vouched};
+use qemu_host::{fail, unwrap_spawn, vouched};
 use wasm_sdk_embassy::ChannelEnv;
-use wasm_sdk_host::{Host, HostConfig};
-
-/// The message limit: a `Counter` takes at most 5 bytes, and what the
-/// firmware holds per guest is this times its copies
-/// ([`wasm_sdk_embassy::held_message_bytes`]), beside the guest's own memory
-/// in the heap. A larger send gets `MessageTooLarge`; a larger `guests
-/// send` is refused.
-const MESSAGE_LEN: usize = 64;
+use wasm_sdk_host::Host;
 
 /// The counter guest with the SMP server on UART0, a count fed to it every
 /// [`serve::TICK_MS`] (a second by default); runs until QEMU is killed.
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
     qemu_host::init();
-    let config = HostConfig {
-        fuel_per_slice: Some(FUEL_PER_SLICE),
-        max_message_len: MESSAGE_LEN,
-        ..HostConfig::default()
-    };
-    let config = HostConfig { module_heap: serve::module_heap(&config), ..config };
+    let config = qemu_host::config::host_config();
     let (slots, module, catalog) = serve::mount(config.clone());
     let host = Host::<ChannelEnv>::new(config);
     // An uploaded module that no longer starts (a changed host) must not

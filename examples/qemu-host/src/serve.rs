@@ -29,15 +29,17 @@ use embedded_storage::nor_flash::{
 use wasm_sdk_embassy::update::{self, Check, Fleet, Health, Managed, Transport};
 use wasm_sdk_embassy::{ChannelEnv, LogBucket, LogLimit};
 use wasm_sdk_host::{Guest, Host};
-use wasm_sdk_smp::flash::{FlashSlots, Layout};
+use wasm_sdk_smp::flash::{FlashSlots, HEADER_LEN, Layout};
 use wasm_sdk_smp::{DEFAULT_BUF_SIZE, SerialServer};
 
 use crate::uart::{UART0, Uart};
 use qemu_host::guests::{self, COUNTER_WIRING};
 
-/// Bytes per flash bank: one guest module of up to 64 KiB - 64, the
-/// host's default module size limit (`HostConfig::max_module_size`).
-const BANK: usize = 64 * 1024;
+/// Bytes per flash bank: the image header and a module of up to
+/// [`MAX_MODULE_SIZE`](qemu_host::config::MAX_MODULE_SIZE), in whole erase
+/// pages.
+const BANK: usize =
+    (qemu_host::config::MAX_MODULE_SIZE + HEADER_LEN as usize).next_multiple_of(PAGE);
 /// Flash erase page.
 const PAGE: usize = 4096;
 /// Images: 0 the counter, 1 to 3 the catalog's empty slots
@@ -48,23 +50,14 @@ pub const IMAGES: u32 = 4;
 /// tasks, the SMP task's futures, messages in flight, allocator overhead.
 const HEAP_MARGIN: usize = 16 * 1024;
 
-/// The heap budget of one module's load
-/// ([`HostConfig::module_heap`](wasm_sdk_host::HostConfig::module_heap)):
-/// fixed rather than derived from the heap, because the over-the-air
-/// hostile set's expected outcomes (refused by this budget, or running
-/// within it) were measured against it.
-pub fn module_heap(_config: &wasm_sdk_host::HostConfig) -> usize {
-    64 * 1024
-}
-
 /// The running guests' share of the heap: what the slots' scratch buffer
 /// ([`mount`]), the margin and one upload's check or swap at a time (a
-/// module of [`module_heap`] and its linear memory) leave. Admission
+/// module of `config::MODULE_HEAP` and its linear memory) leave. Admission
 /// control ([`Check::admitting`]) refuses an upload that would take the
 /// guests past it.
 pub fn guest_ram(config: &wasm_sdk_host::HostConfig) -> usize {
     let memory = usize::try_from(config.memory_budget).unwrap_or(usize::MAX);
-    let upload = module_heap(config).saturating_add(memory);
+    let upload = qemu_host::config::MODULE_HEAP.saturating_add(memory);
     qemu_host::memory::HEAP_SIZE.saturating_sub(BANK + HEAP_MARGIN).saturating_sub(upload)
 }
 
