@@ -20,8 +20,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// The size the generated cases fill: a 16 KiB bank less its 64-byte
-/// header, the QEMU slot when the set was made. The slot holds 64 KiB
-/// less the header now; the set's results are for modules of this size.
+/// header, the QEMU slot when the set was made. The slot holds a 64 KiB
+/// module now; the set's results are for modules of this size.
 pub const SLOT: usize = 16 * 1024 - 64;
 
 /// How a case must end.
