@@ -109,6 +109,30 @@ fn faulty_panic_reports_location_then_traps() {
     }
 }
 
+/// A guest stack overflow is reported as one, with the stack's size and
+/// how to raise it: not as a bare out-of-bounds access.
+#[test]
+fn faulty_stack_overflow_is_named_with_the_stack_size() {
+    for target in TARGETS {
+        let mut guest = load("faulty", target, &[]);
+        guest.push_message("command", &Fault::Overflow).unwrap();
+        let Step::Trapped(trap) = guest.run_until_idle().clone() else {
+            panic!("{target}: an overflow must trap: {:?}", guest.status())
+        };
+        assert!(
+            trap.message()
+                .starts_with("guest stack overflow: the module's stack of 8192 bytes is used up")
+                && trap.message().contains("`WASM_SDK_STACK_SIZE=BYTES`"),
+            "{target}: {trap}"
+        );
+        // A panic's out-of-bounds index is still a panic, not an overflow.
+        let mut guest = load("faulty", target, &[]);
+        guest.push_message("command", &Fault::Panic).unwrap();
+        let Step::Trapped(trap) = guest.run_until_idle().clone() else { panic!("{target}") };
+        assert!(!trap.message().contains("overflow"), "{target}: {trap}");
+    }
+}
+
 #[test]
 fn faulty_out_of_memory_reports_the_requested_size() {
     for target in TARGETS {

@@ -171,6 +171,29 @@ fn typed_ports(d: &Data) -> String {
     )
 }
 
+/// The obvious form of a module beside its panic-free or hand-tuned form,
+/// which the guests test holds it within 10% of.
+fn indexing_forms(d: &Data) -> String {
+    let g = |table, key| d.int("guests", table, key);
+    let get = g("counter-forms", "get");
+    format!(
+        "| module | obvious form | reference form |\n\
+         |---|---:|---:|\n\
+         | `echo`: `&buf[..n]`, against `.get(..n)` | {} | {} |\n\
+         | `counter` with lengths: `&buffer[..n]` and `&buffer[0..n_write]`, against `.get(..)` | {} | {} |\n\
+         | `counter`, the talk's slide: `&buffer[0..n_write]`, against the same `.get(..)` form | {} | {} |\n\
+         | `thermostat`: typed ports (`Reading` in, `AlarmEvent` out), against raw calls and `.get(..)` by hand | {} | {} |\n",
+        bytes(g("echo-forms", "obvious")),
+        bytes(g("echo-forms", "get")),
+        bytes(g("counter-forms", "indexed")),
+        bytes(get),
+        bytes(g("counter-forms", "talk")),
+        bytes(get),
+        bytes(g("thermostat-forms", "typed")),
+        bytes(g("thermostat-forms", "hand")),
+    )
+}
+
 fn linear_memory(d: &Data) -> String {
     let m = |key| d.int("guests", "tight-memory", key);
     let page = m("page");
@@ -485,8 +508,9 @@ fn catalog(d: &Data) -> String {
 type Render = fn(&Data) -> String;
 
 /// Each generated block: its marker name, its data files, and its renderer.
-const BLOCKS: [(&str, &str, Render); 12] = [
+const BLOCKS: [(&str, &str, Render); 13] = [
     ("guest-sizes", "guests", guest_sizes),
+    ("indexing-forms", "guests", indexing_forms),
     ("typed-ports", "guests", typed_ports),
     ("linear-memory", "guests", linear_memory),
     ("nrf53-flash", "nrf53-flash", nrf53_flash),

@@ -7,7 +7,10 @@
 //! (`tests/tests/figures.rs`).
 
 use wasm_sdk_abi::manifest::Manifest;
-use wasm_sdk_abi::{ABI_VERSION, IMPORT_MODULE, MEMORY_EXPORT, RUN_TASK_EXPORT, import_signature};
+use wasm_sdk_abi::{
+    ABI_VERSION, IMPORT_MODULE, MEMORY_EXPORT, RUN_TASK_EXPORT, STACK_POINTER_EXPORT,
+    import_signature,
+};
 use wasm_sdk_tests::{Figures, ModuleInfo, TARGETS, build_guest, report, validate, wasm_opt_size};
 use wasmparser::{ExternalKind, ValType, WasmFeatures};
 
@@ -102,12 +105,18 @@ fn check_interface(guest: &Guest, target: &str, info: &ModuleInfo) {
         "{what}: no `memory` export"
     );
     // rustc always exports these two linker globals for wasm32 cdylibs;
-    // they are read-only addresses, harmless to a host.
+    // they are read-only addresses, harmless to a host. The SDK's build
+    // exports the stack pointer, for the host to name a stack overflow.
+    let globals = ["__data_end", "__heap_base", STACK_POINTER_EXPORT];
     for (name, kind) in &info.other_exports {
         let allowed = name == MEMORY_EXPORT
-            || (*kind == ExternalKind::Global && (name == "__data_end" || name == "__heap_base"));
+            || (*kind == ExternalKind::Global && globals.contains(&name.as_str()));
         assert!(allowed, "{what}: unexpected export `{name}` ({kind:?})");
     }
+    assert!(
+        info.other_exports.contains(&(STACK_POINTER_EXPORT.to_owned(), ExternalKind::Global)),
+        "{what}: no `{STACK_POINTER_EXPORT}` export"
+    );
 
     let section = info.manifest.as_deref().unwrap_or_else(|| panic!("{what}: no manifest"));
     let manifest = Manifest::parse(section).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -206,6 +215,56 @@ fn obvious_indexing_costs_nothing() {
     report(&format!("  echo.wasm: `&buf[..n]` {obvious} B, `.get(..n)` {best} B"));
     figures().number("echo-forms", "obvious", obvious).number("echo-forms", "get", best).write();
     assert!(obvious * 10 <= best * 11, "`&buf[..n]` echo is {obvious} B, `.get(..n)` {best} B");
+}
+
+/// The talk's counter as an author writes it with lengths, `&buffer[..n]`
+/// after `receive` and `&buffer[0..n_write]` after `serialize_into`, is
+/// within 10% of the same module with `.get(..)`: both lengths come back
+/// clamped to the buffer, so neither index keeps a panic path (and the
+/// `core::fmt` that core's panics link). The slide itself, which decodes
+/// the whole buffer, is held to the same bound.
+#[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
+fn talk_indexing_costs_nothing() {
+    let size = |form: &str| {
+        let path = build_guest("counter", TARGETS[0], &[("COUNTER_FORM", form)]);
+        std::fs::metadata(&path).expect("module").len()
+    };
+    let slide = size("talk");
+    let indexed = size("indexed");
+    let best = size("indexed-get");
+    report(&format!(
+        "  counter.wasm, talk forms: the slide {slide} B, `&buffer[..n]` {indexed} B, \
+         `.get(..n)` {best} B"
+    ));
+    figures()
+        .number("counter-forms", "talk", slide)
+        .number("counter-forms", "indexed", indexed)
+        .number("counter-forms", "get", best)
+        .write();
+    assert!(indexed * 10 <= best * 11, "indexed counter is {indexed} B, `.get(..)` {best} B");
+    assert!(slide * 10 <= best * 11, "the talk's slide is {slide} B, `.get(..)` {best} B");
+}
+
+/// A typed module that receives a struct and sends an enum (`thermostat`:
+/// `Reading` in, `AlarmEvent` out) is within 10% of the same loop written
+/// by hand with the raw calls and `.get(..)` (`THERMOSTAT_FORM=hand`):
+/// typed ports leave no panic path either.
+#[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
+fn typed_ports_cost_nothing() {
+    let size = |env: &[(&str, &str)]| {
+        let path = build_guest("thermostat", TARGETS[0], env);
+        std::fs::metadata(&path).expect("module").len()
+    };
+    let typed = size(&[]);
+    let hand = size(&[("THERMOSTAT_FORM", "hand")]);
+    report(&format!("  thermostat.wasm: typed ports {typed} B, by hand {hand} B"));
+    figures()
+        .number("thermostat-forms", "typed", typed)
+        .number("thermostat-forms", "hand", hand)
+        .write();
+    assert!(typed * 10 <= hand * 11, "typed thermostat is {typed} B, by hand {hand} B");
 }
 
 /// Builds `guest` in tight mode and returns its linear memory in bytes.

@@ -40,6 +40,11 @@ pub const WAIT_INPUT: &str = "wait_input";
 pub const RUN_TASK_EXPORT: &str = "run_task";
 /// The exported linear memory.
 pub const MEMORY_EXPORT: &str = "memory";
+/// The guest's stack pointer, a mutable `i32` global the SDK's guest
+/// build exports (optional): with it a host tells a guest stack overflow
+/// from another out-of-bounds access. The stack is first in memory and
+/// grows down to 0, so an overflow wraps the pointer past its start.
+pub const STACK_POINTER_EXPORT: &str = "__stack_pointer";
 
 /// An import's signature: the number of `i32` parameters; every import
 /// returns exactly one `i32`.

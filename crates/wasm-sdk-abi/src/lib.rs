@@ -7,6 +7,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod catalog;
+pub mod decimal;
 pub mod imports;
 pub mod manifest;
 #[cfg(feature = "alloc")]
@@ -19,7 +20,7 @@ pub mod status;
 
 pub use imports::{
     IMPORT_MODULE, IMPORTS, INPUT_LEN, ImportSignature, LOG, MEMORY_EXPORT, RECEIVE_INPUT,
-    REPORT_ERROR, RUN_TASK_EXPORT, SEND_OUTPUT, WAIT_INPUT, import_signature,
+    REPORT_ERROR, RUN_TASK_EXPORT, SEND_OUTPUT, STACK_POINTER_EXPORT, WAIT_INPUT, import_signature,
 };
 pub use status::{LogLevel, Status};
 

@@ -105,7 +105,10 @@ impl GuestMemory {
                 self.stack_size
             )));
         }
-        let mut args = vec![format!("-zstack-size={}", self.stack_size)];
+        // The stack pointer, exported (`wasm_sdk_abi::STACK_POINTER_EXPORT`):
+        // with it the host reports a stack overflow as one, with the size.
+        let mut args =
+            vec![format!("-zstack-size={}", self.stack_size), "--export=__stack_pointer".into()];
         match mode {
             MemoryMode::Page => {
                 let bytes =
@@ -173,13 +176,29 @@ mod tests {
     #[test]
     fn page_mode_pins_memory() {
         let args = GuestMemory::new().stack_size(4096).link_args(MemoryMode::Page).unwrap();
-        assert_eq!(args, ["-zstack-size=4096", "--initial-memory=65536", "--max-memory=65536"]);
+        assert_eq!(
+            args,
+            [
+                "-zstack-size=4096",
+                "--export=__stack_pointer",
+                "--initial-memory=65536",
+                "--max-memory=65536"
+            ]
+        );
     }
 
     #[test]
     fn tight_mode_uses_byte_pages() {
         let args = GuestMemory::new().link_args(MemoryMode::Tight).unwrap();
-        assert_eq!(args, ["-zstack-size=8192", "--page-size=1", "--no-growable-memory"]);
+        assert_eq!(
+            args,
+            [
+                "-zstack-size=8192",
+                "--export=__stack_pointer",
+                "--page-size=1",
+                "--no-growable-memory"
+            ]
+        );
     }
 
     #[test]

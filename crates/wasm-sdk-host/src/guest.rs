@@ -15,8 +15,9 @@ use wasm_sdk_abi::schema::TypeKey;
 
 use crate::binding::{HostState, Pending, Suspend};
 use crate::config::HostConfig;
-use crate::error::trap;
+use crate::error::{describe, trap};
 use crate::host::Ports;
+use crate::stack::{StackPointer, engine_stack};
 
 /// Where a guest stands between steps: the one state machine every host
 /// drives through [`Guest::step`].
@@ -49,6 +50,11 @@ pub struct Guest<E> {
     outputs: Vec<String>,
     input_types: Vec<Option<(TypeKey, String)>>,
     output_types: Vec<Option<(TypeKey, String)>>,
+    /// The guest's stack pointer, to name an overflow of its stack.
+    stack: Option<StackPointer>,
+    /// The engine's stack budgets (`max_call_depth`, `max_value_stack`),
+    /// to name them when a call uses them up.
+    stack_budgets: (usize, usize),
 }
 
 impl<E: Environment + 'static> Guest<E> {
@@ -57,8 +63,11 @@ impl<E: Environment + 'static> Guest<E> {
         run_task: TypedFunc<(), i32>,
         config: &HostConfig,
         Ports { inputs, outputs, input_types, output_types }: Ports,
+        stack: Option<StackPointer>,
     ) -> Self {
         Guest {
+            stack,
+            stack_budgets: (config.max_call_depth, config.max_value_stack),
             inputs,
             outputs,
             input_types,
@@ -145,7 +154,27 @@ impl<E: Environment + 'static> Guest<E> {
                     Step::Preempted
                 }
             }
-            Err(error) => self.done(Step::Trapped(trap(&error))),
+            Err(error) => {
+                let trap = self.trap(&error);
+                self.done(Step::Trapped(trap))
+            }
+        }
+    }
+
+    /// The trap for an error that ended a call: in the guest's terms when
+    /// it ran out of stack, its own or the engine's.
+    fn trap(&self, error: &wasmi::Error) -> Trap {
+        use wasmi::TrapCode;
+        match error.as_trap_code() {
+            Some(TrapCode::MemoryOutOfBounds) => match self.stack {
+                Some(sp) if sp.overflowed(&self.store) => sp.overflow(),
+                _ => trap(error),
+            },
+            Some(TrapCode::StackOverflow) => {
+                let (call_depth, value_stack) = self.stack_budgets;
+                engine_stack(describe(error), call_depth, value_stack)
+            }
+            _ => trap(error),
         }
     }
 

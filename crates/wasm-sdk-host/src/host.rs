@@ -17,6 +17,7 @@ use crate::error::{LoadError, describe};
 use crate::guest::Guest;
 use crate::inspect::ModuleInfo;
 use crate::shape::Shape;
+use crate::stack::StackPointer;
 #[cfg(feature = "validate")]
 use crate::trust;
 use crate::trust::Trusted;
@@ -232,7 +233,8 @@ impl<E: Environment + 'static> Host<E> {
         let run_task = instance
             .get_typed_func::<(), i32>(&store, abi::RUN_TASK_EXPORT)
             .map_err(|_| LoadError::RunTaskSignature)?;
-        Ok(Guest::new(store, run_task, &self.config, ports))
+        let stack = StackPointer::of(&instance, &store);
+        Ok(Guest::new(store, run_task, &self.config, ports, stack))
     }
 }
 

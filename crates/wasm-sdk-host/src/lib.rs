@@ -11,6 +11,7 @@ mod guest;
 mod host;
 pub mod inspect;
 pub mod shape;
+mod stack;
 pub mod trust;
 
 pub use budget::Budget;

@@ -1,5 +1,7 @@
 //! Building messages on the stack without `core::fmt`.
 
+use wasm_sdk_abi::decimal::decimal;
+
 /// A string of at most `N` bytes on the stack, built by appending.
 ///
 /// Appending never fails and never panics: text past the capacity is cut at
@@ -101,24 +103,6 @@ fn append(buf: &mut [u8], len: &mut usize, s: &str) {
         dst.copy_from_slice(src);
         *len += take;
     }
-}
-
-#[inline(never)]
-fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &str {
-    let mut at = digits.len();
-    // `u64::MAX` has 20 digits, so `at` stays in bounds; `get_mut` keeps
-    // the panic path out anyway.
-    while let Some(slot) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
-        *slot = b'0' + (n % 10) as u8;
-        at -= 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let ascii = digits.get(at..).unwrap_or_default();
-    // SAFETY: only ASCII digits were written to `digits[at..]`.
-    unsafe { core::str::from_utf8_unchecked(ascii) }
 }
 
 impl<const N: usize> Default for StackStr<N> {

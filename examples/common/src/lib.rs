@@ -177,6 +177,9 @@ pub enum Fault {
     Panic,
     /// Allocate more than the heap holds (the out-of-memory path).
     Exhaust,
+    /// Recurse with large frames until the stack runs out (the stack
+    /// overflow path).
+    Overflow,
 }
 
 /// What the `coremark` guest sends for a run: CoreMark's report (the

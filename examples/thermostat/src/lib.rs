@@ -22,9 +22,37 @@ define_panic_handlers!();
 fn run() -> Result<()> {
     let mut alarm = Hysteresis::new(ROOM_THRESHOLDS);
     loop {
-        let reading = Input::Temperature.receive()?;
-        if let Some(event) = alarm.update(reading.deci_celsius) {
-            Output::Alarm.send(&event)?;
+        #[cfg(not(thermostat_hand_form))]
+        {
+            let reading = Input::Temperature.receive()?;
+            if let Some(event) = alarm.update(reading.deci_celsius) {
+                Output::Alarm.send(&event)?;
+            }
         }
+        #[cfg(thermostat_hand_form)]
+        hand::step(&mut alarm)?;
+    }
+}
+
+/// `THERMOSTAT_FORM=hand`: the same loop through the raw calls, with
+/// panic-free `.get(..)` slices and buffers of the types' sizes, to measure
+/// what the typed ports cost against it (the same ports, so the same
+/// manifest).
+#[cfg(thermostat_hand_form)]
+mod hand {
+    use super::{Input, Output};
+    use module_examples_common::{AlarmEvent, Hysteresis, Reading};
+    use wasm_sdk::{MaxSize, Result, from_payload, receive, send, serialize_into};
+
+    pub(super) fn step(alarm: &mut Hysteresis) -> Result<()> {
+        let mut buf = [0u8; <Reading as MaxSize>::MAX_SIZE];
+        let n = receive(&mut buf, Input::Temperature)?;
+        let reading: Reading = from_payload(buf.get(..n).unwrap_or_default())?;
+        if let Some(event) = alarm.update(reading.deci_celsius) {
+            let mut out = [0u8; <AlarmEvent as MaxSize>::MAX_SIZE];
+            let n = serialize_into(&event, &mut out)?;
+            send(out.get(..n).unwrap_or_default(), Output::Alarm.index())?;
+        }
+        Ok(())
     }
 }
