@@ -1,5 +1,5 @@
-//! The one nested `cargo build` of guests, and the check that a Rust
-//! target is installed.
+//! The one nested build of guests, and the check that a Rust target is
+//! installed.
 //!
 //! The test host's `GuestBuilder` and [`EmbeddedGuests`](crate::EmbeddedGuests)
 //! (firmware build scripts) both build guests through [`GuestCargo`]: the
@@ -72,8 +72,8 @@ pub fn require_targets(targets: &[&str]) -> bool {
     ok
 }
 
-/// `cargo build --release` of guests for a wasm target, as a plain
-/// `cargo build` from a shell would run it, whatever cargo invoked us.
+/// The release build of guests for a wasm target, as a shell would run
+/// it, whatever cargo invoked us ([`commands`](Self::commands)).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GuestCargo {
     manifest: PathBuf,
@@ -143,23 +143,41 @@ impl GuestCargo {
         target_dir.join(&self.target).join("release").join(file)
     }
 
-    /// The command to run, after checking that the target is installed.
-    /// Runs from the manifest's directory (so its `rust-toolchain.toml`
-    /// applies), with every inherited setting that would carry the calling
-    /// build into it removed ([`inherits_build_config`]).
+    /// The commands to run, one per package (one for the manifest's own
+    /// crate when none is named), after checking that the target is
+    /// installed. Each is `cargo rustc --lib --crate-type cdylib
+    /// --release`: a guest crate is a `cdylib` and an `rlib` (for its
+    /// native tests), and cargo applies no LTO to a crate that is also an
+    /// `rlib`, so a plain `cargo build` would drop the release profile's
+    /// `lto` and keep what it removes (core's panic messages and their
+    /// formatting among it; the book's figures page, "Module sizes").
+    /// Each runs from the manifest's directory (so its
+    /// `rust-toolchain.toml` applies), with every inherited setting that
+    /// would carry the calling build into it removed
+    /// ([`inherits_build_config`]).
     ///
     /// # Errors
     ///
     /// [`MissingTarget`] before anything runs.
-    pub fn command(&self) -> Result<Command, MissingTarget> {
+    pub fn commands(&self) -> Result<Vec<Command>, MissingTarget> {
         let dir = self.manifest.parent().filter(|d| !d.as_os_str().is_empty());
         check_target(&self.target, dir)?;
+        let packages: Vec<Option<&str>> = match self.packages.as_slice() {
+            [] => vec![None],
+            named => named.iter().map(|p| Some(p.as_str())).collect(),
+        };
+        Ok(packages.into_iter().map(|package| self.command(dir, package)).collect())
+    }
+
+    /// The command that builds `package` (`None`: the manifest's crate).
+    fn command(&self, dir: Option<&Path>, package: Option<&str>) -> Command {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--release", "--target", &self.target])
+        cmd.args(["rustc", "--lib", "--crate-type", "cdylib", "--release"])
+            .args(["--target", &self.target])
             .arg("--manifest-path")
             .arg(&self.manifest)
-            .args(self.packages.iter().flat_map(|p| ["-p", p.as_str()]));
+            .args(package.into_iter().flat_map(|p| ["-p", p]));
         if self.locked {
             cmd.arg("--locked");
         }
@@ -178,7 +196,7 @@ impl GuestCargo {
             cmd.env(MEMORY_ENV, mode.as_str());
         }
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
-        Ok(cmd)
+        cmd
     }
 }
 

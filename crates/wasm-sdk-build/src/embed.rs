@@ -89,16 +89,18 @@ impl EmbeddedGuests {
         for package in &self.packages {
             build = build.package(package);
         }
-        let mut cmd = match build.command() {
-            Ok(cmd) => cmd,
+        let commands = match build.commands() {
+            Ok(commands) => commands,
             Err(missing) => {
                 println!("cargo::error={missing}");
                 return;
             }
         };
-        // A build script's stdout is read as `cargo::` directives.
-        let status = cmd.stdout(Stdio::from(io::stderr())).status().expect("run cargo");
-        assert!(status.success(), "building the guests {:?} failed ({status})", self.packages);
+        for (mut cmd, package) in commands.into_iter().zip(&self.packages) {
+            // A build script's stdout is read as `cargo::` directives.
+            let status = cmd.stdout(Stdio::from(io::stderr())).status().expect("run cargo");
+            assert!(status.success(), "building the guest {package} failed ({status})");
+        }
         let mut watched = BTreeSet::new();
         for package in &self.packages {
             let wasm = build.artifact(&target_dir, package);

@@ -58,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("rust-toolchain.toml", include_str!("../templates/new/rust-toolchain.toml")),
     // Stored without the dot so it does not act on this repository.
     (".gitignore", include_str!("../templates/new/gitignore")),
+    (".cargo/config.toml", include_str!("../templates/new/cargo-config.toml")),
     ("README.md", include_str!("../templates/new/README.md")),
     ("{{messages}}/Cargo.toml", include_str!("../templates/new/messages/Cargo.toml.tmpl")),
     ("{{messages}}/src/lib.rs", include_str!("../templates/new/messages/src/lib.rs")),
@@ -81,7 +82,8 @@ const CLI_PACKAGE: &str = "wasm-sdk-cli";
 const CLI_BINARY: &str = "wasm-sdk";
 
 /// The inputs the generated module's two example commands feed it.
-pub const EXAMPLE_INPUTS: &str = "--input sample=05 --input sample=07 --close sample";
+pub const EXAMPLE_INPUTS: &str =
+    r#"--input 'sample={"value": 5}' --input 'sample={"value": 7}' --close sample"#;
 
 /// Where the generated workspace takes the SDK crates from.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -80,7 +80,7 @@ fn a_new_project_passes_its_tests_and_runs_outside_the_repository() {
     for line in [
         "my-module/src/lib.rs",
         "my-module-messages/src/lib.rs",
-        "run my-module --input sample=05 --input sample=07 --close sample",
+        r#"run my-module --input 'sample={"value": 5}' --input 'sample={"value": 7}' --close sample"#,
         "cargo test",
     ] {
         assert!(printed.contains(line), "{line:?} not in:\n{printed}");
@@ -139,7 +139,7 @@ fn a_new_project_passes_its_tests_and_runs_outside_the_repository() {
         "--input",
         r#"sample={"value": 5}"#,
         "--input",
-        "sample=07",
+        "sample=hex:07",
         "--close",
         "sample",
         "--json",

@@ -10,9 +10,11 @@ use wasm_sdk_build::{GuestCargo, MemoryMode};
 
 use crate::error::TestHostError;
 
-/// Builds a guest crate to a `.wasm` with `cargo build --release`, the
-/// crate's own `build.rs` memory settings and the workspace's release
-/// profile, and remembers the result for the rest of the process.
+/// Builds a guest crate to a `.wasm` with its release profile (LTO
+/// applied: `cargo rustc --crate-type cdylib`, see
+/// [`GuestCargo::commands`](wasm_sdk_build::GuestCargo::commands)) and the
+/// crate's own `build.rs` memory settings, and remembers the result for
+/// the rest of the process.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GuestBuilder {
     target: String,
@@ -111,7 +113,12 @@ impl GuestBuilder {
         for (key, value) in &self.env {
             build = build.env(key, value);
         }
-        let mut cmd = build.command().map_err(|e| TestHostError::MissingTarget(e.to_string()))?;
+        let commands =
+            build.commands().map_err(|e| TestHostError::MissingTarget(e.to_string()))?;
+        // No package named: one command, for the crate of `manifest`.
+        let Some(mut cmd) = commands.into_iter().next() else {
+            return Err(TestHostError::Build("no build to run".into()));
+        };
         cmd.arg("--message-format=json-render-diagnostics");
         let mut child = cmd
             .stdout(Stdio::piped())

@@ -9,7 +9,11 @@ fn echo_with_counter_ports() -> std::path::PathBuf {
     let wasm = Fixture::new(ECHO).inputs(["wasm_input"]).outputs(["wasm_data"]).build();
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     let path = dir.join("echo_with_counter_ports.wasm");
-    std::fs::write(&path, wasm).expect("write");
+    // Tests run in parallel: each writes its own file and moves it in
+    // whole, so none reads another's half-written one.
+    let own = dir.join(format!("echo_with_counter_ports.{:?}", std::thread::current().id()));
+    std::fs::write(&own, wasm).expect("write");
+    std::fs::rename(&own, &path).expect("move");
     path
 }
 
