@@ -113,8 +113,7 @@ impl GuestBuilder {
         for (key, value) in &self.env {
             build = build.env(key, value);
         }
-        let commands =
-            build.commands().map_err(|e| TestHostError::MissingTarget(e.to_string()))?;
+        let commands = build.commands().map_err(|e| TestHostError::MissingTarget(e.to_string()))?;
         // No package named: one command, for the crate of `manifest`.
         let Some(mut cmd) = commands.into_iter().next() else {
             return Err(TestHostError::Build("no build to run".into()));

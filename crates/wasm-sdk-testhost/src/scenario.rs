@@ -9,6 +9,7 @@ use wasm_sdk::native::{self, Task};
 use wasm_sdk_host::abi::manifest::PortKind;
 use wasm_sdk_host::abi::schema::PortType;
 use wasm_sdk_host::abi::schema::postcard_schema::Schema;
+use wasm_sdk_host::abi::schema::postcard_schema::schema::owned::OwnedNamedType;
 use wasm_sdk_host::{LoadError, LogLevel, Step};
 
 use crate::error::TestHostError;
@@ -57,12 +58,14 @@ enum Action {
     Close(String),
 }
 
-/// A message as the scenario gives it: bytes, or JSON encoded with the
-/// port's type when the scenario runs.
+/// A message as the scenario gives it: bytes, JSON encoded with the
+/// port's type when the scenario runs, or a typed value's bytes with its
+/// JSON (compared as bytes, shown as both).
 #[derive(Clone, Debug)]
 enum Message {
     Bytes(Vec<u8>),
     Json(Value),
+    Typed(Vec<u8>, Value),
 }
 
 /// Why a scenario failed.
@@ -98,6 +101,10 @@ pub enum ScenarioError {
         expected: String,
         /// Actual value, debug-printed.
         actual: String,
+        /// What the values have in common that the texts do not show:
+        /// typed messages that decode to equal values but differ in
+        /// their bytes (`-0.0` and `0.0`).
+        note: Option<String>,
     },
 }
 
@@ -113,8 +120,15 @@ impl fmt::Display for ScenarioError {
                 native.to_json(),
                 wasm.to_json()
             ),
-            ScenarioError::Unexpected { run, what, expected, actual } => {
-                write!(f, "{run} run: {what} differ\n  expected: {expected}\n  actual:   {actual}")
+            ScenarioError::Unexpected { run, what, expected, actual, note } => {
+                write!(
+                    f,
+                    "{run} run: {what} differ\n  expected: {expected}\n  actual:   {actual}"
+                )?;
+                match note {
+                    Some(note) => write!(f, "\n  note:     {note}"),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -187,11 +201,19 @@ impl Scenario {
     /// Expects this typed message (postcard) next on `output`, and declares
     /// the output's type.
     pub fn expect_message<T: Serialize + Schema + ?Sized>(self, output: &str, message: &T) -> Self {
-        match postcard::to_allocvec(message) {
-            Ok(bytes) => self
-                .declare(PortKind::Output, output, PortType::of::<T>())
-                .expect_output(output, bytes),
-            Err(e) => self.invalid(format!("expected message for `{output}`: {e}")),
+        let json = serde_json::to_value(message).map(|mut value| {
+            crate::types::narrow(&OwnedNamedType::from(T::SCHEMA).ty, &mut value);
+            value
+        });
+        match (postcard::to_allocvec(message), json) {
+            (Ok(bytes), Ok(json)) => {
+                let mut scenario = self.declare(PortKind::Output, output, PortType::of::<T>());
+                let expected = (output.into(), Message::Typed(bytes, json));
+                scenario.outputs.get_or_insert_with(Vec::new).push(expected);
+                scenario
+            }
+            (Err(e), _) => self.invalid(format!("expected message for `{output}`: {e}")),
+            (_, Err(e)) => self.invalid(format!("expected message for `{output}`: {e}")),
         }
     }
 
@@ -211,7 +233,7 @@ impl Scenario {
         schemas: &PortSchemas,
     ) -> Result<Vec<u8>, ScenarioError> {
         match message {
-            Message::Bytes(bytes) => Ok(bytes.clone()),
+            Message::Bytes(bytes) | Message::Typed(bytes, _) => Ok(bytes.clone()),
             Message::Json(value) => schemas
                 .get(PortKind::Input, idx)
                 .ok_or_else(|| format!("input `{input}` is untyped; push bytes to it"))
@@ -374,18 +396,19 @@ impl Scenario {
                 what,
                 expected: format!("{expected:?}"),
                 actual: format!("{actual:?}"),
+                note: None,
             })
         }
         if let Some(outputs) = &self.outputs {
             // Each message compared as it is expected: hex, or the value
             // its type decodes to (`null` when it does not decode).
-            let shown = |message: &Message| match message {
-                Message::Bytes(bytes) => hex::encode(bytes),
+            let compared = |message: &Message| match message {
+                Message::Bytes(bytes) | Message::Typed(bytes, _) => hex::encode(bytes),
                 Message::Json(value) => value.to_string(),
             };
-            let expected: Vec<(String, String)> =
-                outputs.iter().map(|(o, m)| (o.clone(), shown(m))).collect();
-            let actual: Vec<(String, String)> = t
+            let expected: Vec<(&str, String)> =
+                outputs.iter().map(|(o, m)| (o.as_str(), compared(m))).collect();
+            let actual: Vec<(&str, String)> = t
                 .outputs
                 .iter()
                 .enumerate()
@@ -396,10 +419,12 @@ impl Scenario {
                         Some(value) => value.to_string(),
                         None => "null".into(),
                     };
-                    (o.output.clone(), text)
+                    (o.output.as_str(), text)
                 })
                 .collect();
-            differ(run, "outputs", &expected, &actual)?;
+            if expected != actual {
+                return Err(Self::outputs_differ(run, outputs, t));
+            }
         }
         if let Some(logs) = &self.logs {
             let expected: Vec<(&str, &str)> =
@@ -418,6 +443,51 @@ impl Scenario {
             differ(run, "status", &expected, &actual)?;
         }
         Ok(())
+    }
+
+    /// The failure for outputs that differ: each message as its hex and,
+    /// where its type is known, its decoded JSON, and a note when typed
+    /// values are equal but their bytes are not.
+    fn outputs_differ(
+        run: &'static str,
+        outputs: &[(String, Message)],
+        t: &Transcript,
+    ) -> ScenarioError {
+        let expected: Vec<String> = outputs
+            .iter()
+            .map(|(output, message)| match message {
+                Message::Bytes(bytes) => format!("{output} {}", hex::encode(bytes)),
+                Message::Json(value) => format!("{output} {value}"),
+                Message::Typed(bytes, value) => format!("{output} {} {value}", hex::encode(bytes)),
+            })
+            .collect();
+        let actual: Vec<String> = t
+            .outputs
+            .iter()
+            .map(|o| match &o.value {
+                Some(value) => format!("{} {} {value}", o.output, o.hex),
+                None => format!("{} {}", o.output, o.hex),
+            })
+            .collect();
+        // Equal values in different bytes: `-0.0` and `0.0` compare equal
+        // (as the native `assert_eq!` on the struct does) but encode apart.
+        let same_value = outputs.iter().zip(&t.outputs).position(|((_, m), o)| {
+            matches!((m, &o.value), (Message::Typed(bytes, v), Some(w))
+                if v == w && hex::encode(bytes) != o.hex)
+        });
+        ScenarioError::Unexpected {
+            run,
+            what: "outputs",
+            expected: format!("{expected:?}"),
+            actual: format!("{actual:?}"),
+            note: same_value.map(|i| {
+                format!(
+                    "message {i} decodes to the expected value but its bytes differ: a float \
+                     that is -0.0 on one side and 0.0 on the other (equal as numbers, not in \
+                     their encoding), or another value with two encodings"
+                )
+            }),
+        }
     }
 
     /// Runs natively and on `wasm`, requires the same portable transcript,
@@ -442,5 +512,45 @@ impl Scenario {
         self.check("native", &native)?;
         self.check("wasm", &wasm)?;
         Ok(wasm)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Serialize, Schema)]
+    struct Level {
+        gain: f32,
+    }
+
+    fn ran(hex: &str, value: Value) -> Transcript {
+        serde_json::from_value(json!({
+            "status": "finished", "exit_code": 0, "blocked_on": null,
+            "outputs": [{"output": "level", "hex": hex, "value": value}],
+            "logs": [], "errors": [], "trap": null, "fuel_consumed": 0
+        }))
+        .expect("a transcript")
+    }
+
+    /// A typed expectation that fails shows both sides decoded beside
+    /// their hex, and says when the values are equal and only their
+    /// encodings differ (`-0.0` against `0.0`).
+    #[test]
+    fn typed_outputs_that_differ_show_their_values_and_why() {
+        let scenario = Scenario::new("zero").expect_message("level", &Level { gain: -0.0 });
+        let err = scenario.check("wasm", &ran("00000000", json!({"gain": 0.0}))).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(r#"level 00000080 {\"gain\":-0.0}"#), "{text}");
+        assert!(text.contains(r#"level 00000000 {\"gain\":0.0}"#), "{text}");
+        assert!(text.contains("note:     message 0 decodes to the expected value"), "{text}");
+
+        let scenario = Scenario::new("gain").expect_message("level", &Level { gain: 6.6 });
+        let err = scenario.check("wasm", &ran("00000000", json!({"gain": 0.0}))).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(r#"level 3333d340 {\"gain\":6.6}"#), "{text}");
+        assert!(!text.contains("note:"), "{text}");
+        scenario.check("wasm", &ran("3333d340", json!({"gain": 6.6}))).expect("equal");
     }
 }

@@ -94,8 +94,10 @@ impl PortSchema {
     ///
     /// The bytes are not a value of the type.
     pub fn decode(&self, bytes: &[u8]) -> Result<Value, String> {
-        postcard_dyn::from_slice_dyn(&self.schema, bytes)
-            .map_err(|e| format!("not a `{}`: {e:?}", self.name()))
+        let mut value = postcard_dyn::from_slice_dyn(&self.schema, bytes)
+            .map_err(|e| format!("not a `{}`: {e:?}", self.name()))?;
+        narrow(&self.schema.ty, &mut value);
+        Ok(value)
     }
 }
 
@@ -262,6 +264,55 @@ fn mismatch(ty: &OwnedDataModelType, value: &Value, at: &str) -> Option<String> 
     }
 }
 
+/// Prints each `f32` of a decoded `value` at its own precision: the
+/// decoder widens it to `f64`, so 6.6 would read `6.599999904632568`. The
+/// shortest decimal that reads back as the same `f32` replaces it, which
+/// encodes to the same bytes. (The nesting was bounded when the schema
+/// was read, so this recursion is too.)
+pub(crate) fn narrow(ty: &OwnedDataModelType, value: &mut Value) {
+    use OwnedDataModelType as T;
+    match (ty, value) {
+        (T::F32, Value::Number(n)) => {
+            let shortest = n.as_f64().and_then(|wide| (wide as f32).to_string().parse().ok());
+            if let Some(number) = shortest.and_then(serde_json::Number::from_f64) {
+                *n = number;
+            }
+        }
+        (T::NewtypeStruct(inner) | T::Option(inner), value) => narrow(&inner.ty, value),
+        (T::Seq(inner), Value::Array(items)) => {
+            items.iter_mut().for_each(|v| narrow(&inner.ty, v));
+        }
+        (T::Tuple(types) | T::TupleStruct(types), Value::Array(items)) => {
+            types.iter().zip(items).for_each(|(t, v)| narrow(&t.ty, v));
+        }
+        (T::Struct(fields), Value::Object(map)) => {
+            for field in fields {
+                if let Some(v) = map.get_mut(field.name.as_str()) {
+                    narrow(&field.ty.ty, v);
+                }
+            }
+        }
+        (T::Map { val, .. }, Value::Object(map)) => {
+            map.values_mut().for_each(|v| narrow(&val.ty, v));
+        }
+        (T::Enum(variants), Value::Object(map)) => {
+            for (name, inner) in map.iter_mut() {
+                match variants.iter().find(|v| v.name == name.as_str()).map(|v| &v.ty) {
+                    Some(OwnedDataModelVariant::NewtypeVariant(t)) => narrow(&t.ty, inner),
+                    Some(OwnedDataModelVariant::TupleVariant(types)) => {
+                        narrow(&T::Tuple(types.clone()), inner)
+                    }
+                    Some(OwnedDataModelVariant::StructVariant(fields)) => {
+                        narrow(&T::Struct(fields.clone()), inner)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A JSON value for an error line, cut to a few dozen characters.
 fn short(value: &Value) -> String {
     let text = value.to_string();
@@ -393,6 +444,25 @@ mod tests {
         let mut bytes = [0u8; 256];
         let bytes = postcard::to_slice(T::SCHEMA, &mut bytes).unwrap();
         PortSchema::from_manifest(TypeKey::of::<T>(), bytes).unwrap()
+    }
+
+    /// Decoded JSON reads as the Rust value does: fields in their declared
+    /// order, each `f32` at its own precision (and back to the same bytes).
+    #[test]
+    fn decoded_json_keeps_field_order_and_f32_precision() {
+        #[derive(serde::Serialize, Schema)]
+        struct Gains {
+            kp: f32,
+            ki: f32,
+            alpha: f32,
+            wide: f64,
+        }
+        let gains = Gains { kp: 6.6, ki: 1.0, alpha: -0.0, wide: 0.1 };
+        let bytes = postcard::to_allocvec(&gains).unwrap();
+        let schema = schema_of::<Gains>();
+        let value = schema.decode(&bytes).unwrap();
+        assert_eq!(value.to_string(), r#"{"kp":6.6,"ki":1.0,"alpha":-0.0,"wide":0.1}"#);
+        assert_eq!(schema.encode(&value).unwrap(), bytes);
     }
 
     #[test]
