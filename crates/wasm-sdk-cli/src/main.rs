@@ -41,8 +41,9 @@ enum Command {
     /// Create a guest workspace (module crate, messages crate, native and
     /// scenario tests) that builds and tests outside the SDK's repository.
     New(new::NewArgs),
-    /// Load a module (building a guest crate first), feed inputs, run until
-    /// it blocks with nothing left to read or stops, print the transcript.
+    /// Load a module (building a guest crate first), deliver the inputs in
+    /// order, running it until idle after each, close inputs, print the
+    /// transcript.
     Run(RunArgs),
     /// Print a module's size, imports, exports, memory and manifest
     /// (building a guest crate first).
@@ -68,10 +69,12 @@ enum Command {
 struct RunArgs {
     /// A `.wasm` file, or a guest crate directory to build first.
     module: PathBuf,
-    /// Queue a message, in order: input name (or index) and the message,
-    /// as JSON of a typed input's type (`wasm_input='{"count": 5}'`), or
-    /// as hex bytes after `hex:` (`wasm_input=hex:05`). Untyped inputs
-    /// take hex.
+    /// Deliver a message: input name (or index) and the message, as JSON
+    /// of a typed input's type (`wasm_input='{"count": 5}'`), or as hex
+    /// bytes after `hex:` (`wasm_input=hex:05`); untyped inputs take hex.
+    /// The `--input`s are a timeline: the module runs until idle after
+    /// each, so `--input gains=.. --input sample=.. --input gains=..`
+    /// changes the gains between two samples.
     #[arg(long = "input", value_name = "NAME=VALUE", value_parser = parse_input)]
     inputs: Vec<(String, String)>,
     /// Close an input after the messages are queued.
@@ -261,6 +264,9 @@ fn run_module(args: RunArgs) -> Result<(), String> {
         let bytes =
             input_bytes(value, schema).map_err(|e| format!("--input {name}={value}: {e}"))?;
         guest.push_input(idx, &bytes).map_err(|e| e.to_string())?;
+        // A timeline: the module takes each message before the next
+        // arrives, as on a device, whichever input it is on.
+        guest.run_until_idle();
     }
     for name in &args.closes {
         let closed = match name.parse::<u8>() {

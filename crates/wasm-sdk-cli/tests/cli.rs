@@ -499,3 +499,35 @@ fn a_device_profile_refuses_by_the_budget_it_names() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`memory_budge` is not a budget; the budgets: fuel_per_slice"), "{err}");
 }
+
+/// `--input`s are a timeline across ports: the module takes each message
+/// before the next arrives, so new thresholds apply from the reading
+/// after them on.
+#[test]
+fn inputs_are_a_timeline_across_ports() {
+    let alarm = workspace().join("examples").join("alarm");
+    let target = target_dir();
+    let out = cli(&[
+        "run",
+        alarm.to_str().unwrap(),
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--input",
+        r#"thresholds={"high": 300, "low": 280}"#,
+        "--input",
+        r#"reading={"deci_celsius": 305}"#,
+        "--input",
+        r#"thresholds={"high": 400, "low": 380}"#,
+        "--input",
+        r#"reading={"deci_celsius": 305}"#,
+        "--close",
+        "reading",
+        "--json",
+    ]);
+    let t = json(&out);
+    let alarms: Vec<&Value> =
+        t["outputs"].as_array().unwrap().iter().filter(|o| o["output"] == "alarm").collect();
+    assert_eq!(alarms.len(), 2, "{t}");
+    assert_eq!(alarms[0]["value"], serde_json::json!({"Raised": {"deci_celsius": 305}}));
+    assert_eq!(alarms[1]["value"], serde_json::json!({"Cleared": {"deci_celsius": 305}}));
+}
