@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use mcumgr_toolkit::commands::image::ImageState;
 use wasm_sdk_testhost::TestHost;
 
 use crate::device::DeviceArgs;
@@ -100,32 +99,34 @@ pub fn deploy(args: DeployArgs) -> Result<(), String> {
     } else {
         client.image_get_state().map_err(|e| format!("state: {}", describe(&e)))?
     };
-    print_states(&states, args.slot);
+    crate::image::print_states(&states, Some(args.slot));
     if crate::guests::print_list(&client).is_err() {
         outln!("(the device has no guest group)");
     }
     Ok(())
 }
 
-fn print_states(states: &[ImageState], slot: u32) {
-    for s in states.iter().filter(|s| s.image == slot) {
-        let hash = s.hash.as_deref().map(hex::encode).unwrap_or_default();
-        let flags: Vec<&str> = [
-            (s.active, "active"),
-            (s.pending, "on trial"),
-            (s.confirmed, "confirmed"),
-            (s.bootable, "runnable"),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, name)| *name)
-        .collect();
-        outln!("slot {} bank {}: sha256 {hash} ({})", s.image, s.slot, flags.join(", "));
-    }
-}
-
-/// The client's error with the device's reason, on one line.
+/// The client's error with the device's reason, on one line; a device's
+/// error in plain words, its `MGMT_ERR_*` name after them, and what to do
+/// on a second line.
 pub fn describe(error: &mcumgr_toolkit::client::MCUmgrClientError) -> String {
+    use mcumgr_toolkit::client::MCUmgrClientError;
+    use mcumgr_toolkit::connection::ExecuteError;
+    use mcumgr_toolkit::smp_errors::{DeviceError, MCUmgrErr};
+    if let MCUmgrClientError::ExecuteError(ExecuteError::ErrorResponse(DeviceError::V1 {
+        rc,
+        rsn,
+    })) = error
+    {
+        let code = MCUmgrErr::err_to_string(*rc);
+        let plain = u32::try_from(*rc).ok().and_then(wasm_sdk_smp::slots::rc::plain);
+        return match (rsn, plain) {
+            (Some(reason), Some((words, hint))) => format!("{words}: {reason} ({code})\n{hint}"),
+            (None, Some((words, hint))) => format!("{words} ({code})\n{hint}"),
+            (Some(reason), None) => format!("{reason} ({code})"),
+            (None, None) => code,
+        };
+    }
     let text = format!("{error}");
     let mut source = std::error::Error::source(error);
     let mut parts = vec![text];
@@ -134,4 +135,33 @@ pub fn describe(error: &mcumgr_toolkit::client::MCUmgrClientError) -> String {
         source = inner.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use mcumgr_toolkit::client::MCUmgrClientError;
+    use mcumgr_toolkit::connection::ExecuteError;
+    use mcumgr_toolkit::smp_errors::DeviceError;
+
+    fn device(rc: i32, rsn: Option<&str>) -> MCUmgrClientError {
+        let error = DeviceError::V1 { rc, rsn: rsn.map(str::to_owned) };
+        MCUmgrClientError::ExecuteError(ExecuteError::ErrorResponse(error))
+    }
+
+    /// A device's refusal reads as what it is, the MCUmgr name after it,
+    /// and what to do next.
+    #[test]
+    fn a_device_error_is_plain_words_its_code_and_a_hint() {
+        let text = super::describe(&device(9, Some("the module declares an input `x`")));
+        let (line, hint) = text.split_once('\n').expect("two lines");
+        assert_eq!(
+            line,
+            "refused by the device's checks: the module declares an input `x` (MGMT_ERR_ECORRUPT)"
+        );
+        assert!(hint.contains("--profile <firmware>.profile.json"), "{hint}");
+        let text = super::describe(&device(11, None));
+        assert!(text.starts_with("refused: not signed for this device (MGMT_ERR_EACCESSDENIED)\n"));
+        // A code this firmware never sends keeps its MCUmgr name.
+        assert_eq!(super::describe(&device(4, Some("why"))), "why (MGMT_ERR_ETIMEOUT)");
+    }
 }

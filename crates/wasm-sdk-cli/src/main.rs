@@ -12,6 +12,7 @@ macro_rules! outln {
 mod deploy;
 mod device;
 mod guests;
+mod image;
 mod new;
 mod sign;
 mod typed;
@@ -63,6 +64,9 @@ enum Command {
     /// The guests of a device over SMP: list them, stop or start one, send
     /// an input, read outputs.
     Guests(guests::GuestsArgs),
+    /// A device's guest slots over SMP: their state; confirm, roll back,
+    /// erase.
+    Image(image::ImageArgs),
 }
 
 #[derive(Args)]
@@ -174,6 +178,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::sign(args),
         Command::Verify(args) => sign::verify(args),
         Command::Guests(args) => guests::guests(args),
+        Command::Image(args) => image::image(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

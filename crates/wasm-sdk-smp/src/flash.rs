@@ -537,6 +537,24 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
     }
 
     fn set_state(&mut self, hash: Option<&[u8]>, confirm: bool) -> Result<(), SlotError> {
+        // A test of the other bank's module, MCUmgr's way back to a
+        // previous image: it runs again at once, and the module it
+        // replaces is rejected (one on trial as a failed trial would be).
+        if let (false, Some(hash)) = (confirm, hash) {
+            let spare = (0..self.layout.images).find(|&image| {
+                let i = image as usize;
+                self.active[i].is_some_and(|running| {
+                    let other = self.banks[i][usize::from(1 - running)];
+                    other.runnable() && other.sha == hash
+                })
+            });
+            if let Some(image) = spare {
+                return match self.on_trial(image) {
+                    true => self.reject(image),
+                    false => self.fall_back(image).map(drop),
+                };
+            }
+        }
         // The running module with that hash (any, without a hash), a module
         // on trial first: two images may run the same module.
         let matches = |image: u32, on_trial: bool| {

@@ -27,6 +27,38 @@ pub mod rc {
     pub const ECORRUPT: u32 = 9;
     /// Refused, for example a module without a valid signature.
     pub const EACCESSDENIED: u32 = 11;
+
+    /// What `rc` means from this server, in plain words, and what to do:
+    /// what a client shows beside the device's reason, so that a refusal
+    /// does not read as its MCUmgr name (`ECORRUPT` for a module the
+    /// device's checks refuse, not a broken file).
+    pub fn plain(rc: u32) -> Option<(&'static str, &'static str)> {
+        Some(match rc {
+            ENOMEM => (
+                "no room",
+                "the module is larger than the slot, or the device's heap cannot hold it now; \
+                 retry once a guest stops, or shrink the module",
+            ),
+            EINVAL => ("a malformed request", "the client sent a field the device cannot read"),
+            ENOENT => ("not found", "no such slot, guest or port on this device"),
+            EBADSTATE => (
+                "not now",
+                "the request does not fit the slot's or the guest's state; read it first \
+                 (`guests list`, `image state`)",
+            ),
+            ENOTSUP => ("not supported", "this firmware has no such command"),
+            ECORRUPT => (
+                "refused by the device's checks",
+                "check the module against the device on the desktop first: `wasm-sdk inspect \
+                 MODULE --profile <firmware>.profile.json --catalog <firmware>.catalog.json`",
+            ),
+            EACCESSDENIED => (
+                "refused: not signed for this device",
+                "sign it with the key the firmware was built with (`deploy --sign KEY`)",
+            ),
+            _ => return None,
+        })
+    }
 }
 
 /// The refusal of [`Slots::remove`] for an image that must keep running a

@@ -279,6 +279,38 @@ fn confirming_by_hash_picks_the_image_on_trial() {
     assert!(!slots.on_trial(1), "image 1, the one on trial, was confirmed");
 }
 
+/// Testing the other bank's module (`image state-write --hash` of the
+/// previous one, MCUmgr's rollback) runs it again at once, from a module
+/// on trial or a confirmed one, and survives a restart.
+#[test]
+fn testing_the_previous_module_rolls_back_to_it() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let mut slots = mount(RamFlash::new(4 * BANK as usize), &mut scratch);
+    let (v1, v2, v3) = (module(3, 1000), module(5, 900), module(7, 800));
+    let sha = |m: &[u8]| Sha256::digest(m);
+    upload(&mut slots, 0, &v1).unwrap();
+    slots.confirm(0).unwrap();
+    // From a module on trial.
+    upload(&mut slots, 0, &v2).unwrap();
+    while slots.take_changed().is_some() {}
+    slots.set_state(Some(&sha(&v1)), false).unwrap();
+    assert_eq!(slots.take_changed(), Some(0));
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]));
+    assert!(!slots.on_trial(0), "the previous module was confirmed");
+    // From a confirmed one.
+    upload(&mut slots, 0, &v3).unwrap();
+    slots.confirm(0).unwrap();
+    while slots.take_changed().is_some() {}
+    slots.set_state(Some(&sha(&v1)), false).unwrap();
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]));
+    let mut scratch2 = vec![0u8; BANK as usize];
+    let mut again = mount(slots.flash().clone(), &mut scratch2);
+    assert_eq!(again.active_module(0).unwrap(), Some(&v1[..]), "kept after a restart");
+    // The module it replaced is gone for good: nothing to go back to.
+    let err = slots.set_state(Some(&sha(&v3)), false).unwrap_err();
+    assert_eq!(err.rc, rc::ENOENT);
+}
+
 #[test]
 fn a_confirmed_module_that_keeps_failing_falls_back_to_the_previous_then_the_built_in() {
     let mut scratch = vec![0u8; BANK as usize];
