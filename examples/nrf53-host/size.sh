@@ -122,7 +122,7 @@ if [[ -f "$SMP" ]]; then
     printf '  %-44s %9s (%d B), %s\n' "flash" "$(kib "$smp_flash")" "$smp_flash" "$smp_verdict"
     printf '  %-44s %9s\n' "SMP, slots, update path, UARTE1, NVMC" \
         "$(kib $((smp_flash - full_flash)))"
-    printf '  %-44s %9s\n' "their static RAM (buffers, 16 KiB scratch)" \
+    printf '  %-44s %9s\n' "their static RAM (buffers, module scratch)" \
         "$(kib $((smp_ram - full_ram)))"
     fig update flash "$smp_flash"
     fig update ram "$smp_ram"

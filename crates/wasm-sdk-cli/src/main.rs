@@ -26,7 +26,7 @@ use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::inspect::{FuncInfo, ModuleInfo};
 use wasm_sdk_host::shape::{Costs, Shape};
 use wasm_sdk_testhost::{
-    Binds, Budget, DeviceCatalog, GuestBuilder, PortSchema, Step, TestHost, Transcript,
+    Binds, Budget, DeviceCatalog, GuestBuilder, ModuleSizes, PortSchema, Step, TestHost, Transcript,
 };
 
 /// Create, run and inspect wasm-sdk guest modules on the desktop test host.
@@ -116,6 +116,12 @@ struct InspectArgs {
     /// loads the module, or which budget refuses it (exit status 1).
     #[command(flatten)]
     device: device::DeviceArgs,
+    /// Where the module's bytes go: sections, the largest functions, and
+    /// what links `core::fmt`. A guest crate is built with its function
+    /// names kept for this (a `.wasm` without a name section shows
+    /// indices only).
+    #[arg(long)]
+    sizes: bool,
     /// Target directory for building a guest crate (default: the crate's).
     #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
@@ -381,10 +387,18 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
 /// a port would be refused by the device of `--catalog`.
 fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
     let profile = args.device.profile()?;
-    let builder = device::DeviceArgs::builder(profile.as_ref());
+    let mut builder = device::DeviceArgs::builder(profile.as_ref());
+    if args.sizes {
+        // The release build, with the name section the profile strips.
+        builder = builder.env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");
+    }
     let path = module_path(&args.module, args.target_dir.as_deref(), builder)?;
     let wasm =
         std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let sizes = match args.sizes {
+        true => Some(ModuleSizes::of(&wasm)?),
+        false => None,
+    };
     // Whether the device of `--profile` / `--budget` loads it.
     let device = args.device.given().then(|| {
         let host = args.device.host(profile.as_ref(), TestHost::builder(), []).build();
@@ -473,6 +487,12 @@ fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
             "device": device.as_ref().map(|(on, refusal)| {
                 json!({"settings": on, "loads": refusal.is_none(), "refused": refusal})
             }),
+            "sizes": sizes.as_ref().map(|s| json!({
+                "sections": s.sections.iter().map(|(name, bytes)| json!({"name": name, "bytes": bytes})).collect::<Vec<_>>(),
+                "functions": s.functions.iter().take(TOP_FUNCTIONS).map(|f| json!({"index": f.index, "name": f.name, "bytes": f.bytes})).collect::<Vec<_>>(),
+                "named": s.named,
+                "fmt": s.fmt.as_ref().map(|fmt| json!({"functions": fmt.functions, "bytes": fmt.bytes, "reached_from": fmt.reached_from})),
+            })),
         });
         outln!("{value}");
         return Ok(verdict());
@@ -531,6 +551,9 @@ fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
             }
         }
     }
+    if let Some(sizes) = &sizes {
+        print_sizes(sizes);
+    }
     if let Some((on, refusal)) = &device {
         match refusal {
             None => outln!("on {on}: loads"),
@@ -544,6 +567,51 @@ fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
         }
     }
     Ok(verdict())
+}
+
+/// How many of the largest functions `inspect --sizes` lists.
+const TOP_FUNCTIONS: usize = 10;
+
+/// `inspect --sizes` as text.
+fn print_sizes(sizes: &ModuleSizes) {
+    let names = sizes.sections.iter().find(|(name, _)| name == "custom `name`").map(|s| s.1);
+    match names {
+        Some(bytes) => outln!(
+            "where the bytes go ({} B; {} B as released, without the name section kept for this report):",
+            sizes.total,
+            sizes.total.saturating_sub(bytes)
+        ),
+        None => outln!("where the bytes go ({} B):", sizes.total),
+    }
+    let mut sections = sizes.sections.clone();
+    sections.sort_by_key(|s| std::cmp::Reverse(s.1));
+    let list: Vec<String> =
+        sections.iter().map(|(name, bytes)| format!("{name} {bytes}")).collect();
+    outln!("  sections: {}", list.join(", "));
+    outln!("  largest functions (body bytes):");
+    for f in sizes.functions.iter().take(TOP_FUNCTIONS) {
+        let name = f.name.clone().unwrap_or_else(|| format!("function {}", f.index));
+        outln!("    {:>6}  {name}", f.bytes);
+    }
+    match (&sizes.fmt, sizes.named) {
+        (_, false) => outln!(
+            "  core::fmt: cannot tell, the module has no name section (pass the guest crate's \
+             directory: it is built with its names for --sizes)"
+        ),
+        (None, true) => outln!("  core::fmt: not linked"),
+        (Some(fmt), true) => {
+            outln!(
+                "  core::fmt: {} functions, {} B, reached from: {}",
+                fmt.functions,
+                fmt.bytes,
+                fmt.reached_from.join(", ")
+            );
+            outln!(
+                "    (a panic site that survives optimization, or a `write!`; built with LTO, \
+                 as `cargo wasm` and this tool build, a panic links none of it)"
+            );
+        }
+    }
 }
 
 /// Writes one line to stdout; see [`outln!`].

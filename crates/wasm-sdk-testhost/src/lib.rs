@@ -6,6 +6,7 @@ mod error;
 mod harness;
 mod profile;
 mod scenario;
+mod sizes;
 mod transcript;
 mod types;
 
@@ -15,6 +16,7 @@ pub use error::TestHostError;
 pub use harness::{Port, TestGuest, TestHost, TestHostBuilder};
 pub use profile::{DeviceProfile, PROFILE_ENV, PROFILE_FORMAT};
 pub use scenario::{Scenario, ScenarioError};
+pub use sizes::{FmtUse, FunctionSize, ModuleSizes};
 pub use transcript::{LogRecord, OutputRecord, Transcript};
 pub use types::{PortSchema, PortSchemas};
 pub use wasm_sdk_build::MemoryMode;

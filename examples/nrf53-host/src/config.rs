@@ -27,10 +27,11 @@ pub const MEMORY_BUDGET: u64 = 16 * 1024;
 /// few bytes.
 pub const MAX_MESSAGE_LEN: usize = 64;
 
-/// Largest module: what a slot's bank holds beside its 64-byte image
-/// header (`smp::BANK`, whole 4 KiB erase pages), so an upload too large
-/// for a slot is refused by this budget, with its name.
-pub const MAX_MODULE_SIZE: usize = 16 * 1024 - 64;
+/// Largest module: the host's default, which a slot's bank holds beside
+/// its 64-byte image header (`smp::BANK`, whole 4 KiB erase pages), so an
+/// upload too large is refused by this budget, with its name. What such
+/// a module may take to load is `MODULE_HEAP`'s to say.
+pub const MAX_MODULE_SIZE: usize = 64 * 1024;
 
 /// Heap one module's load may take beside its linear memory
 /// (`HostConfig::module_heap`), as the host estimates it before the engine

@@ -96,8 +96,8 @@
 //!
 //! | range | what |
 //! |---|---|
-//! | `0x0000_0000..0x000F_8000` (992 KiB) | firmware (`FLASH` in `memory.x`): vector table, code, read-only data |
-//! | `0x000F_8000..0x0010_0000` (32 KiB) | `SLOTS`: guest slot 0, two 16 KiB banks (64-byte header + module of up to 16,320 B) |
+//! | `0x0000_0000..0x0007_8000` (480 KiB) | firmware (`FLASH` in `memory.x`): vector table, code, read-only data |
+//! | `0x0007_8000..0x0010_0000` (544 KiB) | `SLOTS`: guest slots 0 to 3, two 68 KiB banks each (64-byte header + module of up to 64 KiB) |
 //!
 //! # Memory
 //!
@@ -128,7 +128,7 @@
 //! only (see `size.sh`).
 //!
 //! The SMP server's RAM is static (`.bss`, by `size.sh`): the
-//! 16,320-byte module scratch of the slots, and the SMP task's future (the
+//! module scratch of the slots (`config::MAX_MODULE_SIZE`), and the SMP task's future (the
 //! 384-byte frame buffer and 128-byte line buffer of the decoder, the
 //! 768-byte response and its 772-byte framing scratch, the slots' bank
 //! table, a 1,088-byte buffer for the response lines); its UART rings
