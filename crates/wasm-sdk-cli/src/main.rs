@@ -11,6 +11,7 @@ macro_rules! outln {
 
 mod deploy;
 mod device;
+mod from;
 mod guests;
 mod image;
 mod new;

@@ -37,6 +37,11 @@ pub struct NewArgs {
     /// branch).
     #[arg(long, value_name = "REV", requires = "sdk_git")]
     pub sdk_rev: Option<String>,
+    /// Start from one of the SDK's example guests (`examples/alarm` of
+    /// its checkout): its sources and tests, and the examples' message
+    /// types beside it, in a workspace that builds outside the repository.
+    #[arg(long, value_name = "EXAMPLE_DIR", conflicts_with_all = ["catalog", "port", "services", "name"])]
+    pub from: Option<PathBuf>,
     /// Type the module against a device's catalog file (`guests services
     /// --save`, or the one its firmware's build writes): its ports are the
     /// `--services` chosen, its messages their types.
@@ -327,6 +332,49 @@ fn files(
     Ok(files)
 }
 
+/// The files of a workspace started from an example guest: the template's
+/// root, with the example's crate and the examples' messages crate as its
+/// members.
+fn example_files(example: &crate::from::Example, sdk: &Sdk) -> Vec<(String, String)> {
+    use crate::from::COMMON;
+    let name = example.name.as_str();
+    let dependencies: Vec<String> = SDK_CRATES.iter().map(|k| sdk.dependency(k)).collect();
+    let dependencies = dependencies.join("\n");
+    let (source, install) = (sdk.describe(), sdk.install_command());
+    let vars = [
+        ("name", name),
+        ("messages", COMMON),
+        ("sdk_dependencies", dependencies.as_str()),
+        ("sdk_source", source.as_str()),
+        ("install", install.as_str()),
+    ];
+    let kept = ["Cargo.toml", "rust-toolchain.toml", ".gitignore", ".cargo/config.toml"];
+    let guest_manifest = "{{name}}/Cargo.toml";
+    let mut files: Vec<(String, String)> = TEMPLATES
+        .iter()
+        .filter(|(path, _)| kept.contains(path) || *path == guest_manifest)
+        .map(|(path, text)| {
+            let text = render(text, &vars);
+            let text = match *path == guest_manifest {
+                // The example's own words, not the template's sample.
+                true => text.replace(
+                    "A wasm-sdk guest module: the running total of its samples",
+                    &format!("Started from the wasm-sdk example guest `{name}`"),
+                ),
+                false => text,
+            };
+            (render(path, &vars), text)
+        })
+        .collect();
+    files.push(("README.md".into(), crate::from::readme(name, &cli_command())));
+    files.push((format!("{COMMON}/Cargo.toml"), crate::from::common_manifest()));
+    files.push((format!("{COMMON}/src/lib.rs"), example.common.clone()));
+    for (path, text) in &example.files {
+        files.push((format!("{name}/{path}"), text.clone()));
+    }
+    files
+}
+
 /// The README of a module typed against a catalog.
 fn typed_readme(name: &str, chosen: &Chosen<'_>) -> String {
     let services: Vec<String> = chosen
@@ -380,6 +428,8 @@ pub fn new(args: NewArgs) -> Result<(), String> {
             validate_name(name)?;
             name.clone()
         }
+        // The example's own name, read below.
+        None if args.from.is_some() => String::new(),
         None => {
             let name = default_name(&args.dir)?;
             validate_name(&name)
@@ -403,7 +453,12 @@ pub fn new(args: NewArgs) -> Result<(), String> {
         (None, None) => None,
     };
     let chosen = catalog.as_ref().map(|c| Chosen::new(c, &args.services)).transpose()?;
-    let files = files(&name, &sdk, chosen.as_ref())?;
+    let example = args.from.as_deref().map(crate::from::Example::read).transpose()?;
+    let name = example.as_ref().map_or(name, |e| e.name.clone());
+    let files = match &example {
+        Some(example) => example_files(example, &sdk),
+        None => files(&name, &sdk, chosen.as_ref())?,
+    };
     // Every check before the first write, so a refusal leaves nothing behind.
     for (path, _) in &files {
         let target = dir.join(path);
@@ -435,7 +490,10 @@ pub fn new(args: NewArgs) -> Result<(), String> {
     let cli = cli_command();
     outln!("next:");
     outln!("  cd {}", shell_word(&dir.to_string_lossy()));
-    if chosen.is_some() {
+    if example.is_some() {
+        outln!("  {cli} inspect {name}   # build the module, print what it holds");
+        outln!("  cargo test   # native tests, and the same scenarios on the .wasm");
+    } else if chosen.is_some() {
         outln!("  cargo test   # builds the module; checks the device would install it");
     } else {
         outln!("  {cli} run {name} {EXAMPLE_INPUTS}   # build the module, run it on the test host");

@@ -225,6 +225,47 @@ fn a_module_typed_against_a_device_catalog_would_install_there() {
     assert_eq!(text(&out.stdout).matches("  ok    ").count(), 4, "{}", text(&out.stdout));
 }
 
+/// `new --from examples/alarm`: the example's sources and tests, with the
+/// examples' messages crate beside them, pass their tests outside the
+/// repository, formatted and lint-clean.
+#[test]
+#[ignore = "slow: `bash .ci/run slow` runs it"]
+fn a_project_from_an_example_passes_its_tests_outside_the_repository() {
+    let dir = scratch("from-alarm");
+    let examples = workspace().join("examples");
+    let out =
+        cli(&["new", dir.to_str().unwrap(), "--from", examples.join("alarm").to_str().unwrap()]);
+    assert_ran("new --from", &out);
+    assert!(text(&out.stdout).contains("inspect alarm"), "{}", text(&out.stdout));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("alarm/src/lib.rs")).unwrap(),
+        std::fs::read_to_string(examples.join("alarm/src/lib.rs")).unwrap()
+    );
+    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).expect("seed Cargo.lock");
+    let out = nested_cargo(&dir).arg("test").output().expect("run cargo test");
+    assert_ran("cargo test in the project from an example", &out);
+    let report = text(&out.stdout);
+    assert!(report.contains("raises_and_clears_with_hysteresis ... ok"), "{report}");
+    let out = nested_cargo(&dir)
+        .args(["clippy", "--all-targets", "--offline", "--", "-D", "warnings"])
+        .output()
+        .expect("run cargo clippy");
+    assert_ran("cargo clippy in the project from an example", &out);
+}
+
+/// An example that needs the SDK's workspace is refused before anything
+/// is written, with the reason.
+#[test]
+fn new_from_an_example_that_cannot_be_copied_writes_nothing() {
+    let dir = scratch("from-coremark");
+    let coremark = workspace().join("examples").join("coremark");
+    let out = cli(&["new", dir.to_str().unwrap(), "--from", coremark.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("depends on `coremark-core` from the SDK's workspace"), "{err}");
+    assert!(!dir.join("Cargo.toml").exists());
+}
+
 #[test]
 fn new_with_a_catalog_refuses_services_it_lacks_and_a_module_without_inputs() {
     let catalog = device_catalog(&scratch("catalog-refusals"));
