@@ -76,15 +76,7 @@ pub fn validate(bytes: &[u8], features: WasmFeatures) -> wasmparser::Result<()> 
 pub fn wasm_opt_size(wasm: &Path) -> Option<usize> {
     let out = wasm.with_extension("opt.wasm");
     let status = Command::new("wasm-opt")
-        .args([
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            "--enable-nontrapping-float-to-int",
-            "--enable-multivalue",
-            "--enable-reference-types",
-        ])
+        .args(wasm_sdk_build::WASM_OPT_ARGS)
         .arg(wasm)
         .arg("-o")
         .arg(&out)

@@ -24,6 +24,20 @@ pub const MEMORY_ENV: &str = "WASM_SDK_MEMORY";
 /// Environment variable that overrides the stack size in bytes.
 pub const STACK_SIZE_ENV: &str = "WASM_SDK_STACK_SIZE";
 
+/// binaryen's `wasm-opt` for a guest: `-Oz` with the features Rust's
+/// `wasm32-unknown-unknown` emits (and the SDK's host enables), which
+/// `wasm-opt` does not read from a stripped module. It keeps the
+/// manifest section and the exports the host needs.
+pub const WASM_OPT_ARGS: [&str; 7] = [
+    "-Oz",
+    "--enable-bulk-memory",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-multivalue",
+    "--enable-reference-types",
+];
+
 /// How linear memory is laid out; see the [crate docs](crate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemoryMode {

@@ -11,8 +11,6 @@ use std::time::Instant;
 use clap::Args;
 use wasm_sdk_testhost::TestHost;
 
-use crate::device::DeviceArgs;
-
 /// Arguments of `deploy`.
 #[derive(Args)]
 pub struct DeployArgs {
@@ -51,7 +49,7 @@ pub struct DeployArgs {
 /// device's refusal with its reason.
 pub fn deploy(args: DeployArgs) -> Result<(), String> {
     let profile = args.device.profile()?;
-    let builder = DeviceArgs::builder(profile.as_ref());
+    let builder = args.device.builder(profile.as_ref());
     let path = crate::module_path(&args.module, args.target_dir.as_deref(), builder)?;
     let wasm =
         std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;

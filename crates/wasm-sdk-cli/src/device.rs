@@ -23,6 +23,10 @@ pub struct DeviceArgs {
     /// ...); a refusal by a budget names it.
     #[arg(long = "budget", value_name = "NAME=N", value_parser = parse_budget)]
     pub budgets: Vec<(Budget, Option<u64>)>,
+    /// Shrink a guest crate's module with binaryen's `wasm-opt -Oz` after
+    /// building it (with the features the SDK's guests use).
+    #[arg(long)]
+    pub wasm_opt: bool,
 }
 
 impl DeviceArgs {
@@ -56,12 +60,14 @@ impl DeviceArgs {
         host
     }
 
-    /// A guest build as the profile's device wants it (its memory layout).
-    pub fn builder(profile: Option<&DeviceProfile>) -> GuestBuilder {
-        match profile {
+    /// A guest build as the profile's device wants it (its memory layout),
+    /// through `wasm-opt` if asked.
+    pub fn builder(&self, profile: Option<&DeviceProfile>) -> GuestBuilder {
+        let builder = match profile {
             Some(profile) => GuestBuilder::new().memory(profile.memory()),
             None => GuestBuilder::new(),
-        }
+        };
+        if self.wasm_opt { builder.wasm_opt() } else { builder }
     }
 
     /// Where the device's settings come from, for a report line.

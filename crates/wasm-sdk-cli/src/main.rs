@@ -256,7 +256,7 @@ fn run(args: RunArgs) -> Result<(), String> {
 
 fn run_module(args: RunArgs) -> Result<(), String> {
     let profile = args.device.profile()?;
-    let builder = device::DeviceArgs::builder(profile.as_ref());
+    let builder = args.device.builder(profile.as_ref());
     let wasm = module_path(&args.module, args.target_dir.as_deref(), builder)?;
     let shorthand = [
         args.fuel.map(|n| (Budget::TotalFuel, Some(n))),
@@ -388,7 +388,7 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
 /// a port would be refused by the device of `--catalog`.
 fn inspect_module(args: InspectArgs) -> Result<Result<(), String>, String> {
     let profile = args.device.profile()?;
-    let mut builder = device::DeviceArgs::builder(profile.as_ref());
+    let mut builder = args.device.builder(profile.as_ref());
     if args.sizes {
         // The release build, with the name section the profile strips.
         builder = builder.env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");

@@ -19,6 +19,10 @@ fn cli(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wasm-sdk")).args(args).output().expect("run the CLI")
 }
 
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 fn json(output: &Output) -> Value {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("one JSON object")
@@ -530,4 +534,49 @@ fn inputs_are_a_timeline_across_ports() {
     assert_eq!(alarms.len(), 2, "{t}");
     assert_eq!(alarms[0]["value"], serde_json::json!({"Raised": {"deci_celsius": 305}}));
     assert_eq!(alarms[1]["value"], serde_json::json!({"Cleared": {"deci_celsius": 305}}));
+}
+
+/// `--wasm-opt` shrinks the built module with binaryen and keeps what the
+/// host needs (its manifest, its exports): the module still runs. Without
+/// binaryen the error says how to install it.
+#[test]
+fn wasm_opt_shrinks_a_module_that_still_runs() {
+    let counter = workspace().join("examples").join("counter");
+    let target = target_dir();
+    let inspect = |extra: &[&str]| {
+        let args = [
+            &["inspect", counter.to_str().unwrap(), "--target-dir"][..],
+            &[target.to_str().unwrap(), "--json"],
+            extra,
+        ]
+        .concat();
+        cli(&args)
+    };
+    let installed = Command::new("wasm-opt").arg("--version").output().is_ok();
+    let out = inspect(&["--wasm-opt"]);
+    if !installed {
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains("wasm-opt is not installed: install binaryen"));
+        return;
+    }
+    let (plain, opt) = (json(&inspect(&[])), json(&out));
+    let size = |v: &Value| v["size"].as_u64().unwrap();
+    assert!(
+        size(&opt) < size(&plain),
+        "{} B after wasm-opt, {} B before",
+        size(&opt),
+        size(&plain)
+    );
+    assert_eq!(opt["manifest"], plain["manifest"]);
+    let out = cli(&[
+        "run",
+        counter.to_str().unwrap(),
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--wasm-opt",
+        "--input",
+        r#"wasm_input={"count": 5}"#,
+        "--json",
+    ]);
+    assert_eq!(json(&out)["outputs"][0]["value"], serde_json::json!({"count": 6}));
 }

@@ -20,6 +20,7 @@ pub struct GuestBuilder {
     target: String,
     target_dir: Option<PathBuf>,
     env: Vec<(String, String)>,
+    wasm_opt: bool,
 }
 
 impl Default for GuestBuilder {
@@ -32,7 +33,12 @@ impl GuestBuilder {
     /// Release builds for `wasm32-unknown-unknown`, in the crate's own
     /// target directory.
     pub fn new() -> Self {
-        GuestBuilder { target: "wasm32-unknown-unknown".into(), target_dir: None, env: Vec::new() }
+        GuestBuilder {
+            target: "wasm32-unknown-unknown".into(),
+            target_dir: None,
+            env: Vec::new(),
+            wasm_opt: false,
+        }
     }
 
     /// Release builds into `<target dir>/guests/default`, where the target
@@ -77,6 +83,14 @@ impl GuestBuilder {
         self.env(wasm_sdk_build::MEMORY_ENV, mode.as_str())
     }
 
+    /// Shrinks the built module with binaryen's `wasm-opt`
+    /// ([`WASM_OPT_ARGS`](wasm_sdk_build::WASM_OPT_ARGS)) into a
+    /// `<name>.opt.wasm` beside it, which [`build`](Self::build) returns.
+    pub fn wasm_opt(mut self) -> Self {
+        self.wasm_opt = true;
+        self
+    }
+
     /// Builds the crate at `crate_dir` (a directory with `Cargo.toml`) and
     /// returns the path of its `.wasm`.
     ///
@@ -98,7 +112,10 @@ impl GuestBuilder {
         if let Some(path) = cache.get(&key).filter(|p| p.is_file()) {
             return Ok(path.clone());
         }
-        let path = self.run_cargo(&manifest)?;
+        let mut path = self.run_cargo(&manifest)?;
+        if self.wasm_opt {
+            path = optimized(&path)?;
+        }
         cache.insert(key, path.clone());
         Ok(path)
     }
@@ -162,6 +179,31 @@ impl GuestBuilder {
                 manifest.display()
             ))
         })
+    }
+}
+
+/// `wasm-opt` on `wasm`, into `<name>.opt.wasm` beside it.
+fn optimized(wasm: &Path) -> Result<PathBuf, TestHostError> {
+    let out = wasm.with_extension("opt.wasm");
+    let run = std::process::Command::new("wasm-opt")
+        .args(wasm_sdk_build::WASM_OPT_ARGS)
+        .arg(wasm)
+        .arg("-o")
+        .arg(&out)
+        .output();
+    match run {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(TestHostError::Build(
+            "wasm-opt is not installed: install binaryen (`apt-get install binaryen`, \
+             `brew install binaryen`, or `npm install -g binaryen`)"
+                .into(),
+        )),
+        Err(e) => Err(TestHostError::Build(format!("cannot run wasm-opt: {e}"))),
+        Ok(run) if !run.status.success() => Err(TestHostError::Build(format!(
+            "wasm-opt failed on `{}`: {}",
+            wasm.display(),
+            String::from_utf8_lossy(&run.stderr).trim()
+        ))),
+        Ok(_) => Ok(out),
     }
 }
 
