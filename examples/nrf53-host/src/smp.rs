@@ -59,8 +59,12 @@ fn guest_ram() -> usize {
     crate::HEAP_SIZE.saturating_sub(HEAP_MARGIN + upload)
 }
 
-/// Largest module a slot holds.
-const MODULE_MAX: usize = crate::config::MAX_MODULE_SIZE;
+/// Largest module a slot holds: its bank less the header, the scratch
+/// `FlashSlots::mount` takes (at least the host's `max_module_size`; the
+/// bank's last page may hold a little more).
+const MODULE_MAX: usize = (BANK - HEADER_LEN) as usize;
+// A module the host takes fits a slot.
+const _: () = assert!(crate::config::MAX_MODULE_SIZE <= MODULE_MAX);
 
 /// Bytes of UARTE1's receive ring (two DMA halves). A client sends one
 /// request and waits for its answer, so this only has to cover the time
