@@ -219,6 +219,69 @@ fn linear_memory(d: &Data) -> String {
     )
 }
 
+/// The module set (`tests/module-set`), in the order its script builds it.
+const MODULE_SET: [&str; 9] = [
+    "pid-loop",
+    "biquad-filter",
+    "json-config",
+    "sensor-stats",
+    "gps-fix",
+    "serial-frames",
+    "vibration-fft",
+    "sha256-stream",
+    "signed-command",
+];
+
+/// The device profiles the module set is loaded against, and their names.
+const MODULE_SET_DEVICES: [(&str, &str); 2] = [("qemu-host", "QEMU"), ("nrf53-host", "nRF5340")];
+
+fn module_set(d: &Data) -> String {
+    let int = |table, module| d.int("module-set", table, module);
+    let text = |table, module| d.get("module-set", table, module).and_then(toml::Value::as_str);
+    let mut t = String::from(
+        "| module | crate | without LTO (`cargo build`) | with LTO (`cargo wasm`) | \
+         + `wasm-opt -Oz` | load heap (32-bit) | loads on QEMU | loads on nRF5340 |\n\
+         |---|---|---:|---:|---:|---:|---|---|\n",
+    );
+    for module in MODULE_SET {
+        let crates = text("crate", module).unwrap_or("–").split(", ");
+        let crates: Vec<_> = crates.map(|c| format!("`{c}`")).collect();
+        let mut lto = bytes(int("size-lto", module));
+        if let Some(data) = int("data-lto", module) {
+            lto += &format!(" ({} data)", bytes(Some(data)));
+        }
+        let loads = |device| match text(device, module) {
+            None => "–".to_owned(),
+            Some("loads") => "yes".to_owned(),
+            Some(budget) => format!("no: `{budget}`"),
+        };
+        let _ = writeln!(
+            t,
+            "| `{module}` | {} | {} | {lto} | {} | {} | {} | {} |",
+            crates.join(", "),
+            bytes(int("size-plain", module)),
+            bytes(int("size-wasm-opt", module)),
+            bytes(int("load-heap-32", module)),
+            loads("qemu-host"),
+            loads("nrf53-host"),
+        );
+    }
+    let budgets: Vec<_> = MODULE_SET_DEVICES
+        .iter()
+        .map(|(device, name)| {
+            let b = |key| bytes(d.int("module-set", &format!("budgets-{device}"), key));
+            format!(
+                "{name} `max_module_size` {}, `module_heap` {}, `memory_budget` {}",
+                b("max_module_size"),
+                b("module_heap"),
+                b("memory_budget"),
+            )
+        })
+        .collect();
+    let _ = writeln!(t, "\nThe profiles' budgets: {}.", budgets.join("; "));
+    t
+}
+
 fn nrf53_flash(d: &Data) -> String {
     let f = |table, key| d.int("nrf53-flash", table, key);
     let base = f("no-wasm", "flash");
@@ -508,8 +571,9 @@ fn catalog(d: &Data) -> String {
 type Render = fn(&Data) -> String;
 
 /// Each generated block: its marker name, its data files, and its renderer.
-const BLOCKS: [(&str, &str, Render); 13] = [
+const BLOCKS: [(&str, &str, Render); 14] = [
     ("guest-sizes", "guests", guest_sizes),
+    ("module-set", "module-set", module_set),
     ("indexing-forms", "guests", indexing_forms),
     ("typed-ports", "guests", typed_ports),
     ("linear-memory", "guests", linear_memory),
