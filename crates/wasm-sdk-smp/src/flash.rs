@@ -545,7 +545,10 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
                 let i = image as usize;
                 self.active[i].is_some_and(|running| {
                     let other = self.banks[i][usize::from(1 - running)];
-                    other.runnable() && other.sha == hash
+                    // The same module in both banks: a test of the running
+                    // one, as after an upload, not a way back.
+                    let same = self.banks[i][usize::from(running)].sha == other.sha;
+                    other.runnable() && other.sha == hash && !same
                 })
             });
             if let Some(image) = spare {

@@ -309,6 +309,11 @@ fn testing_the_previous_module_rolls_back_to_it() {
     // The module it replaced is gone for good: nothing to go back to.
     let err = slots.set_state(Some(&sha(&v3)), false).unwrap_err();
     assert_eq!(err.rc, rc::ENOENT);
+    // The same module uploaded again: a test of its hash is the MCUmgr
+    // step after an upload, and leaves it on trial.
+    upload(&mut slots, 0, &v1).unwrap();
+    slots.set_state(Some(&sha(&v1)), false).unwrap();
+    assert!(slots.on_trial(0), "the upload stays on trial");
 }
 
 #[test]
