@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use wasm_sdk_testhost::{Budget, DeviceProfile, GuestBuilder, PROFILE_ENV, TestHostBuilder};
+use wasm_sdk_testhost::{
+    Budget, DeviceProfile, GuestBuilder, MEMORY_ENV, MemoryMode, PROFILE_ENV, TestHostBuilder,
+};
 
 /// `--profile` and `--budget`.
 #[derive(Args, Default)]
@@ -27,6 +29,14 @@ pub struct DeviceArgs {
     /// building it (with the features the SDK's guests use).
     #[arg(long)]
     pub wasm_opt: bool,
+    /// How to lay out a guest crate's memory: `page` or `tight` (default:
+    /// the profile's, else the crate's own build script's).
+    #[arg(long, value_name = "MODE", env = MEMORY_ENV, value_parser = parse_memory)]
+    pub memory: Option<MemoryMode>,
+}
+
+fn parse_memory(value: &str) -> Result<MemoryMode, String> {
+    MemoryMode::parse(value).map_err(|e| e.to_string())
 }
 
 impl DeviceArgs {
@@ -60,11 +70,11 @@ impl DeviceArgs {
         host
     }
 
-    /// A guest build as the profile's device wants it (its memory layout),
-    /// through `wasm-opt` if asked.
+    /// A guest build as `--memory` or else the profile's device wants it
+    /// (its memory layout), through `wasm-opt` if asked.
     pub fn builder(&self, profile: Option<&DeviceProfile>) -> GuestBuilder {
-        let builder = match profile {
-            Some(profile) => GuestBuilder::new().memory(profile.memory()),
+        let builder = match self.memory.or(profile.map(DeviceProfile::memory)) {
+            Some(mode) => GuestBuilder::new().memory(mode),
             None => GuestBuilder::new(),
         };
         if self.wasm_opt { builder.wasm_opt() } else { builder }

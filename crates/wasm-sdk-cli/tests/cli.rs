@@ -580,3 +580,25 @@ fn wasm_opt_shrinks_a_module_that_still_runs() {
     ]);
     assert_eq!(json(&out)["outputs"][0]["value"], serde_json::json!({"count": 6}));
 }
+
+/// `--memory tight` (or `$WASM_SDK_MEMORY`) builds a guest crate with
+/// 1-byte pages, as a device that wants tight modules takes them.
+#[test]
+fn the_memory_layout_is_chosen_by_flag_or_environment() {
+    let counter = workspace().join("examples").join("counter");
+    let target = target_dir();
+    let base =
+        ["inspect", counter.to_str().unwrap(), "--target-dir", target.to_str().unwrap(), "--json"];
+    let page_size = |out: &Output| json(out)["memory"]["page_size"].as_u64().unwrap();
+    assert_eq!(page_size(&cli(&base)), 65536);
+    assert_eq!(page_size(&cli(&[&base[..], &["--memory", "tight"]].concat())), 1);
+    let out = Command::new(env!("CARGO_BIN_EXE_wasm-sdk"))
+        .args(base)
+        .env("WASM_SDK_MEMORY", "tight")
+        .output()
+        .expect("run the CLI");
+    assert_eq!(page_size(&out), 1);
+    let out = cli(&[&base[..], &["--memory", "huge"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("is not a memory mode; use `page` or `tight`"));
+}

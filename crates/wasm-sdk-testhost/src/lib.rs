@@ -19,7 +19,7 @@ pub use scenario::{Scenario, ScenarioError};
 pub use sizes::{FmtUse, FunctionSize, ModuleSizes};
 pub use transcript::{LogRecord, OutputRecord, Transcript};
 pub use types::{PortSchema, PortSchemas};
-pub use wasm_sdk_build::MemoryMode;
+pub use wasm_sdk_build::{MEMORY_ENV, MemoryMode};
 pub use wasm_sdk_host::abi::manifest::PortKind;
 pub use wasm_sdk_host::abi::queue::QueueEnv;
 pub use wasm_sdk_host::abi::rules::{InputSet, TextBudget, TextUsage};
