@@ -83,6 +83,19 @@ pub trait Install {
     /// running module untouched.
     fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError>;
 
+    /// Checks an upload's announced length before any of it is written:
+    /// a module longer than [`check`](Self::check) could take (the host's
+    /// `max_module_size`) is refused at its first chunk, not after the
+    /// whole upload. Default: every length a slot holds.
+    ///
+    /// # Errors
+    ///
+    /// A [`SlotError`] with the reason; nothing was erased or written.
+    fn admit_len(&mut self, image: u32, len: usize) -> Result<(), SlotError> {
+        let _ = (image, len);
+        Ok(())
+    }
+
     /// Whether `image` may run no module at all: an image without a
     /// built-in module, which a user installs guests into. Then an image
     /// erase of its running slot removes its modules ([`Slots::remove`]);
@@ -430,6 +443,7 @@ impl<F: NorFlash, I: Install> Slots for FlashSlots<'_, F, I> {
 
     fn begin(&mut self, image: u32, len: usize) -> Result<(), SlotError> {
         self.staging = None;
+        self.install.admit_len(image, len)?;
         self.not_on_trial(image)?;
         let bank = self.erase_spare(image)?;
         let len = u32::try_from(len).map_err(|_| SlotError::new(rc::ENOMEM, "module too large"))?;

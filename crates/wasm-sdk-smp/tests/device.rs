@@ -110,8 +110,23 @@ fn dropped(what: &str, send: impl FnOnce(&mut Client<Serial>)) {
 #[ignore = "needs a device: WASM_SDK_DEVICE"]
 fn bad_uploads_are_refused_with_their_reasons() {
     let what = "bad uploads refused: wrong sha (9), garbage (9 not a wasm module), over the \
-                slot (2), image 7 (5), no len (3), chunk past len (3)";
-    on_device(what, |c| smp::bad_uploads(c, CAPACITY));
+                slot (2), image 7 (5), no len (3), chunk past len (3), over the host's \
+                max_module_size at the first chunk (9)";
+    on_device(what, |c| {
+        smp::bad_uploads(c, CAPACITY);
+        // Within the slot, over the host's module size: refused before
+        // anything is written, naming the budget.
+        let r = upload(c, 0, &smp::module(64 * 1024 + 1), 100);
+        let (rc, reason) = r.error();
+        assert_eq!(rc, Some("9"));
+        assert_eq!(
+            reason,
+            Some(
+                "module larger than the host takes: module is 65537 bytes, over the host's \
+                 budget `max_module_size` of 65536 bytes (`HostConfig::max_module_size`)"
+            )
+        );
+    });
 }
 
 #[test]

@@ -125,6 +125,40 @@ impl Install for NoBuiltIn {
     }
 }
 
+/// A host that takes modules of up to 1,000 bytes, in slots that hold
+/// more.
+struct SmallModules;
+
+impl Install for SmallModules {
+    fn check(&mut self, image: u32, module: &[u8]) -> Result<(), SlotError> {
+        MagicCheck.check(image, module)
+    }
+
+    fn admit_len(&mut self, _image: u32, len: usize) -> Result<(), SlotError> {
+        match len <= 1000 {
+            true => Ok(()),
+            false => Err(SlotError::new(rc::ECORRUPT, "module larger than the host takes")),
+        }
+    }
+}
+
+/// An upload longer than the host takes is refused at its first chunk:
+/// the spare bank is not even erased, and the running module stays.
+#[test]
+fn an_upload_longer_than_the_host_takes_is_refused_before_it_is_written() {
+    let mut scratch = vec![0u8; BANK as usize];
+    let flash = RamFlash::new(4 * BANK as usize);
+    let mut slots = FlashSlots::mount(flash, LAYOUT, SmallModules, &mut scratch).unwrap();
+    let v1 = module(3, 1000);
+    upload(&mut slots, 0, &v1).unwrap();
+    slots.confirm(0).unwrap();
+    let before = slots.flash().bytes.clone();
+    let err = slots.begin(0, 1001).unwrap_err();
+    assert_eq!((err.rc, err.reason), (rc::ECORRUPT, "module larger than the host takes"));
+    assert!(slots.flash().bytes == before, "nothing erased or written");
+    assert_eq!(slots.active_module(0).unwrap(), Some(&v1[..]));
+}
+
 fn states<S: Slots>(slots: &S) -> Vec<(u32, u32, bool, bool, bool)> {
     let mut out = Vec::new();
     slots.states(&mut |s: ImageState<'_>| {

@@ -133,6 +133,17 @@ impl Install for Check {
         Ok(())
     }
 
+    /// An upload longer than the host's `max_module_size` is refused at
+    /// its first chunk, in the words its install check would use.
+    fn admit_len(&mut self, _image: u32, len: usize) -> Result<(), SlotError> {
+        let max = self.host.config().max_module_size;
+        if len <= max {
+            return Ok(());
+        }
+        let error = wasm_sdk_host::LoadError::ModuleTooLarge { size: len, max };
+        Err(SlotError::new(rc::ECORRUPT, error.as_str()).with_detail(error.to_string()))
+    }
+
     /// A guest with no built-in module to fall back to may be removed
     /// (`image erase` of its running slot): its slot is empty afterwards.
     fn removable(&self, image: u32) -> bool {
