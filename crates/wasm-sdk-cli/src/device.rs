@@ -103,12 +103,10 @@ impl DeviceArgs {
 
 /// `NAME=N` or `NAME=none`, for a known budget.
 fn parse_budget(arg: &str) -> Result<(Budget, Option<u64>), String> {
-    let names = || Budget::ALL.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ");
     let (name, value) = arg.split_once('=').ok_or_else(|| {
-        format!("expected NAME=N, e.g. max_module_size=131072; the budgets: {}", names())
+        format!("expected NAME=N, e.g. max_module_size=131072; the budgets: {}", Budget::names())
     })?;
-    let budget = Budget::from_name(name)
-        .ok_or_else(|| format!("`{name}` is not a budget; the budgets: {}", names()))?;
+    let budget = Budget::parse(name).map_err(|e| e.to_string())?;
     match value {
         "none" if budget.is_optional() => Ok((budget, None)),
         "none" => Err(format!("`{name}` always has a limit: give a number")),

@@ -123,14 +123,48 @@ budgets! {
 
 impl Budget {
     /// The budget named `name` ([`name`](Self::name)).
-    pub fn from_name(name: &str) -> Option<Budget> {
-        Budget::ALL.iter().copied().find(|b| b.name() == name)
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownBudget`], which lists the names there are.
+    pub fn parse(name: &str) -> Result<Budget, UnknownBudget<'_>> {
+        Budget::ALL.iter().copied().find(|b| b.name() == name).ok_or(UnknownBudget(name))
+    }
+
+    /// Every budget's name, `, `-separated, for a message that lists them.
+    pub fn names() -> impl core::fmt::Display {
+        Names
     }
 
     /// Whether the budget may be absent (no limit): the fuel budgets and
     /// [`TextBudget::total`](crate::abi::rules::TextBudget::total).
     pub fn is_optional(self) -> bool {
         matches!(self, Budget::FuelPerSlice | Budget::TotalFuel | Budget::TextTotal)
+    }
+}
+
+/// A name that is no budget's ([`Budget::parse`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownBudget<'a>(pub &'a str);
+
+impl core::fmt::Display for UnknownBudget<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "`{}` is not a budget; the budgets: {}", self.0, Names)
+    }
+}
+
+/// [`Budget::names`].
+struct Names;
+
+impl core::fmt::Display for Names {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, budget) in Budget::ALL.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(budget.name())?;
+        }
+        Ok(())
     }
 }
 
@@ -147,7 +181,7 @@ mod tests {
     #[test]
     fn every_budget_reads_back_what_is_set_under_its_own_name() {
         for (i, &budget) in Budget::ALL.iter().enumerate() {
-            assert_eq!(Budget::from_name(budget.name()), Some(budget));
+            assert_eq!(Budget::parse(budget.name()), Ok(budget));
             let mut config = HostConfig::default();
             let value = 1000 + i as u64;
             budget.set(&mut config, Some(value));
@@ -160,7 +194,7 @@ mod tests {
             let lifted = if budget.is_optional() { None } else { Some(value) };
             assert_eq!(budget.get(&config), lifted, "{budget}");
         }
-        assert_eq!(Budget::from_name("max_modul_size"), None);
+        assert_eq!(Budget::parse("max_modul_size"), Err(UnknownBudget("max_modul_size")));
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod shape;
 mod stack;
 pub mod trust;
 
-pub use budget::Budget;
+pub use budget::{Budget, UnknownBudget};
 pub use config::HostConfig;
 pub use error::LoadError;
 pub use guest::Guest;

@@ -109,9 +109,7 @@ impl DeviceProfile {
             ..HostConfig::default()
         };
         for (name, value) in &file.budgets {
-            let budget = Budget::from_name(name).ok_or_else(|| {
-                format!("`{name}` is not a budget; the budgets are: {}", budget_names())
-            })?;
+            let budget = Budget::parse(name).map_err(|e| e.to_string())?;
             if value.is_none() && !budget.is_optional() {
                 return Err(format!("budget `{name}` cannot be null: it always has a limit"));
             }
@@ -178,11 +176,6 @@ pub(crate) fn beside_firmware(file: &str) -> PathBuf {
     profile.join(file)
 }
 
-/// The budgets' names, for an error naming an unknown one.
-pub(crate) fn budget_names() -> String {
-    Budget::ALL.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,7 +208,7 @@ mod tests {
             DeviceProfile::from_json(&json.replace(from, to)).expect_err(to)
         };
         let e = refused("max_module_size", "max_modul_size");
-        assert!(e.starts_with("`max_modul_size` is not a budget; the budgets are: fuel_per_slice"));
+        assert!(e.starts_with("`max_modul_size` is not a budget; the budgets: fuel_per_slice"));
         let e = refused(r#""max_functions": 512"#, r#""max_functions": null"#);
         assert_eq!(e, "budget `max_functions` cannot be null: it always has a limit");
         let e = refused(r#""pointer_width": 32"#, r#""pointer_width": 16"#);
