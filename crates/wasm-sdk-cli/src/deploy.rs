@@ -16,18 +16,14 @@ use wasm_sdk_testhost::TestHost;
 pub struct DeployArgs {
     /// A `.wasm` file, or a guest crate directory to build first.
     module: PathBuf,
-    /// The device's SMP serial port (for QEMU: the pty `./serve` prints).
-    #[arg(long, value_name = "PORT", env = crate::guests::PORT_ENV)]
-    port: String,
     /// The guest slot (SMP image number) to upload into.
     #[arg(long, value_name = "N", default_value_t = 0)]
     slot: u32,
     /// Confirm the module right away instead of letting it run on trial.
     #[arg(long)]
     confirm: bool,
-    /// Seconds to wait for each response.
-    #[arg(long, value_name = "SECS", default_value_t = 5)]
-    timeout: u64,
+    #[command(flatten)]
+    port: crate::port::PortArgs,
     /// Target directory for building a guest crate (default: the crate's).
     #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
@@ -48,6 +44,8 @@ pub struct DeployArgs {
 /// One line (and details) for the user: the module, the port, or the
 /// device's refusal with its reason.
 pub fn deploy(args: DeployArgs) -> Result<(), String> {
+    // A missing port before the build, not after it.
+    args.port.port()?;
     let profile = args.device.profile()?;
     let builder = args.device.builder(profile.as_ref());
     let path = crate::module_path(&args.module, args.target_dir.as_deref(), builder)?;
@@ -69,7 +67,7 @@ pub fn deploy(args: DeployArgs) -> Result<(), String> {
         }
         None => wasm,
     };
-    let client = crate::guests::connect(&args.port, args.timeout)?;
+    let client = args.port.connect()?;
 
     let bar = indicatif::ProgressBar::new(wasm.len() as u64).with_style(
         indicatif::ProgressStyle::with_template(

@@ -10,7 +10,6 @@
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use mcumgr_toolkit::MCUmgrClient;
@@ -22,23 +21,14 @@ use wasm_sdk_host::abi::manifest::{Manifest, PortKind};
 use wasm_sdk_host::inspect::ModuleInfo;
 use wasm_sdk_testhost::{CatalogService, DeviceCatalog, PortSchema, TypeKey};
 
-/// The environment variable `guests` and `deploy` read the device's port
-/// from when no `--port` is given.
-pub const PORT_ENV: &str = "WASM_SDK_PORT";
-
 /// The guest group's number.
 const GROUP: u16 = 64;
 
 /// Arguments of `guests`.
 #[derive(Args)]
 pub struct GuestsArgs {
-    /// The device's SMP serial port (for QEMU: the pty `./serve` prints);
-    /// before or after the subcommand.
-    #[arg(long, value_name = "PORT", env = PORT_ENV, global = true)]
-    port: Option<String>,
-    /// Seconds to wait for each response.
-    #[arg(long, value_name = "SECS", default_value_t = 5, global = true)]
-    timeout: u64,
+    #[command(flatten)]
+    device: crate::port::PortArgs,
     #[command(subcommand)]
     command: GuestCommand,
 }
@@ -394,23 +384,6 @@ fn message(types: &Types, guest: &str, port: &str, value: &str) -> Result<Vec<u8
     }
 }
 
-/// Opens the device's SMP port and agrees on a frame size.
-///
-/// # Errors
-///
-/// The port does not open or nothing answers SMP on it.
-pub fn connect(port: &str, timeout: u64) -> Result<MCUmgrClient, String> {
-    let timeout = Duration::from_secs(timeout.max(1));
-    let serial = serialport::new(port, 115_200)
-        .timeout(timeout)
-        .open()
-        .map_err(|e| format!("cannot open `{port}`: {e}"))?;
-    let client = MCUmgrClient::new_from_serial(serial);
-    client.set_timeout(timeout).map_err(|e| format!("{e}"))?;
-    client.use_auto_frame_size().map_err(|e| format!("no SMP answer on `{port}`: {e}"))?;
-    Ok(client)
-}
-
 /// Prints the device's guests, one line each.
 ///
 /// # Errors
@@ -455,12 +428,7 @@ pub fn guests(args: GuestsArgs) -> Result<(), String> {
     if let GuestCommand::Send { message: (_, value), hex: true, .. } = &args.command {
         crate::hex_bytes(value)?;
     }
-    let port = args.port.as_deref().ok_or_else(|| {
-        format!(
-            "no device port: give `--port PORT` (e.g. the pty `./serve` prints) or set {PORT_ENV}"
-        )
-    })?;
-    let client = connect(port, args.timeout)?;
+    let client = args.device.connect()?;
     let done = |what: &str, result: Result<Done, mcumgr_toolkit::client::MCUmgrClientError>| {
         result.map(drop).map_err(|e| format!("{what}: {}", crate::deploy::describe(&e)))
     };

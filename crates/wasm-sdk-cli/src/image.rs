@@ -6,18 +6,12 @@ use clap::{Args, Subcommand};
 use mcumgr_toolkit::commands::image::ImageState;
 
 use crate::deploy::describe;
-use crate::guests::PORT_ENV;
 
 /// Arguments of `image`.
 #[derive(Args)]
 pub struct ImageArgs {
-    /// The device's SMP serial port (for QEMU: the pty `./serve` prints);
-    /// before or after the subcommand.
-    #[arg(long, value_name = "PORT", env = PORT_ENV, global = true)]
-    port: Option<String>,
-    /// Seconds to wait for each response.
-    #[arg(long, value_name = "SECS", default_value_t = 5, global = true)]
-    timeout: u64,
+    #[command(flatten)]
+    device: crate::port::PortArgs,
     #[command(subcommand)]
     command: ImageCommand,
 }
@@ -56,12 +50,7 @@ enum ImageCommand {
 /// One line (and a hint) for the user: the port, or the device's refusal
 /// with its reason.
 pub fn image(args: ImageArgs) -> Result<(), String> {
-    let port = args.port.as_deref().ok_or_else(|| {
-        format!(
-            "no device port: give `--port PORT` (e.g. the pty `./serve` prints) or set {PORT_ENV}"
-        )
-    })?;
-    let client = crate::guests::connect(port, args.timeout)?;
+    let client = args.device.connect()?;
     let states = client.image_get_state().map_err(|e| format!("state: {}", describe(&e)))?;
     let states = match args.command {
         ImageCommand::State => states,

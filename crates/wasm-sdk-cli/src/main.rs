@@ -15,6 +15,7 @@ mod from;
 mod guests;
 mod image;
 mod new;
+mod port;
 mod sign;
 mod typed;
 

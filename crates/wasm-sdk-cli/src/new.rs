@@ -444,7 +444,7 @@ pub fn new(args: NewArgs) -> Result<(), String> {
     }
     let catalog = match (&args.catalog, &args.port) {
         (Some(file), _) => Some(DeviceCatalog::load(file).map_err(|e| e.to_string())?),
-        (None, Some(port)) => Some(crate::guests::catalog(&crate::guests::connect(port, 5)?)?),
+        (None, Some(port)) => Some(crate::guests::catalog(&crate::port::connect(port, 5)?)?),
         (None, None) if !args.services.is_empty() => {
             return Err(
                 "--services needs the device's catalog: --catalog FILE or --port PORT".into()

@@ -602,3 +602,27 @@ fn the_memory_layout_is_chosen_by_flag_or_environment() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("is not a memory mode; use `page` or `tight`"));
 }
+
+/// Every device command takes its port the same way, and says how to give
+/// one when none is; `deploy` says so before it builds anything.
+#[test]
+fn a_missing_device_port_is_one_line_for_every_device_command() {
+    let counter = workspace().join("examples").join("counter");
+    for args in
+        [&["deploy", counter.to_str().unwrap()][..], &["guests", "list"], &["image", "state"]]
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_wasm-sdk"))
+            .args(args)
+            .env_remove("WASM_SDK_PORT")
+            .output()
+            .expect("run the CLI");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(
+            err.trim(),
+            "error: no device port: give `--port PORT` (e.g. the pty `./serve` prints) or set \
+             WASM_SDK_PORT",
+            "{args:?}"
+        );
+    }
+}
