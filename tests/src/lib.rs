@@ -70,21 +70,10 @@ pub fn validate(bytes: &[u8], features: WasmFeatures) -> wasmparser::Result<()> 
     Validator::new_with_features(features).validate_all(bytes).map(|_| ())
 }
 
-/// Runs `wasm-opt -Oz` (binaryen) on a module, if installed, and returns
-/// the optimized size. Debian's binaryen needs the features spelled out on
-/// stripped modules.
+/// The size of a module after `wasm-opt` (binaryen, as
+/// [`wasm_sdk_testhost::wasm_opt`] runs it), if binaryen is installed.
 pub fn wasm_opt_size(wasm: &Path) -> Option<usize> {
-    let out = wasm.with_extension("opt.wasm");
-    let status = Command::new("wasm-opt")
-        .args(wasm_sdk_build::WASM_OPT_ARGS)
-        .arg(wasm)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .ok()?;
-    if !status.status.success() {
-        return None;
-    }
+    let out = wasm_sdk_testhost::wasm_opt(wasm).ok()?;
     std::fs::metadata(&out).ok().map(|m| m.len() as usize)
 }
 

@@ -114,7 +114,7 @@ impl GuestBuilder {
         }
         let mut path = self.run_cargo(&manifest)?;
         if self.wasm_opt {
-            path = optimized(&path)?;
+            path = wasm_opt(&path)?;
         }
         cache.insert(key, path.clone());
         Ok(path)
@@ -182,8 +182,15 @@ impl GuestBuilder {
     }
 }
 
-/// `wasm-opt` on `wasm`, into `<name>.opt.wasm` beside it.
-fn optimized(wasm: &Path) -> Result<PathBuf, TestHostError> {
+/// binaryen's `wasm-opt` on the module `wasm`, with the features the
+/// SDK's guests use ([`WASM_OPT_ARGS`](wasm_sdk_build::WASM_OPT_ARGS)),
+/// into `<name>.opt.wasm` beside it; returns that path.
+///
+/// # Errors
+///
+/// [`TestHostError::Build`]: `wasm-opt` is not installed (saying how to
+/// install it), or it failed, with its message.
+pub fn wasm_opt(wasm: &Path) -> Result<PathBuf, TestHostError> {
     let out = wasm.with_extension("opt.wasm");
     let run = std::process::Command::new("wasm-opt")
         .args(wasm_sdk_build::WASM_OPT_ARGS)

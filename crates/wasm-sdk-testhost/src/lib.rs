@@ -10,7 +10,7 @@ mod sizes;
 mod transcript;
 mod types;
 
-pub use build::{GuestBuilder, example_wasm};
+pub use build::{GuestBuilder, example_wasm, wasm_opt};
 pub use catalog::{Binds, CATALOG_FORMAT, CatalogService, DeviceCatalog, PortCheck};
 pub use error::TestHostError;
 pub use harness::{Port, TestGuest, TestHost, TestHostBuilder};
