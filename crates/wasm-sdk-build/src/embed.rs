@@ -96,7 +96,9 @@ impl EmbeddedGuests {
                 return;
             }
         };
-        for (mut cmd, package) in commands.into_iter().zip(&self.packages) {
+        // One command per package (`GuestCargo::commands`).
+        for (i, mut cmd) in commands.into_iter().enumerate() {
+            let package = self.packages.get(i).map_or("of the workspace", String::as_str);
             // A build script's stdout is read as `cargo::` directives.
             let status = cmd.stdout(Stdio::from(io::stderr())).status().expect("run cargo");
             assert!(status.success(), "building the guest {package} failed ({status})");
