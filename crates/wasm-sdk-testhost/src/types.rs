@@ -8,7 +8,9 @@
 //! postcard bytes the guest reads and writes.
 
 use postcard_schema::key::hash::fnv1a64_owned::hash_ty_path_owned;
-use postcard_schema::schema::owned::{OwnedDataModelType, OwnedDataModelVariant, OwnedNamedType};
+use postcard_schema::schema::owned::{
+    OwnedDataModelType, OwnedDataModelVariant, OwnedNamedType, OwnedNamedValue,
+};
 use serde_json::Value;
 use wasm_sdk_host::abi::manifest::{Manifest, PortKind, TypeDecl};
 use wasm_sdk_host::abi::schema::{ChannelType, PortType, TypeKey, schema_within_depth};
@@ -282,16 +284,8 @@ pub(crate) fn narrow(ty: &OwnedDataModelType, value: &mut Value) {
         (T::Seq(inner), Value::Array(items)) => {
             items.iter_mut().for_each(|v| narrow(&inner.ty, v));
         }
-        (T::Tuple(types) | T::TupleStruct(types), Value::Array(items)) => {
-            types.iter().zip(items).for_each(|(t, v)| narrow(&t.ty, v));
-        }
-        (T::Struct(fields), Value::Object(map)) => {
-            for field in fields {
-                if let Some(v) = map.get_mut(field.name.as_str()) {
-                    narrow(&field.ty.ty, v);
-                }
-            }
-        }
+        (T::Tuple(types) | T::TupleStruct(types), value) => narrow_items(types, value),
+        (T::Struct(fields), value) => narrow_fields(fields, value),
         (T::Map { val, .. }, Value::Object(map)) => {
             map.values_mut().for_each(|v| narrow(&val.ty, v));
         }
@@ -299,17 +293,33 @@ pub(crate) fn narrow(ty: &OwnedDataModelType, value: &mut Value) {
             for (name, inner) in map.iter_mut() {
                 match variants.iter().find(|v| v.name == name.as_str()).map(|v| &v.ty) {
                     Some(OwnedDataModelVariant::NewtypeVariant(t)) => narrow(&t.ty, inner),
-                    Some(OwnedDataModelVariant::TupleVariant(types)) => {
-                        narrow(&T::Tuple(types.clone()), inner)
-                    }
+                    Some(OwnedDataModelVariant::TupleVariant(types)) => narrow_items(types, inner),
                     Some(OwnedDataModelVariant::StructVariant(fields)) => {
-                        narrow(&T::Struct(fields.clone()), inner)
+                        narrow_fields(fields, inner)
                     }
                     _ => {}
                 }
             }
         }
         _ => {}
+    }
+}
+
+/// [`narrow`] for a tuple's items (a tuple, a tuple struct or variant).
+fn narrow_items(types: &[OwnedNamedType], value: &mut Value) {
+    if let Value::Array(items) = value {
+        types.iter().zip(items).for_each(|(t, v)| narrow(&t.ty, v));
+    }
+}
+
+/// [`narrow`] for a struct's fields (a struct or a struct variant).
+fn narrow_fields(fields: &[OwnedNamedValue], value: &mut Value) {
+    if let Value::Object(map) = value {
+        for field in fields {
+            if let Some(v) = map.get_mut(field.name.as_str()) {
+                narrow(&field.ty.ty, v);
+            }
+        }
     }
 }
 
@@ -463,6 +473,20 @@ mod tests {
         let value = schema.decode(&bytes).unwrap();
         assert_eq!(value.to_string(), r#"{"kp":6.6,"ki":1.0,"alpha":-0.0,"wide":0.1}"#);
         assert_eq!(schema.encode(&value).unwrap(), bytes);
+        // Inside enum variants too.
+        #[derive(serde::Serialize, Schema)]
+        enum Command {
+            Set { gain: f32 },
+            Pair(f32, f32),
+        }
+        let schema = schema_of::<Command>();
+        for (command, json) in [
+            (Command::Set { gain: 6.6 }, r#"{"Set":{"gain":6.6}}"#),
+            (Command::Pair(0.1, -2.5), r#"{"Pair":[0.1,-2.5]}"#),
+        ] {
+            let bytes = postcard::to_allocvec(&command).unwrap();
+            assert_eq!(schema.decode(&bytes).unwrap().to_string(), json);
+        }
     }
 
     #[test]
